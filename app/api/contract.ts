@@ -1,0 +1,110 @@
+// The AppApi: every command the UI may send and every event the host emits, with runtime
+// schemas. Both bridges (Electron IPC and the browser WebSocket) validate against these at
+// the edge, so the host only ever sees well-formed input.
+import { z } from 'zod';
+import { ActivityEvent, AppInfo, ConnectionView, SessionView } from './views';
+
+const name = z.string().min(1).max(128);
+const secretInput = z.string().min(1).max(16_384);
+
+export const LoginInput = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('token'), token: secretInput }),
+  z.object({ method: z.literal('userpass'), username: name, password: secretInput, mount: name.optional() }),
+  z.object({ method: z.literal('approle'), roleId: secretInput, secretId: secretInput, mount: name.optional() }),
+  z.object({ method: z.literal('jwt'), role: name, jwt: secretInput, mount: name.optional() }),
+  z.object({ method: z.literal('oidc'), role: name.optional(), mount: name.optional() }),
+]);
+export type LoginInput = z.infer<typeof LoginInput>;
+
+const none = z.object({}).strict();
+
+/** Commands: name → input schema and output schema. */
+export const commands = {
+  'app.info': { input: none, output: AppInfo },
+  'session.get': { input: none, output: SessionView },
+  'session.login': { input: LoginInput, output: SessionView },
+  'session.logout': { input: none, output: SessionView },
+  'connections.list': { input: none, output: z.array(ConnectionView) },
+  'connections.setEnabled': {
+    input: z.object({ name, enabled: z.boolean() }).strict(),
+    output: ConnectionView,
+  },
+  'activity.list': { input: none, output: z.array(ActivityEvent) },
+} as const;
+
+/** Events: name → payload schema. The UI mirrors host state from these; it never polls. */
+export const events = {
+  'session.changed': SessionView,
+  'connection.changed': ConnectionView,
+  activity: ActivityEvent,
+} as const;
+
+export type CommandName = keyof typeof commands;
+export type CommandInput<C extends CommandName> = z.input<(typeof commands)[C]['input']>;
+export type CommandOutput<C extends CommandName> = z.infer<(typeof commands)[C]['output']>;
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
+export type AppEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
+
+/** Error codes a command can fail with; `message` is plain words for the user. */
+export const ApiErrorCode = z.enum([
+  'invalid-input',
+  'unknown-command',
+  'not-found',
+  'conflict',
+  'unauthenticated',
+  'vault-unreachable',
+  'vault-sealed',
+  'permission-denied',
+  'internal',
+]);
+export type ApiErrorCode = z.infer<typeof ApiErrorCode>;
+
+export const ApiErrorShape = z.object({ code: ApiErrorCode, message: z.string(), field: z.string().optional() });
+export type ApiErrorShape = z.infer<typeof ApiErrorShape>;
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+  toJSON(): ApiErrorShape {
+    return { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) };
+  }
+}
+
+/** The face both bridges give the renderer, and that the host implements. */
+export interface AppApi {
+  call<C extends CommandName>(command: C, input: CommandInput<C>): Promise<CommandOutput<C>>;
+  /** Subscribe to every event; returns the unsubscribe function. */
+  subscribe(listener: (event: AppEvent) => void): () => void;
+}
+
+/** Wire messages of both bridges. */
+export const WireCall = z.object({ type: z.literal('call'), id: z.number().int().nonnegative(), command: z.string().max(64), input: z.unknown() });
+export type WireCall = z.infer<typeof WireCall>;
+export type WireMessage =
+  | { type: 'result'; id: number; ok: true; value: unknown }
+  | { type: 'result'; id: number; ok: false; error: ApiErrorShape }
+  | { type: 'event'; event: EventName; payload: unknown };
+
+/** Validate a command's input at a bridge edge, naming the field at fault. */
+export function parseCommandInput<C extends CommandName>(command: C, input: unknown): z.infer<(typeof commands)[C]['input']> {
+  const spec = commands[command];
+  if (!spec) throw new ApiError('unknown-command', `Unknown command '${String(command)}'.`);
+  const result = spec.input.safeParse(input ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue?.path.join('.') || undefined;
+    throw new ApiError('invalid-input', `${command}: ${field ? `${field}: ` : ''}${issue?.message ?? 'invalid input'}`, field);
+  }
+  return result.data as z.infer<(typeof commands)[C]['input']>;
+}
+
+export function isCommandName(value: string): value is CommandName {
+  return Object.prototype.hasOwnProperty.call(commands, value);
+}

@@ -1,0 +1,80 @@
+// View models: what the UI may know. They say *that* a credential exists (path, lease, TTL),
+// never its value. Every field here is safe to log, render and send over the bridge.
+import { z } from 'zod';
+
+export const SessionState = z.enum(['logged-out', 'logging-in', 'authenticated', 'renewing', 'expiring', 'expired', 'error']);
+export type SessionState = z.infer<typeof SessionState>;
+
+export const AuthMethod = z.enum(['token', 'userpass', 'approle', 'jwt', 'oidc']);
+export type AuthMethod = z.infer<typeof AuthMethod>;
+
+export const SessionView = z.object({
+  state: SessionState,
+  vaultAddress: z.string(),
+  namespace: z.string().optional(),
+  method: AuthMethod.optional(),
+  displayName: z.string().optional(),
+  policies: z.array(z.string()).default([]),
+  /** The token's accessor (not the token): safe to show, lets the user find it in Vault. */
+  accessor: z.string().optional(),
+  /** ISO time the token expires; absent for tokens without expiry (root). */
+  expiresAt: z.string().optional(),
+  renewable: z.boolean().optional(),
+  /** Plain-words reason for `error` and `expired`. */
+  error: z.string().optional(),
+  /** While an OIDC login waits on the browser: the URL the user may copy. */
+  pendingAuthUrl: z.string().optional(),
+});
+export type SessionView = z.infer<typeof SessionView>;
+
+export const Protocol = z.enum(['postgres', 'mysql', 'ssh', 'ssh-agent', 'http']);
+export type Protocol = z.infer<typeof Protocol>;
+
+export const ConnectionState = z.enum(['off', 'starting', 'ready', 'error']);
+export type ConnectionState = z.infer<typeof ConnectionState>;
+
+export const ConnectionStats = z.object({
+  activeClients: z.number().int().nonnegative(),
+  sessionsServed: z.number().int().nonnegative(),
+  bytesToTarget: z.number().nonnegative(),
+  bytesToClient: z.number().nonnegative(),
+  lastError: z.string().optional(),
+});
+export type ConnectionStats = z.infer<typeof ConnectionStats>;
+
+export const ConnectionView = z.object({
+  name: z.string(),
+  protocol: Protocol,
+  state: ConnectionState,
+  /** Where the user's tool connects: `127.0.0.1:15432` or `unix:/path`. */
+  listen: z.string(),
+  /** `host:port` of the real service, for display. */
+  target: z.string(),
+  /** The Vault path the credential comes from (never the credential). */
+  credentialPath: z.string().optional(),
+  /** A client-side connection string with no password (none is needed). */
+  connectionString: z.string().optional(),
+  error: z.string().optional(),
+  stats: ConnectionStats,
+});
+export type ConnectionView = z.infer<typeof ConnectionView>;
+
+export const ActivityLevel = z.enum(['info', 'warn', 'error']);
+export const ActivityEvent = z.object({
+  id: z.string(),
+  time: z.string(),
+  level: ActivityLevel,
+  kind: z.string(),
+  message: z.string(),
+  connection: z.string().optional(),
+});
+export type ActivityEvent = z.infer<typeof ActivityEvent>;
+
+export const AppInfo = z.object({
+  version: z.string(),
+  mode: z.enum(['electron', 'browser', 'daemon']),
+  configPath: z.string(),
+  /** True when no user config existed and the embedded sandbox was started instead. */
+  sandbox: z.boolean(),
+});
+export type AppInfo = z.infer<typeof AppInfo>;

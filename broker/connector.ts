@@ -1,0 +1,53 @@
+// A connector serves one client connection of one protocol, given a way to fetch the
+// credential. It owns the authentication phase toward the target and then pipes the data
+// phase. It never hands the credential to the client, a log or an error message.
+import type { Socket } from 'node:net';
+import type { Logger } from './log';
+
+/** Credential values by key (`username`, `password`, `private_key`, …) plus where they came from. */
+export interface Credential {
+  readonly values: Readonly<Record<string, string>>;
+  /** Vault path the credential was read from, e.g. `secret/data/orders-db`. Safe to show. */
+  readonly path: string;
+  /** Vault lease id for dynamic secrets. Safe to show. */
+  readonly leaseId?: string;
+  /** Absolute time the credential stops being valid (lease end), if known. */
+  readonly expiresAt?: Date;
+}
+
+export interface CredentialFetcher {
+  /**
+   * The credential for one client session. `refresh: true` drops any cached value first:
+   * the connector asks for it once when the target refused the cached credential (rotation).
+   */
+  get(options?: { refresh?: boolean }): Promise<Credential>;
+  /** The client session that used `credential` has ended (per-connection leases end here). */
+  release?(credential: Credential): Promise<void>;
+  /** Where credentials come from, for error messages: `vault-kv secret/data/orders-db`. */
+  readonly description: string;
+}
+
+/** Live counters for one connection; the supervisor turns them into the UI's stats. */
+export interface SessionMeter {
+  toTarget(bytes: number): void;
+  toClient(bytes: number): void;
+}
+
+export interface ConnectorContext {
+  /** The configured connection's name: every client-facing error names it. */
+  readonly connectionName: string;
+  readonly credentials: CredentialFetcher;
+  readonly log: Logger;
+  readonly meter: SessionMeter;
+  /** Aborted when the connection is turned off: the session must close its sockets. */
+  readonly signal: AbortSignal;
+}
+
+export interface Connector {
+  /**
+   * Serve one accepted client socket until either side closes. Resolves when the session
+   * is over; rejects only on programming errors (protocol errors are answered to the client
+   * in its own protocol and end the session normally).
+   */
+  serve(client: Socket, context: ConnectorContext): Promise<void>;
+}
