@@ -13,7 +13,7 @@ export const LAYERS = {
   main: ['app'],
   renderer: ['app/api'],
   sandbox: [],
-  cli: ['app', 'broker', 'sandbox'],
+  cli: ['app', 'broker', 'sandbox', 'main'],
   e2e: ['app', 'broker', 'sandbox', 'cli'],
   bench: ['app', 'broker', 'sandbox', 'cli'],
   scripts: [],

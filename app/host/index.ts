@@ -1,0 +1,2 @@
+export { createAppHost } from './host';
+export type { AppHost, AppHostOptions } from './host';

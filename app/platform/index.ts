@@ -1,0 +1,3 @@
+export type { Platform, SecretStore } from './platform';
+export { createMemorySecretStore } from './platform';
+export { createKeychainSecretStore } from './keytar-store';

@@ -1,0 +1,2 @@
+export { createVaultSession, renewDelayMs } from './session';
+export type { VaultSession, SessionSnapshot, SessionState, LoginRequest, LoginMethod } from './session';

@@ -1,0 +1,5 @@
+export { createVaultKvFetcher, vaultKvApiPath } from './vault-kv';
+export type { VaultKvSource, SessionTokenSource } from './vault-kv';
+export { createLiteralFetcher, createEnvFetcher } from './literal';
+export { CredentialError } from './errors';
+export type { CredentialErrorKind } from './errors';

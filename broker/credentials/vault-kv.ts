@@ -1,0 +1,80 @@
+// Credentials from a Vault KV secret (v1 or v2). The value is cached briefly so that opening a
+// connection costs no Vault round trip; `refresh` (the backend refused it: rotation) and the
+// cache age bound how stale it can be.
+import type { Credential, CredentialFetcher } from '../connector';
+import { VaultError, type VaultClient } from '../vault';
+import { CredentialError } from './errors';
+
+export interface VaultKvSource {
+  /** KV mount, e.g. `secret`. */
+  mount: string;
+  /** Secret path inside the mount, e.g. `orders-db`. */
+  path: string;
+  version: 1 | 2;
+  /** Credential field → key in the secret, e.g. { username: 'user', password: 'pass' }. */
+  fields: Record<string, string>;
+  /** Fields that must be present (after mapping). */
+  required: string[];
+  /** How long a fetched value may be reused for new connections. */
+  maxAgeMs: number;
+}
+
+export interface SessionTokenSource {
+  /** The current Vault token; may wait for a login in progress, throws when there is none. */
+  token(): Promise<string>;
+}
+
+export function vaultKvApiPath(source: Pick<VaultKvSource, 'mount' | 'path' | 'version'>): string {
+  const mount = source.mount.replace(/^\/+|\/+$/g, '');
+  const path = source.path.replace(/^\/+/, '');
+  return source.version === 2 ? `${mount}/data/${path}` : `${mount}/${path}`;
+}
+
+export function createVaultKvFetcher(vault: VaultClient, session: SessionTokenSource, source: VaultKvSource): CredentialFetcher {
+  const apiPath = vaultKvApiPath(source);
+  let cached: { credential: Credential; at: number } | undefined;
+  let inflight: Promise<Credential> | undefined;
+
+  async function fetchOnce(): Promise<Credential> {
+    let raw: Record<string, unknown> | undefined;
+    try {
+      const token = await session.token();
+      const response = await vault.request<Record<string, unknown>>({ method: 'GET', path: apiPath, token });
+      const data = response?.data ?? undefined;
+      raw = source.version === 2 ? ((data?.data as Record<string, unknown> | null) ?? undefined) : data;
+    } catch (error) {
+      if (error instanceof VaultError) {
+        if (error.kind === 'not-found') throw new CredentialError('not-found', `there is no Vault secret at ${apiPath}`);
+        throw new CredentialError('vault', error.message, error.kind);
+      }
+      throw error;
+    }
+    if (!raw) throw new CredentialError('not-found', `there is no Vault secret at ${apiPath} (deleted or destroyed)`);
+    const values: Record<string, string> = {};
+    for (const [field, key] of Object.entries(source.fields)) {
+      const value = raw[key];
+      if (typeof value === 'string' && value !== '') values[field] = value;
+      else if (typeof value === 'number') values[field] = String(value);
+    }
+    for (const field of source.required) {
+      if (!(field in values)) {
+        const key = source.fields[field] ?? field;
+        throw new CredentialError('missing-field', `the Vault secret at ${apiPath} has no '${key}' field`);
+      }
+    }
+    return { values, path: apiPath };
+  }
+
+  return {
+    description: `vault-kv ${apiPath}`,
+    async get(options) {
+      if (options?.refresh) cached = undefined;
+      if (cached && Date.now() - cached.at < source.maxAgeMs) return cached.credential;
+      // Concurrent connections share one Vault read.
+      inflight ??= fetchOnce().finally(() => (inflight = undefined));
+      const credential = await inflight;
+      cached = { credential, at: Date.now() };
+      return credential;
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { createConnectionSupervisor, UnknownConnectionError } from './supervisor';
+export type { ConnectionSupervisor, ConnectionSpec, ConnectionStatus, ConnectionState, ConnectionEvent } from './supervisor';

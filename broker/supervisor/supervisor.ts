@@ -1,0 +1,245 @@
+// The connection supervisor: the single owner of each brokered connection's state
+// (off → starting → ready → error), its listener, its sessions and its counters. The app
+// mirrors it from `change` events; nothing else keeps a copy of this truth.
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import type { Connector, CredentialFetcher } from '../connector';
+import { CredentialError } from '../credentials';
+import { formatListenAddress, startListener, type Listener } from '../listener';
+import type { Logger } from '../log';
+
+export type ConnectionState = 'off' | 'starting' | 'ready' | 'error';
+
+export interface ConnectionSpec {
+  name: string;
+  protocol: string;
+  /** Configured listen address, `127.0.0.1:15432` or `unix:/path`. */
+  listen: string;
+  /** `host:port` of the real service, for display. */
+  target: string;
+  /** Where the credential comes from, for display (a Vault path). */
+  credentialPath?: string;
+  connector: Connector;
+  credentials: CredentialFetcher;
+}
+
+export interface ConnectionStatus {
+  name: string;
+  protocol: string;
+  state: ConnectionState;
+  listen: string;
+  target: string;
+  credentialPath?: string;
+  error?: string;
+  stats: { activeClients: number; sessionsServed: number; bytesToTarget: number; bytesToClient: number; lastError?: string };
+}
+
+export interface ConnectionEvent {
+  connection: string;
+  kind: 'client-connected' | 'client-disconnected' | 'credential-error';
+  message: string;
+  client?: string;
+  bytesToTarget?: number;
+  bytesToClient?: number;
+}
+
+interface Entry {
+  spec: ConnectionSpec;
+  state: ConnectionState;
+  error?: string;
+  listener?: Listener;
+  abort?: AbortController;
+  stats: ConnectionStatus['stats'];
+  /** Serialises start/stop so a fast double toggle cannot interleave. */
+  queue: Promise<unknown>;
+}
+
+export interface ConnectionSupervisor {
+  define(spec: ConnectionSpec): void;
+  /** Remove a connection (stopping it first). */
+  remove(name: string): Promise<void>;
+  has(name: string): boolean;
+  start(name: string): Promise<ConnectionStatus>;
+  stop(name: string): Promise<ConnectionStatus>;
+  status(name: string): ConnectionStatus;
+  list(): ConnectionStatus[];
+  onChange(listener: (status: ConnectionStatus) => void): () => void;
+  onEvent(listener: (event: ConnectionEvent) => void): () => void;
+  stopAll(): Promise<void>;
+}
+
+export class UnknownConnectionError extends Error {
+  constructor(name: string) {
+    super(`there is no connection named '${name}'`);
+    this.name = 'UnknownConnectionError';
+  }
+}
+
+export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
+  const entries = new Map<string, Entry>();
+  const emitter = new EventEmitter();
+
+  const entry = (name: string) => {
+    const found = entries.get(name);
+    if (!found) throw new UnknownConnectionError(name);
+    return found;
+  };
+
+  const statusOf = (e: Entry): ConnectionStatus => ({
+    name: e.spec.name,
+    protocol: e.spec.protocol,
+    state: e.state,
+    listen: e.listener ? formatListenAddress(e.listener.address) : e.spec.listen,
+    target: e.spec.target,
+    ...(e.spec.credentialPath ? { credentialPath: e.spec.credentialPath } : {}),
+    ...(e.error ? { error: e.error } : {}),
+    stats: { ...e.stats },
+  });
+
+  const changed = (e: Entry) => emitter.emit('change', statusOf(e));
+  const setState = (e: Entry, state: ConnectionState, error?: string) => {
+    e.state = state;
+    e.error = error;
+    if (error) e.stats.lastError = error;
+    changed(e);
+  };
+
+  /** Watches credential fetches: a failure puts the connection in error, a success clears it. */
+  function observed(e: Entry): CredentialFetcher {
+    const inner = e.spec.credentials;
+    return {
+      description: inner.description,
+      release: inner.release?.bind(inner),
+      async get(options) {
+        try {
+          const credential = await inner.get(options);
+          if (e.state === 'error' && e.listener) setState(e, 'ready');
+          return credential;
+        } catch (error) {
+          if (error instanceof CredentialError && e.listener) {
+            setState(e, 'error', error.message);
+            emitter.emit('event', { connection: e.spec.name, kind: 'credential-error', message: error.message } satisfies ConnectionEvent);
+          }
+          throw error;
+        }
+      },
+    };
+  }
+
+  function serve(e: Entry, socket: Socket, signal: AbortSignal) {
+    const client = `${socket.remoteAddress ?? 'local'}:${socket.remotePort ?? ''}`.replace(/:$/, '');
+    const session = { toTarget: 0, toClient: 0 };
+    e.stats.activeClients++;
+    changed(e);
+    emitter.emit('event', { connection: e.spec.name, kind: 'client-connected', message: `client ${client} connected`, client } satisfies ConnectionEvent);
+    const context = {
+      connectionName: e.spec.name,
+      credentials: observed(e),
+      log: log.child(e.spec.name),
+      signal,
+      meter: {
+        toTarget(bytes: number) {
+          session.toTarget += bytes;
+          e.stats.bytesToTarget += bytes;
+        },
+        toClient(bytes: number) {
+          session.toClient += bytes;
+          e.stats.bytesToClient += bytes;
+        },
+      },
+    };
+    e.spec.connector
+      .serve(socket, context)
+      .catch((error: unknown) => {
+        log.error('session failed', { connection: e.spec.name, error });
+        socket.destroy();
+      })
+      .finally(() => {
+        e.stats.activeClients--;
+        e.stats.sessionsServed++;
+        changed(e);
+        emitter.emit('event', {
+          connection: e.spec.name,
+          kind: 'client-disconnected',
+          message: `client ${client} disconnected (${session.toTarget} bytes sent, ${session.toClient} bytes received)`,
+          client,
+          bytesToTarget: session.toTarget,
+          bytesToClient: session.toClient,
+        } satisfies ConnectionEvent);
+      });
+  }
+
+  async function doStart(e: Entry): Promise<ConnectionStatus> {
+    if (e.listener) return statusOf(e);
+    setState(e, 'starting');
+    const abort = new AbortController();
+    try {
+      e.listener = await startListener(e.spec.listen, (socket) => serve(e, socket, abort.signal));
+      e.abort = abort;
+    } catch (error) {
+      setState(e, 'error', (error as Error).message);
+      return statusOf(e);
+    }
+    setState(e, 'ready');
+    log.info('listening', { connection: e.spec.name, listen: formatListenAddress(e.listener.address) });
+    // Preflight: a credential problem shows at once, not at the first client. The listener
+    // stays up so that clients get the reason in their own protocol.
+    await observed(e).get().catch(() => {});
+    return statusOf(e);
+  }
+
+  async function doStop(e: Entry): Promise<ConnectionStatus> {
+    const listener = e.listener;
+    e.abort?.abort();
+    e.listener = undefined;
+    e.abort = undefined;
+    await listener?.close();
+    setState(e, 'off');
+    return statusOf(e);
+  }
+
+  const enqueue = <T>(e: Entry, work: () => Promise<T>): Promise<T> => {
+    const next = e.queue.then(work, work);
+    e.queue = next.catch(() => {});
+    return next;
+  };
+
+  return {
+    define(spec) {
+      if (entries.has(spec.name)) throw new Error(`connection '${spec.name}' is defined twice`);
+      entries.set(spec.name, {
+        spec,
+        state: 'off',
+        stats: { activeClients: 0, sessionsServed: 0, bytesToTarget: 0, bytesToClient: 0 },
+        queue: Promise.resolve(),
+      });
+    },
+    async remove(name) {
+      const e = entry(name);
+      await enqueue(e, () => doStop(e));
+      entries.delete(name);
+    },
+    has: (name) => entries.has(name),
+    start: async (name) => {
+      const e = entry(name);
+      return enqueue(e, () => doStart(e));
+    },
+    stop: async (name) => {
+      const e = entry(name);
+      return enqueue(e, () => doStop(e));
+    },
+    status: (name) => statusOf(entry(name)),
+    list: () => [...entries.values()].map(statusOf),
+    onChange(listener) {
+      emitter.on('change', listener);
+      return () => emitter.off('change', listener);
+    },
+    onEvent(listener) {
+      emitter.on('event', listener);
+      return () => emitter.off('event', listener);
+    },
+    async stopAll() {
+      await Promise.all([...entries.values()].map((e) => enqueue(e, () => doStop(e))));
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export { createVaultClient } from './client';
+export type { VaultClient, VaultClientOptions, VaultRequest, VaultResponse, VaultAuth } from './client';
+export { VaultError } from './errors';
+export type { VaultErrorKind } from './errors';

@@ -1,0 +1,35 @@
+// `sesame sandbox [--json]`: start the sandbox, tell the user how to use it, stay up until
+// Ctrl-C or SIGTERM, then remove everything it started.
+import { createLogger, textSink } from '../broker/log';
+import { startSandbox } from '../sandbox';
+import { untilSignal } from './lifecycle';
+
+export async function runSandbox(options: { json?: boolean }): Promise<number> {
+  // In --json mode stdout carries exactly one JSON line; progress goes to stderr.
+  const log = createLogger('sandbox', textSink);
+  const sandbox = await startSandbox(options.json ? {} : { log });
+  try {
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(sandbox.describe())}\n`);
+    } else {
+      const pgInfo = sandbox.postgres;
+      console.log(`Sesame sandbox is ready. In another shell:
+
+  export VAULT_ADDR=${sandbox.vaultAddr}
+  export VAULT_TOKEN=${sandbox.rootToken}      # the dev server's root token
+  npx sesame start --config ${sandbox.configPath}
+
+Servers (loopback only, removed on Ctrl-C):
+  Vault dev    ${sandbox.vaultAddr}
+  PostgreSQL   ${pgInfo.host}:${pgInfo.port}  admin: ${pgInfo.adminUser} / ${pgInfo.adminPassword}
+Connections in the config:
+${sandbox.connections.map((c) => `  ${c.name.padEnd(18)} ${c.protocol.padEnd(9)} ${c.listen}`).join('\n')}
+
+Press Ctrl-C to stop.`);
+    }
+    await untilSignal();
+  } finally {
+    await sandbox.stop();
+  }
+  return 0;
+}

@@ -1,0 +1,71 @@
+// `sesame start`: the app. Electron where its binary is installed; otherwise (or with
+// --browser) the same host behind the browser-mode bridge. With no config file of the user's,
+// the sandbox is started as the embedded default so a newcomer sees a working connection.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createBrowserBridge } from '../app/bridge';
+import { defaultConfigPath } from '../app/config';
+import { createAppHost } from '../app/host';
+import { createLogger, textSink } from '../broker/log';
+import { findElectronBinary } from '../main/electron-binary';
+import { startSandbox } from '../sandbox';
+import { createNodePlatform } from './node-platform';
+import { projectRoot, readVersion, untilSignal } from './lifecycle';
+
+export interface StartOptions {
+  browser?: boolean;
+  config?: string;
+  port?: string;
+  open?: boolean;
+}
+
+const rendererDir = path.join(projectRoot, 'out', 'renderer');
+
+function ensureRendererBuilt() {
+  if (existsSync(path.join(rendererDir, 'index.html'))) return;
+  console.log('Building the UI once (out/renderer)…');
+  const result = spawnSync('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: projectRoot, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('building the UI failed (see above)');
+}
+
+export async function runStart(options: StartOptions): Promise<number> {
+  const log = createLogger('sesame', textSink);
+  let configPath = options.config ?? defaultConfigPath();
+  let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
+  if (!options.config && !existsSync(configPath)) {
+    console.log(`No config at ${configPath}: starting the sandbox (Vault dev server + PostgreSQL) so you can try Sesame right away.`);
+    sandbox = await startSandbox({ log: log.child('sandbox') });
+    configPath = sandbox.configPath;
+  }
+
+  const electron = findElectronBinary();
+  const mainEntry = path.join(projectRoot, 'out', 'main', 'index.js');
+  if (!options.browser && 'path' in electron && existsSync(mainEntry)) {
+    const child = spawn(electron.path, [mainEntry], { stdio: 'inherit', env: { ...process.env, SESAME_CONFIG: configPath } });
+    const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 0)));
+    await sandbox?.stop();
+    return code;
+  }
+  const why = options.browser
+    ? 'browser mode: --browser was given'
+    : 'missing' in electron
+      ? `browser mode: ${electron.missing}`
+      : 'browser mode: the Electron main process is not built (npm run build:main)';
+  console.log(why);
+
+  ensureRendererBuilt();
+  const platform = await createNodePlatform(log);
+  if (platform.secrets.kind === 'memory') console.log(`Note: ${platform.secrets.unavailableReason}.`);
+  const host = await createAppHost({ configPath, platform, mode: 'browser', log, sandbox: Boolean(sandbox), version: await readVersion() });
+  const bridge = await createBrowserBridge({ api: host, staticDir: rendererDir, log: log.child('bridge'), ...(options.port ? { port: Number(options.port) } : {}) });
+  console.log(`Sesame is running. Open this URL in your browser (it works once; keep it private):\n  ${bridge.url}`);
+  if (options.open) await platform.openExternal(bridge.url).catch((error: Error) => console.log(`Could not open a browser: ${error.message}`));
+
+  await untilSignal();
+  console.log('Stopping…');
+  await bridge.close();
+  await host.close();
+  await sandbox?.stop();
+  return 0;
+}

@@ -1,0 +1,49 @@
+// The walking path through every room: sandbox → CLI in browser mode → UI toggle → broker →
+// real psql → real PostgreSQL with the credential from Vault KV, and back off again.
+import { expect, test } from '@playwright/test';
+import { runCli, type CliProcess } from './cli-process';
+import { psql } from './psql';
+
+let sandbox: CliProcess;
+let app: CliProcess;
+let info: { vaultAddr: string; configPath: string; connections: Array<{ name: string; listen: string }> };
+
+test.beforeAll(async () => {
+  sandbox = runCli(['sandbox', '--json']);
+  const [line] = await sandbox.waitFor(/^\{.*\}$/m, 90_000);
+  info = JSON.parse(line);
+  app = runCli(['start', '--browser', '--config', info.configPath]);
+  await app.waitFor(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/, 90_000);
+});
+
+test.afterAll(async () => {
+  await app?.stop();
+  await sandbox?.stop();
+});
+
+test('toggle a Postgres connection on, use it with psql, toggle it off', async ({ page }, testInfo) => {
+  const url = app.output().match(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/)![0];
+  expect(app.output()).toMatch(/browser mode: /);
+  await page.goto(url);
+
+  const name = info.connections[0]!.name;
+  const row = page.getByTestId(`connection-${name}`);
+  await expect(row).toHaveAttribute('data-state', 'off');
+  await page.getByRole('switch', { name }).click();
+  await expect(row).toHaveAttribute('data-state', 'ready');
+  const address = (await row.getByTestId('listen-address').innerText()).trim();
+  const [host, port] = address.split(':') as [string, string];
+  expect(address).toBe(info.connections[0]!.listen);
+
+  const on = psql(host, port, 'sandbox', 'select current_user');
+  expect(on.stderr).toBe('');
+  expect(on.stdout).toBe('sandbox_app');
+  await page.screenshot({ path: testInfo.outputPath('connection-ready.png'), fullPage: true });
+
+  await page.getByRole('switch', { name }).click();
+  await expect(row).toHaveAttribute('data-state', 'off');
+  const off = psql(host, port, 'sandbox', 'select 1');
+  expect(off.status).not.toBe(0);
+  expect(off.stderr).toMatch(/Connection refused|could not connect/);
+  await page.screenshot({ path: testInfo.outputPath('connection-off.png'), fullPage: true });
+});

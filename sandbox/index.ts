@@ -1,0 +1,2 @@
+export { startSandbox } from './sandbox';
+export type { Sandbox, SandboxOptions, SandboxConnection } from './sandbox';
