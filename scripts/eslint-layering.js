@@ -45,7 +45,7 @@ function allowed(fromLayer, toLayer, { typeOnly, test }) {
   if (fromLayer === 'app/api') return false; // the contract stands alone (zod only)
   if (test && toLayer === 'sandbox') return true; // tests may start real servers
   const list = LAYERS[fromLayer === 'app/api' ? 'app' : fromLayer] ?? [];
-  if (toLayer === 'app/api') return list.includes('app') || list.includes('app/api');
+  if (toLayer === 'app/api') return fromLayer === 'app' || list.includes('app') || list.includes('app/api');
   if (list.includes(toLayer)) return true;
   if (fromLayer === 'renderer' && toLayer === 'app' && typeOnly) return true;
   return false;

@@ -33,6 +33,7 @@ describe('layering rule', () => {
 
   it.each([
     ['app/host/a.ts', "import { createVaultClient } from '../../broker/vault';\nexport const x = createVaultClient;"],
+    ['app/bridge/a.ts', "import { parseCommandInput } from '../api';\nexport const x = parseCommandInput;"],
     ['renderer/src/a.ts', "import { commands } from '../../app/api';\nexport const x = commands;"],
     ['renderer/src/a.ts', "import type { AppHost } from '../../app/host';\nexport type X = AppHost;"],
     ['main/a.ts', "import { app } from 'electron';\nimport { createAppHost } from '../app/host';\nexport const x = [app, createAppHost];"],

@@ -37,7 +37,7 @@ describe('config', () => {
 
   const bad: Array<[string, string, { field: string; line?: number; message: RegExp }]> = [
     ['unknown protocol', valid.replace('protocol: postgres', 'protocol: postgress'), { field: 'connections[0].protocol', line: 7, message: /expected one of 'postgres'/ }],
-    ['missing target', valid.replace(/    target:.*\n/, ''), { field: 'connections[0].target', message: /required/ }],
+    ['missing target', valid.replace(/ {4}target:.*\n/, ''), { field: 'connections[0].target', message: /required/ }],
     ['port of wrong type', valid.replace('port: 5432', 'port: "five"'), { field: 'connections[0].target.port', line: 9, message: /number/ }],
     ['port out of range', valid.replace('port: 5432', 'port: 70000'), { field: 'connections[0].target.port', message: /65535/ }],
     ['bad listen address', valid.replace('listen: 127.0.0.1:15432', 'listen: 15432'), { field: 'connections[0].listen', line: 8, message: /HOST:PORT/ }],

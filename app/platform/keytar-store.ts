@@ -2,8 +2,9 @@
 // Windows). When no keychain answers, the store says so and keeps secrets in memory only:
 // a token is never written to disk in plain text.
 import { createMemorySecretStore, type SecretStore } from './platform';
+import type * as KeytarModule from 'keytar';
 
-type Keytar = typeof import('keytar');
+type Keytar = typeof KeytarModule;
 
 export async function createKeychainSecretStore(service = 'sesame'): Promise<SecretStore> {
   let keytar: Keytar;

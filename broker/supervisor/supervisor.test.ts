@@ -54,7 +54,7 @@ describe('connection supervisor', () => {
   });
 
   it('shows a credential problem as an error state, and recovers when the credential is fixed', async () => {
-    let values: Record<string, string> | undefined;
+    const secret: { values?: Record<string, string> } = {};
     supervisor.define({
       name: 'b',
       protocol: 'test',
@@ -64,15 +64,15 @@ describe('connection supervisor', () => {
       credentials: {
         description: 'test',
         get: async () => {
-          if (!values) throw new CredentialError('missing-field', "the Vault secret at secret/data/b has no 'password' field");
-          return { values, path: 'secret/data/b' };
+          if (!secret.values) throw new CredentialError('missing-field', "the Vault secret at secret/data/b has no 'password' field");
+          return { values: secret.values, path: 'secret/data/b' };
         },
       },
     });
     const status = await supervisor.start('b');
     expect(status).toMatchObject({ state: 'error', error: "the Vault secret at secret/data/b has no 'password' field" });
     expect(await talk(status.listen)).toBe("error: the Vault secret at secret/data/b has no 'password' field\n");
-    values = { username: 'bob' };
+    secret.values = { username: 'bob' };
     expect(await talk(status.listen)).toBe('hello bob\n');
     expect(supervisor.status('b').state).toBe('ready');
   });

@@ -1,0 +1,139 @@
+// Real HTTP and WebSocket clients for the bridge tests: they send exactly the headers a test
+// chooses (Host, Origin, Cookie), which a browser would not let a page forge.
+import { request } from 'node:http';
+import { WebSocket } from 'ws';
+import type { WireMessage } from '../../api';
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export function httpGet(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Spend the one-time token of `url`; returns the `name=value` cookie for later requests. */
+export async function exchangeToken(url: string): Promise<string> {
+  const { port, pathname, search } = new URL(url);
+  const answer = await httpGet(Number(port), `${pathname}${search}`);
+  if (answer.status !== 303) throw new Error(`token exchange answered ${answer.status}: ${answer.body}`);
+  const setCookie = answer.headers['set-cookie']?.[0];
+  if (!setCookie) throw new Error('token exchange set no cookie');
+  return setCookie.split(';')[0] ?? '';
+}
+
+export interface SocketOptions {
+  cookie?: string;
+  origin?: string;
+  host?: string;
+}
+
+/** Open the bridge's socket; rejects with the HTTP status when the upgrade is refused. */
+export function openSocket(port: number, options: SocketOptions): Promise<ApiClient> {
+  const headers: Record<string, string> = {};
+  if (options.cookie) headers.cookie = options.cookie;
+  if (options.host) headers.host = options.host;
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/api`, {
+    headers,
+    ...(options.origin ? { origin: options.origin } : {}),
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('unexpected-response', (_req, res) => {
+      reject(new RefusedError(res.statusCode ?? 0));
+      res.resume();
+      ws.terminate();
+    });
+    ws.once('error', reject);
+    ws.once('open', () => resolve(createApiClient(ws)));
+  });
+}
+
+export class RefusedError extends Error {
+  constructor(readonly status: number) {
+    super(`upgrade refused with HTTP ${status}`);
+  }
+}
+
+export interface ApiClient {
+  ws: WebSocket;
+  /** Every event message pushed so far, in order. */
+  events: Extract<WireMessage, { type: 'event' }>[];
+  /** Send raw text (or bytes) and wait for the result with `id`. */
+  sendRaw(data: string | Buffer, id: number): Promise<Extract<WireMessage, { type: 'result' }>>;
+  call(command: string, input?: unknown): Promise<Extract<WireMessage, { type: 'result' }>>;
+  /** Resolves once an event matching `test` has arrived (already or later). */
+  waitForEvent(test: (e: Extract<WireMessage, { type: 'event' }>) => boolean): Promise<Extract<WireMessage, { type: 'event' }>>;
+  closed: Promise<{ code: number; reason: string }>;
+  close(): Promise<void>;
+}
+
+function createApiClient(ws: WebSocket): ApiClient {
+  const events: ApiClient['events'] = [];
+  const waiting = new Map<number, (m: Extract<WireMessage, { type: 'result' }>) => void>();
+  const eventWaiters = new Set<() => void>();
+  let nextId = 1;
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  ws.on('message', (data) => {
+    const message = JSON.parse(String(data)) as WireMessage;
+    if (message.type === 'result') {
+      waiting.get(message.id)?.(message);
+      waiting.delete(message.id);
+    } else {
+      events.push(message);
+      for (const wake of eventWaiters) wake();
+    }
+  });
+  const sendRaw: ApiClient['sendRaw'] = (data, id) =>
+    new Promise((resolve) => {
+      waiting.set(id, resolve);
+      ws.send(data);
+    });
+  return {
+    ws,
+    events,
+    sendRaw,
+    call(command, input) {
+      const id = nextId++;
+      return sendRaw(JSON.stringify({ type: 'call', id, command, input }), id);
+    },
+    waitForEvent(test) {
+      return new Promise((resolve) => {
+        const check = () => {
+          const found = events.find(test);
+          if (found) {
+            eventWaiters.delete(check);
+            resolve(found);
+          }
+        };
+        eventWaiters.add(check);
+        check();
+      });
+    },
+    closed,
+    async close() {
+      if (ws.readyState !== ws.CLOSED) {
+        ws.close();
+        await closed;
+      }
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// Connections as the host's supervisor reports them. A toggle is optimistic: the switch moves
+// at once (`pending`), the row's state stays the host's truth, and the pending wish is dropped
+// as soon as an event or the call's answer shows the host acting on it, or the call fails.
+import { create } from 'zustand';
+import type { AppApi, ConnectionState, ConnectionView } from '../../../app/api';
+import { asApiError } from '../lib/errors';
+
+interface ConnectionsState {
+  byName: Record<string, ConnectionView>;
+  /** Display order: the host's list order, new names appended. */
+  order: string[];
+  /** Wanted on/off while a toggle is in flight. */
+  pending: Record<string, boolean>;
+  /** Why the host refused the last toggle, in its words. */
+  refusals: Record<string, string>;
+}
+
+export const useConnectionsStore = create<ConnectionsState>(() => ({ byName: {}, order: [], pending: {}, refusals: {} }));
+
+/** Whether the host is running (or trying to run) a connection: what its switch shows. */
+export function isOn(state: ConnectionState): boolean {
+  return state !== 'off';
+}
+
+export function replaceConnections(list: readonly ConnectionView[]): void {
+  useConnectionsStore.setState((s) => ({
+    byName: Object.fromEntries(list.map((c) => [c.name, c])),
+    order: list.map((c) => c.name),
+    pending: reconcile(s.pending, list),
+  }));
+}
+
+export function applyConnection(view: ConnectionView): void {
+  useConnectionsStore.setState((s) => ({
+    byName: { ...s.byName, [view.name]: view },
+    order: s.order.includes(view.name) ? s.order : [...s.order, view.name],
+    pending: reconcile(s.pending, [view]),
+  }));
+}
+
+/** Drop the pending wishes the host has visibly acted on. */
+function reconcile(pending: Record<string, boolean>, views: readonly ConnectionView[]): Record<string, boolean> {
+  let next = pending;
+  for (const view of views) {
+    if (view.name in next && next[view.name] === isOn(view.state)) {
+      next = { ...next };
+      delete next[view.name];
+    }
+  }
+  return next;
+}
+
+export async function setConnectionEnabled(api: AppApi, name: string, enabled: boolean): Promise<void> {
+  useConnectionsStore.setState((s) => {
+    const refusals = { ...s.refusals };
+    delete refusals[name];
+    return { pending: { ...s.pending, [name]: enabled }, refusals };
+  });
+  try {
+    applyConnection(await api.call('connections.setEnabled', { name, enabled }));
+    settle(name);
+  } catch (error) {
+    settle(name, asApiError(error).message);
+  }
+}
+
+function settle(name: string, refusal?: string): void {
+  useConnectionsStore.setState((s) => {
+    const pending = { ...s.pending };
+    delete pending[name];
+    return { pending, refusals: refusal ? { ...s.refusals, [name]: refusal } : s.refusals };
+  });
+}

@@ -1,0 +1,19 @@
+// The link to the host and what the host says about itself.
+import { create } from 'zustand';
+import type { AppInfo } from '../../../app/api';
+import type { LinkState } from '../transport';
+
+interface HostState {
+  link: LinkState;
+  /** Whether the link has ever been open: a first connect is not a "disconnect". */
+  everOpen: boolean;
+  info: AppInfo | null;
+  /** Plain words when the first load after (re)connecting failed. */
+  syncError: string | null;
+}
+
+export const useHostStore = create<HostState>(() => ({ link: 'connecting', everOpen: false, info: null, syncError: null }));
+
+export function setLinkState(link: LinkState): void {
+  useHostStore.setState((s) => ({ link, everOpen: s.everOpen || link === 'open' }));
+}

@@ -1,0 +1,61 @@
+// The top bar: the Vault session at a glance, its expiry counting down, and Log out.
+import { useState } from 'react';
+import type { ApiError } from '../../../app/api';
+import { useHostStore } from '../state/host';
+import { logOut, useSessionStore } from '../state/session';
+import { Countdown } from './Countdown';
+import { useHostLink } from './host-context';
+import { SesameMark } from './icons';
+import { SESSION_LOOK, StateBadge } from './StateBadge';
+
+export function Header() {
+  const session = useSessionStore((s) => s.session);
+  const info = useHostStore((s) => s.info);
+  const link = useHostLink();
+  const [error, setError] = useState<ApiError | null>(null);
+  const signedIn = session && ['authenticated', 'renewing', 'expiring'].includes(session.state);
+
+  return (
+    <header className="app-header">
+      <div className="app-header-row">
+        <h1 className="brand">
+          <SesameMark />
+          Sesame
+          {info?.sandbox && <span className="tag" title="No config of yours was found; the built-in sandbox is running.">sandbox</span>}
+        </h1>
+        {session && (
+          <div className="session-line" data-testid="session-state" data-state={session.state}>
+            <StateBadge look={SESSION_LOOK[session.state]} />
+            {session.displayName && signedIn && <span className="session-who">as {session.displayName}</span>}
+            {signedIn && session.expiresAt && <Countdown until={session.expiresAt} />}
+            {signedIn && (
+              <button
+                type="button"
+                className="button button-quiet button-small"
+                onClick={async () => setError((await logOut(link)) ?? null)}
+              >
+                Log out
+              </button>
+            )}
+          </div>
+        )}
+      </div>
+      {session && (
+        <p className="vault-line">
+          Vault <code>{session.vaultAddress}</code>
+          {session.namespace && (
+            <>
+              {' '}
+              · namespace <code>{session.namespace}</code>
+            </>
+          )}
+        </p>
+      )}
+      {error && (
+        <p className="inline-error" role="alert">
+          Could not log out: {error.message}
+        </p>
+      )}
+    </header>
+  );
+}
