@@ -29,7 +29,7 @@ test('toggle a Postgres connection on, use it with psql, toggle it off', async (
   const name = info.connections[0]!.name;
   const row = page.getByTestId(`connection-${name}`);
   await expect(row).toHaveAttribute('data-state', 'off');
-  await page.getByRole('switch', { name }).click();
+  await page.getByRole('switch', { name, exact: true }).click();
   await expect(row).toHaveAttribute('data-state', 'ready');
   const address = (await row.getByTestId('listen-address').innerText()).trim();
   const [host, port] = address.split(':') as [string, string];
@@ -40,7 +40,7 @@ test('toggle a Postgres connection on, use it with psql, toggle it off', async (
   expect(on.stdout).toBe('sandbox_app');
   await page.screenshot({ path: testInfo.outputPath('connection-ready.png'), fullPage: true });
 
-  await page.getByRole('switch', { name }).click();
+  await page.getByRole('switch', { name, exact: true }).click();
   await expect(row).toHaveAttribute('data-state', 'off');
   const off = psql(host, port, 'sandbox', 'select 1');
   expect(off.status).not.toBe(0);
