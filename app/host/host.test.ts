@@ -1,6 +1,6 @@
 // The host over the real broker, the Vault dev server and PostgreSQL: the walking path and its
 // bad-input cases, with the real psql as the client.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,15 +19,18 @@ const platform: Platform = {
   secrets: createMemorySecretStore('tests keep nothing'),
 };
 
-function psql(listen: string, sql: string) {
+/** The real psql with no password anywhere in reach; async, since the broker runs in this process. */
+function psql(listen: string, sql: string): Promise<{ status: number; stdout: string; stderr: string }> {
   const [host, port] = listen.split(':') as [string, string];
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
-  const r = spawnSync('psql', ['-h', host, '-p', port, '-U', 'whoever', '-d', 'sandbox', '-w', '-At', '-c', sql], {
-    env: { ...env, PGPASSFILE: '/dev/null', PGCONNECT_TIMEOUT: '10' },
-    encoding: 'utf8',
-    timeout: 30_000,
+  return new Promise((resolve) => {
+    execFile(
+      'psql',
+      ['-h', host, '-p', port, '-U', 'whoever', '-d', 'sandbox', '-w', '-At', '-c', sql],
+      { env: { ...env, PGPASSFILE: '/nonexistent/pgpass', PGCONNECT_TIMEOUT: '10' }, timeout: 30_000 },
+      (error, stdout, stderr) => resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr: stderr.trim() }),
+    );
   });
-  return { status: r.status, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
 }
 
 async function kvPut(sandbox: Sandbox, secretPath: string, data: Record<string, string>) {
@@ -89,19 +92,19 @@ describe('app host over the real broker', () => {
   it('brokers psql to PostgreSQL with the KV credential; turning off closes the port', async () => {
     const view = await host.call('connections.setEnabled', { name: 'orders', enabled: true });
     expect(view.state).toBe('ready');
-    const result = psql(view.listen, 'select current_user');
+    const result = await psql(view.listen, 'select current_user');
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe(sandbox.postgresAppUser);
-    expect(events.some((e) => e.event === 'connection.changed' && e.payload.name === 'orders' && e.payload.stats.sessionsServed >= 1)).toBe(true);
+    await expect.poll(() => events.some((e) => e.event === 'connection.changed' && e.payload.name === 'orders' && e.payload.stats.sessionsServed >= 1)).toBe(true);
 
     const off = await host.call('connections.setEnabled', { name: 'orders', enabled: false });
     expect(off.state).toBe('off');
-    expect(psql(view.listen, 'select 1').stderr).toMatch(/Connection refused/);
+    expect((await psql(view.listen, 'select 1')).stderr).toMatch(/Connection refused/);
   });
 
   it('answers a wrong KV password with a clear error naming the connection, never the secret', async () => {
     const view = await host.call('connections.setEnabled', { name: 'wrong', enabled: true });
-    const result = psql(view.listen, 'select 1');
+    const result = await psql(view.listen, 'select 1');
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain("connection 'wrong'");
     expect(result.stderr).not.toContain('not-the-password');
@@ -111,7 +114,7 @@ describe('app host over the real broker', () => {
     const view = await host.call('connections.setEnabled', { name: 'nopass', enabled: true });
     expect(view.state).toBe('error');
     expect(view.error).toBe("the Vault secret at secret/data/no-password has no 'password' field");
-    const result = psql(view.listen, 'select 1');
+    const result = await psql(view.listen, 'select 1');
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain("the Vault secret at secret/data/no-password has no 'password' field");
   });
