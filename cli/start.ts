@@ -42,7 +42,8 @@ export async function runStart(options: StartOptions): Promise<number> {
   const electron = findElectronBinary();
   const mainEntry = path.join(projectRoot, 'out', 'main', 'index.js');
   if (!options.browser && 'path' in electron && existsSync(mainEntry)) {
-    const child = spawn(electron.path, [mainEntry], { stdio: 'inherit', env: { ...process.env, SESAME_CONFIG: configPath } });
+    // Electron reads package.json from the project root for the app's name, version and entry.
+    const child = spawn(electron.path, [projectRoot, '--config', configPath], { stdio: 'inherit', env: { ...process.env, SESAME_CONFIG: configPath } });
     const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 0)));
     await sandbox?.stop();
     return code;
@@ -51,7 +52,7 @@ export async function runStart(options: StartOptions): Promise<number> {
     ? 'browser mode: --browser was given'
     : 'missing' in electron
       ? `browser mode: ${electron.missing}`
-      : 'browser mode: the Electron main process is not built (npm run build:main)';
+      : 'browser mode: the Electron main process is not built yet (run npm run build:main)';
   console.log(why);
 
   ensureRendererBuilt();
