@@ -1,0 +1,23 @@
+// MySQL/MariaDB connector: clients connect with no password; the broker greets them itself, logs
+// in to the backend with the credential (mysql_native_password, caching_sha2_password, auth
+// switch; TLS per sslmode), relays the OK and pipes the session, refusing COM_CHANGE_USER.
+export { createMysqlConnector, type MysqlConnector } from './connector';
+export {
+  mysqlTargetSchema,
+  resolveMysqlTarget,
+  MysqlTargetError,
+  MYSQL_SSL_MODES,
+  type MysqlTarget,
+  type ResolvedMysqlTarget,
+  type MysqlSslMode,
+} from './target';
+export {
+  MysqlError,
+  MysqlSessionError,
+  ProtocolError,
+  CredentialError,
+  BackendConnectError,
+  BackendRefusedError,
+  UnsupportedAuthError,
+  PhaseTimeoutError,
+} from './errors';

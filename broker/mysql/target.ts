@@ -1,0 +1,65 @@
+// Where a MySQL/MariaDB connection goes and how the broker logs in there. Validated once, when
+// the connector is created, with errors that name the field at fault.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export const MYSQL_SSL_MODES = ['disable', 'preferred', 'required', 'verify-ca', 'verify-identity'] as const;
+export type MysqlSslMode = (typeof MYSQL_SSL_MODES)[number];
+
+export const mysqlTargetSchema = z
+  .object({
+    host: z.string().min(1).max(255),
+    port: z.number().int().min(1).max(65535),
+    /** Default schema on the backend; see `databaseFrom`. */
+    database: z.string().min(1).max(64).optional(),
+    /**
+     * disable: never TLS. preferred: TLS when the backend offers it. required: TLS or fail.
+     * verify-ca: TLS with the chain verified. verify-identity: also the host name. With a
+     * `caFile`, preferred and required verify the chain too.
+     */
+    sslmode: z.enum(MYSQL_SSL_MODES).default('preferred'),
+    /** PEM file of the CA(s) that sign the backend's certificate. */
+    caFile: z.string().min(1).optional(),
+    /** Whose database wins when both name one: the configured (default) or the client's. */
+    databaseFrom: z.enum(['config', 'client']).default('config'),
+    timeouts: z
+      .object({ handshakeMs: z.number().int().min(1).max(600_000).default(15_000) })
+      .strict()
+      .default({ handshakeMs: 15_000 }),
+    /** Concurrent client sessions this connection serves; more are refused with ERR 1040. */
+    maxSessions: z.number().int().min(1).max(100_000).optional(),
+  })
+  .strict();
+
+/** A target as written in config (defaults optional). */
+export type MysqlTarget = z.input<typeof mysqlTargetSchema>;
+
+/** A validated target with defaults applied and the CA file read. */
+export type ResolvedMysqlTarget = z.infer<typeof mysqlTargetSchema> & { readonly ca?: Buffer };
+
+export class MysqlTargetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MysqlTargetError';
+  }
+}
+
+export function resolveMysqlTarget(input: unknown): ResolvedMysqlTarget {
+  const parsed = mysqlTargetSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `target.${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new MysqlTargetError(`invalid mysql target: ${issues.join('; ')}`);
+  }
+  const target = parsed.data;
+  if (target.caFile && target.sslmode === 'disable') {
+    throw new MysqlTargetError('invalid mysql target: target.caFile is set but target.sslmode is disable');
+  }
+  if (!target.caFile) return target;
+  try {
+    const ca = readFileSync(target.caFile);
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
+    return { ...target, ca };
+  } catch (err) {
+    throw new MysqlTargetError(`invalid mysql target: target.caFile: cannot read a CA certificate from ${target.caFile}: ${(err as Error).message}`);
+  }
+}

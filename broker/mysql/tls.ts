@@ -1,0 +1,48 @@
+// TLS toward the backend, after the SSLRequest, verified as the target's sslmode says.
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Deadline } from './deadline';
+import { BackendConnectError, MysqlError } from './errors';
+import type { ResolvedMysqlTarget } from './target';
+
+const ignoreError = () => {};
+
+/** Wraps `raw` (already past its SSLRequest) in TLS; rejects with a BackendConnectError. */
+export async function upgradeToTls(raw: net.Socket, target: ResolvedMysqlTarget, deadline: Deadline): Promise<tls.TLSSocket> {
+  const where = `${target.host}:${target.port}`;
+  deadline.phase(`in the TLS handshake with the backend ${where}`, MysqlError.backendUnreachable);
+  const verifyChain = target.sslmode === 'verify-ca' || target.sslmode === 'verify-identity' || !!target.ca;
+  const socket = tls.connect({
+    socket: raw,
+    // The identity check uses `host` (an IP is matched against IP SANs); SNI takes names only.
+    host: target.host,
+    servername: net.isIP(target.host) ? undefined : target.host,
+    ca: target.ca,
+    rejectUnauthorized: verifyChain,
+    checkServerIdentity: target.sslmode === 'verify-identity' ? tls.checkServerIdentity : () => undefined,
+    minVersion: 'TLSv1.2',
+  });
+  socket.on('error', ignoreError);
+  try {
+    await deadline.race(
+      new Promise<void>((resolve, reject) => {
+        socket.once('secureConnect', resolve);
+        socket.once('error', (err: NodeJS.ErrnoException) => {
+          const verifying = verifyChain && /CERT|SIGNATURE|ISSUER|ALTNAME|SELF_SIGNED|VERIFY/.test(err.code ?? '');
+          reject(
+            new BackendConnectError(
+              verifying
+                ? `TLS verification of the backend ${where} failed (sslmode ${target.sslmode}): ${err.message}`
+                : `TLS handshake with the backend ${where} failed: ${err.message}`,
+            ),
+          );
+        });
+        socket.once('close', () => reject(new BackendConnectError(`the backend ${where} closed the connection during the TLS handshake`)));
+      }),
+    );
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+  return socket;
+}
