@@ -1,15 +1,30 @@
-// The sandbox: a working Sesame world on loopback — a Vault dev server, a real PostgreSQL and
-// a Sesame config that connects them — for tests, benchmarks, e2e and `sesame sandbox`.
+// The sandbox: a working Sesame world on loopback — the Vault dev server, an OIDC identity
+// provider, real PostgreSQL, MariaDB and sshd, Vault seeded as an operator would, and a Sesame
+// config that uses them — for tests, benchmarks, e2e and `sesame sandbox`.
 import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { stringify } from 'yaml';
-import { createTempDir, freePort, onCleanup, randomPassword, removeTempDir, startPostgres, type PostgresServer } from './servers';
+import { startOidcProvider, type OidcProvider } from './oidc';
+import { seedAuth, seedDatabase, seedSshCa, VaultSeeder } from './seed';
+import {
+  createTempDir,
+  freePort,
+  onCleanup,
+  randomPassword,
+  removeTempDir,
+  startMariaDb,
+  startPostgres,
+  startSshd,
+  type MariaDbServer,
+  type PostgresServer,
+  type SshdServer,
+} from './servers';
 import { startVaultDev, type VaultDevServer } from './vault';
 
 export interface SandboxConnection {
   name: string;
-  protocol: 'postgres';
+  protocol: string;
   listen: string;
 }
 
@@ -20,9 +35,13 @@ export interface Sandbox {
   configPath: string;
   connections: SandboxConnection[];
   postgres: PostgresServer;
+  mariadb: MariaDbServer;
+  sshd: SshdServer;
   vault: VaultDevServer;
+  idp: OidcProvider;
   /** The application user whose credentials live in Vault KV (for assertions in tests). */
   postgresAppUser: string;
+  logins: Awaited<ReturnType<typeof seedAuth>>;
   /** Everything a script needs, as `sesame sandbox --json` prints it. */
   describe(): Record<string, unknown>;
   stop(): Promise<void>;
@@ -32,14 +51,17 @@ export interface SandboxOptions {
   log?: { info(message: string, fields?: Record<string, unknown>): void };
 }
 
-/** Vault request as the root token; the sandbox seeds through Vault's own HTTP API. */
-async function vaultWrite(vault: VaultDevServer, apiPath: string, body: unknown): Promise<void> {
-  const response = await fetch(`${vault.address}/v1/${apiPath}`, {
-    method: 'POST',
-    headers: { 'X-Vault-Token': vault.rootToken, 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`seeding Vault at ${apiPath} failed: ${response.status} ${await response.text()}`);
+const APP_USER = 'sandbox_app';
+
+async function createPostgresAppUser(postgres: PostgresServer, password: string) {
+  const admin = new pg.Client({ host: postgres.host, port: postgres.port, user: postgres.adminUser, password: postgres.adminPassword, database: 'postgres' });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE ROLE ${APP_USER} LOGIN PASSWORD '${password}'`);
+    await admin.query(`CREATE DATABASE sandbox OWNER ${APP_USER}`);
+  } finally {
+    await admin.end();
+  }
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -50,23 +72,47 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     removeTempDir(dir);
   };
   const unregister = onCleanup(() => void stop());
+  const started = <T extends { stop(): Promise<void> }>(server: T) => (stops.push(() => server.stop()), server);
   try {
-    const [postgres, vault] = await Promise.all([startPostgres(), startVaultDev()]);
-    stops.push(() => postgres.stop(), () => vault.stop());
-    options.log?.info('servers ready', { vault: vault.address, postgres: `${postgres.host}:${postgres.port}` });
+    const [postgres, mariadb, vault, idp] = await Promise.all([
+      startPostgres().then(started),
+      startMariaDb().then(started),
+      startVaultDev().then(started),
+      startOidcProvider().then(started),
+    ]);
+    options.log?.info('servers ready', { vault: vault.address, postgres: postgres.port, mariadb: mariadb.port, idp: idp.issuer });
+    const seeder = new VaultSeeder(vault.address, vault.rootToken);
 
-    // A database and an application role whose password only Vault knows.
-    const appUser = 'sandbox_app';
     const appPassword = randomPassword();
-    const admin = new pg.Client({ host: postgres.host, port: postgres.port, user: postgres.adminUser, password: postgres.adminPassword, database: 'postgres' });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE ROLE ${appUser} LOGIN PASSWORD '${appPassword}'`);
-      await admin.query(`CREATE DATABASE sandbox OWNER ${appUser}`);
-    } finally {
-      await admin.end();
-    }
-    await vaultWrite(vault, 'secret/data/sandbox/postgres', { data: { username: appUser, password: appPassword } });
+    await createPostgresAppUser(postgres, appPassword);
+    await seeder.write('secret/data/sandbox/postgres', { data: { username: APP_USER, password: appPassword } });
+
+    const client = idp.clients[0]!;
+    const logins = await seedAuth(seeder, { issuer: idp.issuer, clientId: client.clientId, clientSecret: client.clientSecret });
+
+    await seeder.write('sys/mounts/database', { type: 'database' });
+    await seedDatabase(seeder, {
+      plugin: 'postgresql-database-plugin',
+      name: 'sandbox-postgres',
+      connectionUrl: `postgresql://{{username}}:{{password}}@${postgres.host}:${postgres.port}/sandbox`,
+      username: postgres.adminUser,
+      password: postgres.adminPassword,
+      role: 'sandbox-postgres',
+      creation: [`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE ${APP_USER};`],
+      revocation: [`DROP ROLE IF EXISTS "{{name}}";`],
+    });
+    await seedDatabase(seeder, {
+      plugin: 'mysql-database-plugin',
+      name: 'sandbox-mariadb',
+      connectionUrl: `{{username}}:{{password}}@tcp(${mariadb.host}:${mariadb.port})/`,
+      username: mariadb.adminUser,
+      password: mariadb.adminPassword,
+      role: 'sandbox-mariadb',
+      creation: [`CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';`, `GRANT SELECT ON *.* TO '{{name}}'@'%';`],
+      revocation: [`DROP USER IF EXISTS '{{name}}'@'%';`],
+    });
+
+    const sshd = await startSshd({ trustedUserCaKeys: [await seedSshCa(seeder, (await import('node:os')).userInfo().username)] }).then(started);
 
     const tokenFile = path.join(dir, 'vault-token');
     await writeFile(tokenFile, `${vault.rootToken}\n`, { mode: 0o600 });
@@ -87,6 +133,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await writeFile(configPath, `# Written by the Sesame sandbox; removed when it stops.\n${stringify(config)}`, { mode: 0o600 });
     await chmod(dir, 0o700);
 
+    const user = idp.users[0]!;
     return {
       dir,
       vaultAddr: vault.address,
@@ -94,14 +141,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       configPath,
       connections,
       postgres,
+      mariadb,
+      sshd,
       vault,
-      postgresAppUser: appUser,
+      idp,
+      postgresAppUser: APP_USER,
+      logins,
       describe: () => ({
         vaultAddr: vault.address,
         rootToken: vault.rootToken,
         configPath,
         connections,
         postgres: { host: postgres.host, port: postgres.port, adminUser: postgres.adminUser, adminPassword: postgres.adminPassword, database: 'sandbox' },
+        mariadb: { host: mariadb.host, port: mariadb.port, adminUser: mariadb.adminUser, adminPassword: mariadb.adminPassword },
+        sshd: { host: sshd.host, port: sshd.port, user: sshd.user, knownHostsLine: sshd.knownHostsLine },
+        oidc: { issuer: idp.issuer, username: user.username, password: user.password, role: logins.oidcRole, mount: 'oidc' },
+        userpass: { mount: 'userpass', ...logins.userpass },
+        approle: logins.approle,
+        database: { mount: 'database', roles: ['sandbox-postgres', 'sandbox-mariadb'] },
+        ssh: { mount: 'ssh-client-signer', role: 'dev' },
       }),
       async stop() {
         unregister();

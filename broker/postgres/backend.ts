@@ -1,0 +1,171 @@
+// Opens an authenticated backend session: transport (TCP/TLS), StartupMessage, then whichever
+// password method the server asks for — cleartext, md5, SCRAM-SHA-256 or SCRAM-SHA-256-PLUS —
+// and collects what the server says before its first ReadyForQuery, for the client.
+import type { Socket } from 'node:net';
+import type { Deadline } from './deadline';
+import { BackendRefusedError, PgSessionError, ProtocolError, SqlState } from './errors';
+import { md5PasswordResponse } from './md5';
+import {
+  MAX_HANDSHAKE_MESSAGE,
+  encodeMessage,
+  parseAuthentication,
+  parseBackendKeyData,
+  parseErrorResponse,
+  passwordMessage,
+  printable,
+  saslInitialResponse,
+  saslResponse,
+  startupMessage,
+  type BackendKey,
+} from './protocol';
+import { ScramError, chooseScramBinding, createScramClient, type ScramClient } from './scram';
+import { createSocketReader, type SocketReader } from './socket-reader';
+import type { ResolvedPostgresTarget } from './target';
+import { openBackendTransport } from './transport';
+
+export interface BackendLogin {
+  readonly user: string;
+  readonly password: string;
+  readonly database?: string;
+  /** Other startup parameters relayed from the client (application_name, options, …). */
+  readonly parameters: ReadonlyMap<string, string>;
+}
+
+export type BackendAuthMethod = 'trust' | 'cleartext' | 'md5' | 'SCRAM-SHA-256' | 'SCRAM-SHA-256-PLUS';
+
+export interface BackendSession {
+  readonly socket: Socket;
+  readonly tls: boolean;
+  readonly authMethod: BackendAuthMethod;
+  /** ParameterStatus and NoticeResponse messages, as sent, in order. */
+  readonly startupMessages: readonly Buffer[];
+  /** The backend's real cancel key (absent if the server sent none). */
+  readonly backendKey?: BackendKey;
+  /** The ReadyForQuery message that ends the startup. */
+  readonly readyForQuery: Buffer;
+  /** Bytes the backend sent after ReadyForQuery (normally none). */
+  readonly leftover: Buffer;
+}
+
+export async function openBackendSession(
+  target: ResolvedPostgresTarget,
+  login: BackendLogin,
+  deadline: Deadline,
+): Promise<BackendSession> {
+  const transport = await openBackendTransport(target, deadline);
+  const { socket } = transport;
+  const where = `${target.host}:${target.port}`;
+  try {
+    const parameters = new Map<string, string>([['user', login.user]]);
+    if (login.database !== undefined) parameters.set('database', login.database);
+    for (const [name, value] of login.parameters) {
+      if (name !== 'user' && name !== 'database') parameters.set(name, value);
+    }
+    socket.write(startupMessage(parameters));
+    const reader = createSocketReader(socket, { peer: 'backend', maxMessageSize: MAX_HANDSHAKE_MESSAGE, signal: deadline.signal });
+
+    deadline.phase(`authenticating to the backend ${where} as user '${login.user}'`, SqlState.connectionFailure);
+    const startupMessages: Buffer[] = [];
+    const authMethod = await authenticate({ reader, socket, login, channelBinding: transport.channelBinding, notices: startupMessages, deadline, where });
+
+    deadline.phase(`waiting for the backend ${where} to start the session`, SqlState.connectionFailure);
+    let backendKey: BackendKey | undefined;
+    for (;;) {
+      const { type, body } = await reader.readMessage('waiting for the backend to start the session');
+      if (type === 'S' || type === 'N') startupMessages.push(encodeMessage(type, body));
+      else if (type === 'K') backendKey = parseBackendKeyData(body);
+      else if (type === 'E') throw refused(parseErrorResponse(body), where, login.user);
+      else if (type === 'Z') {
+        return {
+          socket,
+          tls: transport.tls,
+          authMethod,
+          startupMessages,
+          ...(backendKey && { backendKey }),
+          readyForQuery: encodeMessage(type, body),
+          leftover: reader.release(),
+        };
+      } else throw new ProtocolError(`unexpected message '${printable(type)}' from the backend during session start`);
+    }
+  } catch (err) {
+    socket.destroy();
+    if (err instanceof ScramError) throw new PgSessionError(SqlState.connectionFailure, `backend ${where}: ${err.message}`);
+    throw err;
+  }
+}
+
+interface AuthExchange {
+  readonly reader: SocketReader;
+  readonly socket: Socket;
+  readonly login: BackendLogin;
+  readonly channelBinding: Buffer | undefined;
+  /** NoticeResponses the server sends while authenticating, kept for the client. */
+  readonly notices: Buffer[];
+  readonly deadline: Deadline;
+  /** host:port, for messages. */
+  readonly where: string;
+}
+
+async function authenticate({ reader, socket, login, channelBinding, notices, deadline, where }: AuthExchange): Promise<BackendAuthMethod> {
+  let method: BackendAuthMethod = 'trust';
+  let scram: ScramClient | undefined;
+  for (;;) {
+    const { type, body } = await reader.readMessage('waiting for the backend to authenticate');
+    if (type === 'E') throw refused(parseErrorResponse(body), where, login.user);
+    if (type === 'N') {
+      notices.push(encodeMessage(type, body));
+      continue;
+    }
+    // We ask for 3.0 with no _pq_ options, so a NegotiateProtocolVersion changes nothing for us.
+    if (type === 'v') continue;
+    if (type !== 'R') throw new ProtocolError(`unexpected message '${printable(type)}' from the backend during authentication`);
+    const request = parseAuthentication(body);
+    switch (request.kind) {
+      case 'ok':
+        // A server that skips the SCRAM final step never proved it knows the password.
+        if (scram && !scram.verified) throw new ScramError('the backend accepted the login before completing SCRAM');
+        return method;
+      case 'cleartext':
+        method = 'cleartext';
+        socket.write(passwordMessage(login.password));
+        break;
+      case 'md5':
+        method = 'md5';
+        socket.write(passwordMessage(md5PasswordResponse(login.user, login.password, request.salt)));
+        break;
+      case 'sasl': {
+        const binding = chooseScramBinding(request.mechanisms, channelBinding);
+        if (!binding) {
+          throw new PgSessionError(
+            SqlState.invalidAuthorization,
+            `the backend offers only SASL mechanisms the broker does not support (${request.mechanisms.join(', ')})`,
+          );
+        }
+        scram = createScramClient({ password: login.password, channelBinding: binding });
+        method = scram.mechanism;
+        socket.write(saslInitialResponse(scram.mechanism, Buffer.from(scram.clientFirstMessage(), 'utf8')));
+        break;
+      }
+      case 'sasl-continue': {
+        if (!scram) throw new ProtocolError('the backend sent SASLContinue without starting SASL');
+        const final = await deadline.race(scram.clientFinalMessage(request.data.toString('utf8')));
+        socket.write(saslResponse(Buffer.from(final, 'utf8')));
+        break;
+      }
+      case 'sasl-final':
+        if (!scram) throw new ProtocolError('the backend sent SASLFinal without starting SASL');
+        scram.verifyServerFinal(request.data.toString('utf8'));
+        break;
+      case 'unsupported':
+        throw new PgSessionError(
+          SqlState.invalidAuthorization,
+          `the backend asks for ${request.method} authentication, which the broker cannot perform`,
+        );
+    }
+  }
+}
+
+function refused(error: { code: string; message: string; detail?: string }, where: string, user: string): BackendRefusedError {
+  const detail = error.detail ? ` (${error.detail})` : '';
+  return new BackendRefusedError(error.code, `the backend ${where} refused the login of user '${user}': ${error.message}${detail}`);
+}
