@@ -12,16 +12,24 @@ export async function runSandbox(options: { json?: boolean }): Promise<number> {
     if (options.json) {
       process.stdout.write(`${JSON.stringify(sandbox.describe())}\n`);
     } else {
-      const pgInfo = sandbox.postgres;
+      const { postgres, mariadb, sshd, idp, logins } = sandbox;
+      const user = idp.users[0]!;
       console.log(`Sesame sandbox is ready. In another shell:
 
   export VAULT_ADDR=${sandbox.vaultAddr}
   export VAULT_TOKEN=${sandbox.rootToken}      # the dev server's root token
   npx sesame start --config ${sandbox.configPath}
 
+Log in to Vault (policy sandbox-developer):
+  OIDC         role ${logins.oidcRole} at ${idp.issuer}: ${user.username} / ${user.password}
+  userpass     ${logins.userpass.username} / ${logins.userpass.password}
+  AppRole      role_id ${logins.approle.roleId}  secret_id ${logins.approle.secretId}
+
 Servers (loopback only, removed on Ctrl-C):
-  Vault dev    ${sandbox.vaultAddr}
-  PostgreSQL   ${pgInfo.host}:${pgInfo.port}  admin: ${pgInfo.adminUser} / ${pgInfo.adminPassword}
+  Vault dev    ${sandbox.vaultAddr}   (database/creds/sandbox-postgres, database/creds/sandbox-mariadb, ssh-client-signer/sign/dev)
+  PostgreSQL   ${postgres.host}:${postgres.port}  admin: ${postgres.adminUser} / ${postgres.adminPassword}
+  MariaDB      ${mariadb.host}:${mariadb.port}  admin: ${mariadb.adminUser} / ${mariadb.adminPassword}
+  sshd         ${sshd.host}:${sshd.port}  user ${sshd.user}, trusts the Vault SSH CA
 Connections in the config:
 ${sandbox.connections.map((c) => `  ${c.name.padEnd(18)} ${c.protocol.padEnd(9)} ${c.listen}`).join('\n')}
 
