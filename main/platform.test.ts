@@ -18,8 +18,9 @@ afterEach(() => {
 });
 
 /** Wait (bounded) for a file a detached program writes. */
+/** The child writes asynchronously to us: wait until the file exists and holds something. */
 async function waitForFile(file: string): Promise<string> {
-  for (let i = 0; i < 200 && !existsSync(file); i++) await sleep(50);
+  for (let i = 0; i < 200 && !(existsSync(file) && readFileSync(file, 'utf8')); i++) await sleep(50);
   return readFileSync(file, 'utf8');
 }
 
