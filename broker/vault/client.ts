@@ -1,6 +1,6 @@
 // A Vault HTTP client on node-vault: one per address + namespace. It adds what node-vault does
-// not: typed errors that carry no token, per-request timeouts, and retries with exponential
-// backoff and jitter on network errors, 429 and 5xx.
+// not: typed errors that carry no token, per-request timeouts, a namespace per request, and
+// retries with exponential backoff and jitter on network errors, 429 and 5xx.
 import { readFileSync } from 'node:fs';
 import nodeVault from 'node-vault';
 import { VaultError, errorForStatus } from './errors';
@@ -10,6 +10,8 @@ export interface VaultClientOptions {
   namespace?: string;
   /** PEM file of the CA that signed Vault's TLS certificate. */
   caCertFile?: string;
+  /** The same CA as PEM text (wins over caCertFile). */
+  caCert?: string | Buffer;
   timeoutMs?: number;
   /** Attempts for retryable failures, the first included. */
   attempts?: number;
@@ -27,6 +29,7 @@ export interface VaultResponse<D = Record<string, unknown>> {
   wrap_info: Record<string, unknown> | null;
   warnings: string[] | null;
   auth: VaultAuth | null;
+  mount_type?: string;
 }
 
 export interface VaultAuth {
@@ -44,10 +47,16 @@ export interface VaultAuth {
 
 export interface VaultRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'LIST';
-  /** Path under /v1/, no leading slash: `secret/data/orders-db`. */
+  /** Path under /v1/, no leading slash: `secret/data/orders-db`; may carry a `?query`. */
   path: string;
   body?: Record<string, unknown>;
   token?: string;
+  /** Namespace for this request only ('' = root); the client's namespace otherwise. */
+  namespace?: string;
+  /** Extra headers (e.g. `X-Vault-Wrap-TTL`). */
+  headers?: Record<string, string>;
+  /** Attempts for this request (1 = no retry): one-shot calls such as an OIDC callback. */
+  attempts?: number;
 }
 
 export interface VaultClient {
@@ -60,42 +69,55 @@ export interface VaultClient {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createVaultClient(options: VaultClientOptions): VaultClient {
-  const address = options.address.replace(/\/+$/, '');
+  const address = validateAddress(options.address);
   const timeout = options.timeoutMs ?? 10_000;
   const attempts = Math.max(1, options.attempts ?? 3);
   const minBackoff = options.minBackoffMs ?? 100;
   const maxBackoff = options.maxBackoffMs ?? 2_000;
+  const ca = options.caCert ?? (options.caCertFile ? readCa(options.caCertFile) : undefined);
   const vault = nodeVault({
     endpoint: address,
-    namespace: options.namespace,
+    // The namespace is set per request below, so one request can name another namespace.
     // node-vault's debug output prints request bodies (secrets): never enable it.
     debug: () => {},
-    requestOptions: options.caCertFile ? { ca: readFileSync(options.caCertFile) } : {},
+    requestOptions: ca ? { ca } : {},
     rpDefaults: { timeout },
   } as nodeVault.VaultOptions);
-  // node-vault falls back to VAULT_TOKEN from the environment; tokens are always explicit here.
+  // node-vault falls back to VAULT_TOKEN / VAULT_NAMESPACE from the environment; both are
+  // always explicit here.
   vault.token = '';
+  (vault as { namespace?: string }).namespace = '';
 
   async function once<D>(req: VaultRequest): Promise<VaultResponse<D> | null> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...req.headers };
     if (req.token) headers['X-Vault-Token'] = req.token;
+    const namespace = req.namespace ?? options.namespace;
+    if (namespace) headers['X-Vault-Namespace'] = namespace;
+    let path = `/${req.path.replace(/^\/+/, '')}`;
+    let method: string = req.method;
+    // LIST is not an HTTP method every stack accepts; Vault takes GET ?list=true as the same.
+    if (method === 'LIST') {
+      method = 'GET';
+      path += `${path.includes('?') ? '&' : '?'}list=true`;
+    }
     try {
       const body = await vault.request({
-        path: `/${req.path.replace(/^\/+/, '')}`,
-        method: req.method,
-        json: req.body ?? (req.method === 'GET' || req.method === 'LIST' ? undefined : {}),
+        path,
+        method,
+        json: req.body ?? (method === 'GET' ? undefined : {}),
         headers,
       });
-      return (body ?? null) as VaultResponse<D> | null;
+      return body && typeof body === 'object' ? (body as VaultResponse<D>) : null;
     } catch (error) {
-      throw translate(error, req.path);
+      throw translate(error, req.path.replace(/\?.*$/, ''));
     }
   }
 
   function translate(error: unknown, path: string): VaultError {
     const e = error as { response?: { statusCode?: number; body?: { errors?: string[] } }; code?: string; message?: string };
     if (e.response?.statusCode) {
-      return errorForStatus(e.response.statusCode, path, e.response.body?.errors ?? [], address);
+      const errors = Array.isArray(e.response.body?.errors) ? e.response.body.errors.filter((m) => typeof m === 'string') : [];
+      return errorForStatus(e.response.statusCode, path, errors, address);
     }
     // axios errors carry the request config (and so the token): keep only the code.
     if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT') {
@@ -109,13 +131,14 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
     address,
     namespace: options.namespace,
     async request<D>(req: VaultRequest) {
+      const tries = Math.max(1, req.attempts ?? attempts);
       let lastError: VaultError | undefined;
-      for (let attempt = 0; attempt < attempts; attempt++) {
+      for (let attempt = 0; attempt < tries; attempt++) {
         try {
           return await once<D>(req);
         } catch (error) {
           lastError = error as VaultError;
-          if (!lastError.retryable || attempt === attempts - 1) break;
+          if (!lastError.retryable || attempt === tries - 1) break;
           const backoff = Math.min(maxBackoff, minBackoff * 2 ** attempt);
           await sleep(backoff / 2 + Math.random() * (backoff / 2));
         }
@@ -123,4 +146,25 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
       throw lastError;
     },
   };
+}
+
+function validateAddress(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new TypeError(`Vault address '${text}' is not a URL (expected e.g. https://vault.example.com:8200)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`Vault address '${text}' must start with http:// or https://`);
+  }
+  return text.replace(/\/+$/, '');
+}
+
+function readCa(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new Error(`cannot read Vault's CA certificate ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }

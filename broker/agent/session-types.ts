@@ -1,0 +1,90 @@
+// The session's public shapes: its states and snapshot (what the UI may see: never the token),
+// its events, and its options.
+import type { LoginMethod, LoginRequest } from './login-request';
+import type { SecretStoreLike } from './token-store';
+
+export type SessionState = 'logged-out' | 'logging-in' | 'authenticated' | 'renewing' | 'expiring' | 'expired' | 'error';
+
+export interface SessionSnapshot {
+  state: SessionState;
+  method?: LoginMethod;
+  displayName?: string;
+  policies: string[];
+  accessor?: string;
+  expiresAt?: Date;
+  renewable?: boolean;
+  error?: string;
+  /** Vault path the token came from (`auth/approle/login`). */
+  loginPath?: string;
+  issuedAt?: Date;
+  /** The latest the token can live (explicit max TTL), when Vault says. */
+  maxExpiresAt?: Date;
+  renewals?: number;
+  lastRenewedAt?: Date;
+  /** True when the session logs in again by itself (AppRole, JWT file, token file). */
+  reauthenticates?: boolean;
+  /** OIDC: the URL to open in a browser while the login waits for it. */
+  loginUrl?: string;
+  /** Where the token is kept between runs; 'memory' means it ends with the process. */
+  persistence?: SecretStoreLike['kind'];
+}
+
+export type SessionEvent =
+  | { type: 'login-required'; reason: string; timeoutMs: number }
+  | { type: 'login-url'; url: string }
+  | { type: 'expiring'; expiresAt: Date }
+  | { type: 'renewed'; expiresAt: Date; atMaxTtl: boolean }
+  | { type: 'renewal-failed'; error: string; retryInMs?: number }
+  | { type: 'reauthenticated'; method: LoginMethod }
+  | { type: 'reauth-failed'; error: string; retryInMs: number }
+  | { type: 'expired'; reason: string }
+  | { type: 'restored'; method: LoginMethod }
+  | { type: 'persistence-unavailable'; reason: string }
+  | { type: 'persistence-failed'; error: string };
+
+export interface SessionOptions {
+  /** Keeps the token between runs (the app's SecretStore: the OS keychain). */
+  store?: SecretStoreLike;
+  /** Optional token sink file (mode 0600) so the `vault` CLI shares the login. */
+  tokenSink?: string;
+  /** Opens a URL in the system browser (the app's Platform.openExternal), for OIDC. */
+  openBrowser?: (url: string) => Promise<void>;
+  /** A non-interactive login used by `start()` and to log in again by itself. */
+  autoAuth?: LoginRequest;
+  /** How long `token()` holds a caller while a login is needed (default 120 s). */
+  loginWaitMs?: number;
+  /** Warn this long before an interactive session ends (default 5 min). */
+  expiryWarningMs?: number;
+  /** Backoff between failed renewals / re-authentications (default 1 s … 5 min). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface TokenOptions {
+  /** Hold up to this long for a login when the session needs one (default loginWaitMs; 0 = fail at once). */
+  waitMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface VaultSession {
+  snapshot(): SessionSnapshot;
+  login(request: LoginRequest): Promise<SessionSnapshot>;
+  /** Abandon a login in progress (an OIDC login waiting for the browser). */
+  cancelLogin(): void;
+  /** Revoke the token at Vault (unless `revoke: false`), forget it, delete it from the keychain. */
+  logout(options?: { revoke?: boolean }): Promise<SessionSnapshot>;
+  /**
+   * The current token. When the session has expired (or a login is in progress) it waits for a
+   * login, raising 'login-required', up to `waitMs`; then a CredentialError('no-session').
+   */
+  token(options?: TokenOptions): Promise<string>;
+  /** Renew now (the lease registry's "renew" action). */
+  renewNow(): Promise<SessionSnapshot>;
+  /** Adopt the token kept in the keychain if lookup-self proves it valid. */
+  restore(): Promise<SessionSnapshot>;
+  /** restore(), then the configured non-interactive login if still logged out. */
+  start(): Promise<SessionSnapshot>;
+  onChange(listener: (snapshot: SessionSnapshot) => void): () => void;
+  onEvent(listener: (event: SessionEvent) => void): () => void;
+  close(): void;
+}
