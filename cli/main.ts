@@ -1,8 +1,7 @@
 // `sesame <command>`: the command-line shell over the same engine the tray app runs.
 import { parseArgs } from 'node:util';
-import { runDaemon } from './daemon';
-import { runSandbox } from './sandbox';
-import { runStart } from './start';
+// Each command's module is loaded only when it runs: the daemon must not load the sandbox's
+// servers (whose OIDC provider prints a warning into the daemon's JSON log on Node 20).
 
 const USAGE = `Usage: sesame <command> [options]
 
@@ -13,7 +12,12 @@ Commands:
                        With no config file, starts the sandbox as a working example.
   sandbox [--json]     Start the sandbox: Vault dev server, PostgreSQL, ... on loopback,
                        print how to use them, stay up until Ctrl-C, then clean up.
-  daemon --config FILE Run the agent and every broker in FILE with no UI (logs to stderr).
+  daemon --config FILE [--health ADDR]
+                       Run the agent and every broker in FILE with no UI: JSON logs on
+                       stderr, /live and /ready on ADDR (or daemon.health), reload on
+                       SIGHUP and when FILE changes.
+  import-secretless FILE [--out FILE] [--vault-addr URL] [--skip-unsupported]
+                       Turn a Secretless secretless.yml (version 2) into a Sesame config.
 
 Environment: SESAME_CONFIG overrides the default config path.`;
 
@@ -23,15 +27,28 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'start': {
         const { values } = parseArgs({ args: rest, options: { browser: { type: 'boolean' }, config: { type: 'string' }, port: { type: 'string' }, open: { type: 'boolean' } } });
-        return await runStart(values);
+        return await (await import('./start')).runStart(values);
       }
       case 'sandbox': {
         const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
-        return await runSandbox(values);
+        return await (await import('./sandbox')).runSandbox(values);
       }
       case 'daemon': {
-        const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } } });
-        return await runDaemon(values);
+        const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, health: { type: 'string' } } });
+        return await (await import('./daemon')).runDaemon(values);
+      }
+      case 'import-secretless': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { out: { type: 'string' }, 'vault-addr': { type: 'string' }, 'skip-unsupported': { type: 'boolean' } },
+        });
+        if (positionals.length > 1) throw new Error(`one file at a time (got ${positionals.length})`);
+        return await (await import('./import-secretless')).runImportSecretless(positionals[0], {
+          ...(values.out ? { out: values.out } : {}),
+          ...(values['vault-addr'] ? { vaultAddr: values['vault-addr'] } : {}),
+          ...(values['skip-unsupported'] ? { skipUnsupported: true } : {}),
+        });
       }
       case undefined:
       case 'help':

@@ -2,7 +2,9 @@
 // schemas. Both bridges (Electron IPC and the browser WebSocket) validate against these at
 // the edge, so the host only ever sees well-formed input.
 import { z } from 'zod';
-import { ActivityEvent, AppInfo, ConnectionView, SessionView } from './views';
+import { ActivityEvent, AppInfo, ConnectionRemoved, ConnectionView, KnownGui, LaunchResult, ReloadResult, SessionView } from './views';
+import { LeaseIdInput, LeaseRemoved, LeasesCleared, LeaseView } from './leases';
+import { SettingsView } from './settings';
 
 const name = z.string().min(1).max(128);
 const secretInput = z.string().min(1).max(16_384);
@@ -18,6 +20,14 @@ export type LoginInput = z.infer<typeof LoginInput>;
 
 const none = z.object({}).strict();
 
+const listenHint = 'expected HOST:PORT (e.g. 127.0.0.1:15432) or unix:/absolute/path';
+/** A local listen address, checked for form here; the host checks loopback, port and conflicts. */
+export const ListenAddressInput = z
+  .string()
+  .min(1)
+  .max(300)
+  .regex(/^(?:\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$|^unix:\/[^\0]+$/, { message: listenHint });
+
 /** Commands: name → input schema and output schema. */
 export const commands = {
   'app.info': { input: none, output: AppInfo },
@@ -30,6 +40,34 @@ export const commands = {
     output: ConnectionView,
   },
   'activity.list': { input: none, output: z.array(ActivityEvent) },
+  /** Move a connection to another local address; kept in the config file (restarts it if on). */
+  'connections.setListen': {
+    input: z.object({ name, listen: ListenAddressInput }).strict(),
+    output: ConnectionView,
+  },
+  /** "Open in …": the configured GUI (or `gui`, a known one), else the URL handed to the OS. */
+  'connections.openGui': {
+    input: z.object({ name, gui: KnownGui.optional() }).strict(),
+    output: LaunchResult,
+  },
+  /** ssh (or psql / mysql) to the local address in the user's terminal. */
+  'connections.openTerminal': { input: z.object({ name }).strict(), output: LaunchResult },
+  /** Read the config file again and apply it; unchanged connections keep their sessions. */
+  'config.reload': { input: none, output: ReloadResult },
+  /** Renew the session token now (the agent also renews it by itself). */
+  'session.renew': { input: none, output: SessionView },
+  /** The lease registry: tokens, leases and cached KV secrets, live entries first. */
+  'leases.list': { input: none, output: z.array(LeaseView) },
+  /** Extend a renewable token or lease at Vault; answers with the entry as it is now. */
+  'leases.renew': { input: LeaseIdInput, output: LeaseView },
+  /** Revoke at Vault (a dynamic user is dropped, a token dies with its children). */
+  'leases.revoke': { input: LeaseIdInput, output: LeaseView },
+  /** Forget locally (drop the cache entry); nothing is revoked at Vault. */
+  'leases.evict': { input: LeaseIdInput, output: LeaseView },
+  /** Evict every cached entry (leases, KV secrets, child tokens); the session token stays. */
+  'leases.clear': { input: none, output: LeasesCleared },
+  /** The non-secret settings: config file, Vault address and auth, agent listener, token sink. */
+  'settings.get': { input: none, output: SettingsView },
 } as const;
 
 /** Events: name → payload schema. The UI mirrors host state from these; it never polls. */
@@ -37,6 +75,12 @@ export const events = {
   'session.changed': SessionView,
   'connection.changed': ConnectionView,
   activity: ActivityEvent,
+  /** A reload removed this connection; mirrors drop it. */
+  'connection.removed': ConnectionRemoved,
+  /** A registry entry was added or changed (renewed, hit, ended). */
+  'lease.changed': LeaseView,
+  /** An entry left the registry (an ended one after its retention); mirrors drop it. */
+  'lease.removed': LeaseRemoved,
 } as const;
 
 export type CommandName = keyof typeof commands;

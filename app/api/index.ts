@@ -1,2 +1,4 @@
 export * from './views';
 export * from './contract';
+export * from './leases';
+export * from './settings';

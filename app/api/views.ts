@@ -78,3 +78,37 @@ export const AppInfo = z.object({
   sandbox: z.boolean(),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
+
+/** Database GUIs Sesame knows how to start, by name (per-OS command lines in app/launchers). */
+export const KnownGui = z.enum(['dbeaver', 'pgadmin4', 'datagrip', 'tableplus', 'mysql-workbench', 'beekeeper-studio']);
+export type KnownGui = z.infer<typeof KnownGui>;
+
+/** What "Open in …" / "Open terminal" started. Never carries a credential. */
+export const LaunchResult = z.object({
+  connection: z.string(),
+  /** 'url': handed to the OS's handler for the scheme; 'command': a program was started. */
+  how: z.enum(['url', 'command', 'terminal']),
+  /** What was opened, in words: "TablePlus", "the handler for postgresql:// URLs", "ssh in a terminal". */
+  opened: z.string(),
+  /** The URL handed to the OS, when there was one (no password: none is needed). */
+  url: z.string().optional(),
+  /** What the user still has to do, when the program cannot be told the address. */
+  hint: z.string().optional(),
+});
+export type LaunchResult = z.infer<typeof LaunchResult>;
+
+/** The outcome of applying a changed config file to the running host. */
+export const ReloadResult = z.object({
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+  /** Restarted: their sessions were closed. */
+  changed: z.array(z.string()),
+  /** Left alone: their sessions kept running. */
+  unchanged: z.array(z.string()),
+  /** Settings that only take effect at the next start (e.g. `vault`). */
+  restartNeeded: z.array(z.string()),
+});
+export type ReloadResult = z.infer<typeof ReloadResult>;
+
+export const ConnectionRemoved = z.object({ name: z.string() });
+export type ConnectionRemoved = z.infer<typeof ConnectionRemoved>;

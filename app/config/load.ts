@@ -1,6 +1,6 @@
 // Reading and writing the config file. Every problem is reported as FILE:LINE:COL, the field's
 // path and what was expected, never a stack trace. Writes are atomic and keep a backup.
-import { copyFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LineCounter, parseDocument, isNode, stringify } from 'yaml';
@@ -19,9 +19,10 @@ export class ConfigError extends Error {
   constructor(
     readonly file: string,
     readonly problems: ConfigProblem[],
+    title = 'invalid configuration',
   ) {
     super(
-      `${file}: invalid configuration\n` +
+      `${file}: ${title}\n` +
         problems.map((p) => `  ${file}${p.line ? `:${p.line}:${p.column}` : ''}: ${p.field ? `${p.field}: ` : ''}${p.message}`).join('\n'),
     );
     this.name = 'ConfigError';
@@ -77,6 +78,7 @@ function describeIssue(issue: z.core.$ZodIssue, missing: boolean): string {
     const options = (issue as { options?: unknown[] }).options;
     return `expected one of ${(options ?? []).map((o) => `'${String(o)}'`).join(', ')}`;
   }
+  if (issue.code === 'invalid_value' && issue.values.length > 1) return `expected one of ${issue.values.map((v) => `'${String(v)}'`).join(', ')}`;
   if (issue.code === 'invalid_type' && missing) return `is required (${issue.expected} expected)`;
   return issue.message;
 }
@@ -103,13 +105,45 @@ export async function loadConfig(file: string): Promise<SesameConfig> {
 
 /** Validate, then write atomically (temp file + rename) keeping the previous file as FILE.bak. */
 export async function saveConfig(file: string, config: unknown): Promise<SesameConfig> {
-  const text = stringify(config);
+  const text = stringify(durationsAsText(config));
   const parsed = parseConfig(text, file);
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, text, { mode: 0o600 });
-  await copyFile(file, `${file}.bak`).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
-  });
-  await rename(temp, file);
+  await writeConfigText(file, text);
   return parsed;
+}
+
+/**
+ * A parsed config holds durations in milliseconds, while a bare number in the file means
+ * seconds (as in Vault): written back, they say their unit, so a save/load round trip is exact.
+ */
+function durationsAsText(config: unknown): unknown {
+  if (!config || typeof config !== 'object' || !Array.isArray((config as { connections?: unknown }).connections)) return config;
+  const ms = (value: unknown) => (typeof value === 'number' ? `${value}ms` : value);
+  const connections = (config as { connections: Record<string, unknown>[] }).connections.map((c) => {
+    const credentials = c.credentials as Record<string, unknown> | undefined;
+    const key = c.key as Record<string, unknown> | undefined;
+    return {
+      ...c,
+      ...(credentials && 'maxAge' in credentials ? { credentials: { ...credentials, maxAge: ms(credentials.maxAge) } } : {}),
+      ...(key && 'lifetime' in key ? { key: { ...key, lifetime: ms(key.lifetime) } } : {}),
+    };
+  });
+  return { ...(config as object), connections };
+}
+
+/**
+ * Write already validated config text: a temp file beside FILE (mode 0600), the current FILE
+ * copied to FILE.bak, then a rename, so a crash leaves either the old or the new file whole.
+ */
+export async function writeConfigText(file: string, text: string): Promise<void> {
+  const temp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
+  await writeFile(temp, text, { mode: 0o600 });
+  try {
+    await copyFile(file, `${file}.bak`).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
 }

@@ -1,12 +1,14 @@
 // From a connection's config to the broker pieces that serve it: a connector for the protocol
-// and a credential fetcher for the source.
-import path from 'node:path';
+// and a credential fetcher for the source. A protocol whose connector is not in this build is
+// a ConnectionUnavailableError, which the host shows as that connection's error.
 import type { ConnectionSpec } from '../../broker/supervisor';
 import type { CredentialFetcher } from '../../broker/connector';
 import { createEnvFetcher, createLiteralFetcher, createVaultKvFetcher, type SessionTokenSource } from '../../broker/credentials';
+import { createMysqlConnector } from '../../broker/mysql';
 import { createPostgresConnector } from '../../broker/postgres';
 import type { VaultClient } from '../../broker/vault';
 import type { ConnectionConfig, CredentialsConfig } from '../config';
+import { createFileFetcher, resolveConfigPath, withFixedValues } from './credential-sources';
 
 export interface ConnectionDeps {
   vault: VaultClient;
@@ -15,8 +17,20 @@ export interface ConnectionDeps {
   baseDir: string;
 }
 
+/** The config names a protocol whose connector this build does not have yet. */
+export class ConnectionUnavailableError extends Error {
+  constructor(protocol: string) {
+    super(`${protocol} connections are not available in this build yet`);
+    this.name = 'ConnectionUnavailableError';
+  }
+}
+
+/** Fields each protocol's connector needs from the credential. */
 const REQUIRED_FIELDS: Record<ConnectionConfig['protocol'], string[]> = {
   postgres: ['username', 'password'],
+  mysql: ['username', 'password'],
+  ssh: [],
+  'ssh-agent': ['private_key'],
 };
 
 export function credentialFetcherFor(source: CredentialsConfig, required: string[], deps: ConnectionDeps): CredentialFetcher {
@@ -24,18 +38,22 @@ export function credentialFetcherFor(source: CredentialsConfig, required: string
     case 'vault-kv': {
       const segments = source.path.replace(/^\/+/, '').split('/');
       const mount = source.mount ?? segments.shift()!;
-      const fields = Object.fromEntries(required.map((f) => [f, f]));
-      return createVaultKvFetcher(deps.vault, deps.session, {
+      const fetched = required.filter((field) => !(source.values && field in source.values));
+      const fields = Object.fromEntries(fetched.map((f) => [f, f]));
+      const fetcher = createVaultKvFetcher(deps.vault, deps.session, {
         mount,
         path: source.mount ? source.path : segments.join('/'),
         version: source.version,
         fields: { ...fields, ...source.fields },
-        required,
+        required: fetched,
         maxAgeMs: source.maxAge,
       });
+      return withFixedValues(fetcher, source.values);
     }
     case 'env':
-      return createEnvFetcher(source.fields);
+      return withFixedValues(createEnvFetcher(source.fields), source.values);
+    case 'file':
+      return withFixedValues(createFileFetcher(source.fields, deps.baseDir), source.values);
     case 'literal':
       return createLiteralFetcher(source.values);
   }
@@ -46,25 +64,47 @@ export function credentialPathOf(source: CredentialsConfig): string | undefined 
   return undefined;
 }
 
+/** `host:port` of the real service, for display. */
+export function targetOf(config: ConnectionConfig): string {
+  return config.protocol === 'ssh-agent' ? 'ssh-agent' : `${config.target.host}:${config.target.port}`;
+}
+
+/** The broker's spec for a connection; throws ConnectionUnavailableError or the connector's own validation error. */
 export function connectionSpecFor(config: ConnectionConfig, deps: ConnectionDeps): ConnectionSpec {
-  const credentials = credentialFetcherFor(config.credentials, REQUIRED_FIELDS[config.protocol], deps);
-  const resolve = (file?: string) => (file ? path.resolve(deps.baseDir, file) : undefined);
+  const base = {
+    name: config.name,
+    protocol: config.protocol,
+    listen: config.listen,
+    target: targetOf(config),
+    credentialPath: credentialPathOf(config.credentials),
+  };
   switch (config.protocol) {
     case 'postgres':
       return {
-        name: config.name,
-        protocol: config.protocol,
-        listen: config.listen,
-        target: `${config.target.host}:${config.target.port}`,
-        credentialPath: credentialPathOf(config.credentials),
-        credentials,
+        ...base,
+        credentials: credentialFetcherFor(config.credentials, REQUIRED_FIELDS.postgres, deps),
         connector: createPostgresConnector({
           host: config.target.host,
           port: config.target.port,
           ...(config.target.database ? { database: config.target.database } : {}),
           sslmode: config.target.sslmode,
-          ...(config.target.caCert ? { caFile: resolve(config.target.caCert) } : {}),
+          ...(config.target.caCert ? { caFile: resolveConfigPath(config.target.caCert, deps.baseDir) } : {}),
         }),
       };
+    case 'mysql':
+      return {
+        ...base,
+        credentials: credentialFetcherFor(config.credentials, REQUIRED_FIELDS.mysql, deps),
+        connector: createMysqlConnector({
+          host: config.target.host,
+          port: config.target.port,
+          ...(config.target.database ? { database: config.target.database } : {}),
+          sslmode: config.target.sslmode,
+          ...(config.target.caCert ? { caFile: resolveConfigPath(config.target.caCert, deps.baseDir) } : {}),
+        }),
+      };
+    case 'ssh':
+    case 'ssh-agent':
+      throw new ConnectionUnavailableError(config.protocol);
   }
 }

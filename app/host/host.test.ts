@@ -1,78 +1,72 @@
 // The host over the real broker, the Vault dev server and PostgreSQL: the walking path and its
-// bad-input cases, with the real psql as the client.
-import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+// bad-input cases, with the real psql as the client; credential sources beside Vault KV;
+// protocols whose connector is not in this build; and an imported secretless.yml.
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { silentLogger } from '../../broker/log';
 import { startSandbox, type Sandbox } from '../../sandbox';
+import { freePort, randomPassword } from '../../sandbox/servers';
 import type { AppEvent } from '../api';
-import { createMemorySecretStore, type Platform } from '../platform';
+import { importSecretless } from '../config';
 import { createAppHost, type AppHost } from '.';
-
-const platform: Platform = {
-  openExternal: async () => {},
-  openTerminal: async () => {},
-  launch: async () => {},
-  notify: () => {},
-  secrets: createMemorySecretStore('tests keep nothing'),
-};
-
-/** The real psql with no password anywhere in reach; async, since the broker runs in this process. */
-function psql(listen: string, sql: string): Promise<{ status: number; stdout: string; stderr: string }> {
-  const [host, port] = listen.split(':') as [string, string];
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
-  return new Promise((resolve) => {
-    execFile(
-      'psql',
-      ['-h', host, '-p', port, '-U', 'whoever', '-d', 'sandbox', '-w', '-At', '-c', sql],
-      { env: { ...env, PGPASSFILE: '/nonexistent/pgpass', PGCONNECT_TIMEOUT: '10' }, timeout: 30_000 },
-      (error, stdout, stderr) => resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr: stderr.trim() }),
-    );
-  });
-}
-
-async function kvPut(sandbox: Sandbox, secretPath: string, data: Record<string, string>) {
-  const res = await fetch(`${sandbox.vaultAddr}/v1/secret/data/${secretPath}`, {
-    method: 'POST',
-    headers: { 'X-Vault-Token': sandbox.rootToken },
-    body: JSON.stringify({ data }),
-  });
-  expect(res.status).toBe(200);
-}
+import { kvPut, postgresConnection, psql, recordingPlatform, run, writeTestConfig } from './test-support';
 
 describe('app host over the real broker', () => {
   let sandbox: Sandbox;
   let host: AppHost;
   const events: AppEvent[] = [];
+  let appPassword: string;
+  const mysqlPassword = randomPassword();
+  /** What the test platform's launch ran: psql for real, anything else only recorded. */
+  const launched: { argv: string[]; status: number; stdout: string; stderr: string }[] = [];
+  const platform = recordingPlatform(async (argv) => {
+    if (argv[0] !== 'psql') return;
+    launched.push({ argv, ...(await run(argv[0], argv.slice(1))) });
+  });
 
   beforeAll(async () => {
     sandbox = await startSandbox();
     await kvPut(sandbox, 'wrong-password', { username: sandbox.postgresAppUser, password: 'not-the-password' });
     await kvPut(sandbox, 'no-password', { username: sandbox.postgresAppUser });
-    const base = (await import('../config')).parseConfig(await (await import('node:fs/promises')).readFile(sandbox.configPath, 'utf8'), sandbox.configPath);
-    const pgConn = base.connections[0]!;
-    const variant = (name: string, secret: string, port: number) => ({
-      name,
-      protocol: 'postgres',
-      listen: `127.0.0.1:${port}`,
-      target: { host: pgConn.target.host, port: pgConn.target.port, database: 'sandbox', sslmode: 'disable' },
-      credentials: { from: 'vault-kv', path: `secret/${secret}` },
-    });
+    const secret = await fetch(`${sandbox.vaultAddr}/v1/secret/data/sandbox/postgres`, { headers: { 'X-Vault-Token': sandbox.rootToken } });
+    appPassword = ((await secret.json()) as { data: { data: { password: string } } }).data.data.password;
+    const secretsDir = path.join(sandbox.dir, 'secrets');
+    await mkdir(secretsDir, { mode: 0o700 });
+    await writeFile(path.join(secretsDir, 'pg-password'), `${appPassword}\n`, { mode: 0o600 });
+    const admin = await mysql.createConnection({ host: sandbox.mariadb.host, port: sandbox.mariadb.port, user: sandbox.mariadb.adminUser, password: sandbox.mariadb.adminPassword });
+    try {
+      for (const sql of [`CREATE USER 'shop'@'%' IDENTIFIED BY '${mysqlPassword}'`, 'CREATE DATABASE shop', "GRANT ALL ON shop.* TO 'shop'@'%'"]) await admin.query(sql);
+    } finally {
+      await admin.end();
+    }
+    await kvPut(sandbox, 'shop-mysql', { username: 'shop', password: mysqlPassword });
+    const pg = { host: sandbox.postgres.host, port: sandbox.postgres.port };
     const configPath = path.join(sandbox.dir, 'host-test.yaml');
-    const listenPort = Number(pgConn.listen.split(':')[1]);
-    await writeFile(
-      configPath,
-      stringify({
-        vault: { address: sandbox.vaultAddr, auth: { method: 'token', tokenFile: path.join(sandbox.dir, 'vault-token') } },
-        connections: [
-          { ...variant('orders', 'sandbox/postgres', listenPort) },
-          variant('wrong', 'wrong-password', listenPort + 1),
-          variant('nopass', 'no-password', listenPort + 2),
-        ],
+    await writeTestConfig(configPath, sandbox, [
+      postgresConnection('orders', await freePort(), pg, 'sandbox/postgres', { gui: "psql {url} -At -c 'select current_user'" }),
+      postgresConnection('wrong', await freePort(), pg, 'wrong-password'),
+      postgresConnection('nopass', await freePort(), pg, 'no-password'),
+      postgresConnection('from-file', await freePort(), pg, '', {
+        credentials: { from: 'file', fields: { password: 'secrets/pg-password' }, values: { username: sandbox.postgresAppUser } },
       }),
-    );
+      {
+        name: 'shop',
+        protocol: 'mysql',
+        listen: `127.0.0.1:${await freePort()}`,
+        target: { host: sandbox.mariadb.host, port: sandbox.mariadb.port, database: 'shop', sslmode: 'disable' },
+        credentials: { from: 'vault-kv', path: 'secret/shop-mysql' },
+      },
+      {
+        name: 'bastion',
+        protocol: 'ssh',
+        listen: `127.0.0.1:${await freePort()}`,
+        target: { host: '127.0.0.1', user: 'deploy', knownHosts: '~/.ssh/known_hosts' },
+        credentials: { from: 'vault-kv', path: 'secret/bastion' },
+        autoStart: true,
+      },
+    ]);
     host = await createAppHost({ configPath, platform, mode: 'browser', log: silentLogger });
     host.subscribe((e) => events.push(e));
   });
@@ -104,6 +98,7 @@ describe('app host over the real broker', () => {
 
   it('answers a wrong KV password with a clear error naming the connection, never the secret', async () => {
     const view = await host.call('connections.setEnabled', { name: 'wrong', enabled: true });
+    expect(view.state).toBe('ready');
     const result = await psql(view.listen, 'select 1');
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain("connection 'wrong'");
@@ -119,15 +114,122 @@ describe('app host over the real broker', () => {
     expect(result.stderr).toContain("the Vault secret at secret/data/no-password has no 'password' field");
   });
 
+  it('reads the password from a file beside a fixed user name', async () => {
+    const view = await host.call('connections.setEnabled', { name: 'from-file', enabled: true });
+    expect(view.state).toBe('ready');
+    const result = await psql(view.listen, 'select current_user');
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe(sandbox.postgresAppUser);
+  });
+
+  it('shows a protocol whose connector is not in this build as an error, and keeps serving the others', async () => {
+    const list = await host.call('connections.list', {});
+    expect(list.map((c) => c.name)).toEqual(['orders', 'wrong', 'nopass', 'from-file', 'shop', 'bastion']);
+    const bastion = list.find((c) => c.name === 'bastion')!;
+    expect(bastion).toMatchObject({ protocol: 'ssh', state: 'error', error: 'ssh connections are not available in this build yet', target: '127.0.0.1:22' });
+    const again = await host.call('connections.setEnabled', { name: 'bastion', enabled: true });
+    expect(again).toMatchObject({ state: 'error', error: 'ssh connections are not available in this build yet' });
+    const activity = await host.call('activity.list', {});
+    expect(activity.some((a) => a.connection === 'bastion' && a.level === 'error' && /not available in this build/.test(a.message))).toBe(true);
+  });
+
+  it('brokers the real mariadb CLI to MariaDB with the KV credential, whatever user it names', async () => {
+    const view = await host.call('connections.setEnabled', { name: 'shop', enabled: true });
+    expect(view).toMatchObject({ state: 'ready', protocol: 'mysql', connectionString: `mysql://${view.listen}/shop` });
+    const [address, port] = view.listen.split(':') as [string, string];
+    const result = await run('mariadb', ['--no-defaults', '-h', address, '-P', port, '--protocol=TCP', '-u', 'whoever', '--batch', '-N', '-e', 'select current_user(), database()']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.split('\t')).toEqual(['shop@%', 'shop']);
+  });
+
+  it('"Open in …" runs the configured template with the real psql against the broker address', async () => {
+    await host.call('connections.setEnabled', { name: 'orders', enabled: true });
+    const view = (await host.call('connections.list', {})).find((c) => c.name === 'orders')!;
+    const result = await host.call('connections.openGui', { name: 'orders' });
+    expect(result).toEqual({ connection: 'orders', how: 'command', opened: 'psql' });
+    const ran = launched.at(-1)!;
+    expect(ran.argv).toEqual(['psql', `postgresql://${view.listen}/sandbox?sslmode=disable`, '-At', '-c', 'select current_user']);
+    expect(ran).toMatchObject({ status: 0, stdout: sandbox.postgresAppUser, stderr: '' });
+  });
+
+  it('"Open in …" hands the URL to the OS, or starts a known GUI by name; "Open terminal" runs psql or mysql', async () => {
+    const shop = (await host.call('connections.list', {})).find((c) => c.name === 'shop')!;
+    expect(await host.call('connections.openGui', { name: 'shop' })).toEqual({
+      connection: 'shop',
+      how: 'url',
+      opened: 'the application registered for mysql:// URLs',
+      url: `mysql://${shop.listen}/shop`,
+    });
+    expect(platform.calls.at(-1)).toEqual({ kind: 'openExternal', args: [`mysql://${shop.listen}/shop`] });
+    const dbeaver = await host.call('connections.openGui', { name: 'shop', gui: 'dbeaver' });
+    expect(dbeaver).toMatchObject({ how: 'command', opened: 'DBeaver' });
+    const [address, port] = shop.listen.split(':');
+    expect(platform.calls.at(-1)?.args[0]).toEqual(
+      process.platform === 'darwin'
+        ? expect.arrayContaining(['open', '-con'])
+        : [expect.stringMatching(/^dbeaver/), '-con', `driver=mysql|host=${address}|port=${port}|database=shop|user=sesame|name=Sesame shop|save=false|connect=true`],
+    );
+    const pgadmin = host.call('connections.openGui', { name: 'shop', gui: 'pgadmin4' });
+    await expect(pgadmin).rejects.toMatchObject({ code: 'invalid-input', message: 'pgAdmin 4 does not open mysql connections' });
+    expect(await host.call('connections.openTerminal', { name: 'shop' })).toEqual({ connection: 'shop', how: 'terminal', opened: 'mysql in a terminal' });
+    expect(platform.calls.at(-1)).toEqual({ kind: 'openTerminal', args: [['mysql', '-h', address, '-P', port, '--protocol=TCP', '-u', 'sesame', '-D', 'shop'], { title: 'Sesame: shop' }] });
+  });
+
+  it('will not open a connection that is off or unavailable', async () => {
+    await expect(host.call('connections.openGui', { name: 'nopass' })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/^'nopass' is in error/) });
+    await host.call('connections.setEnabled', { name: 'wrong', enabled: false });
+    await expect(host.call('connections.openTerminal', { name: 'wrong' })).rejects.toMatchObject({ code: 'conflict', message: "'wrong' is off: turn it on first" });
+    await expect(host.call('connections.openTerminal', { name: 'bastion' })).rejects.toMatchObject({ code: 'conflict' });
+  });
+
   it('refuses unknown connections and bad input without changing state', async () => {
-    await expect(host.call('connections.setEnabled', { name: 'nope', enabled: true })).rejects.toMatchObject({ code: 'not-found' });
     const before = await host.call('connections.list', {});
-    expect(before.map((c) => c.name)).toEqual(['orders', 'wrong', 'nopass']);
+    await expect(host.call('connections.setEnabled', { name: 'nope', enabled: true })).rejects.toMatchObject({ code: 'not-found' });
+    await expect(host.call('connections.setListen', { name: 'nope', listen: '127.0.0.1:1' })).rejects.toMatchObject({ code: 'not-found' });
+    await expect(host.call('connections.openGui', { name: 'nope' })).rejects.toMatchObject({ code: 'not-found' });
+    expect(await host.call('connections.list', {})).toEqual(before);
+  });
+
+  it('serves psql through a connection imported from a secretless.yml', async () => {
+    const listen = await freePort();
+    const secretless = `version: 2
+services:
+  imported-pg:
+    connector: pg
+    listenOn: tcp://0.0.0.0:${listen}
+    credentials:
+      host: ${sandbox.postgres.host}
+      port: ${sandbox.postgres.port}
+      sslmode: disable
+      username:
+        from: vault
+        get: secret/data/sandbox/postgres#data.username
+      password:
+        from: vault
+        get: secret/data/sandbox/postgres#data.password
+`;
+    const imported = importSecretless(secretless, path.join(sandbox.dir, 'secretless.yml'), { vaultAddress: sandbox.vaultAddr });
+    const configPath = path.join(sandbox.dir, 'imported.yaml');
+    await writeFile(configPath, imported.text.replace('auth:\n    method: token', `auth:\n    method: token\n    tokenFile: ${sandbox.dir}/vault-token`));
+    const importedHost = await createAppHost({ configPath, platform: recordingPlatform(), mode: 'browser', log: silentLogger });
+    try {
+      const view = await importedHost.call('connections.setEnabled', { name: 'imported-pg', enabled: true });
+      expect(view).toMatchObject({ state: 'ready', listen: `127.0.0.1:${listen}`, credentialPath: 'secret/sandbox/postgres' });
+      const result = await psql(view.listen, 'select current_user');
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toBe(sandbox.postgresAppUser);
+    } finally {
+      await importedHost.close();
+    }
   });
 
   it('never puts a secret value into an event', () => {
     const text = JSON.stringify(events);
     expect(text).not.toContain(sandbox.rootToken);
     expect(text).not.toContain('not-the-password');
+    expect(text).not.toContain(appPassword);
+    expect(text).not.toContain(mysqlPassword);
+    const calls = JSON.stringify(platform.calls);
+    for (const secret of [appPassword, mysqlPassword, sandbox.rootToken]) expect(calls).not.toContain(secret);
   });
 });

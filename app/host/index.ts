@@ -1,2 +1,5 @@
 export { createAppHost } from './host';
 export type { AppHost, AppHostOptions } from './host';
+export type { Readiness } from './readiness';
+export { diffConnections, canonicalJson } from './reload';
+export type { ConnectionDiff } from './reload';

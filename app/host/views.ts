@@ -2,6 +2,8 @@
 import type { SessionSnapshot } from '../../broker/agent';
 import type { ConnectionStatus } from '../../broker/supervisor';
 import type { ConnectionView, SessionView } from '../api';
+import type { ConnectionConfig } from '../config';
+import { credentialPathOf, targetOf } from './connections';
 
 export function sessionView(snapshot: SessionSnapshot, vaultAddress: string, namespace?: string): SessionView {
   return {
@@ -19,19 +21,31 @@ export function sessionView(snapshot: SessionSnapshot, vaultAddress: string, nam
 }
 
 /** What a user pastes into their tool: the local address, never a password (none is needed). */
-export function connectionString(protocol: string, listen: string, database?: string): string | undefined {
-  if (protocol !== 'postgres') return undefined;
+export function connectionString(protocol: string, listen: string, database?: string, user?: string): string | undefined {
+  const db = encodeURIComponent(database ?? '');
   if (listen.startsWith('unix:')) {
+    if (protocol !== 'postgres') return undefined;
     const socket = listen.slice(5);
     const dir = socket.replace(/\/[^/]*$/, '');
     const port = /\.s\.PGSQL\.(\d+)$/.exec(socket)?.[1] ?? '5432';
-    return `postgresql:///${database ?? ''}?host=${encodeURIComponent(dir)}&port=${port}`;
+    return `postgresql:///${db}?host=${encodeURIComponent(dir)}&port=${port}`;
   }
-  return `postgresql://${listen}/${database ?? ''}?sslmode=disable`;
+  if (protocol === 'postgres') return `postgresql://${listen}/${db}?sslmode=disable`;
+  if (protocol === 'mysql') return `mysql://${listen}/${db}`;
+  if (protocol === 'ssh') return `ssh://${user ? `${encodeURIComponent(user)}@` : ''}${listen}`;
+  return undefined;
 }
 
-export function connectionView(status: ConnectionStatus, database?: string): ConnectionView {
-  const conn = connectionString(status.protocol, status.listen, database);
+function databaseOf(config: ConnectionConfig | undefined): string | undefined {
+  return config && (config.protocol === 'postgres' || config.protocol === 'mysql') ? config.target.database : undefined;
+}
+
+function userOf(config: ConnectionConfig | undefined): string | undefined {
+  return config?.protocol === 'ssh' ? config.target.user : undefined;
+}
+
+export function connectionView(status: ConnectionStatus, config?: ConnectionConfig): ConnectionView {
+  const conn = connectionString(status.protocol, status.listen, databaseOf(config), userOf(config));
   return {
     name: status.name,
     protocol: status.protocol as ConnectionView['protocol'],
@@ -42,5 +56,20 @@ export function connectionView(status: ConnectionStatus, database?: string): Con
     ...(conn ? { connectionString: conn } : {}),
     ...(status.error ? { error: status.error } : {}),
     stats: status.stats,
+  };
+}
+
+/** A connection the host cannot serve (its connector is missing or refused its settings). */
+export function unavailableView(config: ConnectionConfig, error: string): ConnectionView {
+  const credentialPath = credentialPathOf(config.credentials);
+  return {
+    name: config.name,
+    protocol: config.protocol,
+    state: 'error',
+    listen: config.listen,
+    target: targetOf(config),
+    ...(credentialPath ? { credentialPath } : {}),
+    error,
+    stats: { activeClients: 0, sessionsServed: 0, bytesToTarget: 0, bytesToClient: 0, lastError: error },
   };
 }

@@ -1,0 +1,43 @@
+// Changing one setting in the user's config file without rewriting the rest: the YAML document
+// is edited in place, so comments, key order, quoting and flow maps survive. The result is
+// validated like any config before it replaces the file (atomically, with a .bak).
+import { readFile } from 'node:fs/promises';
+import { isMap, isSeq, parseDocument, type Document } from 'yaml';
+import { ConfigError, parseConfig, writeConfigText } from './load';
+import type { SesameConfig } from './schema';
+
+/** Apply `edit` to the file's YAML document, validate the result, write it; returns the new config. */
+export async function editConfigFile(file: string, edit: (doc: Document) => void): Promise<SesameConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(file, [{ field: '', message: code === 'ENOENT' ? 'file not found' : `cannot read (${code})` }]);
+  }
+  parseConfig(text, file); // a file that is already broken is not edited: the user must fix it first
+  const doc = parseDocument(text, { uniqueKeys: true });
+  edit(doc);
+  const next = doc.toString();
+  const config = parseConfig(next, file);
+  await writeConfigText(file, next);
+  return config;
+}
+
+/** The YAML map of the connection called `name`; a ConfigError naming the file when absent. */
+function connectionNode(doc: Document, file: string, name: string) {
+  const list = doc.get('connections', true);
+  if (isSeq(list)) {
+    for (const item of list.items) {
+      if (isMap(item) && item.get('name') === name) return item;
+    }
+  }
+  throw new ConfigError(file, [{ field: 'connections', message: `there is no connection named '${name}' in the file` }]);
+}
+
+/** Set `connections[name].listen` in the file, keeping everything else as the user wrote it. */
+export function setConnectionListen(file: string, name: string, listen: string): Promise<SesameConfig> {
+  return editConfigFile(file, (doc) => {
+    connectionNode(doc, file, name).set('listen', listen);
+  });
+}

@@ -1,0 +1,32 @@
+// app.info and the Vault session: log in, log out, look.
+import type { LoginRequest } from '../../../broker/agent';
+import { ApiError } from '../../api';
+import type { Handlers, HostContext } from '../context';
+import { toApiError } from '../errors';
+
+export async function login(ctx: HostContext, request: LoginRequest) {
+  try {
+    const snapshot = await ctx.session.login(request);
+    ctx.activity.add({ level: 'info', kind: 'login', message: `logged in to ${ctx.vault.address} with ${request.method} (policies: ${snapshot.policies.join(', ')})` });
+  } catch (error) {
+    ctx.activity.add({ level: 'error', kind: 'login-failed', message: `login with ${request.method} failed: ${(error as Error).message}` });
+    throw toApiError(error);
+  }
+  return ctx.currentSession();
+}
+
+export function sessionHandlers(ctx: HostContext): Pick<Handlers, 'app.info' | 'session.get' | 'session.login' | 'session.logout'> {
+  return {
+    'app.info': async () => ({ version: ctx.version, mode: ctx.mode, configPath: ctx.configPath, sandbox: ctx.sandbox }),
+    'session.get': async () => ctx.currentSession(),
+    'session.login': async (input) => {
+      if (input.method === 'oidc') throw new ApiError('invalid-input', 'OIDC login is not available in this build yet; use a token, userpass or AppRole', 'method');
+      return login(ctx, input);
+    },
+    'session.logout': async () => {
+      await ctx.session.logout({ revoke: true });
+      ctx.activity.add({ level: 'info', kind: 'logout', message: 'logged out; the token was revoked' });
+      return ctx.currentSession();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+// The config the host runs and moving to a new one. A new config's connections are applied by
+// diff (unchanged ones keep their sessions); `vault` and `agent` settings need a restart and
+// are reported, not applied. A file that fails validation changes nothing: the error is logged
+// and becomes an activity event the UI shows.
+import type { Logger } from '../../broker/log';
+import type { ReloadResult } from '../api';
+import { ConfigError, loadConfig, type SesameConfig } from '../config';
+import type { ActivityLog } from './activity';
+import type { ConnectionSet } from './connection-set';
+import { settingsNeedingRestart, startingEverything } from './reload';
+
+export interface ConfigState {
+  config(): SesameConfig;
+  applyConfig(next: SesameConfig, why: string): Promise<ReloadResult>;
+  reloadFromFile(): Promise<ReloadResult>;
+}
+
+export interface ConfigStateOptions {
+  initial: SesameConfig;
+  configPath: string;
+  mode: 'electron' | 'browser' | 'daemon';
+  connections: ConnectionSet;
+  activity: ActivityLog;
+  log: Logger;
+}
+
+const list = (names: string[]) => (names.length > 0 ? ` (${names.join(', ')})` : '');
+
+export function createConfigState(options: ConfigStateOptions): ConfigState {
+  const { connections, activity, log } = options;
+  // Daemon mode has nobody to toggle a switch: every connection starts with the host.
+  const prepare = (config: SesameConfig) => (options.mode === 'daemon' ? startingEverything(config) : config);
+  let current = prepare(options.initial);
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function apply(nextRaw: SesameConfig, why: string): Promise<ReloadResult> {
+    const next = prepare(nextRaw);
+    const restartNeeded = settingsNeedingRestart(current, next);
+    const diff = await connections.apply(next.connections);
+    // The running Vault client and agent stay as they are until a restart.
+    current = { ...next, vault: current.vault, agent: current.agent };
+    const result: ReloadResult = {
+      added: diff.added.map((c) => c.name),
+      removed: diff.removed,
+      changed: diff.changed.map((c) => c.name),
+      unchanged: diff.unchanged,
+      restartNeeded,
+    };
+    const summary =
+      result.added.length + result.removed.length + result.changed.length === 0
+        ? 'no connection changed'
+        : `${result.changed.length} restarted${list(result.changed)}, ${result.added.length} added${list(result.added)}, ${result.removed.length} removed${list(result.removed)}`;
+    activity.add({ level: 'info', kind: 'config-applied', message: `${why}: ${summary}; ${result.unchanged.length} kept running${list(result.unchanged)}` });
+    log.info('config applied', { why, ...result });
+    if (restartNeeded.length > 0) {
+      activity.add({ level: 'warn', kind: 'restart-needed', message: `the ${restartNeeded.join(' and ')} settings changed: they take effect when Sesame restarts` });
+    }
+    return result;
+  }
+
+  const serialised = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = queue.then(work, work);
+    queue = run.catch(() => {});
+    return run;
+  };
+
+  return {
+    config: () => current,
+    applyConfig: (next, why) => serialised(() => apply(next, why)),
+    reloadFromFile: () =>
+      serialised(async () => {
+        let loaded: SesameConfig;
+        try {
+          loaded = await loadConfig(options.configPath);
+        } catch (error) {
+          if (!(error instanceof ConfigError)) throw error;
+          log.error('the changed config file is invalid; the running config stays', { file: options.configPath, problems: error.problems });
+          activity.add({ level: 'error', kind: 'config-invalid', message: `${error.message}\nThe running config stays until the file is fixed.` });
+          throw error;
+        }
+        return apply(loaded, 'the config file changed');
+      }),
+  };
+}
