@@ -52,7 +52,10 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
   const dataDir = path.join(dir, 'data');
   const socket = path.join(dir, 'mariadbd.sock');
   const logFile = path.join(dir, 'mariadbd.log');
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/usr/sbin:/bin', HOME: dir, LANG: 'C', TZ: 'UTC' };
+  // A private tmpdir: parallel servers sharing /tmp have collided on temp table files.
+  const tmpDir = path.join(dir, 'tmp');
+  fs.mkdirSync(tmpDir, { mode: 0o700 });
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/usr/sbin:/bin', HOME: dir, LANG: 'C', TZ: 'UTC', TMPDIR: tmpDir };
   const userArgs = asRoot ? ['--user=root'] : [];
   let mariadbd: ManagedProcess | undefined;
 
@@ -60,7 +63,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
     fs.writeFileSync(logFile, '');
     await runCommand(
       'mariadb-install-db',
-      ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...userArgs],
+      ['--no-defaults', `--datadir=${dataDir}`, `--tmpdir=${tmpDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...userArgs],
       { what: 'mariadb-install-db', cwd: dir, env, logFile },
     );
     const tls = options.tls ? await createLocalhostCertificate(dir) : undefined;
@@ -72,6 +75,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
         args: [
           '--no-defaults',
           `--datadir=${dataDir}`,
+          `--tmpdir=${tmpDir}`,
           `--socket=${socket}`,
           `--port=${port}`,
           '--bind-address=127.0.0.1',
