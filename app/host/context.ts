@@ -7,6 +7,7 @@ import { ApiError, type AppEvent, type CommandInput, type CommandName, type Comm
 import type { SesameConfig } from '../config';
 import type { Platform } from '../platform';
 import type { ActivityLog } from './activity';
+import type { HostAgent } from './agent';
 import type { ConnectionSet } from './connection-set';
 
 export interface HostContext {
@@ -18,6 +19,8 @@ export interface HostContext {
   platform: Platform;
   vault: VaultClient;
   session: VaultSession;
+  /** The lease registry and, when configured, the caching proxy. */
+  agent: HostAgent;
   connections: ConnectionSet;
   activity: ActivityLog;
   emit(event: AppEvent): void;

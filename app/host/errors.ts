@@ -1,4 +1,5 @@
 // Any error a command throws, as the typed ApiError the contract promises.
+import { InvalidLoginError, LoginFileError, OidcLoginError } from '../../broker/agent';
 import { redact } from '../../broker/log';
 import { UnknownConnectionError } from '../../broker/supervisor';
 import { VaultError } from '../../broker/vault';
@@ -8,6 +9,8 @@ import { LaunchError, TemplateError } from '../launchers';
 
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof InvalidLoginError) return new ApiError('invalid-input', error.message, error.field);
+  if (error instanceof OidcLoginError || error instanceof LoginFileError) return new ApiError('unauthenticated', error.message);
   if (error instanceof UnknownConnectionError) return new ApiError('not-found', error.message);
   if (error instanceof ConfigError) return new ApiError('invalid-input', error.message);
   if (error instanceof LaunchError || error instanceof TemplateError) return new ApiError('invalid-input', error.message);

@@ -3,9 +3,7 @@
 // The commands live in commands/, the connections in connection-set.ts, reloads in
 // config-state.ts; this file wires them together and runs the start-up.
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createVaultSession } from '../../broker/agent';
 import type { Logger } from '../../broker/log';
 import { createConnectionSupervisor } from '../../broker/supervisor';
 import { createVaultClient } from '../../broker/vault';
@@ -13,10 +11,13 @@ import { ApiError, type AppApi, type AppEvent, type CommandInput, type CommandNa
 import { loadConfig, type SesameConfig } from '../config';
 import type { Platform } from '../platform';
 import { createActivityLog } from './activity';
+import { createHostSession, reportSessionEvents, startHostAgent } from './agent';
 import { configHandlers } from './commands/config';
 import { connectionHandlers } from './commands/connections';
 import { launchHandlers } from './commands/launch';
-import { login, sessionHandlers } from './commands/session';
+import { leaseHandlers } from './commands/leases';
+import { sessionHandlers } from './commands/session';
+import { settingsHandlers } from './commands/settings';
 import { createConfigState } from './config-state';
 import { createConnectionSet } from './connection-set';
 import { connectionSpecFor } from './connections';
@@ -62,7 +63,7 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
     ...(initial.vault.namespace ? { namespace: initial.vault.namespace } : {}),
     ...(initial.vault.caCert ? { caCertFile: path.resolve(baseDir, initial.vault.caCert) } : {}),
   });
-  const session = createVaultSession(vault, log.child('session'));
+  const session = createHostSession(vault, initial, baseDir, platform, log.child('session'));
   const supervisor = createConnectionSupervisor(log.child('broker'));
   const activity = createActivityLog(1000, (payload) => emit({ event: 'activity', payload }));
   const connections = createConnectionSet({
@@ -73,6 +74,9 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
     log,
   });
   const state = createConfigState({ initial, configPath: options.configPath, mode: options.mode, connections, activity, log });
+
+  reportSessionEvents(session, activity, platform);
+  const agent = await startHostAgent(session, initial, baseDir, emit, log);
 
   const currentSession = () => sessionView(session.snapshot(), vault.address, initial.vault.namespace);
   session.onChange(() => emit({ event: 'session.changed', payload: currentSession() }));
@@ -90,6 +94,7 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
     platform,
     vault,
     session,
+    agent,
     connections,
     activity,
     emit,
@@ -105,14 +110,19 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
     ...connectionHandlers(ctx),
     ...launchHandlers(ctx),
     ...configHandlers(ctx),
+    ...leaseHandlers(ctx),
+    ...settingsHandlers(ctx),
   };
 
-  // Non-interactive start-up login (Vault Agent's token_file), then the connections (those
-  // marked autoStart — every one in daemon mode — start listening).
-  const auth = initial.vault.auth;
-  if (auth.method === 'token' && auth.tokenFile) {
-    const token = (await readFile(path.resolve(baseDir, auth.tokenFile), 'utf8').catch(() => '')).trim();
-    if (token) await login(ctx, { method: 'token', token }).catch((error) => log.warn('start-up login failed', { error }));
+  // The session from the keychain, else the config's non-interactive login (Vault Agent's
+  // auto-auth); then the connections (those marked autoStart — every one in daemon mode).
+  const started = await session.start().catch((error: Error) => {
+    log.warn('start-up login failed', { error });
+    activity.add({ level: 'error', kind: 'login-failed', message: `start-up login failed: ${error.message}` });
+    return undefined;
+  });
+  if (started?.state === 'authenticated') {
+    activity.add({ level: 'info', kind: 'login', message: `logged in to ${vault.address} with ${started.method} (policies: ${started.policies.join(', ')})` });
   }
   await connections.apply(state.config().connections);
 
@@ -136,6 +146,7 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
     readiness: () => readinessOf(state.config(), currentSession(), connections.list()),
     async close() {
       await connections.close();
+      await agent.close();
       session.close();
       events.removeAllListeners();
     },

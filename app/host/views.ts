@@ -17,6 +17,7 @@ export function sessionView(snapshot: SessionSnapshot, vaultAddress: string, nam
     ...(snapshot.expiresAt ? { expiresAt: snapshot.expiresAt.toISOString() } : {}),
     ...(snapshot.renewable !== undefined ? { renewable: snapshot.renewable } : {}),
     ...(snapshot.error ? { error: snapshot.error } : {}),
+    ...(snapshot.loginUrl && snapshot.state === 'logging-in' ? { pendingAuthUrl: snapshot.loginUrl } : {}),
   };
 }
 

@@ -1,19 +1,47 @@
-// The window: header, the login form while logged out, connections, activity.
+// The window: header, the login form while logged out, and four tabs — Connections, Leases &
+// cache, Activity, Settings. Only the selected tab's content is mounted; the stores keep
+// everything else current from the host's events.
+import type { ComponentType } from 'react';
 import { useHostStore } from './state/host';
+import { useLeasesStore } from './state/leases';
+import { showTab, TAB_LABELS, TABS, useNavStore, type TabId } from './state/nav';
 import { useSessionStore, needsLogin } from './state/session';
-import { ActivityList } from './ui/ActivityList';
-import { ConnectionList } from './ui/ConnectionList';
+import { ActivityTab } from './ui/activity/ActivityTab';
+import { ConnectionsTab } from './ui/connections/ConnectionsTab';
 import { Header } from './ui/Header';
+import { LeasesTab } from './ui/leases/LeasesTab';
 import { LinkBanner } from './ui/LinkBanner';
 import { LoginPanel } from './ui/LoginPanel';
+import { SettingsTab } from './ui/settings/SettingsTab';
+import { panelId, tabId, Tabs } from './ui/Tabs';
+
+const PANELS: Record<TabId, ComponentType> = {
+  connections: ConnectionsTab,
+  leases: LeasesTab,
+  activity: ActivityTab,
+  settings: SettingsTab,
+};
 
 export function App() {
   const session = useSessionStore((s) => s.session);
   const stale = useHostStore((s) => s.link !== 'open' && s.everOpen);
+  const tab = useNavStore((s) => s.tab);
+  const leaseCount = useLeasesStore((s) => (s.status === 'ready' ? s.byId.size : undefined));
+  const Panel = PANELS[tab];
   return (
     <>
       <LinkBanner />
       <Header />
+      <nav className="tab-bar" aria-label="Sections">
+        <Tabs
+          label="Sesame"
+          tabs={TABS}
+          labels={TAB_LABELS}
+          badges={{ leases: leaseCount ? leaseCount.toLocaleString() : undefined }}
+          selected={tab}
+          onSelect={showTab}
+        />
+      </nav>
       <main className={stale ? 'app-main stale' : 'app-main'}>
         {session === null ? (
           <p className="empty" aria-busy="true">
@@ -22,8 +50,11 @@ export function App() {
         ) : (
           <>
             {needsLogin(session) && <LoginPanel session={session} />}
-            <ConnectionList />
-            <ActivityList />
+            {TABS.map((id) => (
+              <section key={id} role="tabpanel" id={panelId(id)} aria-labelledby={tabId(id)} hidden={id !== tab} tabIndex={id === tab ? 0 : -1} className="tab-panel">
+                {id === tab && <Panel />}
+              </section>
+            ))}
           </>
         )}
       </main>

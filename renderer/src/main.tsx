@@ -4,7 +4,11 @@ import { App } from './App';
 import { connectStores } from './state/sync';
 import { pickHostLink } from './transport';
 import { HostLinkProvider } from './ui/host-context';
-import './styles/app.css';
+import './styles/base.css';
+import './styles/layout.css';
+import './styles/connections.css';
+import './styles/leases.css';
+import './styles/activity.css';
 
 const link = pickHostLink();
 connectStores(link);

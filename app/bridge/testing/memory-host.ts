@@ -1,8 +1,10 @@
 // A small in-memory AppApi for the bridge tests and the UI screenshots: a Vault login that
-// accepts one token (or one user), and connections that open a real TCP listener on a free
-// loopback port when turned on. It follows the contract's rules (typed errors, events for
-// every change) so the bridge and the renderer are exercised as the real host will use them.
-import { createServer, type Server } from 'node:net';
+// accepts one token (or one user), connections that open a real TCP listener on loopback when
+// turned on (on their configured port, or a free one), a lease registry (memory-leases.ts),
+// and launches that are recorded rather than run. It follows the contract's rules (typed
+// errors, events for every change) so the bridge and the renderer are exercised as the real
+// host will use them.
+import { createServer, isIP, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import {
   ApiError,
@@ -13,10 +15,14 @@ import {
   type CommandName,
   type CommandOutput,
   type ConnectionView,
+  type LaunchResult,
+  type LeaseView,
   type LoginInput,
   type Protocol,
   type SessionView,
+  type SettingsView,
 } from '../../api';
+import { createMemoryLeases } from './memory-leases';
 
 export interface MemoryHostOptions {
   vaultAddress?: string;
@@ -26,17 +32,33 @@ export interface MemoryHostOptions {
   user?: { username: string; password: string };
   /** The URL an OIDC login waits on. */
   oidcUrl?: string;
-  connections: { name: string; protocol: Protocol; target: string; credentialPath?: string }[];
+  connections: { name: string; protocol: Protocol; target: string; credentialPath?: string; listen?: string; connectionString?: string }[];
   /** Start authenticated (the token agent already holds a token). */
   authenticated?: boolean;
+  /** What the lease registry holds at the start. */
+  leases?: readonly LeaseView[];
+  /** How long ended leases stay listed before `lease.removed` (default 60 s). */
+  retainEndedMs?: number;
+  /** What `settings.get` answers (omit: a plausible default). */
+  settings?: SettingsView;
+}
+
+/** A launch the UI asked for; the memory host records it instead of starting a program. */
+export interface RecordedLaunch {
+  connection: string;
+  how: 'gui' | 'terminal';
 }
 
 export interface MemoryHost extends AppApi {
   /** Push any event, as the host would, to every subscriber. */
   emit(event: AppEvent): void;
+  /** Launches asked for so far, oldest first. */
+  readonly launches: readonly RecordedLaunch[];
   /** Stop every listener the host opened. */
   close(): Promise<void>;
 }
+
+const CONFIG_PATH = '/tmp/sesame/config.yaml';
 
 export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
   const listeners = new Set<(event: AppEvent) => void>();
@@ -55,11 +77,14 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
       {
         ...c,
         state: 'off',
-        listen: '127.0.0.1:0',
+        listen: c.listen ?? '127.0.0.1:0',
         stats: { activeClients: 0, sessionsServed: 0, bytesToTarget: 0, bytesToClient: 0 },
       },
     ]),
   );
+
+  const launches: RecordedLaunch[] = [];
+  const leases = createMemoryLeases({ leases: options.leases, retainEndedMs: options.retainEndedMs, emit, note: (level, kind, message) => note(level, kind, message) });
 
   function authenticated(method: SessionView['method'], displayName: string): SessionView {
     return {
@@ -135,19 +160,61 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
     }
     if (servers.has(name)) return current;
     setConnection({ ...current, state: 'starting', error: undefined });
-    const server = createServer((socket) => socket.end());
-    servers.set(name, server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const listen = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-    note('info', 'connection.start', `${name} is listening on ${listen}.`, name);
-    return setConnection({ ...current, state: 'ready', listen, error: undefined });
+    try {
+      const server = await bind(current.listen);
+      servers.set(name, server);
+      const listen = listenOf(server, current.listen);
+      note('info', 'connection.start', `${name} is listening on ${listen}.`, name);
+      return setConnection({ ...current, state: 'ready', listen, error: undefined });
+    } catch (error) {
+      const reason = bindRefusal(current.listen, error).message;
+      note('error', 'connection.error', reason, name);
+      return setConnection({ ...current, state: 'error', error: reason });
+    }
+  }
+
+  /** Move a connection: the new address must be loopback and free; a running one moves at once. */
+  async function setListen(name: string, listen: string): Promise<ConnectionView> {
+    const current = connections.get(name);
+    if (!current) throw new ApiError('not-found', `There is no connection named '${name}'.`, 'name');
+    if (!listen.startsWith('unix:')) {
+      const { host, port } = splitListen(listen);
+      if (port > 65535) throw new ApiError('invalid-input', `Port ${port} does not exist; ports go from 1 to 65535.`, 'listen');
+      if (!isLoopback(host)) throw new ApiError('invalid-input', `${host} is not a loopback address: Sesame listens only on this machine (127.0.0.1, ::1, localhost).`, 'listen');
+    }
+    const server = await bind(listen).catch((error: unknown) => {
+      throw bindRefusal(listen, error);
+    });
+    const running = servers.get(name);
+    if (running) {
+      servers.set(name, server);
+      await new Promise<void>((resolve) => running.close(() => resolve()));
+    } else {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    const shown = running ? listenOf(server, listen) : listen;
+    note('info', 'connection.listen', `${name} now listens on ${shown}.`, name);
+    return setConnection({ ...current, listen: shown });
+  }
+
+  function launch(name: string, how: 'gui' | 'terminal'): LaunchResult {
+    const current = connections.get(name);
+    if (!current) throw new ApiError('not-found', `There is no connection named '${name}'.`, 'name');
+    if (how === 'gui' && current.protocol !== 'postgres' && current.protocol !== 'mysql') {
+      throw new ApiError('invalid-input', `${name} is not a database; there is no GUI to open it in.`, 'name');
+    }
+    launches.push({ connection: name, how });
+    const scheme = current.protocol === 'mysql' ? 'mysql' : 'postgresql';
+    return how === 'gui'
+      ? { connection: name, how: 'url', opened: `the handler for ${scheme}:// URLs`, url: `${scheme}://${current.listen}/` }
+      : { connection: name, how: 'terminal', opened: 'ssh in a terminal' };
   }
 
   async function call<C extends CommandName>(command: C, input: CommandInput<C>): Promise<CommandOutput<C>> {
     const run = async (): Promise<unknown> => {
       switch (command) {
         case 'app.info':
-          return { version: '0.1.0', mode: 'browser', configPath: '/tmp/sesame/config.yaml', sandbox: true };
+          return { version: '0.1.0', mode: 'browser', configPath: CONFIG_PATH, sandbox: true };
         case 'session.get':
           return session;
         case 'session.login':
@@ -163,6 +230,32 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
         }
         case 'activity.list':
           return [...activity];
+        case 'connections.setListen': {
+          const { name, listen } = input as CommandInput<'connections.setListen'>;
+          return setListen(name, listen);
+        }
+        case 'connections.openGui':
+          return launch((input as CommandInput<'connections.openGui'>).name, 'gui');
+        case 'connections.openTerminal':
+          return launch((input as CommandInput<'connections.openTerminal'>).name, 'terminal');
+        case 'config.reload':
+          return { added: [], removed: [], changed: [], unchanged: [...connections.keys()], restartNeeded: [] };
+        case 'session.renew':
+          if (session.state !== 'authenticated') throw new ApiError('unauthenticated', 'Log in to Vault first; there is no token to renew.');
+          note('info', 'session.renew', 'Renewed the Vault token.');
+          return setSession({ ...session, expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+        case 'leases.list':
+          return leases.list();
+        case 'leases.renew':
+          return leases.renew((input as CommandInput<'leases.renew'>).id);
+        case 'leases.revoke':
+          return leases.revoke((input as CommandInput<'leases.revoke'>).id);
+        case 'leases.evict':
+          return leases.evict((input as CommandInput<'leases.evict'>).id);
+        case 'leases.clear':
+          return leases.clear();
+        case 'settings.get':
+          return options.settings ?? defaultSettings();
         default:
           throw new ApiError('unknown-command', `Unknown command '${String(command)}'.`);
       }
@@ -170,16 +263,67 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
     return (await run()) as CommandOutput<C>;
   }
 
+  function defaultSettings(): SettingsView {
+    return {
+      configPath: CONFIG_PATH,
+      vault: { address: anonymous.vaultAddress, authMethod: 'oidc', authMount: 'oidc', authRole: 'developer' },
+      agent: { listen: '127.0.0.1:8100', tokenSink: '~/.vault-token' },
+      guis: [...connections.values()].filter((c) => c.protocol === 'postgres' || c.protocol === 'mysql').map((c) => ({ connection: c.name })),
+    };
+  }
+
   return {
     call,
+    launches,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     emit,
     async close() {
+      leases.close();
       await Promise.all([...servers.values()].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       servers.clear();
     },
   };
+}
+
+function splitListen(listen: string): { host: string; port: number } {
+  const at = listen.lastIndexOf(':');
+  return { host: listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(listen.slice(at + 1)) };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/** Listen on a HOST:PORT (port 0: any free one) or unix:/path. */
+function bind(listen: string): Promise<Server> {
+  const server = createServer((socket) => socket.end());
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const ready = () => {
+      server.off('error', reject);
+      resolve(server);
+    };
+    if (listen.startsWith('unix:')) server.listen(listen.slice('unix:'.length), ready);
+    else {
+      const { host, port } = splitListen(listen);
+      server.listen(port, host, ready);
+    }
+  });
+}
+
+function listenOf(server: Server, listen: string): string {
+  if (listen.startsWith('unix:')) return listen;
+  const address = server.address() as AddressInfo;
+  return `${splitListen(listen).host.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+}
+
+/** Why a listener could not start, in the words the real host uses. */
+function bindRefusal(listen: string, error: unknown): ApiError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new ApiError('conflict', `${listen} is already in use by another program; choose another port.`, 'listen');
+  if (code === 'EACCES') return new ApiError('permission-denied', `Sesame may not listen on ${listen} (ports below 1024 need privileges).`, 'listen');
+  return new ApiError('invalid-input', `Sesame cannot listen on ${listen} (${code ?? 'unknown error'}).`, 'listen');
 }

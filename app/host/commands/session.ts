@@ -15,17 +15,21 @@ export async function login(ctx: HostContext, request: LoginRequest) {
   return ctx.currentSession();
 }
 
-export function sessionHandlers(ctx: HostContext): Pick<Handlers, 'app.info' | 'session.get' | 'session.login' | 'session.logout'> {
+export function sessionHandlers(ctx: HostContext): Pick<Handlers, 'app.info' | 'session.get' | 'session.login' | 'session.logout' | 'session.renew'> {
   return {
     'app.info': async () => ({ version: ctx.version, mode: ctx.mode, configPath: ctx.configPath, sandbox: ctx.sandbox }),
     'session.get': async () => ctx.currentSession(),
-    'session.login': async (input) => {
-      if (input.method === 'oidc') throw new ApiError('invalid-input', 'OIDC login is not available in this build yet; use a token, userpass or AppRole', 'method');
-      return login(ctx, input);
-    },
+    'session.login': async (input) => login(ctx, input),
     'session.logout': async () => {
+      // Logging out also abandons a login still waiting on the browser (the UI's Cancel).
+      ctx.session.cancelLogin();
       await ctx.session.logout({ revoke: true });
       ctx.activity.add({ level: 'info', kind: 'logout', message: 'logged out; the token was revoked' });
+      return ctx.currentSession();
+    },
+    'session.renew': async () => {
+      if (!ctx.session.snapshot().accessor) throw new ApiError('unauthenticated', 'Sesame is not logged in to Vault.');
+      await ctx.session.renewNow();
       return ctx.currentSession();
     },
   };

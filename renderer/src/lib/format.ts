@@ -33,7 +33,7 @@ export function formatClock(iso: string): string {
 }
 
 export function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
+  return `${count.toLocaleString()} ${count === 1 ? one : many}`;
 }
 
 export const PROTOCOL_LABELS: Record<Protocol, string> = {

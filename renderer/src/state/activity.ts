@@ -1,14 +1,23 @@
-// Recent activity, newest first, bounded so a long-running window stays light.
+// Recent activity, newest first, bounded so a long-running window stays light; and the
+// Activity tab's filter, kept here so it survives switching tabs.
 import { create } from 'zustand';
 import type { ActivityEvent } from '../../../app/api';
 
 export const ACTIVITY_LIMIT = 500;
 
-interface ActivityState {
-  items: ActivityEvent[];
+export interface ActivityFilter {
+  level: ActivityEvent['level'] | 'all';
+  /** A connection's name, 'none' for events about no connection, or 'all'. */
+  connection: string;
+  text: string;
 }
 
-export const useActivityStore = create<ActivityState>(() => ({ items: [] }));
+interface ActivityState {
+  items: ActivityEvent[];
+  filter: ActivityFilter;
+}
+
+export const useActivityStore = create<ActivityState>(() => ({ items: [], filter: { level: 'all', connection: 'all', text: '' } }));
 
 /** Merge the host's list (after a (re)connect) with what events already brought. */
 export function replaceActivity(list: readonly ActivityEvent[]): void {
@@ -17,6 +26,20 @@ export function replaceActivity(list: readonly ActivityEvent[]): void {
 
 export function addActivity(event: ActivityEvent): void {
   useActivityStore.setState((s) => ({ items: merge([event, ...s.items]) }));
+}
+
+export function setActivityFilter(patch: Partial<ActivityFilter>): void {
+  useActivityStore.setState((s) => ({ filter: { ...s.filter, ...patch } }));
+}
+
+export function filterActivity(items: readonly ActivityEvent[], filter: ActivityFilter): ActivityEvent[] {
+  const text = filter.text.trim().toLowerCase();
+  return items.filter(
+    (e) =>
+      (filter.level === 'all' || e.level === filter.level) &&
+      (filter.connection === 'all' || (filter.connection === 'none' ? !e.connection : e.connection === filter.connection)) &&
+      (!text || e.message.toLowerCase().includes(text) || e.kind.toLowerCase().includes(text) || (e.connection ?? '').toLowerCase().includes(text)),
+  );
 }
 
 function merge(events: readonly ActivityEvent[]): ActivityEvent[] {

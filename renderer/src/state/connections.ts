@@ -2,7 +2,7 @@
 // at once (`pending`), the row's state stays the host's truth, and the pending wish is dropped
 // as soon as an event or the call's answer shows the host acting on it, or the call fails.
 import { create } from 'zustand';
-import type { AppApi, ConnectionState, ConnectionView } from '../../../app/api';
+import type { ApiError, AppApi, ConnectionState, ConnectionView, LaunchResult } from '../../../app/api';
 import { asApiError } from '../lib/errors';
 
 interface ConnectionsState {
@@ -38,6 +38,17 @@ export function applyConnection(view: ConnectionView): void {
   }));
 }
 
+/** A config reload removed the connection. */
+export function removeConnection(name: string): void {
+  useConnectionsStore.setState((s) => {
+    const byName = { ...s.byName };
+    delete byName[name];
+    const pending = { ...s.pending };
+    delete pending[name];
+    return { byName, order: s.order.filter((n) => n !== name), pending };
+  });
+}
+
 /** Drop the pending wishes the host has visibly acted on. */
 function reconcile(pending: Record<string, boolean>, views: readonly ConnectionView[]): Record<string, boolean> {
   let next = pending;
@@ -70,4 +81,23 @@ function settle(name: string, refusal?: string): void {
     delete pending[name];
     return { pending, refusals: refusal ? { ...s.refusals, [name]: refusal } : s.refusals };
   });
+}
+
+/** Move a connection to another local address; resolves to the host's refusal, if any. */
+export async function setConnectionListen(api: AppApi, name: string, listen: string): Promise<ApiError | undefined> {
+  try {
+    applyConnection(await api.call('connections.setListen', { name, listen }));
+    return undefined;
+  } catch (error) {
+    return asApiError(error);
+  }
+}
+
+/** "Open in GUI" or "Open terminal"; resolves to what was started or why not. */
+export async function launchConnection(api: AppApi, name: string, how: 'gui' | 'terminal'): Promise<LaunchResult | ApiError> {
+  try {
+    return how === 'gui' ? await api.call('connections.openGui', { name }) : await api.call('connections.openTerminal', { name });
+  } catch (error) {
+    return asApiError(error);
+  }
 }

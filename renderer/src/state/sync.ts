@@ -1,11 +1,15 @@
 // Feeds every store from the host's event stream. After each (re)connect it loads the current
 // state once, since events sent while the link was down are gone; there is no polling.
+// Leases and settings load on their own: a host without them still shows everything else.
+import type { AppApi } from '../../../app/api';
 import type { HostLink } from '../transport';
 import { asApiError } from '../lib/errors';
 import { addActivity, replaceActivity } from './activity';
-import { applyConnection, replaceConnections } from './connections';
+import { applyConnection, removeConnection, replaceConnections } from './connections';
 import { setLinkState, useHostStore } from './host';
+import { queueLeaseChange, queueLeaseRemoval, replaceLeases, setLeasesUnavailable } from './leases';
 import { applySession } from './session';
+import { loadSettings } from './settings';
 
 export function connectStores(link: HostLink): () => void {
   const unsubscribe = link.subscribe((event) => {
@@ -14,12 +18,20 @@ export function connectStores(link: HostLink): () => void {
         return applySession(event.payload);
       case 'connection.changed':
         return applyConnection(event.payload);
+      case 'connection.removed':
+        return removeConnection(event.payload.name);
       case 'activity':
         return addActivity(event.payload);
+      case 'lease.changed':
+        return queueLeaseChange(event.payload);
+      case 'lease.removed':
+        return queueLeaseRemoval(event.payload.id);
     }
   });
 
   async function load(): Promise<void> {
+    void loadLeases(link);
+    void loadSettings(link);
     try {
       const [info, session, connections, activity] = await Promise.all([
         link.call('app.info', {}),
@@ -47,4 +59,13 @@ export function connectStores(link: HostLink): () => void {
     unsubscribe();
     stopWatching();
   };
+}
+
+async function loadLeases(api: AppApi): Promise<void> {
+  try {
+    replaceLeases(await api.call('leases.list', {}));
+  } catch (error) {
+    const problem = asApiError(error);
+    setLeasesUnavailable(problem.code === 'unknown-command' ? 'unsupported' : 'failed', problem.message);
+  }
 }

@@ -1,0 +1,144 @@
+// The token agent inside the host: the session's options from the config (keychain, browser,
+// token sink, non-interactive re-login), its events as activity and notifications, the lease
+// registry as LeaseViews, and the caching proxy when the config asks for one.
+import path from 'node:path';
+import { createVaultSession, type LoginRequest, type SessionEvent, type VaultSession } from '../../broker/agent';
+import { createLeaseRegistry, trackSessionToken, type LeaseRecord, type LeaseRegistry } from '../../broker/leases';
+import type { Logger } from '../../broker/log';
+import { startAgentProxy, type AgentProxy } from '../../broker/proxy';
+import type { VaultClient } from '../../broker/vault';
+import type { AppEvent, LeaseView } from '../api';
+import type { AuthConfig, SesameConfig } from '../config';
+import type { Platform } from '../platform';
+import type { ActivityLog } from './activity';
+
+/** The non-interactive login the config describes (Vault Agent's auto-auth), if any. */
+export function autoAuthFor(auth: AuthConfig, baseDir: string): LoginRequest | undefined {
+  const file = (f?: string) => (f ? path.resolve(baseDir, f.replace(/^~(?=\/)/, process.env.HOME ?? '~')) : undefined);
+  switch (auth.method) {
+    case 'token':
+      return auth.tokenFile ? { method: 'token', tokenFile: file(auth.tokenFile)! } : undefined;
+    case 'approle':
+      return auth.roleIdFile && auth.secretIdFile ? { method: 'approle', mount: auth.mount, roleIdFile: file(auth.roleIdFile)!, secretIdFile: file(auth.secretIdFile)! } : undefined;
+    case 'jwt':
+      return auth.jwtFile ? { method: 'jwt', mount: auth.mount, role: auth.role, jwtFile: file(auth.jwtFile)! } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export function createHostSession(vault: VaultClient, config: SesameConfig, baseDir: string, platform: Platform, log: Logger): VaultSession {
+  const autoAuth = autoAuthFor(config.vault.auth, baseDir);
+  const sink = config.agent?.tokenSink;
+  return createVaultSession(vault, log, {
+    store: platform.secrets,
+    openBrowser: (url) => platform.openExternal(url),
+    ...(autoAuth ? { autoAuth } : {}),
+    ...(sink ? { tokenSink: path.resolve(baseDir, sink.replace(/^~(?=\/)/, process.env.HOME ?? '~')) } : {}),
+  });
+}
+
+/** Session events the user should hear about: the activity log, and a notification when it matters. */
+export function reportSessionEvents(session: VaultSession, activity: ActivityLog, platform: Platform): () => void {
+  const say = (level: 'info' | 'warn' | 'error', kind: string, message: string) => activity.add({ level, kind, message });
+  return session.onEvent((event: SessionEvent) => {
+    switch (event.type) {
+      case 'expiring':
+        say('warn', 'session-expiring', `the Vault session ends at ${event.expiresAt.toISOString()}; log in again to keep connections working`);
+        platform.notify('Vault session expiring', 'Log in again in Sesame to keep your connections working.');
+        break;
+      case 'expired':
+        say('error', 'session-expired', `the Vault session ended: ${event.reason}`);
+        platform.notify('Vault session ended', event.reason);
+        break;
+      case 'login-required':
+        say('warn', 'login-required', `a connection is waiting for a Vault login: ${event.reason}`);
+        platform.notify('Log in to Vault', 'A connection is waiting for you to log in to Vault in Sesame.');
+        break;
+      case 'renewal-failed':
+        say('warn', 'renewal-failed', `renewing the Vault token failed: ${event.error}`);
+        break;
+      case 'reauthenticated':
+        say('info', 'reauthenticated', `logged in to Vault again with ${event.method}`);
+        break;
+      case 'reauth-failed':
+        say('error', 'reauth-failed', `logging in to Vault again failed: ${event.error}`);
+        break;
+      case 'restored':
+        say('info', 'restored', `restored the Vault session (${event.method}) from the keychain`);
+        break;
+      case 'persistence-unavailable':
+        say('warn', 'keychain-unavailable', `the Vault session is kept in memory only: ${event.reason}`);
+        break;
+      case 'persistence-failed':
+        say('warn', 'keychain-failed', `could not keep the Vault session in the keychain: ${event.error}`);
+        break;
+      default:
+        break;
+    }
+  });
+}
+
+const VIEW_KIND: Record<LeaseRecord['kind'], LeaseView['kind']> = { 'session-token': 'token', 'child-token': 'token', lease: 'lease', 'kv-secret': 'kv' };
+
+export function leaseView(record: LeaseRecord, now = Date.now()): LeaseView {
+  const origin = record.origin.type === 'connection' ? `connection:${record.origin.name}` : record.origin.type;
+  return {
+    kind: VIEW_KIND[record.kind],
+    id: record.id,
+    path: record.path,
+    issuedAt: record.issuedAt.toISOString(),
+    ...(record.expiresAt ? { expiresAt: record.expiresAt.toISOString(), ttlSeconds: Math.max(0, Math.round((record.expiresAt.getTime() - now) / 1000)) } : {}),
+    renewable: record.renewable,
+    renewals: record.renewals,
+    hits: record.hits,
+    origin,
+    state: record.state,
+    ...(record.lastError ? { lastError: record.lastError } : {}),
+  };
+}
+
+export interface HostAgent {
+  registry: LeaseRegistry;
+  proxy?: AgentProxy;
+  close(): Promise<void>;
+}
+
+/** The lease registry mirrored to the UI, and the caching proxy when `agent.listen` is set. */
+export async function startHostAgent(
+  session: VaultSession,
+  config: SesameConfig,
+  baseDir: string,
+  emit: (event: AppEvent) => void,
+  log: Logger,
+): Promise<HostAgent> {
+  const registry = createLeaseRegistry({ log: log.child('leases') });
+  const untrack = trackSessionToken(registry, session);
+  const off = registry.onChange((change) => {
+    if (change.type === 'removed') emit({ event: 'lease.removed', payload: { id: change.lease.id } });
+    else emit({ event: 'lease.changed', payload: leaseView(change.lease) });
+  });
+  const listen = config.agent?.listen;
+  const proxy = listen
+    ? await startAgentProxy({
+        vaultAddress: config.vault.address,
+        ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
+        ...(config.vault.caCert ? { caCertFile: path.resolve(baseDir, config.vault.caCert) } : {}),
+        listen,
+        session,
+        registry,
+        log: log.child('proxy'),
+      })
+    : undefined;
+  if (proxy) log.info('Vault Agent-compatible proxy listening', { address: proxy.address });
+  return {
+    registry,
+    ...(proxy ? { proxy } : {}),
+    async close() {
+      await proxy?.close();
+      off();
+      untrack();
+      registry.close();
+    },
+  };
+}

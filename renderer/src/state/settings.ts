@@ -1,0 +1,30 @@
+// The host's non-secret settings. They have no change event: they are loaded after each
+// (re)connect and again after the config file is reloaded from the Settings tab.
+import { create } from 'zustand';
+import type { AppApi, ReloadResult, SettingsView } from '../../../app/api';
+import { asApiError } from '../lib/errors';
+
+interface SettingsState {
+  settings: SettingsView | null;
+  /** 'unsupported' when the host cannot report its settings (an older host). */
+  status: 'loading' | 'ready' | 'unsupported' | 'failed';
+  loadError?: string;
+}
+
+export const useSettingsStore = create<SettingsState>(() => ({ settings: null, status: 'loading' }));
+
+export async function loadSettings(api: AppApi): Promise<void> {
+  try {
+    useSettingsStore.setState({ settings: await api.call('settings.get', {}), status: 'ready', loadError: undefined });
+  } catch (error) {
+    const problem = asApiError(error);
+    useSettingsStore.setState({ status: problem.code === 'unknown-command' ? 'unsupported' : 'failed', loadError: problem.message });
+  }
+}
+
+/** Apply the config file again; the settings shown are refreshed from what the host now runs. */
+export async function reloadConfig(api: AppApi): Promise<ReloadResult> {
+  const result = await api.call('config.reload', {});
+  await loadSettings(api);
+  return result;
+}
