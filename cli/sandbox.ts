@@ -19,6 +19,7 @@ export async function runSandbox(options: { json?: boolean }): Promise<number> {
   export VAULT_ADDR=${sandbox.vaultAddr}
   export VAULT_TOKEN=${sandbox.rootToken}      # the dev server's root token
   npx sesame start --config ${sandbox.configPath}
+  export VAULT_AGENT_ADDR=${String(sandbox.describe().agentAddr)}   # Sesame's caching proxy, while it runs with that config
 
 Log in to Vault (policy sandbox-developer):
   OIDC         role ${logins.oidcRole} at ${idp.issuer}: ${user.username} / ${user.password}

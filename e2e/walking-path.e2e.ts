@@ -6,7 +6,7 @@ import { psql } from './psql';
 
 let sandbox: CliProcess;
 let app: CliProcess;
-let info: { vaultAddr: string; configPath: string; connections: Array<{ name: string; listen: string }> };
+let info: { vaultAddr: string; agentAddr: string; configPath: string; connections: Array<{ name: string; listen: string }> };
 
 test.beforeAll(async () => {
   sandbox = runCli(['sandbox', '--json']);
@@ -46,4 +46,15 @@ test('toggle a Postgres connection on, use it with psql, toggle it off', async (
   expect(off.status).not.toBe(0);
   expect(off.stderr).toMatch(/Connection refused|could not connect/);
   await page.screenshot({ path: testInfo.outputPath('connection-off.png'), fullPage: true });
+});
+
+test('the Vault-Agent-compatible proxy answers with the session token and caches the read', async () => {
+  const read = () => fetch(`${info.agentAddr}/v1/secret/data/sandbox/postgres`, { headers: { 'X-Vault-Request': 'true' } });
+  const first = await read();
+  expect(first.status).toBe(200);
+  const body = (await first.json()) as { data: { data: { username: string } } };
+  expect(body.data.data.username).toBe('sandbox_app');
+  const second = await read();
+  expect(second.status).toBe(200);
+  expect(second.headers.get('x-cache')).toBe('HIT');
 });

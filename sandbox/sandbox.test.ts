@@ -28,6 +28,7 @@ describe('sandbox', () => {
     const info = JSON.parse(JSON.stringify(sandbox.describe()));
     expect(info).toMatchObject({ vaultAddr: sandbox.vaultAddr, rootToken: sandbox.rootToken, configPath: sandbox.configPath });
     expect(info.connections[0]).toMatchObject({ name: 'sandbox-postgres', protocol: 'postgres' });
+    expect(info.agentAddr).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     for (const key of ['postgres', 'mariadb', 'sshd', 'oidc', 'userpass', 'approle']) expect(info[key], key).toBeDefined();
   });
 

@@ -117,8 +117,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const tokenFile = path.join(dir, 'vault-token');
     await writeFile(tokenFile, `${vault.rootToken}\n`, { mode: 0o600 });
     const connections: SandboxConnection[] = [{ name: 'sandbox-postgres', protocol: 'postgres', listen: `127.0.0.1:${await freePort()}` }];
+    const agentAddr = `127.0.0.1:${await freePort()}`;
     const config = {
       vault: { address: vault.address, auth: { method: 'token', tokenFile } },
+      // The Vault-Agent-compatible caching proxy: VAULT_AGENT_ADDR=http://<this> for the vault CLI.
+      agent: { listen: agentAddr },
       connections: [
         {
           name: 'sandbox-postgres',
@@ -149,6 +152,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       logins,
       describe: () => ({
         vaultAddr: vault.address,
+        agentAddr: `http://${agentAddr}`,
         rootToken: vault.rootToken,
         configPath,
         connections,

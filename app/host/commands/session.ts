@@ -19,7 +19,13 @@ export function sessionHandlers(ctx: HostContext): Pick<Handlers, 'app.info' | '
   return {
     'app.info': async () => ({ version: ctx.version, mode: ctx.mode, configPath: ctx.configPath, sandbox: ctx.sandbox }),
     'session.get': async () => ctx.currentSession(),
-    'session.login': async (input) => login(ctx, input),
+    'session.login': async (input) => {
+      if (input.method !== 'oidc') return login(ctx, input);
+      // The config's OIDC settings (mount, role, callback port) unless the form names others.
+      const auth = ctx.config().vault.auth;
+      const configured = auth.method === 'oidc' ? { mount: auth.mount, port: auth.callbackPort, ...(auth.role ? { role: auth.role } : {}) } : {};
+      return login(ctx, { ...configured, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)), method: 'oidc' });
+    },
     'session.logout': async () => {
       // Logging out also abandons a login still waiting on the browser (the UI's Cancel).
       ctx.session.cancelLogin();

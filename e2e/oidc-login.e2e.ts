@@ -1,0 +1,79 @@
+// Journey (a): a developer logs into Vault with OIDC through the identity provider's own page,
+// then uses a connection with the policies that login gave them.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { parse, stringify } from 'yaml';
+import { runCli, type CliProcess } from './cli-process';
+import { psql } from './psql';
+
+let sandbox: CliProcess;
+let app: CliProcess;
+let dir: string;
+let info: { vaultAddr: string; configPath: string; connections: Array<{ name: string; listen: string }>; oidc: { username: string; password: string; role: string } };
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+test.beforeAll(async () => {
+  sandbox = runCli(['sandbox', '--json']);
+  info = JSON.parse((await sandbox.waitFor(/^\{.*\}$/m, 90_000))[0]);
+  // The sandbox's config, but logging in with OIDC instead of the root token file.
+  const config = parse(await readFile(info.configPath, 'utf8'));
+  config.vault.auth = { method: 'oidc', role: info.oidc.role, callbackPort: await freePort() };
+  delete config.agent;
+  dir = await mkdtemp(path.join(os.tmpdir(), 'sesame-e2e-oidc-'));
+  const configPath = path.join(dir, 'sesame.yaml');
+  await writeFile(configPath, stringify(config));
+  app = runCli(['start', '--browser', '--config', configPath]);
+  await app.waitFor(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/, 90_000);
+});
+
+test.afterAll(async () => {
+  await app?.stop();
+  await sandbox?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+test('OIDC login through the IdP page, then a brokered psql session', async ({ page, context }, testInfo) => {
+  const url = app.output().match(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/)![0];
+  await page.goto(url);
+  await expect(page.getByTestId('session-state')).toContainText(/logged out/i);
+  await page.getByRole('button', { name: 'Continue with OIDC' }).click();
+
+  // No system browser here: the page shows the sign-in address to open, as it would to a user.
+  const waiting = page.getByTestId('oidc-waiting');
+  await expect(waiting).toBeVisible();
+  const signInUrl = await waiting.getByLabel('Sign-in address').inputValue();
+  expect(signInUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+  await page.screenshot({ path: testInfo.outputPath('oidc-waiting.png'), fullPage: true });
+
+  const idp = await context.newPage();
+  await idp.goto(signInUrl);
+  await idp.getByLabel('Username').fill(info.oidc.username);
+  await idp.getByLabel('Password').fill(info.oidc.password);
+  await idp.getByRole('button', { name: 'Sign in' }).click();
+  await expect(idp.getByText(/close this window|may close/i)).toBeVisible();
+  await idp.close();
+
+  await expect(page.getByTestId('session-state')).toContainText(/logged in/i);
+
+  const name = info.connections[0]!.name;
+  await page.getByRole('switch', { name, exact: true }).click();
+  const row = page.getByTestId(`connection-${name}`);
+  await expect(row).toHaveAttribute('data-state', 'ready');
+  const [host, port] = (await row.getByTestId('listen-address').innerText()).trim().split(':') as [string, string];
+  const result = psql(host, port, 'sandbox', 'select current_user');
+  expect(result.stderr).toBe('');
+  expect(result.stdout).toBe('sandbox_app');
+  await page.screenshot({ path: testInfo.outputPath('oidc-logged-in.png'), fullPage: true });
+  expect(app.output()).not.toContain(info.oidc.password);
+});
