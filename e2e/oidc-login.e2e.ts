@@ -52,7 +52,7 @@ test('OIDC login through the IdP page, then a brokered psql session', async ({ p
   // No system browser here: the page shows the sign-in address to open, as it would to a user.
   const waiting = page.getByTestId('oidc-waiting');
   await expect(waiting).toBeVisible();
-  const signInUrl = await waiting.getByLabel('Sign-in address').inputValue();
+  const signInUrl = await waiting.getByRole('textbox', { name: 'Sign-in address' }).inputValue();
   expect(signInUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
   await page.screenshot({ path: testInfo.outputPath('oidc-waiting.png'), fullPage: true });
 
