@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // no test asserts on timing.
 export default defineConfig({
   test: {
-    include: ['{app,broker,main,sandbox,cli,scripts,renderer}/**/*.test.{ts,tsx}'],
+    include: ['{app,broker,main,sandbox,cli,scripts,renderer,hardening}/**/*.test.{ts,tsx}'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -15,6 +15,7 @@ export const LAYERS = {
   sandbox: [],
   cli: ['app', 'broker', 'sandbox', 'main'],
   e2e: ['app', 'broker', 'sandbox', 'cli'],
+  hardening: ['app', 'broker', 'sandbox', 'cli'],
   bench: ['app', 'broker', 'sandbox', 'cli'],
   scripts: [],
 };
