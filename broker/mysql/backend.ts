@@ -2,7 +2,8 @@
 // client has answered the broker's greeting) TLS as the sslmode says, the HandshakeResponse41
 // and whichever exchange the server asks for — mysql_native_password, caching_sha2_password
 // (fast path or full authentication) and AuthSwitchRequest — up to the server's OK.
-import net from 'node:net';
+import type net from 'node:net';
+import { connectTcp } from '../wire';
 import { cachingSha2Proof, cleartextPassword, nativePasswordProof, rsaEncryptedPassword } from './auth';
 import type { Deadline } from './deadline';
 import type { UserPassword } from './login';
@@ -30,8 +31,6 @@ import {
 } from './protocol';
 import type { ResolvedMysqlTarget } from './target';
 import { upgradeToTls } from './tls';
-
-const ignoreError = () => {};
 
 /** A backend connection that has sent its greeting and waits for the login. */
 export interface BackendConnection {
@@ -67,19 +66,8 @@ export interface BackendSession {
 export async function connectBackend(target: ResolvedMysqlTarget, deadline: Deadline): Promise<BackendConnection> {
   const where = `${target.host}:${target.port}`;
   deadline.phase(`connecting to the backend ${where}`, MysqlError.backendUnreachable);
-  const socket = net.connect({ host: target.host, port: target.port });
-  socket.on('error', ignoreError);
+  const socket = await connectTcp(target.host, target.port, where, deadline, (message) => new BackendConnectError(message));
   try {
-    await deadline.race(
-      new Promise<void>((resolve, reject) => {
-        socket.once('connect', resolve);
-        socket.once('error', (err: NodeJS.ErrnoException) =>
-          reject(new BackendConnectError(`cannot reach the backend ${where}: ${err.code ?? err.message}`)),
-        );
-      }),
-    );
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, 60_000);
     const reader = createPacketReader(socket, { peer: 'backend', signal: deadline.signal });
     deadline.phase(`waiting for the greeting of the backend ${where}`, MysqlError.backendUnreachable);
     const { payload } = await reader.read(0, 'waiting for the server greeting');

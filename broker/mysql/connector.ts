@@ -20,10 +20,11 @@ import {
 } from './errors';
 import { chooseDatabase, credentialLogin, type UserPassword } from './login';
 import { createPacketReader } from './packet-reader';
-import { closeGracefully, pipeSession } from './pipe';
+import { pipeSession } from './pipe';
 import { encodeErr, encodePacket, type HandshakeResponse } from './protocol';
 import { printable } from './wire';
 import { resolveMysqlTarget, type MysqlTarget, type ResolvedMysqlTarget } from './target';
+import { closeGracefully, fetchCredential as fetchSessionCredential, releaseCredential, type CredentialErrors } from '../wire';
 
 export interface MysqlConnector extends Connector {
   readonly target: ResolvedMysqlTarget;
@@ -186,27 +187,13 @@ export function createMysqlConnector(target: MysqlTarget): MysqlConnector {
   };
 }
 
-async function fetchCredential(ctx: ConnectorContext, deadline: Deadline, refresh: boolean): Promise<Credential> {
-  const source = ctx.credentials.description;
-  const pending = ctx.credentials.get(refresh ? { refresh: true } : undefined);
-  try {
-    return await deadline.race(pending);
-  } catch (err) {
-    if (err instanceof MysqlSessionError) {
-      // Timed out or turned off: a credential that still arrives must not leak its lease.
-      pending.then((late) => releaseCredential(ctx, late), () => {});
-      throw err;
-    }
-    throw new CredentialError(`could not get the credential from ${source}: ${describeError(err)}`, { cause: err });
-  }
-}
+const credentialErrors: CredentialErrors = {
+  isSessionError: (err) => err instanceof MysqlSessionError,
+  credentialError: (message, options) => new CredentialError(message, options),
+};
 
-function releaseCredential(ctx: ConnectorContext, credential: Credential): void {
-  const fetcher = ctx.credentials;
-  if (!fetcher.release) return;
-  Promise.resolve()
-    .then(() => fetcher.release?.(credential))
-    .catch((err: unknown) => ctx.log.warn('could not release the credential', { path: credential.path, error: describeError(err) }));
+function fetchCredential(ctx: ConnectorContext, deadline: Deadline, refresh: boolean): Promise<Credential> {
+  return fetchSessionCredential(ctx, deadline, refresh, credentialErrors);
 }
 
 function clientMessage(ctx: ConnectorContext, text: string): string {

@@ -111,8 +111,4 @@ export class SessionAbortedError extends MysqlSessionError {
   }
 }
 
-/** A short, safe description of any thrown value (errors from our code never hold secrets). */
-export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
+export { describeError } from '../wire';

@@ -1,7 +1,7 @@
 // Where a MySQL/MariaDB connection goes and how the broker logs in there. Validated once, when
 // the connector is created, with errors that name the field at fault.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { maxSessionsSchema, resolveTlsTarget, timeoutsSchema } from '../wire';
 
 export const MYSQL_SSL_MODES = ['disable', 'preferred', 'required', 'verify-ca', 'verify-identity'] as const;
 export type MysqlSslMode = (typeof MYSQL_SSL_MODES)[number];
@@ -22,12 +22,9 @@ export const mysqlTargetSchema = z
     caFile: z.string().min(1).optional(),
     /** Whose database wins when both name one: the configured (default) or the client's. */
     databaseFrom: z.enum(['config', 'client']).default('config'),
-    timeouts: z
-      .object({ handshakeMs: z.number().int().min(1).max(600_000).default(15_000) })
-      .strict()
-      .default({ handshakeMs: 15_000 }),
+    timeouts: timeoutsSchema,
     /** Concurrent client sessions this connection serves; more are refused with ERR 1040. */
-    maxSessions: z.number().int().min(1).max(100_000).optional(),
+    maxSessions: maxSessionsSchema,
   })
   .strict();
 
@@ -45,21 +42,5 @@ export class MysqlTargetError extends Error {
 }
 
 export function resolveMysqlTarget(input: unknown): ResolvedMysqlTarget {
-  const parsed = mysqlTargetSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `target.${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new MysqlTargetError(`invalid mysql target: ${issues.join('; ')}`);
-  }
-  const target = parsed.data;
-  if (target.caFile && target.sslmode === 'disable') {
-    throw new MysqlTargetError('invalid mysql target: target.caFile is set but target.sslmode is disable');
-  }
-  if (!target.caFile) return target;
-  try {
-    const ca = readFileSync(target.caFile);
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
-    return { ...target, ca };
-  } catch (err) {
-    throw new MysqlTargetError(`invalid mysql target: target.caFile: cannot read a CA certificate from ${target.caFile}: ${(err as Error).message}`);
-  }
+  return resolveTlsTarget(mysqlTargetSchema, input, 'mysql', (message) => new MysqlTargetError(message));
 }

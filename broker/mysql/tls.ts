@@ -1,11 +1,10 @@
 // TLS toward the backend, after the SSLRequest, verified as the target's sslmode says.
 import net from 'node:net';
 import tls from 'node:tls';
+import { awaitTlsHandshake } from '../wire';
 import type { Deadline } from './deadline';
 import { BackendConnectError, MysqlError } from './errors';
 import type { ResolvedMysqlTarget } from './target';
-
-const ignoreError = () => {};
 
 /** Wraps `raw` (already past its SSLRequest) in TLS; rejects with a BackendConnectError. */
 export async function upgradeToTls(raw: net.Socket, target: ResolvedMysqlTarget, deadline: Deadline): Promise<tls.TLSSocket> {
@@ -22,24 +21,8 @@ export async function upgradeToTls(raw: net.Socket, target: ResolvedMysqlTarget,
     checkServerIdentity: target.sslmode === 'verify-identity' ? tls.checkServerIdentity : () => undefined,
     minVersion: 'TLSv1.2',
   });
-  socket.on('error', ignoreError);
   try {
-    await deadline.race(
-      new Promise<void>((resolve, reject) => {
-        socket.once('secureConnect', resolve);
-        socket.once('error', (err: NodeJS.ErrnoException) => {
-          const verifying = verifyChain && /CERT|SIGNATURE|ISSUER|ALTNAME|SELF_SIGNED|VERIFY/.test(err.code ?? '');
-          reject(
-            new BackendConnectError(
-              verifying
-                ? `TLS verification of the backend ${where} failed (sslmode ${target.sslmode}): ${err.message}`
-                : `TLS handshake with the backend ${where} failed: ${err.message}`,
-            ),
-          );
-        });
-        socket.once('close', () => reject(new BackendConnectError(`the backend ${where} closed the connection during the TLS handshake`)));
-      }),
-    );
+    await awaitTlsHandshake(socket, { where, sslmode: target.sslmode, verifyChain }, deadline, (message) => new BackendConnectError(message));
   } catch (err) {
     socket.destroy();
     throw err;

@@ -10,10 +10,11 @@ import { readClientStartup, type ClientHello } from './client-startup';
 import { createDeadline, type Deadline } from './deadline';
 import { BackendRefusedError, CredentialError, PeerClosedError, PgSessionError, SqlState, describeError } from './errors';
 import { buildBackendLogin } from './login';
-import { closeGracefully, pipeSession } from './pipe';
+import { pipeSession } from './pipe';
 import { MAX_HANDSHAKE_MESSAGE, authenticationOk, backendKeyData, errorResponse } from './protocol';
 import { createSocketReader } from './socket-reader';
 import { resolvePostgresTarget, type PostgresTarget, type ResolvedPostgresTarget } from './target';
+import { closeGracefully, fetchCredential as fetchSessionCredential, releaseCredential, type CredentialErrors } from '../wire';
 
 export interface PostgresConnector extends Connector {
   readonly target: ResolvedPostgresTarget;
@@ -163,28 +164,14 @@ export function createPostgresConnector(target: PostgresTarget): PostgresConnect
   };
 }
 
-async function fetchCredential(ctx: ConnectorContext, deadline: Deadline, refresh: boolean): Promise<Credential> {
-  const source = ctx.credentials.description;
-  deadline.phase(`fetching the credential from ${source}`, SqlState.invalidAuthorization);
-  const pending = ctx.credentials.get(refresh ? { refresh: true } : undefined);
-  try {
-    return await deadline.race(pending);
-  } catch (err) {
-    if (err instanceof PgSessionError) {
-      // Timed out or turned off: a credential that still arrives must not leak its lease.
-      pending.then((late) => releaseCredential(ctx, late), () => {});
-      throw err;
-    }
-    throw new CredentialError(`could not get the credential from ${source}: ${describeError(err)}`, { cause: err });
-  }
-}
+const credentialErrors: CredentialErrors = {
+  isSessionError: (err) => err instanceof PgSessionError,
+  credentialError: (message, options) => new CredentialError(message, options),
+};
 
-function releaseCredential(ctx: ConnectorContext, credential: Credential): void {
-  const fetcher = ctx.credentials;
-  if (!fetcher.release) return;
-  Promise.resolve()
-    .then(() => fetcher.release?.(credential))
-    .catch((err: unknown) => ctx.log.warn('could not release the credential', { path: credential.path, error: describeError(err) }));
+function fetchCredential(ctx: ConnectorContext, deadline: Deadline, refresh: boolean): Promise<Credential> {
+  deadline.phase(`fetching the credential from ${ctx.credentials.description}`, SqlState.invalidAuthorization);
+  return fetchSessionCredential(ctx, deadline, refresh, credentialErrors);
 }
 
 /** Tells the client why, in its own protocol, then closes. */

@@ -97,8 +97,4 @@ export class SessionAbortedError extends PgSessionError {
   }
 }
 
-/** A short, safe description of any thrown value (errors from our code never hold secrets). */
-export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
+export { describeError } from '../wire';

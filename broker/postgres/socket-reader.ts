@@ -1,7 +1,8 @@
-// Awaitable reads of whole protocol packets from a socket during the handshake. When the
-// handshake is done, `release` detaches it and hands over any bytes already read, so the data
-// phase can be piped without losing a byte.
+// Awaitable reads of whole PostgreSQL packets during the handshake: broker/wire's buffered
+// reader over this protocol's framing. `release` hands over the bytes already read, so the
+// data phase is piped without losing one.
 import type { Socket } from 'node:net';
+import { createBufferedReader, type ReaderErrors } from '../wire';
 import { PeerClosedError, BackendConnectError, ProtocolError } from './errors';
 import { createFrameReader, type Message } from './protocol';
 
@@ -20,76 +21,23 @@ export interface SocketReaderOptions {
   readonly signal: AbortSignal;
 }
 
+const errors: ReaderErrors = {
+  connectionFailed: (peer, message) => (peer === 'backend' ? new BackendConnectError(message) : new ProtocolError(message)),
+  truncated: (message) => new ProtocolError(message),
+  closed: (peer, what) => new PeerClosedError(peer, what),
+};
+
 export function createSocketReader(socket: Socket, options: SocketReaderOptions): SocketReader {
   const frames = createFrameReader(options.maxMessageSize);
-  const { peer, signal } = options;
-  let ended = false;
-  let failure: Error | undefined;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  const onData = (chunk: Buffer) => {
-    frames.push(chunk);
-    notify();
-  };
-  const onEnd = () => {
-    ended = true;
-    notify();
-  };
-  const onError = (err: Error) => {
-    failure = err;
-    notify();
-  };
-  socket.on('data', onData);
-  socket.on('end', onEnd);
-  socket.on('close', onEnd);
-  socket.on('error', onError);
-  // A socket released by an earlier reader is paused; a 'data' listener alone does not resume it.
-  socket.resume();
-
-  async function until<T>(attempt: () => T | undefined, what: string): Promise<T> {
-    for (;;) {
-      const value = attempt();
-      if (value !== undefined) return value;
-      if (signal.aborted) throw signal.reason as Error;
-      if (failure) {
-        const text = `the ${peer} connection failed while ${what}: ${failure.message}`;
-        throw peer === 'backend' ? new BackendConnectError(text) : new ProtocolError(text);
-      }
-      if (ended) {
-        if (frames.buffered > 0) throw new ProtocolError(`the ${peer} sent a truncated packet while ${what}`);
-        throw new PeerClosedError(peer, what);
-      }
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          signal.removeEventListener('abort', done);
-          resolve();
-        };
-        wake = done;
-        signal.addEventListener('abort', done);
-      });
-    }
-  }
-
+  const reader = createBufferedReader(socket, frames, { peer: options.peer, signal: options.signal, errors });
   return {
-    readStartupPacket: (what) => until(() => frames.readStartupPacket(), what),
-    readMessage: (what) => until(() => frames.readMessage(), what),
+    readStartupPacket: (what) => reader.until(() => frames.readStartupPacket(), what),
+    readMessage: (what) => reader.until(() => frames.readMessage(), what),
     async readSingleByte(what) {
-      const bytes = await until(() => (frames.buffered > 0 ? frames.takeRest() : undefined), what);
-      if (bytes.length !== 1) throw new ProtocolError(`the ${peer} sent unexpected bytes after its answer while ${what}`);
+      const bytes = await reader.until(() => (frames.buffered > 0 ? frames.takeRest() : undefined), what);
+      if (bytes.length !== 1) throw new ProtocolError(`the ${options.peer} sent unexpected bytes after its answer while ${what}`);
       return bytes[0]!;
     },
-    release() {
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('close', onEnd);
-      socket.off('error', onError);
-      socket.pause();
-      notify();
-      return frames.takeRest();
-    },
+    release: () => reader.release(),
   };
 }

@@ -1,7 +1,7 @@
 // Where a Postgres connection goes and how the broker logs in there. Validated once, when the
 // connector is created, with errors that name the field at fault.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { maxSessionsSchema, resolveTlsTarget, timeoutsSchema } from '../wire';
 
 export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
@@ -25,12 +25,9 @@ export const postgresTargetSchema = z
      * configured database.
      */
     databaseFrom: z.enum(['config', 'client']).optional(),
-    timeouts: z
-      .object({ handshakeMs: z.number().int().min(1).max(600_000).default(15_000) })
-      .strict()
-      .default({ handshakeMs: 15_000 }),
+    timeouts: timeoutsSchema,
     /** Concurrent client sessions this connection serves; more are refused with 53300. */
-    maxSessions: z.number().int().min(1).max(100_000).optional(),
+    maxSessions: maxSessionsSchema,
   })
   .strict();
 
@@ -48,23 +45,5 @@ export class PostgresTargetError extends Error {
 }
 
 export function resolvePostgresTarget(input: unknown): ResolvedPostgresTarget {
-  const parsed = postgresTargetSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `target.${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new PostgresTargetError(`invalid postgres target: ${issues.join('; ')}`);
-  }
-  const target = parsed.data;
-  if (target.caFile && target.sslmode === 'disable') {
-    throw new PostgresTargetError('invalid postgres target: target.caFile is set but target.sslmode is disable');
-  }
-  if (!target.caFile) return target;
-  try {
-    const ca = readFileSync(target.caFile);
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
-    return { ...target, ca };
-  } catch (err) {
-    throw new PostgresTargetError(
-      `invalid postgres target: target.caFile: cannot read a CA certificate from ${target.caFile}: ${(err as Error).message}`,
-    );
-  }
+  return resolveTlsTarget(postgresTargetSchema, input, 'postgres', (message) => new PostgresTargetError(message));
 }

@@ -1,91 +1,13 @@
-// Test-only helpers: a loopback TCP listener that hands each accepted socket to a connector the
-// way the broker's listener does, a credential fetcher over fixed values, and a psql runner
-// whose environment holds no password.
+// Test-only helpers: broker/wire's loopback listener and fixed-value fetcher with this suite's
+// defaults, and a psql runner whose environment holds no password.
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import type { Readable } from 'node:stream';
-import type { Connector, Credential, CredentialFetcher, SessionMeter } from '../connector';
-import { createLogger, type LogRecord } from '../log';
+import { testSupportWithDefaults } from '../wire/test-support';
 
-export interface TestListener {
-  readonly port: number;
-  /** Every log record the sessions wrote. */
-  readonly logs: LogRecord[];
-  /** Bytes counted by the session meter. */
-  readonly bytes: { toTarget: number; toClient: number };
-  /** Errors serve() rejected with (programming errors). */
-  readonly serveErrors: unknown[];
-  /** Resolves when every session served so far has finished. */
-  settled(): Promise<void>;
-  /** Aborts live sessions (like turning the connection off) and closes the listener. */
-  close(): Promise<void>;
-}
+export type { TestListener } from '../wire/test-support';
 
-export async function listenForTests(
-  connector: Connector,
-  credentials: CredentialFetcher,
-  connectionName = 'test-db',
-): Promise<TestListener> {
-  const logs: LogRecord[] = [];
-  const bytes = { toTarget: 0, toClient: 0 };
-  const meter: SessionMeter = {
-    toTarget: (n) => (bytes.toTarget += n),
-    toClient: (n) => (bytes.toClient += n),
-  };
-  const serveErrors: unknown[] = [];
-  const sessions = new Set<Promise<void>>();
-  const controller = new AbortController();
-  const log = createLogger(`connection.${connectionName}`, (record) => logs.push(record), 'debug');
-  const server = net.createServer((socket) => {
-    const session = connector
-      .serve(socket, { connectionName, credentials, log, meter, signal: controller.signal })
-      .catch((err: unknown) => void serveErrors.push(err))
-      .finally(() => sessions.delete(session));
-    sessions.add(session);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    port,
-    logs,
-    bytes,
-    serveErrors,
-    settled: async () => {
-      await Promise.all([...sessions]);
-    },
-    async close() {
-      controller.abort();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all([...sessions]);
-    },
-  };
-}
-
-/** A fetcher over fixed values; `refreshed` (if given) is what `get({ refresh: true })` returns. */
-export function literalFetcher(
-  values: Record<string, string>,
-  options: { path?: string; refreshed?: Record<string, string>; description?: string } = {},
-): CredentialFetcher & { calls: { refresh: boolean }[]; released: Credential[] } {
-  const path = options.path ?? 'secret/data/test-db';
-  const calls: { refresh: boolean }[] = [];
-  const released: Credential[] = [];
-  return {
-    description: options.description ?? `vault-kv ${path}`,
-    calls,
-    released,
-    async get(opts) {
-      const refresh = opts?.refresh === true;
-      calls.push({ refresh });
-      return { path, values: refresh && options.refreshed ? options.refreshed : values };
-    },
-    async release(credential) {
-      released.push(credential);
-    },
-  };
-}
+/** broker/wire's loopback listener and fixed-value fetcher, with this suite's defaults. */
+export const { listenForTests, literalFetcher } = testSupportWithDefaults({ connectionName: 'test-db', path: 'secret/data/test-db' });
 
 export interface PsqlResult {
   readonly code: number | null;

@@ -8,6 +8,7 @@ import type { Deadline } from './deadline';
 import { BackendConnectError, SqlState } from './errors';
 import { sslRequest } from './protocol';
 import { createSocketReader } from './socket-reader';
+import { awaitTlsHandshake, connectTcp } from '../wire';
 import type { ResolvedPostgresTarget } from './target';
 
 export interface BackendTransport {
@@ -18,7 +19,7 @@ export interface BackendTransport {
   readonly channelBinding?: Buffer;
 }
 
-const ignoreError = () => {};
+const backendFailure = (message: string) => new BackendConnectError(message);
 
 /** Where a session's backend really is (the resolved address), so a cancel reaches that server. */
 export interface BackendAddress {
@@ -37,20 +38,9 @@ export async function openBackendTransport(
 ): Promise<BackendTransport> {
   const where = `${target.host}:${target.port}`;
   deadline.phase(`connecting to the backend ${where}`, SqlState.connectionFailure);
-  const raw = net.connect({ host: via?.host ?? target.host, port: via?.port ?? target.port });
-  raw.on('error', ignoreError);
+  const raw = await connectTcp(via?.host ?? target.host, via?.port ?? target.port, where, deadline, backendFailure);
   let secure: tls.TLSSocket | undefined;
   try {
-    await deadline.race(
-      new Promise<void>((resolve, reject) => {
-        raw.once('connect', resolve);
-        raw.once('error', (err: NodeJS.ErrnoException) =>
-          reject(new BackendConnectError(`cannot reach the backend ${where}: ${err.code ?? err.message}`)),
-        );
-      }),
-    );
-    raw.setNoDelay(true);
-    raw.setKeepAlive(true, 60_000);
     if (target.sslmode === 'disable') return { socket: raw, tls: false };
 
     deadline.phase(`waiting for the backend ${where} to answer the SSL request`, SqlState.connectionFailure);
@@ -85,23 +75,7 @@ export async function openBackendTransport(
       minVersion: 'TLSv1.2',
     });
     secure = socket;
-    socket.on('error', ignoreError);
-    await deadline.race(
-      new Promise<void>((resolve, reject) => {
-        socket.once('secureConnect', resolve);
-        socket.once('error', (err: NodeJS.ErrnoException) => {
-          const verifying = verifyChain && /CERT|SIGNATURE|ISSUER|ALTNAME/.test(err.code ?? '');
-          reject(
-            new BackendConnectError(
-              verifying
-                ? `TLS verification of the backend ${where} failed (sslmode ${target.sslmode}): ${err.message}`
-                : `TLS handshake with the backend ${where} failed: ${err.message}`,
-            ),
-          );
-        });
-        socket.once('close', () => reject(new BackendConnectError(`the backend ${where} closed the connection during the TLS handshake`)));
-      }),
-    );
+    await awaitTlsHandshake(socket, { where, sslmode: target.sslmode, verifyChain }, deadline, backendFailure);
     const certificate = socket.getPeerX509Certificate();
     let channelBinding: Buffer | undefined;
     try {

@@ -1,0 +1,71 @@
+// Reaching a backend under the session's deadline: the TCP connection and the TLS handshake,
+// with errors that name the backend and say whether TLS verification or the handshake failed.
+// The protocol's negotiation in between (SSLRequest) stays with the protocol.
+import net from 'node:net';
+import type tls from 'node:tls';
+
+/** What a rejection becomes: the protocol's "backend unreachable / TLS failed" session error. */
+export type BackendFailure = (message: string) => Error;
+
+interface Race {
+  race<T>(promise: Promise<T>): Promise<T>;
+}
+
+/** Sockets keep a no-op 'error' listener, so failures surface as 'close' and never crash. */
+const ignoreError = () => {};
+
+/** Node's TLS error codes that mean "the certificate did not verify". */
+const VERIFY_FAILURE = /CERT|SIGNATURE|ISSUER|ALTNAME|SELF_SIGNED|VERIFY/;
+
+/**
+ * A TCP connection to `host:port` (`where` names the configured backend in errors), with
+ * TCP_NODELAY and keep-alive. On failure the socket is destroyed and `fail(message)` thrown.
+ */
+export async function connectTcp(host: string, port: number, where: string, deadline: Race, fail: BackendFailure): Promise<net.Socket> {
+  const socket = net.connect({ host, port });
+  socket.on('error', ignoreError);
+  try {
+    await deadline.race(
+      new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', (err: NodeJS.ErrnoException) => reject(fail(`cannot reach the backend ${where}: ${err.code ?? err.message}`)));
+      }),
+    );
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+  socket.setNoDelay(true);
+  socket.setKeepAlive(true, 60_000);
+  return socket;
+}
+
+export interface TlsHandshake {
+  /** The configured backend, for messages. */
+  readonly where: string;
+  readonly sslmode: string;
+  /** Whether the chain is being verified (a failure is then reported as a verification failure). */
+  readonly verifyChain: boolean;
+}
+
+/** Waits for `socket` (from `tls.connect`) to finish its handshake; rejects with `fail(message)`. */
+export async function awaitTlsHandshake(socket: tls.TLSSocket, handshake: TlsHandshake, deadline: Race, fail: BackendFailure): Promise<void> {
+  const { where, sslmode, verifyChain } = handshake;
+  socket.on('error', ignoreError);
+  await deadline.race(
+    new Promise<void>((resolve, reject) => {
+      socket.once('secureConnect', resolve);
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        const verifying = verifyChain && VERIFY_FAILURE.test(err.code ?? '');
+        reject(
+          fail(
+            verifying
+              ? `TLS verification of the backend ${where} failed (sslmode ${sslmode}): ${err.message}`
+              : `TLS handshake with the backend ${where} failed: ${err.message}`,
+          ),
+        );
+      });
+      socket.once('close', () => reject(fail(`the backend ${where} closed the connection during the TLS handshake`)));
+    }),
+  );
+}
