@@ -25,6 +25,8 @@ export interface CredentialFetcher {
   release?(credential: Credential): Promise<void>;
   /** Where credentials come from, for error messages: `vault-kv secret/data/orders-db`. */
   readonly description: string;
+  /** The connection is gone (removed, changed, app quitting): end what the source holds (leases). */
+  close?(): Promise<void>;
 }
 
 /** Live counters for one connection; the supervisor turns them into the UI's stats. */

@@ -70,13 +70,23 @@ export const CredentialsConfig = z.discriminatedUnion('from', [
     values: fixedValues,
     maxAge: duration.default(30_000),
   }).strict(),
+  /** Dynamic database credentials: one renewed lease for all clients, or a fresh user per client. */
+  z.object({
+    from: z.literal('vault-dynamic'),
+    /** `database/creds/<role>` */
+    path: z.string().min(1),
+    lease: z.enum(['shared', 'per-connection']).default('shared'),
+    /** Seconds asked for at each renewal (default: the lease's own TTL). */
+    renewIncrement: duration.optional(),
+    values: fixedValues,
+  }).strict(),
   /** Credential field → environment variable name. */
   z.object({ from: z.literal('env'), fields: fieldMap, values: fixedValues }).strict(),
   /** Credential field → file whose content is the value (read at every connection). */
   z.object({ from: z.literal('file'), fields: fieldMap, values: fixedValues }).strict(),
   z.object({ from: z.literal('literal'), values: fieldMap }).strict(),
 ]).superRefine((source, ctx) => {
-  if (source.from === 'literal' || !source.values || !source.fields) return;
+  if (source.from === 'literal' || source.from === 'vault-dynamic' || !source.values || !source.fields) return;
   for (const key of Object.keys(source.values)) {
     if (key in source.fields) ctx.addIssue({ code: 'custom', path: ['values', key], message: `'${key}' is both fetched (fields) and fixed (values); keep one` });
   }

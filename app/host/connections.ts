@@ -3,7 +3,7 @@
 // a ConnectionUnavailableError, which the host shows as that connection's error.
 import type { ConnectionSpec } from '../../broker/supervisor';
 import type { CredentialFetcher } from '../../broker/connector';
-import { createEnvFetcher, createLiteralFetcher, createVaultKvFetcher, type SessionTokenSource } from '../../broker/credentials';
+import { createEnvFetcher, createLiteralFetcher, createVaultDynamicFetcher, createVaultKvFetcher, type DynamicLeaseEvent, type SessionTokenSource } from '../../broker/credentials';
 import { createMysqlConnector } from '../../broker/mysql';
 import { createPostgresConnector } from '../../broker/postgres';
 import type { VaultClient } from '../../broker/vault';
@@ -15,6 +15,8 @@ export interface ConnectionDeps {
   session: SessionTokenSource;
   /** Directory relative paths in the config are resolved against (the config file's). */
   baseDir: string;
+  /** Dynamic leases a connection takes and ends, for the lease registry. */
+  onLease?(connection: string, event: DynamicLeaseEvent): void;
 }
 
 /** The config names a protocol whose connector this build does not have yet. */
@@ -33,8 +35,19 @@ const REQUIRED_FIELDS: Record<ConnectionConfig['protocol'], string[]> = {
   'ssh-agent': ['private_key'],
 };
 
-export function credentialFetcherFor(source: CredentialsConfig, required: string[], deps: ConnectionDeps): CredentialFetcher {
+export function credentialFetcherFor(source: CredentialsConfig, required: string[], deps: ConnectionDeps, connection = ''): CredentialFetcher {
   switch (source.from) {
+    case 'vault-dynamic': {
+      const fetched = required.filter((field) => !(source.values && field in source.values));
+      const fetcher = createVaultDynamicFetcher(deps.vault, deps.session, {
+        path: source.path,
+        lease: source.lease,
+        required: fetched,
+        ...(source.renewIncrement !== undefined ? { renewIncrement: Math.round(source.renewIncrement / 1000) } : {}),
+        ...(deps.onLease ? { onLease: (event: DynamicLeaseEvent) => deps.onLease!(connection, event) } : {}),
+      });
+      return withFixedValues(fetcher, source.values);
+    }
     case 'vault-kv': {
       const segments = source.path.replace(/^\/+/, '').split('/');
       const mount = source.mount ?? segments.shift()!;
@@ -60,7 +73,7 @@ export function credentialFetcherFor(source: CredentialsConfig, required: string
 }
 
 export function credentialPathOf(source: CredentialsConfig): string | undefined {
-  if (source.from === 'vault-kv') return source.path;
+  if (source.from === 'vault-kv' || source.from === 'vault-dynamic') return source.path;
   return undefined;
 }
 
@@ -82,7 +95,7 @@ export function connectionSpecFor(config: ConnectionConfig, deps: ConnectionDeps
     case 'postgres':
       return {
         ...base,
-        credentials: credentialFetcherFor(config.credentials, REQUIRED_FIELDS.postgres, deps),
+        credentials: credentialFetcherFor(config.credentials, REQUIRED_FIELDS.postgres, deps, config.name),
         connector: createPostgresConnector({
           host: config.target.host,
           port: config.target.port,
@@ -94,7 +107,7 @@ export function connectionSpecFor(config: ConnectionConfig, deps: ConnectionDeps
     case 'mysql':
       return {
         ...base,
-        credentials: credentialFetcherFor(config.credentials, REQUIRED_FIELDS.mysql, deps),
+        credentials: credentialFetcherFor(config.credentials, REQUIRED_FIELDS.mysql, deps, config.name),
         connector: createMysqlConnector({
           host: config.target.host,
           port: config.target.port,

@@ -52,6 +52,7 @@ export function withFixedValues(inner: CredentialFetcher, fixed: Record<string, 
       merged.set(result, credential);
       return result;
     },
+    ...(inner.close ? { close: () => inner.close!() } : {}),
     ...(inner.release
       ? {
           release: (credential: Credential) => inner.release!(merged.get(credential) ?? credential),

@@ -12,6 +12,7 @@ import { loadConfig, type SesameConfig } from '../config';
 import type { Platform } from '../platform';
 import { createActivityLog } from './activity';
 import { createHostSession, reportSessionEvents, startHostAgent } from './agent';
+import { mirrorDynamicLeases } from './lease-mirror';
 import { configHandlers } from './commands/config';
 import { connectionHandlers } from './commands/connections';
 import { launchHandlers } from './commands/launch';
@@ -66,9 +67,11 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
   const session = createHostSession(vault, initial, baseDir, platform, log.child('session'));
   const supervisor = createConnectionSupervisor(log.child('broker'));
   const activity = createActivityLog(1000, (payload) => emit({ event: 'activity', payload }));
+  const agent = await startHostAgent(session, initial, baseDir, emit, log);
+  const onLease = mirrorDynamicLeases(agent.registry, vault, () => session.token({ waitMs: 0 }));
   const connections = createConnectionSet({
     supervisor,
-    buildSpec: (config) => connectionSpecFor(config, { vault, session, baseDir }),
+    buildSpec: (config) => connectionSpecFor(config, { vault, session, baseDir, onLease }),
     emit,
     activity,
     log,
@@ -76,7 +79,6 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
   const state = createConfigState({ initial, configPath: options.configPath, mode: options.mode, connections, activity, log });
 
   reportSessionEvents(session, activity, platform);
-  const agent = await startHostAgent(session, initial, baseDir, emit, log);
 
   const currentSession = () => sessionView(session.snapshot(), vault.address, initial.vault.namespace);
   session.onChange(() => emit({ event: 'session.changed', payload: currentSession() }));

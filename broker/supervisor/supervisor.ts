@@ -184,7 +184,11 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
     log.info('listening', { connection: e.spec.name, listen: formatListenAddress(e.listener.address) });
     // Preflight: a credential problem shows at once, not at the first client. The listener
     // stays up so that clients get the reason in their own protocol.
-    await observed(e).get().catch(() => {});
+    // A per-connection source issues a lease for this probe too: hand it straight back.
+    await observed(e)
+      .get()
+      .then((credential) => e.spec.credentials.release?.(credential))
+      .catch(() => {});
     return statusOf(e);
   }
 
@@ -218,6 +222,7 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
       const e = entry(name);
       await enqueue(e, () => doStop(e));
       entries.delete(name);
+      await e.spec.credentials.close?.().catch((error: Error) => log.warn('closing the credential source failed', { connection: name, error }));
     },
     has: (name) => entries.has(name),
     start: async (name) => {
@@ -240,6 +245,10 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
     },
     async stopAll() {
       await Promise.all([...entries.values()].map((e) => enqueue(e, () => doStop(e))));
+      // The end of the supervisor: sources release what they hold (shared leases are revoked).
+      await Promise.all(
+        [...entries.values()].map((e) => e.spec.credentials.close?.().catch((error: Error) => log.warn('closing the credential source failed', { connection: e.spec.name, error }))),
+      );
     },
   };
 }
