@@ -116,7 +116,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     const tokenFile = path.join(dir, 'vault-token');
     await writeFile(tokenFile, `${vault.rootToken}\n`, { mode: 0o600 });
-    const connections: SandboxConnection[] = [{ name: 'sandbox-postgres', protocol: 'postgres', listen: `127.0.0.1:${await freePort()}` }];
+    const connections: SandboxConnection[] = [
+      { name: 'sandbox-postgres', protocol: 'postgres', listen: `127.0.0.1:${await freePort()}` },
+      { name: 'sandbox-postgres-dynamic', protocol: 'postgres', listen: `127.0.0.1:${await freePort()}` },
+      { name: 'sandbox-mariadb', protocol: 'mysql', listen: `127.0.0.1:${await freePort()}` },
+    ];
     const agentAddr = `127.0.0.1:${await freePort()}`;
     const config = {
       vault: { address: vault.address, auth: { method: 'token', tokenFile } },
@@ -129,6 +133,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           listen: connections[0]!.listen,
           target: { host: postgres.host, port: postgres.port, database: 'sandbox', sslmode: 'disable' },
           credentials: { from: 'vault-kv', path: 'secret/sandbox/postgres' },
+        },
+        {
+          // A fresh database user for every client, dropped when it disconnects.
+          name: 'sandbox-postgres-dynamic',
+          protocol: 'postgres',
+          listen: connections[1]!.listen,
+          target: { host: postgres.host, port: postgres.port, database: 'sandbox', sslmode: 'disable' },
+          credentials: { from: 'vault-dynamic', path: 'database/creds/sandbox-postgres', lease: 'per-connection' },
+        },
+        {
+          name: 'sandbox-mariadb',
+          protocol: 'mysql',
+          listen: connections[2]!.listen,
+          target: { host: mariadb.host, port: mariadb.port, sslmode: 'disable' },
+          credentials: { from: 'vault-dynamic', path: 'database/creds/sandbox-mariadb', lease: 'shared' },
         },
       ],
     };
