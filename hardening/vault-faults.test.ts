@@ -1,7 +1,8 @@
 // Vault misbehaving mid-session under a running host with a brokered postgres connection
 // whose credential comes from Vault KV: unreachable (the address refuses), sealed, answering
-// 5xx, dropping connections, slow. Sessions already open keep working; new clients get the
-// reason in their own protocol while Vault cannot answer; the connection and the session say
+// 5xx, dropping connections, slow. Sessions already open keep working; like Vault Agent, a
+// connection that has read its credential keeps serving new clients with it while Vault cannot
+// answer; a connection that never could gets the reason in its clients' own protocol and says
 // what is wrong; everything recovers by itself when the fault ends; nothing leaks.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,17 +67,32 @@ describe('Vault faults under an active host and brokered postgres sessions', () 
     expect(result.rows).toEqual([{ who: sandbox.postgresAppUser }]);
   }
 
-  /** During the fault: the open session works, a new client is told why, the connection says so. */
-  async function duringFault(reason: RegExp): Promise<void> {
+  /**
+   * During the fault: the open session works; a new client of the warm connection still gets in
+   * with the credential read before; a connection started now (nothing read yet) is in error
+   * with the reason, and so are its clients.
+   */
+  async function duringFault(reason: RegExp, tag: string): Promise<void> {
     await heldSessionWorks();
-    await settle(MAX_AGE_MS + 100); // the cached credential is too old now: the next client needs Vault
-    const refused = await psql(listen, 'select 1');
-    expect(refused.status).not.toBe(0);
-    expect(refused.stderr).toContain("connection 'orders'");
-    expect(refused.stderr).toMatch(reason);
-    const view = await connection();
+    await settle(MAX_AGE_MS + 100); // the cached credential is past its age: Vault is asked again
+    const warm = await psql(listen, 'select current_user');
+    expect(warm.stderr).toBe('');
+    expect(warm.stdout).toBe(sandbox.postgresAppUser);
+    expect((await connection()).state).toBe('ready');
+
+    const name = `cold-${tag}`;
+    const before = world.host.currentConfig();
+    const coldListen = `127.0.0.1:${await freePort()}`;
+    const cold = { ...before.connections[0]!, name, listen: coldListen, autoStart: true };
+    await world.host.reload({ ...before, connections: [...before.connections, cold] });
+    const view = (await world.host.call('connections.list', {})).find((c) => c.name === name)!;
     expect(view.state).toBe('error');
     expect(view.error).toMatch(reason);
+    const refused = await psql(coldListen, 'select 1');
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain(`connection '${name}'`);
+    expect(refused.stderr).toMatch(reason);
+    await world.host.reload(before);
     await heldSessionWorks();
   }
 
@@ -97,12 +113,12 @@ describe('Vault faults under an active host and brokered postgres sessions', () 
 
   it('Vault unreachable: open sessions keep working, clients and the session say Vault is unreachable, then it recovers', async () => {
     await gate.shut();
-    await duringFault(/unreachable/);
+    await duringFault(/unreachable/, 'unreachable');
     const renewing = await world.host.call('session.renew', {});
     expect(renewing.state).toBe('authenticated'); // the token is still good; only Vault is away
     expect(renewing.error).toMatch(/unreachable/);
     const activity = await world.host.call('activity.list', {});
-    expect(activity.some((a) => a.kind === 'credential-error' && a.connection === 'orders' && /unreachable/.test(a.message))).toBe(true);
+    expect(activity.some((a) => a.kind === 'credential-error' && a.connection === 'cold-unreachable' && /unreachable/.test(a.message))).toBe(true);
     await gate.open();
     await recovered();
     await expect.poll(async () => (await world.host.call('session.get', {})).error, { timeout: 30_000 }).toBeUndefined();
@@ -111,7 +127,7 @@ describe('Vault faults under an active host and brokered postgres sessions', () 
 
   it('Vault sealed: the reason is "Vault is sealed" until it is unsealed', async () => {
     sandbox.vault.seal();
-    await duringFault(/sealed/);
+    await duringFault(/sealed/, 'sealed');
     sandbox.vault.unseal();
     await recovered();
     survived.push('sealed');
@@ -119,13 +135,13 @@ describe('Vault faults under an active host and brokered postgres sessions', () 
 
   it('Vault answering 500 and dropping connections mid-session: clear errors, then recovery', async () => {
     const fail = sandbox.vault.faults.fail(500, { pathPrefix: 'secret/' });
-    await duringFault(/internal error|500/);
+    await duringFault(/internal error|500/, '5xx');
     sandbox.vault.faults.remove(fail.id);
     await recovered();
     survived.push('5xx');
 
     const drop = sandbox.vault.faults.drop({ pathPrefix: 'secret/' });
-    await duringFault(/unreachable|socket hang up|ECONNRESET/);
+    await duringFault(/unreachable|socket hang up|ECONNRESET/, 'dropped');
     sandbox.vault.faults.remove(drop.id);
     await recovered();
     survived.push('dropped connections');

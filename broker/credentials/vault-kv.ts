@@ -24,6 +24,9 @@ export interface SessionTokenSource {
   token(): Promise<string>;
 }
 
+/** Vault failures during which a KV value read earlier is still served. */
+const STALE_OK = new Set(['unreachable', 'sealed', 'timeout', 'server', 'rate-limited']);
+
 export function vaultKvApiPath(source: Pick<VaultKvSource, 'mount' | 'path' | 'version'>): string {
   const mount = source.mount.replace(/^\/+|\/+$/g, '');
   const path = source.path.replace(/^\/+/, '');
@@ -72,9 +75,16 @@ export function createVaultKvFetcher(vault: VaultClient, session: SessionTokenSo
       if (cached && Date.now() - cached.at < source.maxAgeMs) return cached.credential;
       // Concurrent connections share one Vault read.
       inflight ??= fetchOnce().finally(() => (inflight = undefined));
-      const credential = await inflight;
-      cached = { credential, at: Date.now() };
-      return credential;
+      try {
+        const credential = await inflight;
+        cached = { credential, at: Date.now() };
+        return credential;
+      } catch (error) {
+        // Like Vault Agent: while Vault cannot answer (down, sealed, overloaded), the last value
+        // read keeps serving. A refusal (403, 404, a missing field) is not papered over.
+        if (cached && error instanceof CredentialError && error.kind === 'vault' && STALE_OK.has(error.vaultKind ?? '')) return cached.credential;
+        throw error;
+      }
     },
   };
 }
