@@ -120,6 +120,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       { name: 'sandbox-postgres', protocol: 'postgres', listen: `127.0.0.1:${await freePort()}` },
       { name: 'sandbox-postgres-dynamic', protocol: 'postgres', listen: `127.0.0.1:${await freePort()}` },
       { name: 'sandbox-mariadb', protocol: 'mysql', listen: `127.0.0.1:${await freePort()}` },
+      { name: 'sandbox-ssh', protocol: 'ssh', listen: `127.0.0.1:${await freePort()}` },
     ];
     const agentAddr = `127.0.0.1:${await freePort()}`;
     const config = {
@@ -148,6 +149,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           listen: connections[2]!.listen,
           target: { host: mariadb.host, port: mariadb.port, sslmode: 'disable' },
           credentials: { from: 'vault-dynamic', path: 'database/creds/sandbox-mariadb', lease: 'shared' },
+        },
+        {
+          // A short-lived certificate from Vault's SSH CA for every session; sshd trusts the CA.
+          name: 'sandbox-ssh',
+          protocol: 'ssh',
+          listen: connections[3]!.listen,
+          target: { host: sshd.host, port: sshd.port, user: sshd.user, hostKey: sshd.hostPublicKey },
+          credentials: { from: 'vault-ssh-sign', mount: 'ssh-client-signer', role: 'dev', principals: [sshd.user], ttl: '5m' },
         },
       ],
     };

@@ -80,13 +80,24 @@ export const CredentialsConfig = z.discriminatedUnion('from', [
     renewIncrement: duration.optional(),
     values: fixedValues,
   }).strict(),
+  /** An ephemeral SSH key per connection, signed by Vault's SSH CA (`<mount>/sign/<role>`). */
+  z.object({
+    from: z.literal('vault-ssh-sign'),
+    mount: z.string().min(1).default('ssh-client-signer'),
+    role: z.string().min(1),
+    /** Users the certificate is valid for (`valid_principals`). */
+    principals: z.array(z.string().min(1)).min(1),
+    /** Requested lifetime, e.g. `5m`; Vault caps it at the role's max_ttl. */
+    ttl: z.string().optional(),
+    extensions: fieldMap.optional(),
+  }).strict(),
   /** Credential field → environment variable name. */
   z.object({ from: z.literal('env'), fields: fieldMap, values: fixedValues }).strict(),
   /** Credential field → file whose content is the value (read at every connection). */
   z.object({ from: z.literal('file'), fields: fieldMap, values: fixedValues }).strict(),
   z.object({ from: z.literal('literal'), values: fieldMap }).strict(),
 ]).superRefine((source, ctx) => {
-  if (source.from === 'literal' || source.from === 'vault-dynamic' || !source.values || !source.fields) return;
+  if (source.from === 'literal' || source.from === 'vault-dynamic' || source.from === 'vault-ssh-sign' || !source.values || !source.fields) return;
   for (const key of Object.keys(source.values)) {
     if (key in source.fields) ctx.addIssue({ code: 'custom', path: ['values', key], message: `'${key}' is both fetched (fields) and fixed (values); keep one` });
   }

@@ -14,6 +14,8 @@ export interface ConnectionSetOptions {
   supervisor: ConnectionSupervisor;
   /** The broker spec for a config; throws when the connection cannot be served. */
   buildSpec(config: ConnectionConfig): ConnectionSpec;
+  /** Async work a set of configs needs before their specs are built (keychain reads). */
+  prepare?(configs: readonly ConnectionConfig[]): Promise<void>;
   emit(event: AppEvent): void;
   activity: ActivityLog;
   log: Logger;
@@ -103,7 +105,10 @@ export function createConnectionSet(options: ConnectionSetOptions): ConnectionSe
 
   return {
     apply(next) {
-      const run = queue.then(() => doApply(next));
+      const run = queue.then(async () => {
+        await options.prepare?.(next);
+        return doApply(next);
+      });
       queue = run.catch(() => {});
       return run;
     },

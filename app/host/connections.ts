@@ -9,12 +9,16 @@ import { createPostgresConnector } from '../../broker/postgres';
 import type { VaultClient } from '../../broker/vault';
 import type { ConnectionConfig, CredentialsConfig } from '../config';
 import { createFileFetcher, resolveConfigPath, withFixedValues } from './credential-sources';
+import { sshConnectorFor, type SshHostKeys } from './ssh';
+import { createVaultSshCertificateSource } from '../../broker/ssh';
 
 export interface ConnectionDeps {
   vault: VaultClient;
   session: SessionTokenSource;
   /** Directory relative paths in the config are resolved against (the config file's). */
   baseDir: string;
+  /** Host keys of the local SSH endpoints, prepared before specs are built. */
+  sshHostKeys?: SshHostKeys;
   /** Dynamic leases a connection takes and ends, for the lease registry. */
   onLease?(connection: string, event: DynamicLeaseEvent): void;
 }
@@ -37,6 +41,14 @@ const REQUIRED_FIELDS: Record<ConnectionConfig['protocol'], string[]> = {
 
 export function credentialFetcherFor(source: CredentialsConfig, required: string[], deps: ConnectionDeps, connection = ''): CredentialFetcher {
   switch (source.from) {
+    case 'vault-ssh-sign':
+      return createVaultSshCertificateSource(deps.vault, deps.session, {
+        mount: source.mount,
+        role: source.role,
+        principals: source.principals,
+        ...(source.ttl ? { ttl: source.ttl } : {}),
+        ...(source.extensions ? { extensions: source.extensions } : {}),
+      });
     case 'vault-dynamic': {
       const fetched = required.filter((field) => !(source.values && field in source.values));
       const fetcher = createVaultDynamicFetcher(deps.vault, deps.session, {
@@ -74,6 +86,7 @@ export function credentialFetcherFor(source: CredentialsConfig, required: string
 
 export function credentialPathOf(source: CredentialsConfig): string | undefined {
   if (source.from === 'vault-kv' || source.from === 'vault-dynamic') return source.path;
+  if (source.from === 'vault-ssh-sign') return `${source.mount}/sign/${source.role}`;
   return undefined;
 }
 
@@ -117,6 +130,12 @@ export function connectionSpecFor(config: ConnectionConfig, deps: ConnectionDeps
         }),
       };
     case 'ssh':
+      if (!deps.sshHostKeys) throw new ConnectionUnavailableError(config.protocol);
+      return {
+        ...base,
+        credentials: credentialFetcherFor(config.credentials, REQUIRED_FIELDS.ssh, deps, config.name),
+        connector: sshConnectorFor(config, deps.sshHostKeys, deps.baseDir),
+      };
     case 'ssh-agent':
       throw new ConnectionUnavailableError(config.protocol);
   }

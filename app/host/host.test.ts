@@ -59,11 +59,10 @@ describe('app host over the real broker', () => {
         credentials: { from: 'vault-kv', path: 'secret/shop-mysql' },
       },
       {
-        name: 'bastion',
-        protocol: 'ssh',
-        listen: `127.0.0.1:${await freePort()}`,
-        target: { host: '127.0.0.1', user: 'deploy', knownHosts: '~/.ssh/known_hosts' },
-        credentials: { from: 'vault-kv', path: 'secret/bastion' },
+        name: 'agent',
+        protocol: 'ssh-agent',
+        listen: `unix:${sandbox.dir}/agent/agent.sock`,
+        credentials: { from: 'vault-kv', path: 'secret/agent-key' },
         autoStart: true,
       },
     ]);
@@ -124,13 +123,13 @@ describe('app host over the real broker', () => {
 
   it('shows a protocol whose connector is not in this build as an error, and keeps serving the others', async () => {
     const list = await host.call('connections.list', {});
-    expect(list.map((c) => c.name)).toEqual(['orders', 'wrong', 'nopass', 'from-file', 'shop', 'bastion']);
-    const bastion = list.find((c) => c.name === 'bastion')!;
-    expect(bastion).toMatchObject({ protocol: 'ssh', state: 'error', error: 'ssh connections are not available in this build yet', target: '127.0.0.1:22' });
-    const again = await host.call('connections.setEnabled', { name: 'bastion', enabled: true });
-    expect(again).toMatchObject({ state: 'error', error: 'ssh connections are not available in this build yet' });
+    expect(list.map((c) => c.name)).toEqual(['orders', 'wrong', 'nopass', 'from-file', 'shop', 'agent']);
+    const agent = list.find((c) => c.name === 'agent')!;
+    expect(agent).toMatchObject({ protocol: 'ssh-agent', state: 'error', error: 'ssh-agent connections are not available in this build yet', target: 'ssh-agent' });
+    const again = await host.call('connections.setEnabled', { name: 'agent', enabled: true });
+    expect(again).toMatchObject({ state: 'error', error: 'ssh-agent connections are not available in this build yet' });
     const activity = await host.call('activity.list', {});
-    expect(activity.some((a) => a.connection === 'bastion' && a.level === 'error' && /not available in this build/.test(a.message))).toBe(true);
+    expect(activity.some((a) => a.connection === 'agent' && a.level === 'error' && /not available in this build/.test(a.message))).toBe(true);
   });
 
   it('brokers the real mariadb CLI to MariaDB with the KV credential, whatever user it names', async () => {
@@ -179,7 +178,7 @@ describe('app host over the real broker', () => {
     await expect(host.call('connections.openGui', { name: 'nopass' })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/^'nopass' is in error/) });
     await host.call('connections.setEnabled', { name: 'wrong', enabled: false });
     await expect(host.call('connections.openTerminal', { name: 'wrong' })).rejects.toMatchObject({ code: 'conflict', message: "'wrong' is off: turn it on first" });
-    await expect(host.call('connections.openTerminal', { name: 'bastion' })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(host.call('connections.openTerminal', { name: 'agent' })).rejects.toMatchObject({ code: 'conflict' });
   });
 
   it('refuses unknown connections and bad input without changing state', async () => {

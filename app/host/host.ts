@@ -13,6 +13,7 @@ import type { Platform } from '../platform';
 import { createActivityLog } from './activity';
 import { createHostSession, reportSessionEvents, startHostAgent } from './agent';
 import { mirrorDynamicLeases } from './lease-mirror';
+import { createSshHostKeys } from './ssh';
 import { configHandlers } from './commands/config';
 import { connectionHandlers } from './commands/connections';
 import { launchHandlers } from './commands/launch';
@@ -69,9 +70,11 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
   const activity = createActivityLog(1000, (payload) => emit({ event: 'activity', payload }));
   const agent = await startHostAgent(session, initial, baseDir, emit, log);
   const onLease = mirrorDynamicLeases(agent.registry, vault, () => session.token({ waitMs: 0 }));
+  const sshHostKeys = createSshHostKeys(platform.secrets, log.child('ssh'));
   const connections = createConnectionSet({
     supervisor,
-    buildSpec: (config) => connectionSpecFor(config, { vault, session, baseDir, onLease }),
+    buildSpec: (config) => connectionSpecFor(config, { vault, session, baseDir, onLease, sshHostKeys }),
+    prepare: (configs) => sshHostKeys.prepare(configs),
     emit,
     activity,
     log,
