@@ -10,6 +10,7 @@ import type { VaultClient } from '../../broker/vault';
 import type { ConnectionConfig, CredentialsConfig } from '../config';
 import { createFileFetcher, resolveConfigPath, withFixedValues } from './credential-sources';
 import { sshConnectorFor, type SshHostKeys } from './ssh';
+import { sshAgentPartsFor } from './ssh-agent';
 import { createVaultSshCertificateSource } from '../../broker/ssh';
 
 export interface ConnectionDeps {
@@ -137,6 +138,9 @@ export function connectionSpecFor(config: ConnectionConfig, deps: ConnectionDeps
         connector: sshConnectorFor(config, deps.sshHostKeys, deps.baseDir),
       };
     case 'ssh-agent':
-      throw new ConnectionUnavailableError(config.protocol);
+      return {
+        ...base,
+        ...sshAgentPartsFor(config, (source) => credentialFetcherFor(source, REQUIRED_FIELDS['ssh-agent'], deps, config.name)),
+      };
   }
 }

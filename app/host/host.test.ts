@@ -1,6 +1,6 @@
 // The host over the real broker, the Vault dev server and PostgreSQL: the walking path and its
 // bad-input cases, with the real psql as the client; credential sources beside Vault KV;
-// protocols whose connector is not in this build; and an imported secretless.yml.
+// settings this build cannot serve (ssh-agent key.confirm); and an imported secretless.yml.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
@@ -63,6 +63,8 @@ describe('app host over the real broker', () => {
         protocol: 'ssh-agent',
         listen: `unix:${sandbox.dir}/agent/agent.sock`,
         credentials: { from: 'vault-kv', path: 'secret/agent-key' },
+        // key.confirm needs the desktop approval prompt, which this build does not have.
+        key: { confirm: true },
         autoStart: true,
       },
     ]);
@@ -121,15 +123,16 @@ describe('app host over the real broker', () => {
     expect(result.stdout).toBe(sandbox.postgresAppUser);
   });
 
-  it('shows a protocol whose connector is not in this build as an error, and keeps serving the others', async () => {
+  it('shows a connection whose settings this build cannot serve as an error, and keeps serving the others', async () => {
     const list = await host.call('connections.list', {});
     expect(list.map((c) => c.name)).toEqual(['orders', 'wrong', 'nopass', 'from-file', 'shop', 'agent']);
     const agent = list.find((c) => c.name === 'agent')!;
-    expect(agent).toMatchObject({ protocol: 'ssh-agent', state: 'error', error: 'ssh-agent connections are not available in this build yet', target: 'ssh-agent' });
+    const reason = expect.stringMatching(/^key\.confirm needs the desktop app's approval prompt, which this build does not have yet/);
+    expect(agent).toMatchObject({ protocol: 'ssh-agent', state: 'error', error: reason, target: 'ssh-agent' });
     const again = await host.call('connections.setEnabled', { name: 'agent', enabled: true });
-    expect(again).toMatchObject({ state: 'error', error: 'ssh-agent connections are not available in this build yet' });
+    expect(again).toMatchObject({ state: 'error', error: reason });
     const activity = await host.call('activity.list', {});
-    expect(activity.some((a) => a.connection === 'agent' && a.level === 'error' && /not available in this build/.test(a.message))).toBe(true);
+    expect(activity.some((a) => a.connection === 'agent' && a.level === 'error' && /key\.confirm: false/.test(a.message))).toBe(true);
   });
 
   it('brokers the real mariadb CLI to MariaDB with the KV credential, whatever user it names', async () => {
