@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ActivityEvent, AppInfo, ConnectionRemoved, ConnectionView, KnownGui, LaunchResult, ReloadResult, SessionView } from './views';
 import { LeaseIdInput, LeaseRemoved, LeasesCleared, LeaseView } from './leases';
 import { SettingsView } from './settings';
+import { TerminalExit, TerminalId, TerminalInputInput, TerminalOpenInput, TerminalOutput, TerminalResizeInput } from './terminal';
 
 const name = z.string().min(1).max(128);
 const secretInput = z.string().min(1).max(16_384);
@@ -68,6 +69,14 @@ export const commands = {
   'leases.clear': { input: none, output: LeasesCleared },
   /** The non-secret settings: config file, Vault address and auth, agent listener, token sink. */
   'settings.get': { input: none, output: SettingsView },
+  /** An in-app terminal: an ssh shell through the connection's local endpoint, bytes relayed as events. */
+  'terminal.open': { input: TerminalOpenInput, output: z.object({ id: TerminalId }) },
+  /** Keystrokes (or pasted text) for the terminal's shell. */
+  'terminal.input': { input: TerminalInputInput, output: none },
+  /** The terminal's new size in character cells. */
+  'terminal.resize': { input: TerminalResizeInput, output: none },
+  /** End the shell and its SSH session; closing one already gone is not an error. */
+  'terminal.close': { input: z.object({ id: TerminalId }).strict(), output: none },
 } as const;
 
 /** Events: name → payload schema. The UI mirrors host state from these; it never polls. */
@@ -81,6 +90,10 @@ export const events = {
   'lease.changed': LeaseView,
   /** An entry left the registry (an ended one after its retention); mirrors drop it. */
   'lease.removed': LeaseRemoved,
+  /** Text the terminal's shell wrote (UTF-8 decoded, in order). */
+  'terminal.output': TerminalOutput,
+  /** The terminal's shell ended: exit code or signal, or why the session failed. */
+  'terminal.exit': TerminalExit,
 } as const;
 
 export type CommandName = keyof typeof commands;

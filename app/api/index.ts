@@ -2,3 +2,4 @@ export * from './views';
 export * from './contract';
 export * from './leases';
 export * from './settings';
+export * from './terminal';

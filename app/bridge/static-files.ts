@@ -29,7 +29,7 @@ export function securityHeaders(origin: string): Record<string, string> {
     'Content-Security-Policy': [
       "default-src 'none'",
       "script-src 'self'",
-      "style-src 'self'",
+      "style-src 'self' 'unsafe-inline'", // xterm.js positions its rows with inline styles
       "img-src 'self' data:",
       "font-src 'self'",
       `connect-src 'self' ${websocketOrigin}`,

@@ -63,7 +63,8 @@ describe('the AppApi contract over the real host', () => {
         connections: [
           postgresConnection('orders', await freePort(), pg, 'sandbox/postgres'),
           postgresConnection('nopass', await freePort(), pg, 'sandbox/no-password'),
-          { name: 'agent', protocol: 'ssh-agent', listen: `unix:${sandbox.dir}/agent.sock`, credentials: { from: 'vault-kv', path: 'secret/sandbox/agent-key' } },
+          // key.confirm needs the desktop approval prompt: this build refuses it with the reason.
+          { name: 'agent', protocol: 'ssh-agent', listen: `unix:${sandbox.dir}/agent.sock`, key: { confirm: true }, credentials: { from: 'vault-kv', path: 'secret/sandbox/agent-key' } },
         ],
       }),
     );
@@ -116,7 +117,7 @@ describe('the AppApi contract over the real host', () => {
       expect((await psql(on.listen as unknown as string, 'select current_user')).stdout).toBe(sandbox.postgresAppUser);
       await expect.poll(() => t().events.some((e) => e.event === 'connection.changed' && (e.payload as { name: string; state: string }).name === 'orders')).toBe(true);
       const list = (await ok('connections.list')) as unknown as { name: string; state: string; error?: string }[];
-      expect(list.find((c) => c.name === 'agent')).toMatchObject({ state: 'error', error: 'ssh-agent connections are not available in this build yet' });
+      expect(list.find((c) => c.name === 'agent')).toMatchObject({ state: 'error', error: expect.stringMatching(/^key\.confirm needs the desktop app's approval prompt/) });
       await ok('connections.setEnabled', { name: 'orders', enabled: false });
     });
 

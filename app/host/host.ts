@@ -20,6 +20,7 @@ import { launchHandlers } from './commands/launch';
 import { leaseHandlers } from './commands/leases';
 import { sessionHandlers } from './commands/session';
 import { settingsHandlers } from './commands/settings';
+import { terminalCommands } from './commands/terminal';
 import { createConfigState } from './config-state';
 import { createConnectionSet } from './connection-set';
 import { connectionSpecFor } from './connections';
@@ -108,6 +109,7 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
     applyConfig: state.applyConfig,
     reloadFromFile: state.reloadFromFile,
   };
+  const terminals = terminalCommands(ctx, sshHostKeys);
   // Commands the contract names but this host does not serve yet (added to app/api by work in
   // progress) answer 'unknown-command' instead of failing the build or the call.
   const handlers: Partial<Handlers> = {
@@ -117,6 +119,7 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
     ...configHandlers(ctx),
     ...leaseHandlers(ctx),
     ...settingsHandlers(ctx),
+    ...terminals.handlers,
   };
 
   // The session from the keychain, else the config's non-interactive login (Vault Agent's
@@ -150,6 +153,7 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
     currentConfig: state.config,
     readiness: () => readinessOf(state.config(), currentSession(), connections.list()),
     async close() {
+      await terminals.close();
       await connections.close();
       await agent.close();
       session.close();

@@ -13,6 +13,7 @@ import { LeasesTab } from './ui/leases/LeasesTab';
 import { LinkBanner } from './ui/LinkBanner';
 import { LoginPanel } from './ui/LoginPanel';
 import { SettingsTab } from './ui/settings/SettingsTab';
+import { TerminalDock } from './ui/terminal/TerminalDock';
 import { panelId, tabId, Tabs } from './ui/Tabs';
 
 const PANELS: Record<TabId, ComponentType> = {
@@ -58,6 +59,8 @@ export function App() {
           </>
         )}
       </main>
+      {/* Terminals outlive a session expiry: their SSH sessions are already logged in. */}
+      {session !== null && <TerminalDock />}
     </>
   );
 }

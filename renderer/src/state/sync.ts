@@ -10,6 +10,7 @@ import { setLinkState, useHostStore } from './host';
 import { queueLeaseChange, queueLeaseRemoval, replaceLeases, setLeasesUnavailable } from './leases';
 import { applySession } from './session';
 import { loadSettings } from './settings';
+import { routeTerminalEvent } from './terminals';
 
 export function connectStores(link: HostLink): () => void {
   const unsubscribe = link.subscribe((event) => {
@@ -26,6 +27,9 @@ export function connectStores(link: HostLink): () => void {
         return queueLeaseChange(event.payload);
       case 'lease.removed':
         return queueLeaseRemoval(event.payload.id);
+      case 'terminal.output':
+      case 'terminal.exit':
+        return routeTerminalEvent(event);
     }
   });
 

@@ -1,11 +1,13 @@
 // One connection: what it is, what state the host reports (shape + words + colour), where the
 // user's tool connects (the port editable in place), live counters, the switch, and the ways
-// to use it: Open in GUI (databases), Open terminal (SSH), Copy connection string.
+// to use it: Open in GUI (databases), Open terminal (SSH: in-app, or the system terminal), Copy
+// connection string.
 // The data-* hooks are what e2e reads.
 import { useState } from 'react';
 import type { ConnectionView, LaunchResult } from '../../../../app/api';
 import { formatBytes, plural, PROTOCOL_LABELS } from '../../lib/format';
 import { isOn, launchConnection, setConnectionEnabled } from '../../state/connections';
+import { openTerminalTab } from '../../state/terminals';
 import { CopyButton } from '../CopyButton';
 import { useHostLink } from '../host-context';
 import { ProtocolIcon } from '../icons';
@@ -77,8 +79,13 @@ export function ConnectionRow({ view, pending, refusal }: ConnectionRowProps) {
           </button>
         )}
         {view.protocol === 'ssh' && (
-          <button type="button" className="button button-small" disabled={busy} onClick={() => void open('terminal')} aria-label={`Open a terminal to ${view.name}`}>
-            {launch && 'busy' in launch && launch.busy === 'terminal' ? 'Opening…' : 'Open terminal'}
+          <button type="button" className="button button-small" disabled={view.state !== 'ready'} onClick={() => openTerminalTab(view.name)} aria-label={`Open a terminal to ${view.name} in Sesame`}>
+            Open terminal
+          </button>
+        )}
+        {view.protocol === 'ssh' && (
+          <button type="button" className="button button-small" disabled={busy} onClick={() => void open('terminal')} aria-label={`Open a terminal to ${view.name} in the system terminal`}>
+            {launch && 'busy' in launch && launch.busy === 'terminal' ? 'Opening…' : 'System terminal'}
           </button>
         )}
         {view.connectionString && (

@@ -1,0 +1,46 @@
+// Journey (d): Open terminal on the sandbox's SSH connection; the in-app terminal (xterm.js)
+// runs `whoami` on the real sshd through the broker and shows the sshd user.
+import { expect, test } from '@playwright/test';
+import { runCli, type CliProcess } from './cli-process';
+
+let sandbox: CliProcess;
+let app: CliProcess;
+let info: { configPath: string; sshd: { user: string } };
+
+test.beforeAll(async () => {
+  sandbox = runCli(['sandbox', '--json']);
+  const [line] = await sandbox.waitFor(/^\{.*\}$/m, 90_000);
+  info = JSON.parse(line);
+  app = runCli(['start', '--browser', '--config', info.configPath]);
+  await app.waitFor(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/, 90_000);
+});
+
+test.afterAll(async () => {
+  await app?.stop();
+  await sandbox?.stop();
+});
+
+test('Open terminal on sandbox-ssh: whoami in the in-app terminal shows the sshd user', async ({ page }, testInfo) => {
+  const url = app.output().match(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/)![0];
+  await page.goto(url);
+
+  const row = page.getByTestId('connection-sandbox-ssh');
+  await page.getByRole('switch', { name: 'sandbox-ssh', exact: true }).click();
+  await expect(row).toHaveAttribute('data-state', 'ready');
+
+  await row.getByRole('button', { name: 'Open a terminal to sandbox-ssh in Sesame' }).click();
+  const terminal = page.getByTestId('terminal-sandbox-ssh');
+  await expect(terminal).toHaveAttribute('data-state', 'open');
+  const screen = terminal.locator('.xterm-rows');
+  await expect(screen).toContainText(`${info.sshd.user}@`); // the prompt
+
+  // Keyboard focus is in the terminal: typing goes to the shell.
+  await page.keyboard.type('whoami');
+  await page.keyboard.press('Enter');
+  const lines = async () => (await screen.locator(':scope > div').allInnerTexts()).map((l) => l.replace(/\u00a0/g, ' ').trim());
+  await expect.poll(lines).toContain(info.sshd.user);
+  await page.screenshot({ path: testInfo.outputPath('terminal-whoami.png'), fullPage: true });
+
+  await page.getByRole('button', { name: 'Close the terminal on sandbox-ssh' }).click();
+  await expect(terminal).toHaveCount(0);
+});
