@@ -60,3 +60,44 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess 
     },
   };
 }
+
+const APP_URL = /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/;
+
+export interface SandboxApp<Info> {
+  sandbox: CliProcess;
+  app: CliProcess;
+  /** What `sesame sandbox --json` printed. */
+  info: Info;
+  /** The one-time URL `sesame start` printed. */
+  url(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `sesame sandbox --json`, then `sesame start --browser` on its config (or on the config
+ * `configFor` writes from it), as a user does in two shells.
+ */
+export async function startSandboxApp<Info extends { configPath: string }>(configFor?: (info: Info) => Promise<string>): Promise<SandboxApp<Info>> {
+  const sandbox = runCli(['sandbox', '--json']);
+  let app: CliProcess | undefined;
+  try {
+    const info = JSON.parse((await sandbox.waitFor(/^\{.*\}$/m, 90_000))[0]) as Info;
+    app = runCli(['start', '--browser', '--config', configFor ? await configFor(info) : info.configPath]);
+    await app.waitFor(APP_URL, 90_000);
+    const started = app;
+    return {
+      sandbox,
+      app: started,
+      info,
+      url: () => started.output().match(APP_URL)![0],
+      async stop() {
+        await started.stop();
+        await sandbox.stop();
+      },
+    };
+  } catch (error) {
+    await app?.stop();
+    await sandbox.stop();
+    throw error;
+  }
+}

@@ -2,26 +2,22 @@
 // falling TTL; Revoke (after confirming) ends it at Vault and the user is gone from MariaDB.
 import { expect, test } from '@playwright/test';
 import mysql from 'mysql2/promise';
-import { runCli, type CliProcess } from './cli-process';
+import { startSandboxApp, type SandboxApp } from './cli-process';
 
-let sandbox: CliProcess;
-let app: CliProcess;
+let world: SandboxApp<{ configPath: string; mariadb: { host: string; port: number; adminUser: string; adminPassword: string } }>;
 let info: { configPath: string; mariadb: { host: string; port: number; adminUser: string; adminPassword: string } };
 
 test.beforeAll(async () => {
-  sandbox = runCli(['sandbox', '--json']);
-  info = JSON.parse((await sandbox.waitFor(/^\{.*\}$/m, 90_000))[0]);
-  app = runCli(['start', '--browser', '--config', info.configPath]);
-  await app.waitFor(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/, 90_000);
+  world = await startSandboxApp();
+  info = world.info;
 });
 
 test.afterAll(async () => {
-  await app?.stop();
-  await sandbox?.stop();
+  await world?.stop();
 });
 
 test('a dynamic lease shows with a falling TTL, and Revoke drops the database user', async ({ page }, testInfo) => {
-  await page.goto(app.output().match(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/)![0]);
+  await page.goto(world.url());
   await page.getByRole('switch', { name: 'sandbox-mariadb', exact: true }).click();
   await expect(page.getByTestId('connection-sandbox-mariadb')).toHaveAttribute('data-state', 'ready');
 

@@ -6,13 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { parse, stringify } from 'yaml';
-import { runCli, type CliProcess } from './cli-process';
+import { startSandboxApp, type SandboxApp } from './cli-process';
 import { psql } from './psql';
 
-let sandbox: CliProcess;
-let app: CliProcess;
+type Info = { vaultAddr: string; configPath: string; connections: Array<{ name: string; listen: string }>; oidc: { username: string; password: string; role: string } };
+let world: SandboxApp<Info>;
+let info: Info;
 let dir: string;
-let info: { vaultAddr: string; configPath: string; connections: Array<{ name: string; listen: string }>; oidc: { username: string; password: string; role: string } };
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -24,27 +24,26 @@ function freePort(): Promise<number> {
 }
 
 test.beforeAll(async () => {
-  sandbox = runCli(['sandbox', '--json']);
-  info = JSON.parse((await sandbox.waitFor(/^\{.*\}$/m, 90_000))[0]);
-  // The sandbox's config, but logging in with OIDC instead of the root token file.
-  const config = parse(await readFile(info.configPath, 'utf8'));
-  config.vault.auth = { method: 'oidc', role: info.oidc.role, callbackPort: await freePort() };
-  delete config.agent;
   dir = await mkdtemp(path.join(os.tmpdir(), 'sesame-e2e-oidc-'));
-  const configPath = path.join(dir, 'sesame.yaml');
-  await writeFile(configPath, stringify(config));
-  app = runCli(['start', '--browser', '--config', configPath]);
-  await app.waitFor(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/, 90_000);
+  // The sandbox's config, but logging in with OIDC instead of the root token file.
+  world = await startSandboxApp<Info>(async (sandboxInfo) => {
+    const config = parse(await readFile(sandboxInfo.configPath, 'utf8'));
+    config.vault.auth = { method: 'oidc', role: sandboxInfo.oidc.role, callbackPort: await freePort() };
+    delete config.agent;
+    const configPath = path.join(dir, 'sesame.yaml');
+    await writeFile(configPath, stringify(config));
+    return configPath;
+  });
+  info = world.info;
 });
 
 test.afterAll(async () => {
-  await app?.stop();
-  await sandbox?.stop();
+  await world?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 test('OIDC login through the IdP page, then a brokered psql session', async ({ page, context }, testInfo) => {
-  const url = app.output().match(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/)![0];
+  const url = world.url();
   await page.goto(url);
   await expect(page.getByTestId('session-state')).toContainText(/logged out/i);
   await page.getByRole('button', { name: 'Continue with OIDC' }).click();
@@ -75,5 +74,5 @@ test('OIDC login through the IdP page, then a brokered psql session', async ({ p
   expect(result.stderr).toBe('');
   expect(result.stdout).toBe('sandbox_app');
   await page.screenshot({ path: testInfo.outputPath('oidc-logged-in.png'), fullPage: true });
-  expect(app.output()).not.toContain(info.oidc.password);
+  expect(world.app.output()).not.toContain(info.oidc.password);
 });

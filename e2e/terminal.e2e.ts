@@ -1,27 +1,22 @@
 // Journey (d): Open terminal on the sandbox's SSH connection; the in-app terminal (xterm.js)
 // runs `whoami` on the real sshd through the broker and shows the sshd user.
 import { expect, test } from '@playwright/test';
-import { runCli, type CliProcess } from './cli-process';
+import { startSandboxApp, type SandboxApp } from './cli-process';
 
-let sandbox: CliProcess;
-let app: CliProcess;
+let world: SandboxApp<{ configPath: string; sshd: { user: string } }>;
 let info: { configPath: string; sshd: { user: string } };
 
 test.beforeAll(async () => {
-  sandbox = runCli(['sandbox', '--json']);
-  const [line] = await sandbox.waitFor(/^\{.*\}$/m, 90_000);
-  info = JSON.parse(line);
-  app = runCli(['start', '--browser', '--config', info.configPath]);
-  await app.waitFor(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/, 90_000);
+  world = await startSandboxApp();
+  info = world.info;
 });
 
 test.afterAll(async () => {
-  await app?.stop();
-  await sandbox?.stop();
+  await world?.stop();
 });
 
 test('Open terminal on sandbox-ssh: whoami in the in-app terminal shows the sshd user', async ({ page }, testInfo) => {
-  const url = app.output().match(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/)![0];
+  const url = world.url();
   await page.goto(url);
 
   const row = page.getByTestId('connection-sandbox-ssh');

@@ -1,29 +1,24 @@
 // The walking path through every room: sandbox → CLI in browser mode → UI toggle → broker →
 // real psql → real PostgreSQL with the credential from Vault KV, and back off again.
 import { expect, test } from '@playwright/test';
-import { runCli, type CliProcess } from './cli-process';
+import { startSandboxApp, type SandboxApp } from './cli-process';
 import { psql } from './psql';
 
-let sandbox: CliProcess;
-let app: CliProcess;
+let world: SandboxApp<{ vaultAddr: string; agentAddr: string; configPath: string; connections: Array<{ name: string; listen: string }> }>;
 let info: { vaultAddr: string; agentAddr: string; configPath: string; connections: Array<{ name: string; listen: string }> };
 
 test.beforeAll(async () => {
-  sandbox = runCli(['sandbox', '--json']);
-  const [line] = await sandbox.waitFor(/^\{.*\}$/m, 90_000);
-  info = JSON.parse(line);
-  app = runCli(['start', '--browser', '--config', info.configPath]);
-  await app.waitFor(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/, 90_000);
+  world = await startSandboxApp();
+  info = world.info;
 });
 
 test.afterAll(async () => {
-  await app?.stop();
-  await sandbox?.stop();
+  await world?.stop();
 });
 
 test('toggle a Postgres connection on, use it with psql, toggle it off', async ({ page }, testInfo) => {
-  const url = app.output().match(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/)![0];
-  expect(app.output()).toMatch(/browser mode: /);
+  const url = world.url();
+  expect(world.app.output()).toMatch(/browser mode: /);
   await page.goto(url);
 
   const name = info.connections[0]!.name;
