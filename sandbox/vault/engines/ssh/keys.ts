@@ -63,7 +63,7 @@ export function generateCaKey(keyType: string, keyBits: number): CaKey {
   }
 }
 
-/** An unencrypted "-----BEGIN OPENSSH PRIVATE KEY-----" as a node key. */
+/** An unencrypted OpenSSH-format private key (the "BEGIN OPENSSH PRIVATE KEY" block) as a node key. */
 function parseOpenSshPrivateKey(text: string): KeyObject {
   const body = text.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
   const raw = Buffer.from(body, 'base64');
