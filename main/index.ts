@@ -28,7 +28,6 @@ import { registerApiIpc } from './ipc';
 import { claimSingleInstance, installGracefulQuit } from './lifecycle';
 import { createStartAtLogin, startedAtLogin } from './login-item';
 import { watchNotifications } from './notifications';
-import { guiUrlFor, terminalCommandFor } from './open-connection';
 import { createElectronPlatform } from './platform';
 import { EVENT_CHANNEL } from './preload-api';
 import {
@@ -164,7 +163,7 @@ async function start(isQuitting: () => boolean) {
     log.warn(what, { error });
     platform.notify(what, (error as Error)?.message ?? String(error));
   };
-  const command = async (name: 'session.logout' | 'connections.setEnabled', input: unknown) => {
+  const command = async (name: 'session.logout' | 'connections.setEnabled' | 'connections.openGui' | 'connections.openTerminal', input: unknown) => {
     const outcome = await dispatcher.call(name, input);
     if (!outcome.ok) throw new Error(outcome.error.message);
   };
@@ -177,16 +176,10 @@ async function start(isQuitting: () => boolean) {
     logout: () => void command('session.logout', {}).catch(report('Could not log out')),
     copyAddress: (connection: ConnectionView) => clipboard.writeText(connection.listen),
     setEnabled: (name, enabled) => void command('connections.setEnabled', { name, enabled }).catch(report(`Could not turn ${name} ${enabled ? 'on' : 'off'}`)),
-    openGui: (connection) => {
-      const url = guiUrlFor(connection);
-      if (!url) return report(`Could not open ${connection.name}`)(new Error('It has no address a GUI can open.'));
-      void platform.openExternal(url).catch(report(`Could not open ${connection.name}`));
-    },
-    openTerminal: (connection) => {
-      const argv = terminalCommandFor(connection);
-      if (!argv) return report(`Could not open ${connection.name}`)(new Error('It has no address ssh can reach.'));
-      void platform.openTerminal(argv, { title: connection.name }).catch(report(`Could not open a terminal for ${connection.name}`));
-    },
+    // app/launchers decides how (configured GUI, URL scheme, ssh user) and refuses what is off.
+    openGui: (connection) => void command('connections.openGui', { name: connection.name }).catch(report(`Could not open ${connection.name}`)),
+    openTerminal: (connection) =>
+      void command('connections.openTerminal', { name: connection.name }).catch(report(`Could not open a terminal for ${connection.name}`)),
     setStartAtLogin: (enabled) => {
       try {
         startAtLogin.setEnabled(enabled);

@@ -3,11 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ConnectionView } from '../app/api';
 import { parseShellArguments } from './args';
 import { claimSingleInstance, installGracefulQuit, type LifecycleApp } from './lifecycle';
 import { autostartFile, createStartAtLogin, desktopExecArg, startedAtLogin, type LoginItemApp } from './login-item';
-import { guiUrlFor, terminalCommandFor } from './open-connection';
 
 /** Electron's app, reduced to its events and the calls the shell makes. */
 function fakeApp(lock = true) {
@@ -153,26 +151,6 @@ describe('start at login', () => {
   it('is unavailable where the OS has no such setting', () => {
     const setting = createStartAtLogin(loginItems(), { platform: 'aix', env: {}, execPath: '/x' });
     expect(setting.available).toBe(false);
-  });
-});
-
-describe('open a connection', () => {
-  const stats = { activeClients: 0, sessionsServed: 0, bytesToTarget: 0, bytesToClient: 0 };
-  const view = (v: Partial<ConnectionView>): ConnectionView => ({ name: 'x', protocol: 'postgres', state: 'ready', listen: '127.0.0.1:15432', target: 't', stats, ...v });
-
-  it('opens a database by its URL, without any credential', () => {
-    expect(guiUrlFor(view({ connectionString: 'postgresql://127.0.0.1:15432/orders?sslmode=disable' }))).toBe(
-      'postgresql://127.0.0.1:15432/orders?sslmode=disable',
-    );
-    expect(guiUrlFor(view({ protocol: 'mysql', listen: '127.0.0.1:13306' }))).toBe('mysql://127.0.0.1:13306/');
-    expect(guiUrlFor(view({ listen: 'unix:/tmp/.s.PGSQL.5432' }))).toBeUndefined();
-    expect(guiUrlFor(view({ protocol: 'ssh' }))).toBeUndefined();
-  });
-
-  it('opens an SSH connection with ssh to the local address', () => {
-    expect(terminalCommandFor(view({ protocol: 'ssh', listen: '127.0.0.1:2222' }))).toEqual(['ssh', '-p', '2222', '127.0.0.1']);
-    expect(terminalCommandFor(view({ protocol: 'ssh', listen: '[::1]:2222' }))).toEqual(['ssh', '-p', '2222', '::1']);
-    expect(terminalCommandFor(view({ protocol: 'postgres' }))).toBeUndefined();
   });
 });
 

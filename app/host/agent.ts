@@ -1,7 +1,6 @@
 // The token agent inside the host: the session's options from the config (keychain, browser,
 // token sink, non-interactive re-login), its events as activity and notifications, the lease
 // registry as LeaseViews, and the caching proxy when the config asks for one.
-import path from 'node:path';
 import { createVaultSession, type LoginRequest, type SessionEvent, type VaultSession } from '../../broker/agent';
 import { createLeaseRegistry, trackSessionToken, type LeaseRecord, type LeaseRegistry } from '../../broker/leases';
 import type { Logger } from '../../broker/log';
@@ -11,10 +10,11 @@ import type { AppEvent, LeaseView } from '../api';
 import type { AuthConfig, SesameConfig } from '../config';
 import type { Platform } from '../platform';
 import type { ActivityLog } from './activity';
+import { resolveConfigPath } from './credential-sources';
 
 /** The non-interactive login the config describes (Vault Agent's auto-auth), if any. */
 export function autoAuthFor(auth: AuthConfig, baseDir: string): LoginRequest | undefined {
-  const file = (f?: string) => (f ? path.resolve(baseDir, f.replace(/^~(?=\/)/, process.env.HOME ?? '~')) : undefined);
+  const file = (f?: string) => (f ? resolveConfigPath(f, baseDir) : undefined);
   switch (auth.method) {
     case 'token':
       return auth.tokenFile ? { method: 'token', tokenFile: file(auth.tokenFile)! } : undefined;
@@ -34,7 +34,7 @@ export function createHostSession(vault: VaultClient, config: SesameConfig, base
     store: platform.secrets,
     openBrowser: (url) => platform.openExternal(url),
     ...(autoAuth ? { autoAuth } : {}),
-    ...(sink ? { tokenSink: path.resolve(baseDir, sink.replace(/^~(?=\/)/, process.env.HOME ?? '~')) } : {}),
+    ...(sink ? { tokenSink: resolveConfigPath(sink, baseDir) } : {}),
   });
 }
 
@@ -123,7 +123,7 @@ export async function startHostAgent(
     ? await startAgentProxy({
         vaultAddress: config.vault.address,
         ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
-        ...(config.vault.caCert ? { caCertFile: path.resolve(baseDir, config.vault.caCert) } : {}),
+        ...(config.vault.caCert ? { caCertFile: resolveConfigPath(config.vault.caCert, baseDir) } : {}),
         listen,
         session,
         registry,

@@ -1,6 +1,7 @@
 // From a connection's config to the broker pieces that serve it: a connector for the protocol
 // and a credential fetcher for the source. A protocol whose connector is not in this build is
 // a ConnectionUnavailableError, which the host shows as that connection's error.
+import type { Logger } from '../../broker/log';
 import type { ConnectionSpec } from '../../broker/supervisor';
 import type { CredentialFetcher } from '../../broker/connector';
 import { createEnvFetcher, createLiteralFetcher, createVaultDynamicFetcher, createVaultKvFetcher, type DynamicLeaseEvent, type SessionTokenSource } from '../../broker/credentials';
@@ -20,6 +21,8 @@ export interface ConnectionDeps {
   baseDir: string;
   /** Host keys of the local SSH endpoints, prepared before specs are built. */
   sshHostKeys?: SshHostKeys;
+  /** Where connectors that log for themselves (the ssh-agent) write. */
+  log?: Logger;
   /** Dynamic leases a connection takes and ends, for the lease registry. */
   onLease?(connection: string, event: DynamicLeaseEvent): void;
 }
@@ -140,7 +143,7 @@ export function connectionSpecFor(config: ConnectionConfig, deps: ConnectionDeps
     case 'ssh-agent':
       return {
         ...base,
-        ...sshAgentPartsFor(config, (source) => credentialFetcherFor(source, REQUIRED_FIELDS['ssh-agent'], deps, config.name)),
+        ...sshAgentPartsFor(config, (source) => credentialFetcherFor(source, REQUIRED_FIELDS['ssh-agent'], deps, config.name), deps.log?.child(config.name)),
       };
   }
 }

@@ -12,6 +12,7 @@ import { loadConfig, type SesameConfig } from '../config';
 import type { Platform } from '../platform';
 import { createActivityLog } from './activity';
 import { createHostSession, reportSessionEvents, startHostAgent } from './agent';
+import { resolveConfigPath } from './credential-sources';
 import { mirrorDynamicLeases } from './lease-mirror';
 import { createSshHostKeys } from './ssh';
 import { configHandlers } from './commands/config';
@@ -64,7 +65,7 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
   const vault = createVaultClient({
     address: initial.vault.address,
     ...(initial.vault.namespace ? { namespace: initial.vault.namespace } : {}),
-    ...(initial.vault.caCert ? { caCertFile: path.resolve(baseDir, initial.vault.caCert) } : {}),
+    ...(initial.vault.caCert ? { caCertFile: resolveConfigPath(initial.vault.caCert, baseDir) } : {}),
   });
   const session = createHostSession(vault, initial, baseDir, platform, log.child('session'));
   const supervisor = createConnectionSupervisor(log.child('broker'));
@@ -74,7 +75,7 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
   const sshHostKeys = createSshHostKeys(platform.secrets, log.child('ssh'));
   const connections = createConnectionSet({
     supervisor,
-    buildSpec: (config) => connectionSpecFor(config, { vault, session, baseDir, onLease, sshHostKeys }),
+    buildSpec: (config) => connectionSpecFor(config, { vault, session, baseDir, onLease, sshHostKeys, log: log.child('ssh-agent') }),
     prepare: (configs) => sshHostKeys.prepare(configs),
     emit,
     activity,

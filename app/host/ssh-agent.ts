@@ -11,6 +11,7 @@
 // requested with that TTL, a key from another source is re-read when it runs out; either way
 // the agent replaces it at two thirds of its life.
 import type { Credential, CredentialFetcher } from '../../broker/connector';
+import type { Logger } from '../../broker/log';
 import { CredentialError } from '../../broker/credentials';
 import { createSshAgentConnector, type SshAgentConnector } from '../../broker/ssh-agent';
 import type { ConnectionConfig, CredentialsConfig } from '../config';
@@ -30,7 +31,7 @@ export interface SshAgentParts {
  * credential source of a (possibly adjusted) credentials config. Throws an Error with the
  * reason when the settings cannot be served (key.confirm, a lifetime too short or set twice).
  */
-export function sshAgentPartsFor(config: SshAgentConfig, fetcherFor: (source: CredentialsConfig) => CredentialFetcher): SshAgentParts {
+export function sshAgentPartsFor(config: SshAgentConfig, fetcherFor: (source: CredentialsConfig) => CredentialFetcher, log?: Logger): SshAgentParts {
   if (config.key.confirm) {
     throw new Error(
       "key.confirm needs the desktop app's approval prompt, which this build does not have yet, so no key is offered; set key.confirm: false to use the agent without asking",
@@ -41,7 +42,7 @@ export function sshAgentPartsFor(config: SshAgentConfig, fetcherFor: (source: Cr
 
   const source = sourceWithLifetime(config.credentials, lifetime);
   const inner = source.from === 'vault-ssh-sign' || lifetime === undefined ? fetcherFor(source) : expiringAfter(fetcherFor(source), lifetime);
-  const connector = createSshAgentConnector({ identities: [{ credentials: inner, comment: config.key.comment ?? config.name }] });
+  const connector = createSshAgentConnector({ identities: [{ credentials: inner, comment: config.key.comment ?? config.name }], ...(log ? { log } : {}) });
   const credentials = agentHealth(connector, inner, source.from.startsWith('vault') ? 'vault' : 'config');
   return {
     credentials,

@@ -1,54 +1,17 @@
-// Test-only helpers: a loopback listener that hands each socket to a connector with a literal
-// context, and runners for the real OpenSSH client tools (ssh, scp, sftp) that never read the
+// Test-only helpers: the shared loopback test listener, and runners for the real OpenSSH client tools (ssh, scp, sftp) that never read the
 // user's config, keys or agent.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import type { Connector, CredentialFetcher, SessionMeter } from '../connector';
-import { createLogger, type LogRecord } from '../log';
+import type { Connector, CredentialFetcher } from '../connector';
+import { listenForTests as listenForWireTests, type TestListener } from '../wire/test-support';
+
+export type { TestListener };
 import { createCertificateSource, type SshCertificateSource } from './certificate-source';
 
-export interface TestListener {
-  readonly port: number;
-  readonly logs: LogRecord[];
-  readonly bytes: { toTarget: number; toClient: number };
-  readonly serveErrors: unknown[];
-  close(): Promise<void>;
-}
-
-export async function listenForTests(connector: Connector, credentials: CredentialFetcher, connectionName = 'test-ssh'): Promise<TestListener> {
-  const logs: LogRecord[] = [];
-  const bytes = { toTarget: 0, toClient: 0 };
-  const meter: SessionMeter = { toTarget: (n) => (bytes.toTarget += n), toClient: (n) => (bytes.toClient += n) };
-  const serveErrors: unknown[] = [];
-  const sessions = new Set<Promise<void>>();
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal); // every live session listens for the abort
-  const log = createLogger(`connection.${connectionName}`, (record) => logs.push(record), 'debug');
-  const server = net.createServer((socket) => {
-    const session = connector
-      .serve(socket, { connectionName, credentials, log, meter, signal: controller.signal })
-      .catch((error: unknown) => void serveErrors.push(error))
-      .finally(() => sessions.delete(session));
-    sessions.add(session);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    logs,
-    bytes,
-    serveErrors,
-    async close() {
-      controller.abort();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all([...sessions]);
-    },
-  };
+/** The shared loopback test listener (broker/wire), named for SSH tests by default. */
+export function listenForTests(connector: Connector, credentials: CredentialFetcher, connectionName = 'test-ssh'): Promise<TestListener> {
+  return listenForWireTests(connector, credentials, connectionName);
 }
 
 export interface ToolResult {

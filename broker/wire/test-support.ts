@@ -1,6 +1,7 @@
 // Test-only helpers shared by the protocol connectors: a loopback TCP listener that hands each
 // accepted socket to a connector the way the broker's listener does, and a credential fetcher
 // over fixed values that records what the connector asked for and released.
+import { setMaxListeners } from 'node:events';
 import net from 'node:net';
 import type { Connector, Credential, CredentialFetcher, SessionMeter } from '../connector';
 import { createLogger, type LogRecord } from '../log';
@@ -29,6 +30,7 @@ export async function listenForTests(connector: Connector, credentials: Credenti
   const serveErrors: unknown[] = [];
   const sessions = new Set<Promise<void>>();
   const controller = new AbortController();
+  setMaxListeners(0, controller.signal); // every live session listens for the abort
   const log = createLogger(`connection.${connectionName}`, (record) => logs.push(record), 'debug');
   const server = net.createServer((socket) => {
     const session = connector
