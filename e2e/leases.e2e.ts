@@ -1,11 +1,14 @@
 // Journey (e): the leases view shows the dynamic database lease a connection took, with a
 // falling TTL; Revoke (after confirming) ends it at Vault and the user is gone from MariaDB.
-import { expect, test } from '@playwright/test';
+// A lease the caching proxy holds for another tool shows too; Evict drops it from the table and
+// from the proxy's cache (the tool's next read gets a new lease), without revoking it.
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import mysql from 'mysql2/promise';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 
-let world: SandboxApp<{ configPath: string; mariadb: { host: string; port: number; adminUser: string; adminPassword: string } }>;
-let info: { configPath: string; mariadb: { host: string; port: number; adminUser: string; adminPassword: string } };
+type Info = { configPath: string; agentAddr: string; mariadb: { host: string; port: number; adminUser: string; adminPassword: string } };
+let world: SandboxApp<Info>;
+let info: Info;
 
 test.beforeAll(async () => {
   world = await startSandboxApp();
@@ -16,8 +19,14 @@ test.afterAll(async () => {
   await world?.stop();
 });
 
-test('a dynamic lease shows with a falling TTL, and Revoke drops the database user', async ({ page }, testInfo) => {
+// One page: the URL's token works once (it becomes the page's cookie).
+test('leases: a falling TTL, Revoke drops the database user, Evict empties the proxy cache', async ({ page }, testInfo) => {
   await page.goto(world.url());
+  await test.step('revoke a connection’s lease', () => revokeConnectionLease(page, testInfo));
+  await test.step('evict a lease the proxy cached', () => evictProxyLease(page, testInfo));
+});
+
+async function revokeConnectionLease(page: Page, testInfo: TestInfo) {
   await page.getByRole('switch', { name: 'sandbox-mariadb', exact: true }).click();
   await expect(page.getByTestId('connection-sandbox-mariadb')).toHaveAttribute('data-state', 'ready');
 
@@ -41,4 +50,33 @@ test('a dynamic lease shows with a falling TTL, and Revoke drops the database us
   await expect.poll(users, { timeout: 10_000 }).toEqual([]);
   await admin.end();
   await page.screenshot({ path: testInfo.outputPath('lease-revoked.png'), fullPage: true });
-});
+}
+
+/** A tool reads dynamic credentials through VAULT_AGENT_ADDR, as it would through Vault Agent. */
+async function proxyRead(): Promise<{ cache: string | null; leaseId: string; username: string }> {
+  const res = await fetch(`${info.agentAddr}/v1/database/creds/sandbox-postgres`);
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { lease_id: string; data: { username: string } };
+  return { cache: res.headers.get('x-cache'), leaseId: body.lease_id, username: body.data.username };
+}
+
+async function evictProxyLease(page: Page, testInfo: TestInfo) {
+  const first = await proxyRead();
+  const again = await proxyRead();
+  expect(again).toMatchObject({ cache: 'HIT', leaseId: first.leaseId });
+
+  const row = page.getByTestId('lease-row').filter({ hasText: 'database/creds/sandbox-postgres' });
+  await expect(row).toHaveCount(1);
+  await expect(row).toHaveAttribute('data-state', 'active');
+  await row.getByRole('button', { name: /^Evict / }).click();
+  await page.getByRole('dialog').getByRole('button', { name: /Evict/ }).click();
+  await expect(row).toHaveCount(0);
+
+  // Gone from the proxy's cache too: the next read is a miss with a new lease (the old one was
+  // not revoked: evicting only forgets).
+  const after = await proxyRead();
+  expect(after.cache).not.toBe('HIT');
+  expect(after.leaseId).not.toBe(first.leaseId);
+  await expect(page.getByTestId('lease-row').filter({ hasText: 'database/creds/sandbox-postgres' })).toHaveCount(1);
+  await page.screenshot({ path: testInfo.outputPath('lease-evicted.png'), fullPage: true });
+}

@@ -121,7 +121,14 @@ async function start(isQuitting: () => boolean) {
     onChoice: (store, reasons) => log.info('secret store chosen', { kind: store.kind, passedOver: reasons }),
   });
   const appIcon = path.join(APP_ROOT, 'assets', 'app', 'icon-256.png');
-  const platform = createElectronPlatform({ shell, Notification, clipboard }, { secrets, notificationIcon: appIcon });
+  const startAtLogin = createStartAtLogin(app, {
+    platform: process.platform,
+    env: process.env,
+    execPath: process.execPath,
+    // Unpackaged (`electron out/main/index.js`), Electron needs the entry to start Sesame.
+    args: app.isPackaged ? [] : [path.join(HERE, 'index.js')],
+  });
+  const platform = createElectronPlatform({ shell, Notification, clipboard }, { secrets, notificationIcon: appIcon, startAtLogin });
   const configPath = args.configPath ?? defaultConfigPath(process.env);
   host = await createAppHost({ configPath, platform, mode: 'electron', log, version: app.getVersion() });
   if (secrets.kind === 'memory' && secrets.unavailableReason) platform.notify('Sesame will not remember your login', secrets.unavailableReason);
@@ -152,13 +159,6 @@ async function start(isQuitting: () => boolean) {
   loaded.catch((error: unknown) => log.error('the window could not load the UI', { error, url: location.url }));
 
   // The tray and the notifications, both following the host's events.
-  const startAtLogin = createStartAtLogin(app, {
-    platform: process.platform,
-    env: process.env,
-    execPath: process.execPath,
-    // Unpackaged (`electron out/main/index.js`), Electron needs the entry to start Sesame.
-    args: app.isPackaged ? [] : [path.join(HERE, 'index.js')],
-  });
   const report = (what: string) => (error: unknown) => {
     log.warn(what, { error });
     platform.notify(what, (error as Error)?.message ?? String(error));

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { StartAtLogin } from '../app/platform';
 
 export const HIDDEN_FLAG = '--hidden';
 
@@ -13,12 +14,8 @@ export interface LoginItemApp {
   setLoginItemSettings(settings: { openAtLogin: boolean; args?: string[] }): void;
 }
 
-export interface StartAtLogin {
-  /** False where the OS has no such setting (then the tray hides the item). */
-  readonly available: boolean;
-  isEnabled(): boolean;
-  setEnabled(enabled: boolean): void;
-}
+/** The platform's face for it (app/platform); where unavailable the tray hides the item. */
+export type { StartAtLogin } from '../app/platform';
 
 export interface StartAtLoginOptions {
   platform: NodeJS.Platform;

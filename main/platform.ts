@@ -4,7 +4,7 @@
 import { spawn as nodeSpawn, type SpawnOptions } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import type { Platform, SecretStore } from '../app/platform';
+import type { Platform, SecretStore, StartAtLogin } from '../app/platform';
 
 export interface PlatformDeps {
   shell: { openExternal(url: string): Promise<void> };
@@ -19,6 +19,8 @@ export interface ElectronPlatformOptions {
   spawn?: typeof nodeSpawn;
   /** Icon shown in notifications (Linux, Windows). */
   notificationIcon?: string;
+  /** The OS's "start at login" setting (login-item.ts), for the Settings tab. */
+  startAtLogin?: StartAtLogin;
 }
 
 /**
@@ -160,5 +162,6 @@ export function createElectronPlatform(deps: PlatformDeps, options: ElectronPlat
       deps.clipboard.writeText(text);
     },
     secrets: options.secrets,
+    ...(options.startAtLogin ? { startAtLogin: options.startAtLogin } : {}),
   };
 }

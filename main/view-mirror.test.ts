@@ -23,7 +23,11 @@ function stateApi(session: SessionView, connections: ConnectionView[]) {
     },
   };
   const emit = (event: AppEvent) => listeners.forEach((l) => l(event));
-  return { api, emit, listeners, setBeforeAnswer: (fn: () => void) => (beforeAnswer = fn) };
+  const setState = (nextSession: SessionView, nextConnections: ConnectionView[]) => {
+    session = nextSession;
+    connections = nextConnections;
+  };
+  return { api, emit, listeners, setState, setBeforeAnswer: (fn: () => void) => (beforeAnswer = fn) };
 }
 
 const authenticated: SessionView = { state: 'authenticated', vaultAddress: 'http://127.0.0.1:8200', policies: [] };
@@ -43,6 +47,22 @@ describe('view mirror', () => {
 
     mirror.close();
     expect(host.listeners.size).toBe(0);
+  });
+
+  it('drops a removed connection, and reads everything again after the host restarted', async () => {
+    const host = stateApi(authenticated, [orders]);
+    const mirror = await createViewMirror(host.api);
+    host.emit({ event: 'connection.removed', payload: { name: 'orders' } });
+    expect(mirror.current().connections).toEqual([]);
+
+    const seen: string[] = [];
+    mirror.onChange((next) => seen.push(`${next.session.state}:${next.connections.map((c) => c.name).join(',')}`));
+    host.setState({ ...authenticated, state: 'logged-out' }, [{ ...orders, name: 'billing' }]);
+    host.emit({ event: 'app.reset', payload: { reason: 'the Vault address changed' } });
+    await expect.poll(() => mirror.current().session.state).toBe('logged-out');
+    expect(mirror.current().connections.map((c) => c.name)).toEqual(['billing']);
+    expect(seen).toEqual(['logged-out:billing']);
+    mirror.close();
   });
 
   it('keeps an event that arrives while the first read is in flight', async () => {

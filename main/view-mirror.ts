@@ -14,7 +14,8 @@ export interface ViewMirror {
   close(): void;
 }
 
-/** Apply one event to a snapshot; events other than session/connection changes leave it as is. */
+/** Apply one event to a snapshot; events other than session/connection changes leave it as is
+ * (`app.reset` is handled by the mirror: it reads everything again). */
 export function applyEvent(snapshot: ViewSnapshot, event: AppEvent): ViewSnapshot {
   if (event.event === 'session.changed') return { ...snapshot, session: event.payload };
   if (event.event === 'connection.changed') {
@@ -22,6 +23,10 @@ export function applyEvent(snapshot: ViewSnapshot, event: AppEvent): ViewSnapsho
     const index = snapshot.connections.findIndex((c) => c.name === changed.name);
     const connections = index === -1 ? [...snapshot.connections, changed] : snapshot.connections.with(index, changed);
     return { ...snapshot, connections };
+  }
+  if (event.event === 'connection.removed') {
+    const connections = snapshot.connections.filter((c) => c.name !== event.payload.name);
+    return connections.length === snapshot.connections.length ? snapshot : { ...snapshot, connections };
   }
   return snapshot;
 }
@@ -32,18 +37,29 @@ export async function createViewMirror(api: AppApi): Promise<ViewMirror> {
   // the read is in flight are newer than it, so they win over what it returns.
   const early: AppEvent[] = [];
   let snapshot: ViewSnapshot | undefined;
+  const publish = (next: ViewSnapshot) => {
+    const previous = snapshot!;
+    snapshot = next;
+    if (next !== previous) for (const listener of listeners) listener(next, previous);
+  };
+  const read = async (): Promise<ViewSnapshot> => {
+    const [session, connections] = await Promise.all([api.call('session.get', {}), api.call('connections.list', {})]);
+    return { session, connections };
+  };
   const unsubscribe = api.subscribe((event) => {
     if (!snapshot) {
       early.push(event);
       return;
     }
-    const previous = snapshot;
-    snapshot = applyEvent(snapshot, event);
-    if (snapshot !== previous) for (const listener of listeners) listener(snapshot, previous);
+    // The host started again: its state is new, so read it rather than patch the old one.
+    if (event.event === 'app.reset') {
+      void read().then(publish, () => {});
+      return;
+    }
+    publish(applyEvent(snapshot, event));
   });
   try {
-    const [session, connections] = await Promise.all([api.call('session.get', {}), api.call('connections.list', {})]);
-    snapshot = early.reduce(applyEvent, { session, connections });
+    snapshot = early.reduce(applyEvent, await read());
   } catch (error) {
     unsubscribe();
     throw error;

@@ -2,9 +2,9 @@
 // schemas. Both bridges (Electron IPC and the browser WebSocket) validate against these at
 // the edge, so the host only ever sees well-formed input.
 import { z } from 'zod';
-import { ActivityEvent, AppInfo, ConnectionRemoved, ConnectionView, KnownGui, LaunchResult, ReloadResult, SessionView } from './views';
+import { ActivityEvent, AppInfo, AppReset, ConnectionRemoved, ConnectionView, KnownGui, LaunchResult, ReloadResult, SessionView, VaultHealthView } from './views';
 import { LeaseIdInput, LeaseRemoved, LeasesCleared, LeaseView } from './leases';
-import { SettingsView } from './settings';
+import { SettingsUpdateInput, SettingsUpdateResult, SettingsView, VaultSettingsInput } from './settings';
 import { TerminalExit, TerminalId, TerminalInputInput, TerminalOpenInput, TerminalOutput, TerminalResizeInput } from './terminal';
 
 const name = z.string().min(1).max(128);
@@ -69,6 +69,12 @@ export const commands = {
   'leases.clear': { input: none, output: LeasesCleared },
   /** The non-secret settings: config file, Vault address and auth, agent listener, token sink. */
   'settings.get': { input: none, output: SettingsView },
+  /** Change one or more settings in the config file; vault/agent changes restart the host. */
+  'settings.update': { input: SettingsUpdateInput, output: SettingsUpdateResult },
+  /** Vault's health as the host's watcher last saw it. */
+  'vault.health': { input: none, output: VaultHealthView },
+  /** Check an address before it is saved (the first-run and settings forms, live). */
+  'vault.check': { input: VaultSettingsInput.pick({ address: true, caCert: true }), output: VaultHealthView },
   /** An in-app terminal: an ssh shell through the connection's local endpoint, bytes relayed as events. */
   'terminal.open': { input: TerminalOpenInput, output: z.object({ id: TerminalId }) },
   /** Keystrokes (or pasted text) for the terminal's shell. */
@@ -94,6 +100,10 @@ export const events = {
   'terminal.output': TerminalOutput,
   /** The terminal's shell ended: exit code or signal, or why the session failed. */
   'terminal.exit': TerminalExit,
+  /** Vault's health changed (sealed, unreachable, back up). */
+  'vault.health': VaultHealthView,
+  /** The host started again; everything the UI mirrors must be read again. */
+  'app.reset': AppReset,
 } as const;
 
 export type CommandName = keyof typeof commands;

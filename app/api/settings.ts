@@ -16,14 +16,70 @@ export const SettingsView = z.object({
     authRole: z.string().optional(),
   }),
   agent: z.object({
-    /** The Vault-Agent-compatible caching proxy's address (VAULT_AGENT_ADDR), when it runs. */
+    /** The Vault-Agent-compatible caching proxy's HOST:PORT (VAULT_AGENT_ADDR=http://…), when it runs. */
     listen: z.string().optional(),
     /** Where the token is written for other tools (mode 0600), when configured. */
     tokenSink: z.string().optional(),
   }),
   /** Whether Sesame starts at login; absent where the shell cannot (browser and daemon modes). */
   startAtLogin: z.boolean().optional(),
-  /** Per connection, its configured "Open in …" choice: a known GUI's name or a command template. */
+  /** Per database connection, its configured "Open in …" choice: a known GUI's name or a command template. */
   guis: z.array(z.object({ connection: z.string(), gui: z.string().optional() })),
 });
 export type SettingsView = z.infer<typeof SettingsView>;
+
+const path = z.string().trim().min(1, { message: 'enter a file path' }).max(4096);
+
+/** A Vault address as the forms send it: an http(s) URL (the host then checks it answers). */
+export const VaultAddressInput = z
+  .string()
+  .trim()
+  .min(1, { message: 'enter the address of your Vault, e.g. https://vault.example.com:8200' })
+  .max(2048)
+  .refine((v) => /^https?:\/\/[^\s/]+/i.test(v) && URL.canParse(v), { message: 'expected an http(s) URL such as https://vault.example.com:8200' });
+
+/** Vault connection settings; `caCert: null` / `namespace: null` remove them. */
+export const VaultSettingsInput = z
+  .object({
+    address: VaultAddressInput,
+    namespace: z.string().trim().max(512).regex(/^[\w./-]*$/, { message: 'a namespace is a path such as team-a or team-a/dev' }).nullable().optional(),
+    caCert: path.nullable().optional(),
+  })
+  .strict();
+export type VaultSettingsInput = z.infer<typeof VaultSettingsInput>;
+
+/**
+ * One settings change. Vault and agent changes restart the host (sessions on connections end,
+ * the login is kept where it still applies); start at login and GUI choices apply at once.
+ * `null` turns a setting off (agent listener, token sink) or back to the default (GUI).
+ */
+export const SettingsUpdateInput = z
+  .object({
+    vault: VaultSettingsInput.optional(),
+    agent: z
+      .object({
+        listen: z
+          .string()
+          .trim()
+          .regex(/^(?:\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$/, { message: 'expected a loopback HOST:PORT such as 127.0.0.1:8100' })
+          .nullable()
+          .optional(),
+        tokenSink: path.nullable().optional(),
+      })
+      .strict()
+      .optional(),
+    startAtLogin: z.boolean().optional(),
+    gui: z.object({ connection: z.string().min(1).max(128), gui: z.string().trim().min(1).max(2048).nullable() }).strict().optional(),
+  })
+  .strict()
+  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: 'name at least one setting to change' });
+export type SettingsUpdateInput = z.input<typeof SettingsUpdateInput>;
+
+export const SettingsUpdateResult = z.object({
+  settings: SettingsView,
+  /** True when the host started again to apply it (an `app.reset` event followed). */
+  restarted: z.boolean(),
+  /** What happened, in words, for the form's status line. */
+  message: z.string(),
+});
+export type SettingsUpdateResult = z.infer<typeof SettingsUpdateResult>;

@@ -76,6 +76,8 @@ export const AppInfo = z.object({
   configPath: z.string(),
   /** True when no user config existed and the embedded sandbox was started instead. */
   sandbox: z.boolean(),
+  /** True until the first run's form has saved a Vault address (no config file exists yet). */
+  setup: z.boolean().default(false),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 
@@ -112,3 +114,22 @@ export type ReloadResult = z.infer<typeof ReloadResult>;
 
 export const ConnectionRemoved = z.object({ name: z.string() });
 export type ConnectionRemoved = z.infer<typeof ConnectionRemoved>;
+
+/** Vault's health as the host last saw it (or as a check of a typed address found it). */
+export const VaultHealthStatus = z.enum(['ok', 'standby', 'sealed', 'uninitialized', 'unreachable', 'error', 'unconfigured']);
+export type VaultHealthStatus = z.infer<typeof VaultHealthStatus>;
+
+export const VaultHealthView = z.object({
+  address: z.string(),
+  status: VaultHealthStatus,
+  version: z.string().optional(),
+  clusterName: z.string().optional(),
+  /** Plain words: what the status means for the user. */
+  message: z.string(),
+  checkedAt: z.string(),
+});
+export type VaultHealthView = z.infer<typeof VaultHealthView>;
+
+/** The host started again (new Vault address, agent settings, first-run setup): reload everything. */
+export const AppReset = z.object({ reason: z.string() });
+export type AppReset = z.infer<typeof AppReset>;

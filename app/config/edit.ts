@@ -41,3 +41,48 @@ export function setConnectionListen(file: string, name: string, listen: string):
     connectionNode(doc, file, name).set('listen', listen);
   });
 }
+
+/** `value === null` removes `key` from the map at `at` (and the map when it empties). */
+function setOrDelete(doc: Document, at: string[], key: string, value: string | boolean | null | undefined): void {
+  if (value === undefined) return;
+  if (value !== null) {
+    doc.setIn([...at, key], value);
+    return;
+  }
+  if (!doc.hasIn([...at, key])) return;
+  doc.deleteIn([...at, key]);
+  const parent = doc.getIn(at, true);
+  if (at.length > 0 && isMap(parent) && parent.items.length === 0) doc.deleteIn(at);
+}
+
+export interface VaultSettingsEdit {
+  address: string;
+  namespace?: string | null;
+  caCert?: string | null;
+}
+
+/** Set where Vault is (address, namespace, CA file); the auth settings stay as written. */
+export function setVaultSettings(file: string, edit: VaultSettingsEdit): Promise<SesameConfig> {
+  return editConfigFile(file, (doc) => {
+    doc.setIn(['vault', 'address'], edit.address);
+    setOrDelete(doc, ['vault'], 'namespace', edit.namespace === '' ? null : edit.namespace);
+    setOrDelete(doc, ['vault'], 'caCert', edit.caCert);
+  });
+}
+
+/** Set or remove (null) the caching proxy's listener and the token sink. */
+export function setAgentSettings(file: string, edit: { listen?: string | null; tokenSink?: string | null }): Promise<SesameConfig> {
+  return editConfigFile(file, (doc) => {
+    setOrDelete(doc, ['agent'], 'listen', edit.listen);
+    setOrDelete(doc, ['agent'], 'tokenSink', edit.tokenSink);
+  });
+}
+
+/** Set a connection's "Open in …" choice, or remove it (null) for the system's URL handler. */
+export function setConnectionGui(file: string, name: string, gui: string | null): Promise<SesameConfig> {
+  return editConfigFile(file, (doc) => {
+    const node = connectionNode(doc, file, name);
+    if (gui === null) node.delete('gui');
+    else node.set('gui', gui);
+  });
+}

@@ -39,7 +39,11 @@ export function createHostSession(vault: VaultClient, config: SesameConfig, base
 }
 
 /** Session events the user should hear about: the activity log, and a notification when it matters. */
-export function reportSessionEvents(session: VaultSession, activity: ActivityLog, platform: Platform): () => void {
+/**
+ * `starting`: true while the host's start-up login runs; its first auto-auth login is not
+ * "logged in again" (the host says it once, with the policies).
+ */
+export function reportSessionEvents(session: VaultSession, activity: ActivityLog, platform: Platform, starting: () => boolean = () => false): () => void {
   const say = (level: 'info' | 'warn' | 'error', kind: string, message: string) => activity.add({ level, kind, message });
   return session.onEvent((event: SessionEvent) => {
     switch (event.type) {
@@ -59,7 +63,7 @@ export function reportSessionEvents(session: VaultSession, activity: ActivityLog
         say('warn', 'renewal-failed', `renewing the Vault token failed: ${event.error}`);
         break;
       case 'reauthenticated':
-        say('info', 'reauthenticated', `logged in to Vault again with ${event.method}`);
+        if (!starting()) say('info', 'reauthenticated', `logged in to Vault again with ${event.method}`);
         break;
       case 'reauth-failed':
         say('error', 'reauth-failed', `logging in to Vault again failed: ${event.error}`);

@@ -8,6 +8,7 @@ import type { SesameConfig } from '../config';
 import type { Platform } from '../platform';
 import type { ActivityLog } from './activity';
 import type { HostAgent } from './agent';
+import type { RestartRequest } from './host';
 import type { ConnectionSet } from './connection-set';
 
 export interface HostContext {
@@ -31,6 +32,8 @@ export interface HostContext {
   applyConfig(next: SesameConfig, why: string): Promise<ReloadResult>;
   /** Read the config file and apply it; a file that fails validation changes nothing and is reported. */
   reloadFromFile(): Promise<ReloadResult>;
+  /** Start the host again from the config file once the current command has answered. */
+  requestRestart(request: RestartRequest): void;
 }
 
 export type Handler<C extends CommandName> = (input: CommandInput<C>) => Promise<CommandOutput<C>>;

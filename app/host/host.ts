@@ -1,12 +1,12 @@
-// The host: implements the AppApi over the broker and the config. Shells (Electron, the
-// browser-mode server, the daemon) create one and hand it a Platform; it never imports them.
+// The host core: implements the AppApi over the broker and one config. app-host.ts wraps it
+// (restarts, first-run setup); shells create that and hand it a Platform, never the reverse.
 // The commands live in commands/, the connections in connection-set.ts, reloads in
 // config-state.ts; this file wires them together and runs the start-up.
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Logger } from '../../broker/log';
 import { createConnectionSupervisor } from '../../broker/supervisor';
-import { createVaultClient } from '../../broker/vault';
+import { checkVaultAddress, createVaultClient } from '../../broker/vault';
 import { ApiError, type AppApi, type AppEvent, type CommandInput, type CommandName, type CommandOutput, type ReloadResult } from '../api';
 import { loadConfig, type SesameConfig } from '../config';
 import type { Platform } from '../platform';
@@ -27,6 +27,7 @@ import { createConnectionSet } from './connection-set';
 import { connectionSpecFor } from './connections';
 import type { Handlers, HostContext } from './context';
 import { toApiError } from './errors';
+import { watchVaultHealth } from './vault-health';
 import { readinessOf, type Readiness } from './readiness';
 import { connectionView, sessionView } from './views';
 
@@ -40,6 +41,20 @@ export interface AppHostOptions {
   /** True when the config is the embedded sandbox's. */
   sandbox?: boolean;
   version?: string;
+  /** Between Vault health checks while Vault is up (default 5 s). */
+  vaultHealthIntervalMs?: number;
+}
+
+/** What the core may ask of the wrapper around it (app-host.ts). */
+export interface CoreHooks {
+  requestRestart(request: RestartRequest): void;
+}
+
+export interface RestartRequest {
+  /** In words, for the activity log and the `app.reset` event. */
+  reason: string;
+  /** Undo the config change when the host cannot start with it. */
+  rollback(): Promise<void>;
 }
 
 export interface AppHost extends AppApi {
@@ -55,7 +70,7 @@ export interface AppHost extends AppApi {
   readiness(): Readiness;
 }
 
-export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
+export async function createHostCore(options: AppHostOptions, hooks: CoreHooks): Promise<AppHost> {
   const { log, platform } = options;
   const initial = options.config ?? (await loadConfig(options.configPath));
   const baseDir = path.dirname(path.resolve(options.configPath));
@@ -83,7 +98,15 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
   });
   const state = createConfigState({ initial, configPath: options.configPath, mode: options.mode, connections, activity, log });
 
-  reportSessionEvents(session, activity, platform);
+  let starting = true;
+  let restored = false;
+  reportSessionEvents(session, activity, platform, () => starting);
+  const noticeRestore = session.onEvent((event) => void (event.type === 'restored' && (restored = true)));
+  const health = watchVaultHealth(vault, {
+    activity,
+    onChange: (payload) => emit({ event: 'vault.health', payload }),
+    ...(options.vaultHealthIntervalMs ? { intervalMs: options.vaultHealthIntervalMs } : {}),
+  });
 
   const currentSession = () => sessionView(session.snapshot(), vault.address, initial.vault.namespace);
   session.onChange(() => emit({ event: 'session.changed', payload: currentSession() }));
@@ -109,6 +132,7 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
     config: state.config,
     applyConfig: state.applyConfig,
     reloadFromFile: state.reloadFromFile,
+    requestRestart: hooks.requestRestart,
   };
   const terminals = terminalCommands(ctx, sshHostKeys);
   // Commands the contract names but this host does not serve yet (added to app/api by work in
@@ -121,6 +145,8 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
     ...leaseHandlers(ctx),
     ...settingsHandlers(ctx),
     ...terminals.handlers,
+    'vault.health': async () => health.current(),
+    'vault.check': async ({ address, caCert }) => checkVaultAddress(address, caCert ? { caCertFile: resolveConfigPath(caCert, baseDir) } : {}),
   };
 
   // The session from the keychain, else the config's non-interactive login (Vault Agent's
@@ -130,7 +156,10 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
     activity.add({ level: 'error', kind: 'login-failed', message: `start-up login failed: ${error.message}` });
     return undefined;
   });
-  if (started?.state === 'authenticated') {
+  starting = false;
+  noticeRestore();
+  // A session restored from the keychain has said so already.
+  if (started?.state === 'authenticated' && !restored) {
     activity.add({ level: 'info', kind: 'login', message: `logged in to ${vault.address} with ${started.method} (policies: ${started.policies.join(', ')})` });
   }
   await connections.apply(state.config().connections);
@@ -157,6 +186,7 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
       await terminals.close();
       await connections.close();
       await agent.close();
+      await health.close();
       session.close();
       events.removeAllListeners();
     },

@@ -1,4 +1,4 @@
-export { createAppHost } from './host';
+export { createAppHost } from './app-host';
 export type { AppHost, AppHostOptions } from './host';
 export type { Readiness } from './readiness';
 export { diffConnections, canonicalJson } from './reload';

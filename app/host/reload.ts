@@ -1,6 +1,7 @@
-// What a new config changes: connections compared by their full settings. A connection whose
+// What a new config changes: connections compared by their broker settings. A connection whose
 // settings are identical is left alone (its sessions keep running); any difference — listen
-// address, target, credentials, GUI — restarts it.
+// address, target, credentials — restarts it. The "Open in …" choice is not the broker's
+// business: changing it alone keeps the connection running (the new choice is still applied).
 import type { ConnectionConfig, SesameConfig } from '../config';
 
 export interface ConnectionDiff {
@@ -17,14 +18,17 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+/** What the broker serves: the config without the launcher's choice. */
+const brokerSettings = ({ gui: _gui, ...rest }: ConnectionConfig) => canonicalJson(rest);
+
 export function diffConnections(before: readonly ConnectionConfig[], after: readonly ConnectionConfig[]): ConnectionDiff {
-  const old = new Map(before.map((c) => [c.name, canonicalJson(c)]));
+  const old = new Map(before.map((c) => [c.name, brokerSettings(c)]));
   const next = new Set(after.map((c) => c.name));
   const diff: ConnectionDiff = { added: [], removed: [], changed: [], unchanged: [] };
   for (const connection of after) {
     const previous = old.get(connection.name);
     if (previous === undefined) diff.added.push(connection);
-    else if (previous === canonicalJson(connection)) diff.unchanged.push(connection.name);
+    else if (previous === brokerSettings(connection)) diff.unchanged.push(connection.name);
     else diff.changed.push(connection);
   }
   for (const connection of before) if (!next.has(connection.name)) diff.removed.push(connection.name);

@@ -1,3 +1,3 @@
-export type { Platform, SecretStore } from './platform';
+export type { Platform, SecretStore, StartAtLogin } from './platform';
 export { createMemorySecretStore } from './platform';
 export { createKeychainSecretStore } from './keytar-store';

@@ -23,6 +23,15 @@ export interface Platform {
   notify(title: string, body: string): void;
   writeClipboard?(text: string): Promise<void>;
   secrets: SecretStore;
+  /** "Start at login", where the shell can (Electron); absent in browser and daemon modes. */
+  startAtLogin?: StartAtLogin;
+}
+
+export interface StartAtLogin {
+  /** False where the OS has no such setting. */
+  readonly available: boolean;
+  isEnabled(): boolean;
+  setEnabled(enabled: boolean): void;
 }
 
 /** A secret store that keeps nothing beyond this process: the explicit, visible fallback. */

@@ -13,6 +13,7 @@ import { LeasesTab } from './ui/leases/LeasesTab';
 import { LinkBanner } from './ui/LinkBanner';
 import { LoginPanel } from './ui/LoginPanel';
 import { SettingsTab } from './ui/settings/SettingsTab';
+import { SetupPanel } from './ui/SetupPanel';
 import { TerminalDock } from './ui/terminal/TerminalDock';
 import { panelId, tabId, Tabs } from './ui/Tabs';
 
@@ -26,6 +27,7 @@ const PANELS: Record<TabId, ComponentType> = {
 export function App() {
   const session = useSessionStore((s) => s.session);
   const stale = useHostStore((s) => s.link !== 'open' && s.everOpen);
+  const setup = useHostStore((s) => s.info?.setup ?? false);
   const tab = useNavStore((s) => s.tab);
   const leaseCount = useLeasesStore((s) => (s.status === 'ready' ? s.byId.size : undefined));
   const Panel = PANELS[tab];
@@ -33,21 +35,25 @@ export function App() {
     <>
       <LinkBanner />
       <Header />
-      <nav className="tab-bar" aria-label="Sections">
-        <Tabs
-          label="Sesame"
-          tabs={TABS}
-          labels={TAB_LABELS}
-          badges={{ leases: leaseCount ? leaseCount.toLocaleString() : undefined }}
-          selected={tab}
-          onSelect={showTab}
-        />
-      </nav>
+      {!setup && (
+        <nav className="tab-bar" aria-label="Sections">
+          <Tabs
+            label="Sesame"
+            tabs={TABS}
+            labels={TAB_LABELS}
+            badges={{ leases: leaseCount ? leaseCount.toLocaleString() : undefined }}
+            selected={tab}
+            onSelect={showTab}
+          />
+        </nav>
+      )}
       <main className={stale ? 'app-main stale' : 'app-main'}>
         {session === null ? (
           <p className="empty" aria-busy="true">
             Loading…
           </p>
+        ) : setup ? (
+          <SetupPanel />
         ) : (
           <>
             {needsLogin(session) && <LoginPanel session={session} />}

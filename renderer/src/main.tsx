@@ -9,6 +9,7 @@ import './styles/layout.css';
 import './styles/connections.css';
 import './styles/leases.css';
 import './styles/activity.css';
+import './styles/settings.css';
 
 const link = pickHostLink();
 connectStores(link);

@@ -84,6 +84,7 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
   );
 
   const launches: RecordedLaunch[] = [];
+  let settings: SettingsView = options.settings ?? defaultSettings();
   const leases = createMemoryLeases({ leases: options.leases, retainEndedMs: options.retainEndedMs, emit, note: (level, kind, message) => note(level, kind, message) });
 
   function authenticated(method: SessionView['method'], displayName: string): SessionView {
@@ -255,12 +256,42 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
         case 'leases.clear':
           return leases.clear();
         case 'settings.get':
-          return options.settings ?? defaultSettings();
+          return settings;
+        case 'settings.update':
+          return updateSettings(input as CommandInput<'settings.update'>);
+        case 'vault.health':
+          return { address: session.vaultAddress, status: 'ok', version: '1.17.0', message: 'Vault 1.17.0 is up and unsealed.', checkedAt: new Date().toISOString() };
+        case 'vault.check': {
+          // Port 1 stands for "nothing listens there"; anything else answers like Vault.
+          const { address } = input as CommandInput<'vault.check'>;
+          const checkedAt = new Date().toISOString();
+          return /:1\/?$/.test(address)
+            ? { address, status: 'unreachable', message: `Vault at ${address} cannot be reached: nothing is listening there (ECONNREFUSED).`, checkedAt }
+            : { address, status: 'ok', version: '1.17.0', message: 'Vault 1.17.0 is up and unsealed.', checkedAt };
+        }
         default:
           throw new ApiError('unknown-command', `Unknown command '${String(command)}'.`);
       }
     };
     return (await run()) as CommandOutput<C>;
+  }
+
+  /** The host's rules in small: port 1 is "in use"; a template's placeholders are checked. */
+  function updateSettings(input: CommandInput<'settings.update'>): CommandOutput<'settings.update'> {
+    const { agent, gui, vault } = input;
+    if (agent?.listen?.endsWith(':1')) throw new ApiError('conflict', `${agent.listen} is already in use by another program; choose another address (nothing was changed)`, 'agent.listen');
+    if (gui?.gui && /\{(?!url|host|port|user|database)\w*\}/.test(gui.gui)) throw new ApiError('invalid-input', 'unknown placeholder in the command template', 'gui');
+    settings = {
+      ...settings,
+      ...(vault ? { vault: { ...settings.vault, address: vault.address } } : {}),
+      ...(agent
+        ? { agent: { ...(agent.listen ? { listen: agent.listen } : {}), ...(agent.tokenSink ? { tokenSink: agent.tokenSink } : {}) } }
+        : {}),
+      guis: settings.guis.map((g) => (gui && g.connection === gui.connection ? { connection: g.connection, ...(gui.gui ? { gui: gui.gui } : {}) } : g)),
+    };
+    const restarted = Boolean(vault || agent);
+    if (restarted) emit({ event: 'app.reset', payload: { reason: 'settings changed' } });
+    return { settings, restarted, message: restarted ? 'Saved; Sesame restarted to apply it.' : 'Saved.' };
   }
 
   function defaultSettings(): SettingsView {

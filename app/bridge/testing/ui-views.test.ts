@@ -209,12 +209,47 @@ describe('the settings tab', () => {
     await page.getByRole('tab', { name: 'Settings' }).click();
     const panel = page.getByRole('tabpanel', { name: 'Settings' });
     await panel.getByText('/tmp/sesame/config.yaml').first().waitFor();
-    await panel.getByText('VAULT_AGENT_ADDR=http://127.0.0.1:8100').waitFor();
-    await panel.getByText('~/.vault-token').waitFor();
+    await panel.getByText('VAULT_AGENT_ADDR=http://127.0.0.1:8100', { exact: true }).first().waitFor();
+    expect(await panel.getByLabel('Agent listener').inputValue()).toBe('127.0.0.1:8100');
+    expect(await panel.getByLabel('Token sink').inputValue()).toBe('~/.vault-token');
     await panel.getByText('not available in this mode').waitFor();
     await panel.getByRole('button', { name: 'Reload config file' }).click();
     await panel.getByRole('status').getByText('Reloaded: no connection changed.').waitFor();
     await shot(page, 'settings-light');
+  });
+
+  it('checks edits before sending, and puts the host’s refusal next to the field', async () => {
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    const panel = page.getByRole('tabpanel', { name: 'Settings' });
+    const save = panel.getByRole('button', { name: 'Save Vault settings' });
+    expect(await save.isDisabled()).toBe(true); // nothing changed yet
+    const address = panel.getByLabel('Vault address');
+    await address.fill('vault');
+    await panel.getByText('expected an http(s) URL').waitFor();
+    await address.fill('http://127.0.0.1:1');
+    await panel.getByTestId('vault-check').getByText('nothing is listening there').waitFor();
+    expect(await save.isDisabled()).toBe(true); // Vault must answer before it is saved
+
+    const listener = panel.getByLabel('Agent listener');
+    await listener.fill('10.0.0.5:8100');
+    await panel.getByRole('button', { name: 'Save agent settings' }).click();
+    await panel.getByText('Use a loopback address').waitFor();
+    await listener.fill('127.0.0.1:1');
+    await panel.getByRole('button', { name: 'Save agent settings' }).click();
+    await panel.getByText('127.0.0.1:1 is already in use by another program').waitFor();
+    expect(await listener.getAttribute('aria-invalid')).toBe('true');
+
+    const choice = panel.getByLabel('Open orders-db in');
+    await choice.selectOption('custom');
+    const template = panel.getByLabel('Command for orders-db');
+    const saveGui = panel.getByRole('form', { name: 'orders-db' }).getByRole('button', { name: 'Save', exact: true });
+    await template.fill('psql {nope}');
+    await saveGui.click();
+    await panel.getByText('unknown placeholder').waitFor();
+    await template.fill('psql {url}');
+    await saveGui.click();
+    await panel.getByRole('status').getByText('Saved.').waitFor();
+    await shot(page, 'settings-edits');
     await page.setViewportSize({ width: 360, height: 800 });
     await page.emulateMedia({ colorScheme: 'dark' });
     await shot(page, 'settings-360-dark');

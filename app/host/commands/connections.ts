@@ -7,7 +7,7 @@ import { isLoopbackHost, setConnectionListen } from '../../config';
 import { requireConnection, type Handlers, type HostContext } from '../context';
 
 /** Refuses addresses other machines could reach, and port 0 (the port must stay the same). */
-function checkLocalAddress(listen: string): void {
+export function checkLocalAddress(listen: string): void {
   if (listen.startsWith('unix:')) return;
   const colon = listen.lastIndexOf(':');
   const host = listen.slice(0, colon);
@@ -19,12 +19,12 @@ function checkLocalAddress(listen: string): void {
 }
 
 /** Binds and releases `listen` to learn whether another program holds it. */
-async function ensureFree(listen: string): Promise<void> {
+export async function ensureFree(listen: string, field = 'listen'): Promise<void> {
   try {
     const probe = await startListener(listen, (socket) => socket.destroy());
     await probe.close();
   } catch (error) {
-    throw new ApiError('conflict', `${(error as Error).message}; choose another address (nothing was changed)`, 'listen');
+    throw new ApiError('conflict', `${(error as Error).message}; choose another address (nothing was changed)`, field);
   }
 }
 

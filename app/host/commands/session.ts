@@ -17,7 +17,7 @@ export async function login(ctx: HostContext, request: LoginRequest) {
 
 export function sessionHandlers(ctx: HostContext): Pick<Handlers, 'app.info' | 'session.get' | 'session.login' | 'session.logout' | 'session.renew'> {
   return {
-    'app.info': async () => ({ version: ctx.version, mode: ctx.mode, configPath: ctx.configPath, sandbox: ctx.sandbox }),
+    'app.info': async () => ({ version: ctx.version, mode: ctx.mode, configPath: ctx.configPath, sandbox: ctx.sandbox, setup: false }),
     'session.get': async () => ctx.currentSession(),
     'session.login': async (input) => {
       if (input.method !== 'oidc') return login(ctx, input);

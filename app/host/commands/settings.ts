@@ -1,27 +1,157 @@
-// The non-secret settings the UI shows: paths, addresses and names, never a token.
-import type { Handlers, HostContext } from '../context';
+// The settings the UI shows and changes: paths, addresses and names, never a token. A change is
+// checked in full before anything is written (the Vault address answers like Vault, the agent
+// port is free and loopback, the sink's folder exists, a GUI template parses); then the config
+// file is edited in place. Vault and agent changes restart the host; the rest applies at once.
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { checkVaultAddress, type VaultHealth } from '../../../broker/vault';
+import { ApiError, type SettingsUpdateInput, type SettingsView, type VaultHealthView } from '../../api';
+import { ConfigError, setAgentSettings, setConnectionGui, setVaultSettings, writeConfigText, type SesameConfig } from '../../config';
+import { commandFromTemplate, isKnownGui, TemplateError } from '../../launchers';
+import { requireConnection, type Handlers, type HostContext } from '../context';
+import { resolveConfigPath } from '../credential-sources';
+import { checkLocalAddress, ensureFree } from './connections';
 
-export function settingsHandlers(ctx: HostContext): Pick<Handlers, 'settings.get'> {
+/** Why a checked Vault address cannot be saved (field `vault.address`), or undefined when it can. */
+export function settingsProblem(health: VaultHealth | VaultHealthView): ApiError | undefined {
+  if (health.status === 'unreachable') return new ApiError('vault-unreachable', health.message, 'vault.address');
+  if (health.status === 'error') return new ApiError('invalid-input', health.message, health.message.includes('CA certificate') ? 'vault.caCert' : 'vault.address');
+  return undefined;
+}
+
+function settingsView(ctx: HostContext): SettingsView {
+  const config = ctx.config();
+  const auth = config.vault.auth;
+  const startAtLogin = ctx.platform.startAtLogin;
   return {
-    'settings.get': async () => {
-      const config = ctx.config();
-      const auth = config.vault.auth;
-      return {
-        configPath: ctx.configPath,
-        vault: {
-          address: config.vault.address,
-          ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
-          ...(config.vault.caCert ? { caCert: config.vault.caCert } : {}),
-          authMethod: auth.method,
-          ...('mount' in auth && auth.mount ? { authMount: auth.mount } : {}),
-          ...('role' in auth && auth.role ? { authRole: auth.role } : {}),
-        },
-        agent: {
-          ...(ctx.agent.proxy ? { listen: ctx.agent.proxy.address } : {}),
-          ...(config.agent?.tokenSink ? { tokenSink: config.agent.tokenSink } : {}),
-        },
-        guis: config.connections.map((c) => ({ connection: c.name, ...(c.gui ? { gui: c.gui } : {}) })),
-      };
+    configPath: ctx.configPath,
+    vault: {
+      address: config.vault.address,
+      ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
+      ...(config.vault.caCert ? { caCert: config.vault.caCert } : {}),
+      authMethod: auth.method,
+      ...('mount' in auth && auth.mount ? { authMount: auth.mount } : {}),
+      ...('role' in auth && auth.role ? { authRole: auth.role } : {}),
+    },
+    agent: {
+      ...(ctx.agent.proxy ? { listen: proxyListen(ctx) } : {}),
+      ...(config.agent?.tokenSink ? { tokenSink: config.agent.tokenSink } : {}),
+    },
+    ...(startAtLogin?.available ? { startAtLogin: startAtLogin.isEnabled() } : {}),
+    guis: config.connections.filter(opensInGui).map((c) => ({ connection: c.name, ...(c.gui ? { gui: c.gui } : {}) })),
+  };
+}
+
+/** "Open in …" is for databases; SSH connections open a terminal. */
+const opensInGui = (c: { protocol: string }) => c.protocol === 'postgres' || c.protocol === 'mysql';
+
+/** The caching proxy's HOST:PORT (its address is a URL, what VAULT_AGENT_ADDR takes). */
+const proxyListen = (ctx: HostContext) => ctx.agent.proxy?.address.replace(/^https?:\/\//, '');
+
+/** A config file problem, as an error on the form field it names. */
+function asFieldError(error: unknown, field: string): never {
+  if (error instanceof ConfigError) {
+    const problem = error.problems[0];
+    throw new ApiError('invalid-input', problem ? `${problem.field ? `${problem.field}: ` : ''}${problem.message}` : error.message, field);
+  }
+  throw error;
+}
+
+async function checkUpdate(ctx: HostContext, input: SettingsUpdateInput, baseDir: string): Promise<VaultHealth | undefined> {
+  let health: VaultHealth | undefined;
+  if (input.vault) {
+    const caCert = input.vault.caCert === undefined ? ctx.config().vault.caCert : (input.vault.caCert ?? undefined);
+    health = await checkVaultAddress(input.vault.address, caCert ? { caCertFile: resolveConfigPath(caCert, baseDir) } : {});
+    const problem = settingsProblem(health);
+    if (problem) throw problem;
+  }
+  const listen = input.agent?.listen;
+  if (listen && listen !== proxyListen(ctx)) {
+    try {
+      checkLocalAddress(listen);
+    } catch (error) {
+      throw new ApiError('invalid-input', (error as Error).message, 'agent.listen');
+    }
+    const taken = ctx.connections.configs().find((c) => c.listen === listen);
+    if (taken) throw new ApiError('conflict', `${listen} is the address of the connection '${taken.name}'`, 'agent.listen');
+    await ensureFree(listen, 'agent.listen');
+  }
+  const sink = input.agent?.tokenSink;
+  if (sink) {
+    const dir = path.dirname(resolveConfigPath(sink, baseDir));
+    const folder = await stat(dir).catch(() => undefined);
+    if (!folder?.isDirectory()) throw new ApiError('invalid-input', `the folder ${dir} does not exist; create it first (the token file is written there with mode 0600)`, 'agent.tokenSink');
+  }
+  if (input.startAtLogin !== undefined && !ctx.platform.startAtLogin?.available) {
+    throw new ApiError('conflict', `Start at login is not available in ${ctx.mode} mode.`, 'startAtLogin');
+  }
+  if (input.gui) {
+    const target = requireConnection(ctx, input.gui.connection);
+    if (!opensInGui(target)) throw new ApiError('invalid-input', `${target.name} is an ${target.protocol} connection: it opens in a terminal, not a database GUI`, 'gui');
+    const gui = input.gui.gui;
+    if (gui !== null && !isKnownGui(gui)) {
+      try {
+        commandFromTemplate(gui, { url: 'u', host: 'h', port: '1', user: 'u', database: 'd' });
+      } catch (error) {
+        if (error instanceof TemplateError) throw new ApiError('invalid-input', error.message, 'gui');
+        throw error;
+      }
+    }
+  }
+  return health;
+}
+
+const same = (a: string | null | undefined, b: string | undefined) => (a ?? undefined) === b;
+
+export function settingsHandlers(ctx: HostContext): Pick<Handlers, 'settings.get' | 'settings.update'> {
+  const baseDir = path.dirname(path.resolve(ctx.configPath));
+  return {
+    'settings.get': async () => settingsView(ctx),
+    'settings.update': async (input) => {
+      const health = await checkUpdate(ctx, input, baseDir);
+      const running = ctx.config();
+      const vaultChanged =
+        input.vault !== undefined &&
+        (input.vault.address.replace(/\/+$/, '') !== running.vault.address.replace(/\/+$/, '') ||
+          (input.vault.namespace !== undefined && !same(input.vault.namespace || null, running.vault.namespace)) ||
+          (input.vault.caCert !== undefined && !same(input.vault.caCert, running.vault.caCert)));
+      const agentChanged =
+        input.agent !== undefined &&
+        ((input.agent.listen !== undefined && !same(input.agent.listen, running.agent?.listen)) ||
+          (input.agent.tokenSink !== undefined && !same(input.agent.tokenSink, running.agent?.tokenSink)));
+
+      const before = await readFile(ctx.configPath, 'utf8');
+      const said: string[] = [];
+      if (vaultChanged) {
+        await setVaultSettings(ctx.configPath, input.vault!).catch((error: unknown) => asFieldError(error, 'vault.address'));
+        said.push(`Vault is now ${input.vault!.address}${health ? ` (${health.message})` : ''}`);
+      }
+      if (agentChanged) {
+        await setAgentSettings(ctx.configPath, input.agent!).catch((error: unknown) => asFieldError(error, input.agent!.listen !== undefined ? 'agent.listen' : 'agent.tokenSink'));
+        said.push('the token agent settings were saved');
+      }
+      if (input.gui) {
+        const { connection, gui } = input.gui;
+        const written: SesameConfig = await setConnectionGui(ctx.configPath, connection, gui).catch((error: unknown) => asFieldError(error, 'gui'));
+        const choice = written.connections.find((c) => c.name === connection)?.gui;
+        const current = ctx.config();
+        const connections = current.connections.map((c) => (c.name === connection ? { ...c, gui: choice } : c));
+        await ctx.applyConfig({ ...current, connections }, `"Open in …" for ${connection} changed`);
+        said.push(`${connection} opens in ${gui ?? 'the system handler for its URL'}`);
+      }
+      if (input.startAtLogin !== undefined) {
+        ctx.platform.startAtLogin!.setEnabled(input.startAtLogin);
+        said.push(`start at login is ${input.startAtLogin ? 'on' : 'off'}`);
+      }
+      const restarted = vaultChanged || agentChanged;
+      if (restarted) {
+        ctx.activity.add({ level: 'info', kind: 'settings-changed', message: `${said.join('; ')}: Sesame restarts to apply it` });
+        ctx.requestRestart({ reason: said.join('; '), rollback: () => writeConfigText(ctx.configPath, before) });
+      } else if (said.length > 0) {
+        ctx.activity.add({ level: 'info', kind: 'settings-changed', message: said.join('; ') });
+      }
+      const message = said.length === 0 ? 'Nothing changed.' : `${said.join('; ')}.`;
+      return { settings: settingsView(ctx), restarted, message: message.charAt(0).toUpperCase() + message.slice(1) };
     },
   };
 }

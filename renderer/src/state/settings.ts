@@ -1,7 +1,8 @@
 // The host's non-secret settings. They have no change event: they are loaded after each
-// (re)connect and again after the config file is reloaded from the Settings tab.
+// (re)connect, after the host restarts, after the config file is reloaded from the Settings
+// tab, and taken from the answer of each change.
 import { create } from 'zustand';
-import type { AppApi, ReloadResult, SettingsView } from '../../../app/api';
+import type { ApiError, AppApi, ReloadResult, SettingsUpdateInput, SettingsUpdateResult, SettingsView } from '../../../app/api';
 import { asApiError } from '../lib/errors';
 
 interface SettingsState {
@@ -27,4 +28,15 @@ export async function reloadConfig(api: AppApi): Promise<ReloadResult> {
   const result = await api.call('config.reload', {});
   await loadSettings(api);
   return result;
+}
+
+/** Change settings; resolves to the host's answer or its refusal (with the field it names). */
+export async function updateSettings(api: AppApi, input: SettingsUpdateInput): Promise<{ ok: SettingsUpdateResult } | { error: ApiError }> {
+  try {
+    const ok = await api.call('settings.update', input);
+    useSettingsStore.setState({ settings: ok.settings, status: 'ready', loadError: undefined });
+    return { ok };
+  } catch (error) {
+    return { error: asApiError(error) };
+  }
 }

@@ -1,5 +1,6 @@
-// Feeds every store from the host's event stream. After each (re)connect it loads the current
-// state once, since events sent while the link was down are gone; there is no polling.
+// Feeds every store from the host's event stream. After each (re)connect, and when the host
+// says it started again (`app.reset`), it loads the current state once, since events sent
+// while the link was down are gone; there is no polling.
 // Leases and settings load on their own: a host without them still shows everything else.
 import type { AppApi } from '../../../app/api';
 import type { HostLink } from '../transport';
@@ -11,6 +12,7 @@ import { queueLeaseChange, queueLeaseRemoval, replaceLeases, setLeasesUnavailabl
 import { applySession } from './session';
 import { loadSettings } from './settings';
 import { routeTerminalEvent } from './terminals';
+import { applyVaultHealth, loadVaultHealth } from './vault';
 
 export function connectStores(link: HostLink): () => void {
   const unsubscribe = link.subscribe((event) => {
@@ -30,12 +32,17 @@ export function connectStores(link: HostLink): () => void {
       case 'terminal.output':
       case 'terminal.exit':
         return routeTerminalEvent(event);
+      case 'vault.health':
+        return applyVaultHealth(event.payload);
+      case 'app.reset':
+        return void load();
     }
   });
 
   async function load(): Promise<void> {
     void loadLeases(link);
     void loadSettings(link);
+    void loadVaultHealth(link);
     try {
       const [info, session, connections, activity] = await Promise.all([
         link.call('app.info', {}),

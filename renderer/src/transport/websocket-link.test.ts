@@ -30,7 +30,7 @@ const gatedSocket: OpenSocket = (url, handlers) => {
   return { send: (data) => real?.send(data), close: () => real?.close() };
 };
 
-const info = { version: '0.1.0', mode: 'browser', configPath: '/tmp/c.yaml', sandbox: false };
+const info = { version: '0.1.0', mode: 'browser', configPath: '/tmp/c.yaml', sandbox: false, setup: false };
 
 let server: WebSocketServer;
 let link: HostLink | undefined;

@@ -3,14 +3,16 @@ import { useState } from 'react';
 import type { ApiError } from '../../../app/api';
 import { useHostStore } from '../state/host';
 import { logOut, useSessionStore } from '../state/session';
+import { useVaultStore, vaultIsUp } from '../state/vault';
 import { Countdown } from './Countdown';
 import { useHostLink } from './host-context';
 import { SesameMark } from './icons';
-import { SESSION_LOOK, StateBadge } from './StateBadge';
+import { SESSION_LOOK, StateBadge, VAULT_LOOK } from './StateBadge';
 
 export function Header() {
   const session = useSessionStore((s) => s.session);
   const info = useHostStore((s) => s.info);
+  const health = useVaultStore((s) => s.health);
   const link = useHostLink();
   const [error, setError] = useState<ApiError | null>(null);
   const signedIn = session && ['authenticated', 'renewing', 'expiring'].includes(session.state);
@@ -23,7 +25,7 @@ export function Header() {
           Sesame
           {info?.sandbox && <span className="tag" title="No config of yours was found; the built-in sandbox is running.">sandbox</span>}
         </h1>
-        {session && (
+        {session && !info?.setup && (
           <div className="session-line" data-testid="session-state" data-state={session.state}>
             <StateBadge look={SESSION_LOOK[session.state]} />
             {session.displayName && signedIn && <span className="session-who">as {session.displayName}</span>}
@@ -40,8 +42,8 @@ export function Header() {
           </div>
         )}
       </div>
-      {session && (
-        <p className="vault-line">
+      {session && !info?.setup && (
+        <p className="vault-line" data-testid="vault-health" data-status={health?.status}>
           Vault <code>{session.vaultAddress}</code>
           {session.namespace && (
             <>
@@ -49,6 +51,18 @@ export function Header() {
               · namespace <code>{session.namespace}</code>
             </>
           )}
+          {health && health.status !== 'unconfigured' && (
+            <span title={health.message}>
+              {' '}
+              · <StateBadge look={VAULT_LOOK[health.status]} className="state-small" />
+              {health.version && <span className="muted"> {health.version}</span>}
+            </span>
+          )}
+        </p>
+      )}
+      {health && !vaultIsUp(health) && !info?.setup && (
+        <p className={`notice ${health.status === 'sealed' || health.status === 'uninitialized' ? 'notice-warn' : 'notice-bad'}`} role="alert" data-testid="vault-problem">
+          {health.message} Connections that already hold credentials keep working.
         </p>
       )}
       {error && (

@@ -1,5 +1,5 @@
 // A state told three ways at once: a shape, a word and a colour.
-import type { ConnectionState, SessionState } from '../../../app/api';
+import type { ConnectionState, SessionState, VaultHealthStatus } from '../../../app/api';
 import { StatusGlyph, type Glyph } from './icons';
 
 export type Tone = 'ok' | 'work' | 'warn' | 'bad' | 'off';
@@ -25,6 +25,16 @@ export const SESSION_LOOK: Record<SessionState, Look> = {
   expiring: { glyph: 'triangle', tone: 'warn', words: 'Expiring soon' },
   expired: { glyph: 'cross', tone: 'bad', words: 'Expired' },
   error: { glyph: 'cross', tone: 'bad', words: 'Error' },
+};
+
+export const VAULT_LOOK: Record<VaultHealthStatus, Look> = {
+  ok: { glyph: 'filled', tone: 'ok', words: 'Up' },
+  standby: { glyph: 'filled', tone: 'ok', words: 'Up (standby)' },
+  sealed: { glyph: 'triangle', tone: 'warn', words: 'Sealed' },
+  uninitialized: { glyph: 'triangle', tone: 'warn', words: 'Not initialized' },
+  unreachable: { glyph: 'cross', tone: 'bad', words: 'Unreachable' },
+  error: { glyph: 'cross', tone: 'bad', words: 'Not answering like Vault' },
+  unconfigured: { glyph: 'hollow', tone: 'off', words: 'Not checked yet' },
 };
 
 export function StateBadge({ look, className = '' }: { look: Look; className?: string }) {

@@ -1,13 +1,20 @@
-// What Sesame runs with: the config file, Vault and its login method, the token agent, start at
-// login, and each connection's "Open in …" choice. These are read from the host (no secrets);
-// they are changed in the config file, which the host re-reads on "Reload config file".
+// What Sesame runs with, and where to change it: Vault (address checked live), the token agent,
+// start at login, each database's "Open in …" choice, and the config file itself. Every change
+// is written to the config file in place (comments kept). Vault and agent changes restart the
+// host, which ends open client sessions: that is asked first when any are open.
 import { useEffect, useId, useState, type ReactNode } from 'react';
-import type { ReloadResult, SettingsView } from '../../../../app/api';
+import type { ApiError, ReloadResult, SettingsUpdateInput, SettingsView } from '../../../../app/api';
 import { asApiError } from '../../lib/errors';
+import { useConnectionsStore } from '../../state/connections';
 import { useHostStore } from '../../state/host';
-import { loadSettings, reloadConfig, useSettingsStore } from '../../state/settings';
+import { loadSettings, reloadConfig, updateSettings, useSettingsStore } from '../../state/settings';
+import { ConfirmDialog } from '../ConfirmDialog';
 import { CopyButton } from '../CopyButton';
 import { useHostLink } from '../host-context';
+import { Switch } from '../Switch';
+import { AgentForm } from './AgentForm';
+import { GuiChoices } from './GuiChoices';
+import { VaultForm } from './VaultForm';
 
 function Fact({ term, children }: { term: string; children: ReactNode }) {
   return (
@@ -18,17 +25,6 @@ function Fact({ term, children }: { term: string; children: ReactNode }) {
   );
 }
 
-const unset = <span className="muted">not set</span>;
-
-function Copyable({ value, label }: { value: string; label: string }) {
-  return (
-    <span className="with-copy">
-      <code>{value}</code>
-      <CopyButton value={value} label={label} compact />
-    </span>
-  );
-}
-
 function reloadSummary(result: ReloadResult): string {
   const parts = [
     result.added.length && `added ${result.added.join(', ')}`,
@@ -36,14 +32,52 @@ function reloadSummary(result: ReloadResult): string {
     result.changed.length && `restarted ${result.changed.join(', ')}`,
   ].filter(Boolean);
   const head = parts.length ? `Reloaded: ${parts.join('; ')}.` : 'Reloaded: no connection changed.';
-  return result.restartNeeded.length ? `${head} Takes effect at the next start: ${result.restartNeeded.join(', ')}.` : head;
+  return result.restartNeeded.length ? `${head} The ${result.restartNeeded.join(' and ')} settings edited in the file apply at the next start (saved from the forms above, they apply at once).` : head;
+}
+
+type Outcome = { ok: string } | { error: string } | null;
+type Outcomes = Record<'vault' | 'agent' | 'login' | 'gui', Outcome>;
+
+function OutcomeLine({ outcome }: { outcome: Outcome }) {
+  if (!outcome) return null;
+  return 'ok' in outcome ? (
+    <p className="notice notice-ok" role="status">
+      {outcome.ok}
+    </p>
+  ) : (
+    <p className="notice notice-bad" role="alert">
+      {outcome.error}
+    </p>
+  );
+}
+
+/** A change that restarts the host asks first when client sessions are open. */
+function useRestartConfirm(): [ReactNode, () => Promise<boolean>] {
+  const open = useConnectionsStore((s) => Object.values(s.byName).reduce((sum, c) => sum + c.stats.activeClients, 0));
+  const [asking, setAsking] = useState<((ok: boolean) => void) | null>(null);
+  const ask = () => (open === 0 ? Promise.resolve(true) : new Promise<boolean>((resolve) => setAsking(() => resolve)));
+  const answer = (ok: boolean) => {
+    asking?.(ok);
+    setAsking(null);
+  };
+  const dialog = asking && (
+    <ConfirmDialog title="Restart Sesame's connections?" confirmLabel="Save and restart" onConfirm={() => answer(true)} onCancel={() => answer(false)}>
+      <p>
+        Sesame restarts to apply this. {open === 1 ? 'One open client session ends' : `${open} open client sessions end`}; your tools can connect again
+        right after.
+      </p>
+    </ConfirmDialog>
+  );
+  return [dialog, ask];
 }
 
 export function SettingsTab() {
   const link = useHostLink();
   const info = useHostStore((s) => s.info);
   const { settings, status, loadError } = useSettingsStore();
-  const [reload, setReload] = useState<{ busy: true } | { ok: string } | { error: string } | null>(null);
+  const [reload, setReload] = useState<{ busy: true } | Outcome>(null);
+  // Kept here, above the forms, which are remounted when their values change.
+  const outcomes = useState<Outcomes>({ vault: null, agent: null, login: null, gui: null });
   const id = useId();
 
   // Opening the tab reads the settings again: the file may have changed since the last connect.
@@ -56,99 +90,125 @@ export function SettingsTab() {
     try {
       setReload({ ok: reloadSummary(await reloadConfig(link)) });
     } catch (error) {
-      setReload({ error: asApiError(error).message });
+      setReload({ error: `The config file was not applied: ${asApiError(error).message}` });
     }
   }
 
   const configPath = settings?.configPath ?? info?.configPath;
   return (
     <div className="tab-content">
+      {status === 'unsupported' && <p className="empty">This Sesame host does not report its settings.</p>}
+      {status === 'failed' && (
+        <p className="notice notice-bad" role="alert">
+          Could not load the settings: {loadError}
+        </p>
+      )}
+      {settings && <SettingsForms settings={settings} outcomes={outcomes} />}
+
       <section className="card" aria-labelledby={`${id}-file`}>
         <h2 id={`${id}-file`}>Config file</h2>
         <dl className="facts">
-          <Fact term="File">{configPath ? <Copyable value={configPath} label="Copy config file path" /> : unset}</Fact>
+          <Fact term="File">
+            {configPath ? (
+              <span className="with-copy">
+                <code>{configPath}</code>
+                <CopyButton value={configPath} label="Copy config file path" compact />
+              </span>
+            ) : (
+              <span className="muted">not set</span>
+            )}
+          </Fact>
           {info && (
             <Fact term="Sesame">
               {info.version} · {info.mode} mode{info.sandbox ? ' · built-in sandbox' : ''}
             </Fact>
           )}
         </dl>
-        <p className="hint">Settings are changed in this file. Sesame checks every edit and names the field at fault.</p>
+        <p className="hint">Connections are defined in this file. Sesame checks every edit and names the line and field at fault.</p>
         <div className="form-actions">
           <button type="button" className="button" disabled={reload !== null && 'busy' in reload} onClick={reloadFile}>
             {reload !== null && 'busy' in reload ? 'Reloading…' : 'Reload config file'}
           </button>
         </div>
-        {reload && 'ok' in reload && (
-          <p className="notice notice-ok" role="status">
-            {reload.ok}
-          </p>
-        )}
-        {reload && 'error' in reload && (
-          <p className="notice notice-bad" role="alert">
-            The config file was not applied: {reload.error}
-          </p>
-        )}
+        {reload && !('busy' in reload) && <OutcomeLine outcome={reload} />}
       </section>
-
-      {status === 'unsupported' && <p className="empty">This Sesame host does not report its other settings.</p>}
-      {status === 'failed' && (
-        <p className="notice notice-bad" role="alert">
-          Could not load the settings: {loadError}
-        </p>
-      )}
-      {settings && <SettingsDetails settings={settings} />}
     </div>
   );
 }
 
-function SettingsDetails({ settings }: { settings: SettingsView }) {
+function SettingsForms({ settings, outcomes }: { settings: SettingsView; outcomes: [Outcomes, (update: (o: Outcomes) => Outcomes) => void] }) {
+  const link = useHostLink();
   const id = useId();
+  const [outcome, setOutcome] = outcomes;
+  const [confirmDialog, confirmRestart] = useRestartConfirm();
   const { vault, agent } = settings;
+
+  const send = async (part: keyof Outcomes, input: SettingsUpdateInput, restarts: boolean): Promise<ApiError | undefined> => {
+    if (restarts && !(await confirmRestart())) return undefined;
+    setOutcome((o) => ({ ...o, [part]: null }));
+    const result = await updateSettings(link, input);
+    if ('error' in result) {
+      // Field errors are shown by the form; others here, so nothing is lost.
+      if (!result.error.field) setOutcome((o) => ({ ...o, [part]: { error: result.error.message } }));
+      return result.error;
+    }
+    setOutcome((o) => ({ ...o, [part]: { ok: result.ok.message } }));
+    return undefined;
+  };
+
   return (
     <>
+      {confirmDialog}
       <section className="card" aria-labelledby={`${id}-vault`}>
         <h2 id={`${id}-vault`}>Vault</h2>
+        {/* Keyed by its values: a change saved or made elsewhere (a reload, a restart) resets it;
+            the other forms keep what the user is typing. */}
+        <VaultForm
+          key={JSON.stringify(vault)}
+          initial={{ address: vault.address, namespace: vault.namespace ?? '', caCert: vault.caCert ?? '' }}
+          submitLabel="Save Vault settings"
+          save={(input) => send('vault', { vault: input }, true)}
+        />
+        <OutcomeLine outcome={outcome.vault} />
         <dl className="facts">
-          <Fact term="Address">
-            <code>{vault.address}</code>
-          </Fact>
-          <Fact term="Namespace">{vault.namespace ? <code>{vault.namespace}</code> : unset}</Fact>
-          <Fact term="Login method">
+          <Fact term="Automatic login">
             {vault.authMethod}
             {vault.authMount && <span className="muted"> at {vault.authMount}/</span>}
             {vault.authRole && <span className="muted"> · role {vault.authRole}</span>}
           </Fact>
-          <Fact term="CA certificate">{vault.caCert ? <code>{vault.caCert}</code> : <span className="muted">system roots</span>}</Fact>
         </dl>
+        <p className="hint">The automatic login (token file, AppRole, JWT) is set in the config file's vault.auth.</p>
       </section>
 
       <section className="card" aria-labelledby={`${id}-agent`}>
         <h2 id={`${id}-agent`}>Token agent</h2>
-        <dl className="facts">
-          <Fact term="Agent listener">
-            {agent.listen ? <Copyable value={`VAULT_AGENT_ADDR=http://${agent.listen}`} label="Copy VAULT_AGENT_ADDR" /> : <span className="muted">off</span>}
-          </Fact>
-          <Fact term="Token sink">{agent.tokenSink ? <code>{agent.tokenSink}</code> : <span className="muted">none</span>}</Fact>
-          <Fact term="Start at login">
-            {settings.startAtLogin === undefined ? <span className="muted">not available in this mode</span> : settings.startAtLogin ? 'on' : 'off'}
-          </Fact>
-        </dl>
+        {agent.listen && (
+          <p className="with-copy">
+            <code>VAULT_AGENT_ADDR=http://{agent.listen}</code>
+            <CopyButton value={`VAULT_AGENT_ADDR=http://${agent.listen}`} label="Copy VAULT_AGENT_ADDR" compact />
+          </p>
+        )}
+        <AgentForm key={JSON.stringify(agent)} agent={agent} save={(next) => send('agent', { agent: next }, true)} />
+        <OutcomeLine outcome={outcome.agent} />
+      </section>
+
+      <section className="card" aria-labelledby={`${id}-login`}>
+        <h2 id={`${id}-login`}>Start at login</h2>
+        {settings.startAtLogin === undefined ? (
+          <p className="muted">Not available in this mode: the desktop app starts at login; browser mode and the daemon are started by you or your service manager.</p>
+        ) : (
+          <div className="setting-row">
+            <span>Start Sesame in the tray when you log in</span>
+            <Switch checked={settings.startAtLogin} label="Start at login" onChange={(on) => void send('login', { startAtLogin: on }, false)} />
+          </div>
+        )}
+        <OutcomeLine outcome={outcome.login} />
       </section>
 
       <section className="card" aria-labelledby={`${id}-gui`}>
         <h2 id={`${id}-gui`}>Open in …</h2>
-        {settings.guis.length === 0 ? (
-          <p className="muted">No database connections.</p>
-        ) : (
-          <dl className="facts facts-names">
-            {settings.guis.map((choice) => (
-              <Fact key={choice.connection} term={choice.connection}>
-                {choice.gui ? <code>{choice.gui}</code> : <span className="muted">default (the system's handler for its URL)</span>}
-              </Fact>
-            ))}
-          </dl>
-        )}
+        <GuiChoices key={JSON.stringify(settings.guis)} guis={settings.guis} save={(connection, gui) => send('gui', { gui: { connection, gui } }, false)} />
+        <OutcomeLine outcome={outcome.gui} />
       </section>
     </>
   );

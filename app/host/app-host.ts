@@ -1,0 +1,92 @@
+// The host the shells create. It holds one core (host.ts), or the first-run stand-in (setup.ts)
+// while no config file exists, and can start a fresh core from the file when a command asks
+// (a new Vault address, new agent settings, the first-run form saved). Subscribers and callers
+// keep the same object across restarts; an `app.reset` event tells mirrors to read everything
+// again. A core that cannot start with the new file gets the old file back and starts again.
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { ApiError, type AppEvent, type CommandInput, type CommandName, type CommandOutput } from '../api';
+import { createHostCore, type AppHost, type AppHostOptions, type RestartRequest } from './host';
+import { createSetupHost } from './setup';
+
+export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
+  const { log } = options;
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+  let pending: RestartRequest | undefined;
+  const hooks = { requestRestart: (request: RestartRequest) => void (pending = request) };
+
+  // The daemon has nobody to fill in a form: a missing file stays the error it is.
+  const build = (fromFile: boolean): Promise<AppHost> | AppHost => {
+    if (options.config && !fromFile) return createHostCore(options, hooks);
+    if (options.mode !== 'daemon' && !existsSync(options.configPath)) return createSetupHost(options, hooks);
+    return createHostCore({ ...options, config: undefined }, hooks);
+  };
+
+  let core: AppHost;
+  let unsubscribe = () => {};
+  const attach = (next: AppHost) => {
+    core = next;
+    unsubscribe = next.subscribe((event: AppEvent) => events.emit('event', event));
+  };
+  attach(await build(false));
+
+  async function restart(request: RestartRequest): Promise<void> {
+    log.info('restarting the host', { reason: request.reason });
+    // Closed before unsubscribing, so what closing says (terminals ended, connections off) is heard.
+    await core.close();
+    unsubscribe();
+    try {
+      attach(await build(true));
+    } catch (error) {
+      const why = (error as Error).message;
+      log.error('the host could not start with the new settings; undoing them', { reason: request.reason, error: why });
+      await request.rollback();
+      attach(await build(true));
+      events.emit('event', { event: 'app.reset', payload: { reason: `the new settings were undone: ${why}` } } satisfies AppEvent);
+      throw new ApiError('conflict', `Sesame could not start with the new settings (${why}); they were undone.`);
+    }
+    events.emit('event', { event: 'app.reset', payload: { reason: request.reason } } satisfies AppEvent);
+  }
+
+  let restarting: Promise<void> | undefined;
+  const settled = async () => {
+    while (restarting) await restarting.catch(() => {});
+  };
+
+  return {
+    async call<C extends CommandName>(command: C, input: CommandInput<C>): Promise<CommandOutput<C>> {
+      await settled();
+      const output = await core.call(command, input);
+      const request = pending;
+      pending = undefined;
+      if (!request) return output;
+      restarting = restart(request);
+      try {
+        await restarting;
+      } finally {
+        restarting = undefined;
+      }
+      // What the settings are now is what the new core says (e.g. the proxy's bound address).
+      if (command === 'settings.update') {
+        const settings = await core.call('settings.get', {}).catch(() => undefined);
+        return (settings ? { ...(output as CommandOutput<'settings.update'>), settings } : output) as CommandOutput<C>;
+      }
+      return output;
+    },
+    subscribe(listener) {
+      events.on('event', listener);
+      return () => events.off('event', listener);
+    },
+    reload: async (config) => (await settled(), core.reload(config)),
+    reloadFromFile: async () => (await settled(), core.reloadFromFile()),
+    currentConfig: () => core.currentConfig(),
+    readiness: () => core.readiness(),
+    async close() {
+      await settled();
+      unsubscribe();
+      await core.close();
+      events.removeAllListeners();
+    },
+  };
+}

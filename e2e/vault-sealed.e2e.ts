@@ -1,0 +1,58 @@
+// Journey (f): Vault is sealed by an operator while Sesame runs. The header says so on its own
+// (the host watches Vault's health; no request has to fail first), a connection that holds its
+// credential keeps serving new psql clients, and when Vault is unsealed the warning goes away.
+import { expect, test } from '@playwright/test';
+import { startSandboxApp, type SandboxApp } from './cli-process';
+import { psql } from './psql';
+
+type Info = { vaultAddr: string; rootToken: string; configPath: string; connections: Array<{ name: string; listen: string }> };
+let world: SandboxApp<Info>;
+
+test.beforeAll(async () => {
+  world = await startSandboxApp<Info>();
+});
+
+test.afterAll(async () => {
+  await world?.stop();
+});
+
+async function vault(method: 'PUT' | 'POST', path: string): Promise<void> {
+  const res = await fetch(`${world.info.vaultAddr}${path}`, { method, headers: { 'X-Vault-Token': world.info.rootToken } });
+  expect(res.status, `${method} ${path}`).toBe(204);
+}
+
+test('sealed Vault: the session shows it, a warm connection keeps working, unsealing clears it', async ({ page }, testInfo) => {
+  await page.goto(world.url());
+  await expect(page.getByTestId('session-state')).toHaveAttribute('data-state', 'authenticated');
+  await expect(page.getByTestId('vault-health')).toHaveAttribute('data-status', 'ok');
+
+  const { name } = world.info.connections.find((c) => c.name === 'sandbox-postgres')!;
+  await page.getByRole('switch', { name, exact: true }).click();
+  const row = page.getByTestId(`connection-${name}`);
+  await expect(row).toHaveAttribute('data-state', 'ready');
+  const [host, port] = (await row.getByTestId('listen-address').innerText()).trim().split(':') as [string, string];
+  expect(psql(host, port, 'sandbox', 'select current_user').stdout).toBe('sandbox_app');
+
+  // What an operator does: sys/seal with a token allowed to.
+  await vault('PUT', '/v1/sys/seal');
+  await expect(page.getByTestId('vault-health')).toHaveAttribute('data-status', 'sealed');
+  const problem = page.getByTestId('vault-problem');
+  await expect(problem).toContainText('is sealed');
+  await expect(problem).toContainText('keep working');
+  await expect(page.getByTestId('vault-health')).toContainText('Sealed');
+
+  // A new client of the connection that already holds its credential still gets in.
+  const during = psql(host, port, 'sandbox', 'select current_user');
+  expect(during.stderr).toBe('');
+  expect(during.stdout).toBe('sandbox_app');
+  await expect(row).toHaveAttribute('data-state', 'ready');
+  await page.getByRole('tab', { name: /Activity/ }).click();
+  await expect(page.getByText(/Vault .* is sealed/).first()).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('vault-sealed.png'), fullPage: true });
+
+  await vault('POST', '/_sandbox/unseal');
+  await expect(page.getByTestId('vault-health')).toHaveAttribute('data-status', 'ok');
+  await expect(problem).toHaveCount(0);
+  await expect(page.getByText(/Vault is back/).first()).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('vault-unsealed.png'), fullPage: true });
+});
