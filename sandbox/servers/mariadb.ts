@@ -3,19 +3,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { onCleanup } from './cleanup';
 import { randomPassword } from './password';
-import { isPortOpen, withFreePort } from './ports';
-import {
-  createTempDir,
-  keepOnlyLogs,
-  removeTempDir,
-  runCommand,
-  ServerStartError,
-  startError,
-  startProcess,
-  type ManagedProcess,
-} from './process';
+import { isPortOpen } from './ports';
+import { runCommand } from './process';
+import { startInServerHome } from './server-home';
 import { createLocalhostCertificate, type TlsFiles } from './tls';
 import { isRoot } from './users';
 
@@ -35,8 +26,12 @@ export interface MariaDbServer {
   readonly adminPassword: string;
   readonly tls?: TlsFiles;
   readonly logFile: string;
-  /** mariadbd's pid. */
+  /** mariadbd's pid (a new one after restart()). */
   readonly pid: number;
+  /** SIGKILL to mariadbd (its whole process group), as a crash would; the data stays. */
+  crash(): Promise<void>;
+  /** Starts it again on the same port and data (InnoDB crash recovery after crash()); resolves when ready. */
+  restart(): Promise<void>;
   /** Normal shutdown, then remove every file. Idempotent. */
   stop(): Promise<void>;
 }
@@ -44,23 +39,15 @@ export interface MariaDbServer {
 export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaDbServer> {
   if (!options || typeof options !== 'object') throw new TypeError('startMariaDb: options must be an object');
   const adminPassword = randomPassword();
-  const secrets = [adminPassword];
-  const asRoot = isRoot();
+  const userArgs = isRoot() ? ['--user=root'] : [];
 
-  const dir = createTempDir('mariadb');
-  const unregisterDir = onCleanup(() => removeTempDir(dir));
-  const dataDir = path.join(dir, 'data');
-  const socket = path.join(dir, 'mariadbd.sock');
-  const logFile = path.join(dir, 'mariadbd.log');
-  // A private tmpdir: parallel servers sharing /tmp have collided on temp table files.
-  const tmpDir = path.join(dir, 'tmp');
-  fs.mkdirSync(tmpDir, { mode: 0o700 });
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/usr/sbin:/bin', HOME: dir, LANG: 'C', TZ: 'UTC', TMPDIR: tmpDir };
-  const userArgs = asRoot ? ['--user=root'] : [];
-  let mariadbd: ManagedProcess | undefined;
-
-  try {
-    fs.writeFileSync(logFile, '');
+  return startInServerHome({ name: 'mariadbd', label: 'mariadb', logName: 'mariadbd.log', secrets: [adminPassword], startTimeoutMs: options.startTimeoutMs }, async ({ dir, logFile, launch }) => {
+    const dataDir = path.join(dir, 'data');
+    const socket = path.join(dir, 'mariadbd.sock');
+    // A private tmpdir: parallel servers sharing /tmp have collided on temp table files.
+    const tmpDir = path.join(dir, 'tmp');
+    fs.mkdirSync(tmpDir, { mode: 0o700 });
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/usr/sbin:/bin', HOME: dir, LANG: 'C', TZ: 'UTC', TMPDIR: tmpDir };
     await runCommand(
       'mariadb-install-db',
       ['--no-defaults', `--datadir=${dataDir}`, `--tmpdir=${tmpDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...userArgs],
@@ -68,8 +55,8 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
     );
     const tls = options.tls ? await createLocalhostCertificate(dir) : undefined;
 
-    const launched = await withFreePort(async (port) => {
-      const proc = await startProcess({
+    const running = await launch((port) => ({
+      process: {
         name: 'mariadbd',
         command: 'mariadbd',
         args: [
@@ -97,48 +84,28 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
         cwd: dir,
         env,
         stopGraceMs: 15_000,
-      });
-      try {
-        await proc.waitUntilReady(async () => fs.existsSync(socket) && (await isPortOpen(port)), {
-          timeoutMs: options.startTimeoutMs,
-          secrets,
-        });
-      } catch (error) {
-        await proc.stop();
-        throw error;
-      }
-      return { proc, port };
-    });
-    mariadbd = launched.proc;
+      },
+      ready: async () => fs.existsSync(socket) && (await isPortOpen(port)),
+    }));
     await setRootPassword(socket, adminPassword, { dir, env, logFile });
 
-    let stopping: Promise<void> | undefined;
     return {
       host: '127.0.0.1',
-      port: launched.port,
+      port: running.port,
       socket,
       dataDir,
       adminUser: 'root',
       adminPassword,
       ...(tls ? { tls } : {}),
       logFile,
-      pid: launched.proc.pid,
-      stop: () => {
-        stopping ??= (async () => {
-          await launched.proc.stop();
-          removeTempDir(dir);
-          unregisterDir();
-        })();
-        return stopping;
+      get pid() {
+        return running.pid();
       },
+      crash: running.crash,
+      restart: running.restart,
+      stop: running.stop,
     };
-  } catch (error) {
-    if (mariadbd) await mariadbd.stop();
-    keepOnlyLogs(dir);
-    unregisterDir();
-    if (error instanceof ServerStartError) throw error;
-    throw startError('mariadbd', (error as Error).message, logFile, secrets);
-  }
+  });
 }
 
 /**

@@ -4,20 +4,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { onCleanup } from './cleanup';
 import { randomPassword } from './password';
-import { isPortOpen, withFreePort } from './ports';
-import {
-  createTempDir,
-  keepOnlyLogs,
-  removeTempDir,
-  runCommand,
-  ServerStartError,
-  startError,
-  startProcess,
-  type ManagedProcess,
-  type RunAs,
-} from './process';
+import { isPortOpen } from './ports';
+import { runCommand, type RunAs } from './process';
+import { startInServerHome } from './server-home';
 import { createLocalhostCertificate, type TlsFiles } from './tls';
 import { chownAll, isRoot, lookupUser } from './users';
 
@@ -48,10 +38,14 @@ export interface PostgresServer {
   readonly authMethod: PostgresAuthMethod;
   readonly tls?: TlsFiles;
   readonly logFile: string;
-  /** The postmaster's pid. */
+  /** The postmaster's pid (a new one after restart()). */
   readonly pid: number;
   /** PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE (+ PGSSLMODE=verify-full, PGSSLROOTCERT with TLS). */
   env(): Record<string, string>;
+  /** SIGKILL to the postmaster's group and every descendant, as a crash would; the data stays. */
+  crash(): Promise<void>;
+  /** Starts it again on the same port and data (crash recovery after crash()); resolves when ready. */
+  restart(): Promise<void>;
   /** Fast shutdown, then remove every file. Idempotent. */
   stop(): Promise<void>;
 }
@@ -70,24 +64,17 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   }
   const runAs = isRoot() ? lookupUser('postgres') : undefined;
   const adminPassword = randomPassword();
-  const secrets = [adminPassword];
 
-  const dir = createTempDir('postgres');
-  const unregisterDir = onCleanup(() => removeTempDir(dir));
-  const dataDir = path.join(dir, 'data');
-  const logFile = path.join(dir, 'postgres.log');
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C', LC_ALL: 'C', TZ: 'UTC' };
-  let postmaster: ManagedProcess | undefined;
-
-  try {
-    fs.writeFileSync(logFile, '');
+  return startInServerHome({ name: 'postgres', label: 'postgres', logName: 'postgres.log', secrets: [adminPassword], startTimeoutMs: options.startTimeoutMs }, async ({ dir, logFile, launch }) => {
+    const dataDir = path.join(dir, 'data');
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C', LC_ALL: 'C', TZ: 'UTC' };
     chownAll(runAs, dir, logFile);
     await initCluster({ binDir, dir, dataDir, logFile, env, runAs, authMethod, adminPassword });
     const tls = options.tls ? await createServerCertificate(dir, runAs) : undefined;
     writeConfig(dataDir, { socketDir: dir, authMethod, tls });
 
-    const launched = await withFreePort(async (port) => {
-      const proc = await startProcess({
+    const running = await launch((port) => ({
+      process: {
         name: 'postgres',
         command: path.join(binDir, 'postgres'),
         args: ['-D', dataDir, '-p', String(port)],
@@ -97,23 +84,11 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
         runAs,
         stopSignal: 'SIGINT', // fast shutdown: disconnect clients, do not wait for them
         stopGraceMs: 10_000,
-      });
-      try {
-        await proc.waitUntilReady(async () => isReady(dataDir, port) && (await isPortOpen(port)), {
-          timeoutMs: options.startTimeoutMs,
-          secrets,
-        });
-      } catch (error) {
-        await proc.stop();
-        throw error;
-      }
-      return { proc, port };
-    });
-    postmaster = launched.proc;
-    const { port } = launched;
-
-    let stopping: Promise<void> | undefined;
-    const server: PostgresServer = {
+      },
+      ready: async () => isReady(dataDir, port) && (await isPortOpen(port)),
+    }));
+    const { port } = running;
+    return {
       host: '127.0.0.1',
       port,
       socketDir: dir,
@@ -124,7 +99,9 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       authMethod,
       ...(tls ? { tls } : {}),
       logFile,
-      pid: postmaster.pid,
+      get pid() {
+        return running.pid();
+      },
       env: () => ({
         PGHOST: '127.0.0.1',
         PGPORT: String(port),
@@ -133,23 +110,11 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
         PGDATABASE: 'postgres',
         ...(tls ? { PGSSLMODE: 'verify-full', PGSSLROOTCERT: tls.caFile } : {}),
       }),
-      stop: () => {
-        stopping ??= (async () => {
-          await launched.proc.stop();
-          removeTempDir(dir);
-          unregisterDir();
-        })();
-        return stopping;
-      },
+      crash: running.crash,
+      restart: running.restart,
+      stop: running.stop,
     };
-    return server;
-  } catch (error) {
-    if (postmaster) await postmaster.stop();
-    keepOnlyLogs(dir);
-    unregisterDir();
-    if (error instanceof ServerStartError) throw error;
-    throw startError('postgres', (error as Error).message, logFile, secrets);
-  }
+  });
 }
 
 interface InitOptions {

@@ -3,9 +3,7 @@
 // public key; never with a password.
 import fs from 'node:fs';
 import path from 'node:path';
-import { onCleanup } from './cleanup';
-import { withFreePort } from './ports';
-import { createTempDir, keepOnlyLogs, removeTempDir, ServerStartError, startError, startProcess, type ManagedProcess } from './process';
+import { logGains, startInServerHome } from './server-home';
 import { assertPublicKeyLine, createSshKeyPair } from './ssh-keys';
 import { currentUserName, isRoot } from './users';
 
@@ -33,8 +31,12 @@ export interface SshdServer {
   readonly knownHostsLine: string;
   readonly logFile: string;
   readonly configFile: string;
-  /** The listening sshd's pid. */
+  /** The listening sshd's pid (a new one after restart()). */
   readonly pid: number;
+  /** SIGKILL to sshd and every session it started (they leave its group), as a host crash would. */
+  crash(): Promise<void>;
+  /** Starts sshd again on the same port with the same host key and config; resolves when it listens. */
+  restart(): Promise<void>;
   /** Stop sshd and every session it started, then remove every file. Idempotent. */
   stop(): Promise<void>;
 }
@@ -47,14 +49,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
   // sshd's privilege separation needs this empty root-owned dir when it runs as root.
   if (isRoot()) fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 
-  const dir = createTempDir('sshd');
-  const unregisterDir = onCleanup(() => removeTempDir(dir));
-  const logFile = path.join(dir, 'sshd.log');
-  const configFile = path.join(dir, 'sshd_config');
-  let sshd: ManagedProcess | undefined;
-
-  try {
-    fs.writeFileSync(logFile, '');
+  return startInServerHome({ name: 'sshd', label: 'sshd', logName: 'sshd.log', startTimeoutMs: options.startTimeoutMs }, async ({ dir, logFile, launch }) => {
+    const configFile = path.join(dir, 'sshd_config');
     const hostKey = await createSshKeyPair(dir, { name: 'host_ed25519', comment: 'sesame-sandbox-host' });
     const hostPublicKey = hostKey.publicKey.split(' ').slice(0, 2).join(' ');
     const caFile = caKeys ? path.join(dir, 'trusted_user_ca_keys') : undefined;
@@ -62,31 +58,23 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
     const authorizedKeysFile = authorizedKeys ? path.join(dir, 'authorized_keys') : undefined;
     if (authorizedKeysFile && authorizedKeys) fs.writeFileSync(authorizedKeysFile, `${authorizedKeys.join('\n')}\n`, { mode: 0o600 });
 
-    const launched = await withFreePort(async (port) => {
+    const running = await launch((port) => {
       fs.writeFileSync(configFile, sshdConfig({ port, dir, hostKeyFile: hostKey.privateKeyFile, caFile, authorizedKeysFile }));
-      const proc = await startProcess({
-        name: 'sshd',
-        command: SSHD_BINARY,
-        args: ['-D', '-f', configFile, '-E', logFile],
-        logFile,
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' },
-        stopGraceMs: 5_000,
-      });
-      try {
-        await proc.waitUntilReady(() => fs.readFileSync(logFile, 'utf8').includes(`Server listening on 127.0.0.1 port ${port}.`), {
-          timeoutMs: options.startTimeoutMs,
-        });
-      } catch (error) {
-        await proc.stop();
-        throw error;
-      }
-      return { proc, port };
+      return {
+        process: {
+          name: 'sshd',
+          command: SSHD_BINARY,
+          args: ['-D', '-f', configFile, '-E', logFile],
+          logFile,
+          cwd: dir,
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' },
+          stopGraceMs: 5_000,
+        },
+        // Only what this start writes: after a restart the log already has the first start's line.
+        ready: logGains(logFile, `Server listening on 127.0.0.1 port ${port}.`),
+      };
     });
-    sshd = launched.proc;
-    const { port } = launched;
-
-    let stopping: Promise<void> | undefined;
+    const { port } = running;
     return {
       host: '127.0.0.1',
       port,
@@ -96,23 +84,14 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
       knownHostsLine: `[127.0.0.1]:${port} ${hostPublicKey}`,
       logFile,
       configFile,
-      pid: launched.proc.pid,
-      stop: () => {
-        stopping ??= (async () => {
-          await launched.proc.stop();
-          removeTempDir(dir);
-          unregisterDir();
-        })();
-        return stopping;
+      get pid() {
+        return running.pid();
       },
+      crash: running.crash,
+      restart: running.restart,
+      stop: running.stop,
     };
-  } catch (error) {
-    if (sshd) await sshd.stop();
-    keepOnlyLogs(dir);
-    unregisterDir();
-    if (error instanceof ServerStartError) throw error;
-    throw startError('sshd', (error as Error).message, logFile);
-  }
+  });
 }
 
 interface ConfigInput {
