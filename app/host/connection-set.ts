@@ -2,6 +2,7 @@
 // cannot (connector missing from this build, or settings the connector refused), which show
 // as `error` with the reason instead of stopping the host. `apply` moves the set to a new
 // config: unchanged connections are not touched, changed ones restart, removed ones stop.
+// Turning one off closes its credential source too (leases revoked, timers stopped).
 import type { Logger } from '../../broker/log';
 import type { ConnectionSpec, ConnectionSupervisor } from '../../broker/supervisor';
 import type { AppEvent, ConnectionView } from '../api';
@@ -120,9 +121,15 @@ export function createConnectionSet(options: ConnectionSetOptions): ConnectionSe
     async setEnabled(name, enabled) {
       if (enabled) return start(name);
       if (unavailable.has(name)) return view(name);
-      const status = await supervisor.stop(name);
-      activity.add({ level: 'info', kind: 'connection-off', message: 'turned off', connection: name });
-      return view(status.name);
+      // Off ends what the connection holds, not only its listener: the source is closed (a
+      // shared lease is revoked, an agent stops re-signing) and a fresh one waits for "on".
+      const config = configOf(name);
+      await supervisor.remove(name);
+      if (config) define(config);
+      activity.add({ level: 'info', kind: 'connection-off', message: 'turned off; what it held from Vault was released', connection: name });
+      const off = view(name);
+      emit({ event: 'connection.changed', payload: off });
+      return off;
     },
     async close() {
       await queue;

@@ -48,6 +48,20 @@ describe('vault-dynamic connections in the host', () => {
     await expect.poll(async () => (await host.call('leases.list', {})).find((l) => l.id === lease!.id)?.state ?? 'removed').not.toBe('active');
   });
 
+  it('turning a shared connection off revokes its lease (the user is dropped); on again takes a new one', async () => {
+    const view = await host.call('connections.setEnabled', { name: 'shared', enabled: true });
+    const first = await psql(view.listen, 'select current_user');
+    expect(first.stderr).toBe('');
+    expect(await roleExists(first.stdout)).toBe(true);
+    const off = await host.call('connections.setEnabled', { name: 'shared', enabled: false });
+    expect(off.state).toBe('off');
+    await expect.poll(() => roleExists(first.stdout), { timeout: 10_000 }).toBe(false);
+    const on = await host.call('connections.setEnabled', { name: 'shared', enabled: true });
+    const second = await psql(on.listen, 'select current_user');
+    expect(second.stderr).toBe('');
+    expect(second.stdout).not.toBe(first.stdout);
+  });
+
   it('revoking a shared lease in the leases view drops its user from PostgreSQL', async () => {
     const view = await host.call('connections.setEnabled', { name: 'shared', enabled: true });
     const first = await psql(view.listen, 'select current_user');

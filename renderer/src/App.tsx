@@ -3,7 +3,7 @@
 // everything else current from the host's events.
 import type { ComponentType } from 'react';
 import { useHostStore } from './state/host';
-import { useLeasesStore } from './state/leases';
+import { isEnded, useLeasesStore } from './state/leases';
 import { showTab, TAB_LABELS, TABS, useNavStore, type TabId } from './state/nav';
 import { useSessionStore, needsLogin } from './state/session';
 import { ActivityTab } from './ui/activity/ActivityTab';
@@ -29,7 +29,8 @@ export function App() {
   const stale = useHostStore((s) => s.link !== 'open' && s.everOpen);
   const setup = useHostStore((s) => s.info?.setup ?? false);
   const tab = useNavStore((s) => s.tab);
-  const leaseCount = useLeasesStore((s) => (s.status === 'ready' ? s.byId.size : undefined));
+  // The badge counts what is live; ended entries linger a while but are not "in the cache".
+  const leaseCount = useLeasesStore((s) => (s.status === 'ready' ? [...s.byId.values()].filter((e) => !isEnded(e.view)).length : undefined));
   const Panel = PANELS[tab];
   return (
     <>
