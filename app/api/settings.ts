@@ -1,7 +1,7 @@
 // The settings the UI may show: what the config file and the shell say, without a secret.
 // Paths, addresses and names only — a token file's path, never the token in it.
 import { z } from 'zod';
-import { AuthMethod } from './views';
+import { AuthMethod, KnownGui } from './views';
 
 export const SettingsView = z.object({
   /** The config file in use (the same as `app.info`'s `configPath`). */
@@ -69,7 +69,11 @@ export const SettingsUpdateInput = z
       .strict()
       .optional(),
     startAtLogin: z.boolean().optional(),
-    gui: z.object({ connection: z.string().min(1).max(128), gui: z.string().trim().min(1).max(2048).nullable() }).strict().optional(),
+    /**
+     * A known GUI, or null for the system's URL handler. Command templates are set in the config
+     * file only: the UI never names a program to run (a compromised renderer could not either).
+     */
+    gui: z.object({ connection: z.string().min(1).max(128), gui: KnownGui.nullable() }).strict().optional(),
   })
   .strict()
   .refine((v) => Object.values(v).some((x) => x !== undefined), { message: 'name at least one setting to change' });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../broker/log';
 import { freePort } from '../../sandbox/servers';
 import { startVaultDev, type VaultDevServer } from '../../sandbox/vault';
-import { ApiError, type AppEvent, type AppReset, type VaultHealthView } from '../api';
+import { ApiError, parseCommandInput, type AppEvent, type AppReset, type VaultHealthView } from '../api';
 import type { StartAtLogin } from '../platform';
 import { createAppHost, type AppHost } from '.';
 import { recordingPlatform } from './test-support';
@@ -189,17 +189,18 @@ describe('settings.update on a running host', () => {
     await host.call('settings.update', { agent: { tokenSink: null } });
   });
 
-  it('GUI choice and start at login apply without a restart; a bad template is refused', async () => {
+  it('GUI choice and start at login apply without a restart; the UI cannot name a program to run', async () => {
     const resetsBefore = resets().length;
-    const badTemplate = await refusal(host.call('settings.update', { gui: { connection: 'orders', gui: 'psql {nope}' } }));
-    expect(badTemplate).toMatchObject({ code: 'invalid-input', field: 'gui' });
-    expect(badTemplate.message).toContain('unknown placeholder {nope}');
+    // Command templates come from the config file only: the bridges' contract and the host refuse them.
+    expect(() => parseCommandInput('settings.update', { gui: { connection: 'orders', gui: 'psql {url}' } })).toThrow(expect.objectContaining({ field: 'gui.gui' }));
+    const template = await refusal(host.call('settings.update', { gui: { connection: 'orders', gui: 'psql {url}' } } as never));
+    expect(template).toMatchObject({ code: 'invalid-input', field: 'gui' });
     expect(await refusal(host.call('settings.update', { gui: { connection: 'nobody', gui: 'dbeaver' } }))).toMatchObject({ code: 'not-found' });
 
-    const changed = await host.call('settings.update', { gui: { connection: 'orders', gui: 'psql {url}' }, startAtLogin: true });
-    expect(changed).toMatchObject({ restarted: false, settings: { startAtLogin: true, guis: [{ connection: 'orders', gui: 'psql {url}' }] } });
+    const changed = await host.call('settings.update', { gui: { connection: 'orders', gui: 'dbeaver' }, startAtLogin: true });
+    expect(changed).toMatchObject({ restarted: false, settings: { startAtLogin: true, guis: [{ connection: 'orders', gui: 'dbeaver' }] } });
     expect(startAtLogin.on).toBe(true);
-    expect(await readFile(configPath, 'utf8')).toMatch(/gui: psql \{url\}/);
+    expect(await readFile(configPath, 'utf8')).toMatch(/gui: dbeaver/);
     expect(resets()).toHaveLength(resetsBefore);
     const activity = await host.call('activity.list', {});
     expect(activity.some((a) => a.message.startsWith('"Open in …" for orders changed: no connection changed; 1 kept running (orders)'))).toBe(true);

@@ -276,11 +276,11 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
     return (await run()) as CommandOutput<C>;
   }
 
-  /** The host's rules in small: port 1 is "in use"; a template's placeholders are checked. */
+  /** The host's rules in small: port 1 is "in use"; reports-db's GUI choice cannot be saved. */
   function updateSettings(input: CommandInput<'settings.update'>): CommandOutput<'settings.update'> {
     const { agent, gui, vault } = input;
     if (agent?.listen?.endsWith(':1')) throw new ApiError('conflict', `${agent.listen} is already in use by another program; choose another address (nothing was changed)`, 'agent.listen');
-    if (gui?.gui && /\{(?!url|host|port|user|database)\w*\}/.test(gui.gui)) throw new ApiError('invalid-input', 'unknown placeholder in the command template', 'gui');
+    if (gui?.connection === 'reports-db') throw new ApiError('conflict', 'the config file of reports-db cannot be written right now', 'gui');
     settings = {
       ...settings,
       ...(vault ? { vault: { ...settings.vault, address: vault.address } } : {}),

@@ -239,16 +239,13 @@ describe('the settings tab', () => {
     await panel.getByText('127.0.0.1:1 is already in use by another program').waitFor();
     expect(await listener.getAttribute('aria-invalid')).toBe('true');
 
-    const choice = panel.getByLabel('Open orders-db in');
-    await choice.selectOption('custom');
-    const template = panel.getByLabel('Command for orders-db');
-    const saveGui = panel.getByRole('form', { name: 'orders-db' }).getByRole('button', { name: 'Save', exact: true });
-    await template.fill('psql {nope}');
-    await saveGui.click();
-    await panel.getByText('unknown placeholder').waitFor();
-    await template.fill('psql {url}');
-    await saveGui.click();
+    await panel.getByLabel('Open reports-db in').selectOption('dbeaver');
+    await panel.getByRole('form', { name: 'reports-db' }).getByRole('button', { name: 'Save', exact: true }).click();
+    await panel.getByText('cannot be written right now').waitFor();
+    await panel.getByLabel('Open orders-db in').selectOption('tableplus');
+    await panel.getByRole('form', { name: 'orders-db' }).getByRole('button', { name: 'Save', exact: true }).click();
     await panel.getByRole('status').getByText('Saved.').waitFor();
+    expect(await panel.getByLabel('Open orders-db in').inputValue()).toBe('tableplus');
     await shot(page, 'settings-edits');
     await page.setViewportSize({ width: 360, height: 800 });
     await page.emulateMedia({ colorScheme: 'dark' });

@@ -1,6 +1,7 @@
-// "Open in …" per database connection: the system's handler for its URL, a GUI Sesame knows,
-// or the user's own command template ({url} {host} {port} {user} {database}, run without a
-// shell). Saved at once; the connection keeps running.
+// "Open in …" per database connection: the system's handler for its URL or a GUI Sesame knows.
+// A command template ({url} {host} …) is a program to run, so it is set in the config file
+// only; here it shows as such and can be replaced by a known GUI or the default. Saved at
+// once; the connection keeps running.
 import { useId, useState, type FormEvent } from 'react';
 import { KnownGui, type ApiError, type SettingsView } from '../../../../app/api';
 
@@ -13,24 +14,23 @@ const GUI_NAMES: Record<KnownGui, string> = {
   'beekeeper-studio': 'Beekeeper Studio',
 };
 const DEFAULT = '';
-const CUSTOM = 'custom';
+const FROM_FILE = 'config-file';
 
 const isKnown = (gui: string | undefined): gui is KnownGui => KnownGui.safeParse(gui).success;
 
-function GuiChoiceRow({ connection, gui, save }: { connection: string; gui: string | undefined; save(gui: string | null): Promise<ApiError | undefined> }) {
+function GuiChoiceRow({ connection, gui, save }: { connection: string; gui: string | undefined; save(gui: KnownGui | null): Promise<ApiError | undefined> }) {
   const id = useId();
-  const [choice, setChoice] = useState(gui === undefined ? DEFAULT : isKnown(gui) ? gui : CUSTOM);
-  const [template, setTemplate] = useState(gui !== undefined && !isKnown(gui) ? gui : '');
+  const template = gui !== undefined && !isKnown(gui) ? gui : undefined;
+  const initial = gui === undefined ? DEFAULT : template !== undefined ? FROM_FILE : gui;
+  const [choice, setChoice] = useState(initial);
   const [problem, setProblem] = useState<string>();
   const [saving, setSaving] = useState(false);
-  const wanted = choice === DEFAULT ? null : choice === CUSTOM ? template.trim() : choice;
-  const changed = (wanted ?? undefined) !== gui;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    if (choice === CUSTOM && !template.trim()) return setProblem('Enter the command to run, e.g. psql {url}.');
+    if (choice === FROM_FILE) return;
     setSaving(true);
-    const error = await save(wanted);
+    const error = await save(choice === DEFAULT ? null : (choice as KnownGui));
     setSaving(false);
     setProblem(error?.message);
   }
@@ -46,6 +46,7 @@ function GuiChoiceRow({ connection, gui, save }: { connection: string; gui: stri
       <select
         id={`${id}-choice`}
         value={choice}
+        aria-describedby={problem ? `${id}-problem` : template !== undefined ? `${id}-template` : undefined}
         onChange={(e) => {
           setChoice(e.target.value);
           setProblem(undefined);
@@ -57,30 +58,9 @@ function GuiChoiceRow({ connection, gui, save }: { connection: string; gui: stri
             {GUI_NAMES[name]}
           </option>
         ))}
-        <option value={CUSTOM}>My own command…</option>
+        {template !== undefined && <option value={FROM_FILE}>The command in the config file</option>}
       </select>
-      {choice === CUSTOM && (
-        <>
-          <label htmlFor={`${id}-template`} className="visually-hidden">
-            Command for {connection}
-          </label>
-          <input
-            id={`${id}-template`}
-            type="text"
-            className="gui-template"
-            value={template}
-            placeholder="psql {url}"
-            spellCheck={false}
-            aria-invalid={problem ? true : undefined}
-            aria-describedby={problem ? `${id}-problem` : `${id}-hint`}
-            onChange={(e) => {
-              setTemplate(e.target.value);
-              setProblem(undefined);
-            }}
-          />
-        </>
-      )}
-      <button type="submit" className="button button-small" disabled={saving || !changed}>
+      <button type="submit" className="button button-small" disabled={saving || choice === initial || choice === FROM_FILE}>
         {saving ? 'Saving…' : 'Save'}
       </button>
       {problem ? (
@@ -88,9 +68,9 @@ function GuiChoiceRow({ connection, gui, save }: { connection: string; gui: stri
           {problem}
         </p>
       ) : (
-        choice === CUSTOM && (
-          <p className="field-hint gui-choice-note" id={`${id}-hint`}>
-            Placeholders: {'{url} {host} {port} {user} {database}'}. It runs without a shell.
+        template !== undefined && (
+          <p className="field-hint gui-choice-note" id={`${id}-template`}>
+            Runs <code>{template}</code> (set in the config file, where commands are edited).
           </p>
         )
       )}
@@ -98,7 +78,7 @@ function GuiChoiceRow({ connection, gui, save }: { connection: string; gui: stri
   );
 }
 
-export function GuiChoices({ guis, save }: { guis: SettingsView['guis']; save(connection: string, gui: string | null): Promise<ApiError | undefined> }) {
+export function GuiChoices({ guis, save }: { guis: SettingsView['guis']; save(connection: string, gui: KnownGui | null): Promise<ApiError | undefined> }) {
   if (guis.length === 0) return <p className="muted">No database connections.</p>;
   return (
     <div className="gui-choices">
