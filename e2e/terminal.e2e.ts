@@ -38,4 +38,15 @@ test('Open terminal on sandbox-ssh: whoami in the in-app terminal shows the sshd
 
   await page.getByRole('button', { name: 'Close the terminal on sandbox-ssh' }).click();
   await expect(terminal).toHaveCount(0);
+  await expect.poll(() => closedTerminals()).toBe(1);
+
+  // A window closed with a terminal open takes its SSH session with it.
+  await row.getByRole('button', { name: 'Open a terminal to sandbox-ssh in Sesame' }).click();
+  await expect(terminal).toHaveAttribute('data-state', 'open');
+  await expect(screen).toContainText(`${info.sshd.user}@`);
+  await page.close({ runBeforeUnload: true });
+  await expect.poll(() => closedTerminals(), { timeout: 10_000 }).toBe(2);
 });
+
+/** The host logs each terminal session it ends. */
+const closedTerminals = () => world.app.output().match(/terminal closed/g)?.length ?? 0;

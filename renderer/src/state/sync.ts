@@ -11,7 +11,7 @@ import { setLinkState, useHostStore } from './host';
 import { queueLeaseChange, queueLeaseRemoval, replaceLeases, setLeasesUnavailable } from './leases';
 import { applySession } from './session';
 import { loadSettings } from './settings';
-import { routeTerminalEvent } from './terminals';
+import { attachedTerminalIds, routeTerminalEvent } from './terminals';
 import { applyVaultHealth, loadVaultHealth } from './vault';
 
 export function connectStores(link: HostLink): () => void {
@@ -66,9 +66,17 @@ export function connectStores(link: HostLink): () => void {
   setLinkState(link.state);
   if (link.state === 'open') void load();
 
+  // A closed (or reloaded) window takes its terminals with it: their SSH sessions end now
+  // rather than lingering on the host with nobody to type into them.
+  const endTerminals = () => {
+    for (const id of attachedTerminalIds()) void link.call('terminal.close', { id }).catch(() => {});
+  };
+  window.addEventListener('pagehide', endTerminals);
+
   return () => {
     unsubscribe();
     stopWatching();
+    window.removeEventListener('pagehide', endTerminals);
   };
 }
 

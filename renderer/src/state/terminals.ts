@@ -73,3 +73,8 @@ export function attachTerminal(id: string, sink: TerminalSink): () => void {
     sinks.delete(id);
   };
 }
+
+/** The host ids of the terminals this window shows (their sessions end when it goes away). */
+export function attachedTerminalIds(): string[] {
+  return [...sinks.keys()];
+}
