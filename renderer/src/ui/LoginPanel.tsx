@@ -3,8 +3,8 @@
 // the form, next to the field it names. Secrets live only in this component's state.
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { LoginInput, type ApiError, type SessionView } from '../../../app/api';
-import { errorTitle } from '../lib/errors';
 import { logIn } from '../state/session';
+import { RefusalNotice } from './form';
 import { useHostLink } from './host-context';
 import { OidcWaiting } from './OidcWaiting';
 
@@ -196,11 +196,7 @@ export function LoginPanel({ session }: { session: SessionView }) {
           </details>
         )}
 
-        {refusal && (
-          <div className="notice notice-bad" role="alert">
-            <strong>{errorTitle(refusal.code)}.</strong> {refusal.message}
-          </div>
-        )}
+        <RefusalNotice error={refusal} />
         <div className="form-actions">
           <button type="submit" className="button button-primary" disabled={sending}>
             {sending ? 'Logging in…' : method === 'oidc' ? 'Continue with OIDC' : 'Log in'}

@@ -1,9 +1,9 @@
 // The token agent's two settings: the Vault-Agent-compatible proxy's local address (empty turns
 // it off) and the token sink file. Checked here for form (loopback HOST:PORT, an absolute path);
 // the host checks that the port is free and the folder exists, and answers next to the field.
-import { useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import { SettingsUpdateInput, type ApiError, type SettingsView } from '../../../../app/api';
-import { errorTitle } from '../../lib/errors';
+import { RefusalNotice, useFieldForm } from '../form';
 import { TextField } from '../TextField';
 
 type Field = 'listen' | 'tokenSink';
@@ -28,33 +28,20 @@ function localProblems(listen: string, tokenSink: string): Partial<Record<Field,
 }
 
 export function AgentForm({ agent, save }: AgentFormProps) {
-  const initial = { listen: agent.listen ?? '', tokenSink: agent.tokenSink ?? '' };
-  const [values, setValues] = useState(initial);
-  const [problems, setProblems] = useState<Partial<Record<Field, string>>>({});
-  const [refusal, setRefusal] = useState<ApiError | null>(null);
-  const [sending, setSending] = useState(false);
-  const changed = values.listen.trim() !== initial.listen || values.tokenSink.trim() !== initial.tokenSink;
-
-  const update = (field: Field) => (value: string) => {
-    setValues((v) => ({ ...v, [field]: value }));
-    setProblems((p) => ({ ...p, [field]: undefined }));
-    setRefusal(null);
-  };
+  const form = useFieldForm<Field>({ listen: agent.listen ?? '', tokenSink: agent.tokenSink ?? '' }, (field) => {
+    const name = field?.replace(/^agent\./, '');
+    return name === 'listen' || name === 'tokenSink' ? name : undefined;
+  });
+  const { values, problems, update } = form;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     const listen = values.listen.trim();
     const tokenSink = values.tokenSink.trim();
     const found = localProblems(listen, tokenSink);
-    setProblems(found);
+    form.setProblems(found);
     if (Object.values(found).some(Boolean)) return;
-    setSending(true);
-    const error = await save({ listen: listen || null, tokenSink: tokenSink || null });
-    setSending(false);
-    if (!error) return;
-    const field = error.field?.replace(/^agent\./, '') as Field | undefined;
-    if (field === 'listen' || field === 'tokenSink') setProblems({ [field]: error.message });
-    else setRefusal(error);
+    await form.send(() => save({ listen: listen || null, tokenSink: tokenSink || null }));
   }
 
   return (
@@ -87,14 +74,10 @@ export function AgentForm({ agent, save }: AgentFormProps) {
         problem={problems.tokenSink}
         hint="A file Sesame keeps the current Vault token in (mode 0600), for tools that read one."
       />
-      {refusal && (
-        <div className="notice notice-bad" role="alert">
-          <strong>{errorTitle(refusal.code)}.</strong> {refusal.message}
-        </div>
-      )}
+      <RefusalNotice error={form.refusal} />
       <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={sending || !changed}>
-          {sending ? 'Saving…' : 'Save agent settings'}
+        <button type="submit" className="button button-primary" disabled={form.sending || !form.changed}>
+          {form.sending ? 'Saving…' : 'Save agent settings'}
         </button>
       </div>
     </form>

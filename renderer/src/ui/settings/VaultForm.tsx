@@ -4,7 +4,7 @@
 // again and its refusal comes back next to the field it names.
 import { useState, type FormEvent } from 'react';
 import { VaultSettingsInput, type ApiError } from '../../../../app/api';
-import { errorTitle } from '../../lib/errors';
+import { RefusalNotice, useFieldForm } from '../form';
 import { StateBadge, VAULT_LOOK } from '../StateBadge';
 import { TextField } from '../TextField';
 import { checkAllowsSave, useVaultCheck, type VaultCheck } from './useVaultCheck';
@@ -40,39 +40,24 @@ function CheckLine({ check }: { check: VaultCheck }) {
 }
 
 export function VaultForm({ initial, submitLabel, save }: VaultFormProps) {
-  const [values, setValues] = useState(initial);
-  const [problems, setProblems] = useState<Partial<Record<Field, string>>>({});
-  const [refusal, setRefusal] = useState<ApiError | null>(null);
-  const [sending, setSending] = useState(false);
+  const form = useFieldForm<Field>(initial, (field) => {
+    const name = field?.replace(/^vault\./, '');
+    return name === 'address' || name === 'namespace' || name === 'caCert' ? name : undefined;
+  });
+  const { values, problems, update } = form;
   const [advanced, setAdvanced] = useState(Boolean(initial.caCert));
-  const changed = values.address !== initial.address || values.namespace !== initial.namespace || values.caCert !== initial.caCert;
   const check = useVaultCheck(values.address, values.caCert, values.address !== initial.address || values.caCert !== initial.caCert);
-
-  const update = (field: Field) => (value: string) => {
-    setValues((v) => ({ ...v, [field]: value }));
-    setProblems((p) => ({ ...p, [field]: undefined }));
-    setRefusal(null);
-  };
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setRefusal(null);
     const input = { address: values.address, namespace: values.namespace.trim() || null, caCert: values.caCert.trim() || null };
     const parsed = VaultSettingsInput.safeParse(input);
     if (!parsed.success) {
       const found: Partial<Record<Field, string>> = {};
       for (const issue of parsed.error.issues) found[String(issue.path[0]) as Field] ??= issue.message;
-      return setProblems(found);
+      return form.setProblems(found);
     }
-    setSending(true);
-    const error = await save(parsed.data);
-    setSending(false);
-    if (!error) return;
-    const field = error.field?.replace(/^vault\./, '') as Field | undefined;
-    if (field && field in initial) {
-      setProblems({ [field]: error.message });
-      if (field === 'caCert') setAdvanced(true);
-    } else setRefusal(error);
+    if ((await form.send(() => save(parsed.data))) === 'caCert') setAdvanced(true);
   }
 
   const addressProblem = problems.address ?? (check.state === 'invalid' ? check.problem : undefined);
@@ -102,14 +87,10 @@ export function VaultForm({ initial, submitLabel, save }: VaultFormProps) {
           hint="When Vault's certificate is signed by your own CA. Otherwise the system's roots are used."
         />
       </details>
-      {refusal && (
-        <div className="notice notice-bad" role="alert">
-          <strong>{errorTitle(refusal.code)}.</strong> {refusal.message}
-        </div>
-      )}
+      <RefusalNotice error={form.refusal} />
       <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={sending || !changed || (check.state === 'done' && !checkAllowsSave(check))}>
-          {sending ? 'Saving…' : submitLabel}
+        <button type="submit" className="button button-primary" disabled={form.sending || !form.changed || (check.state === 'done' && !checkAllowsSave(check))}>
+          {form.sending ? 'Saving…' : submitLabel}
         </button>
       </div>
     </form>
