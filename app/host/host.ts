@@ -105,6 +105,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
   const health = watchVaultHealth(vault, {
     activity,
     onChange: (payload) => emit({ event: 'vault.health', payload }),
+    notify: (title, body) => platform.notify(title, body),
     ...(options.vaultHealthIntervalMs ? { intervalMs: options.vaultHealthIntervalMs } : {}),
   });
 

@@ -89,6 +89,7 @@ describe('settings.update on a running host', () => {
   let host: AppHost;
   let events: AppEvent[];
   let resets: () => string[];
+  const notified: string[] = [];
   const startAtLogin: StartAtLogin & { on: boolean } = {
     available: true,
     on: false,
@@ -119,7 +120,7 @@ describe('settings.update on a running host', () => {
         '',
       ].join('\n'),
     );
-    ({ host, events, resets } = await open(configPath, { ...recordingPlatform(), startAtLogin }));
+    ({ host, events, resets } = await open(configPath, { ...recordingPlatform(), notify: (title) => void notified.push(title), startAtLogin }));
     await host.call('session.login', { method: 'token', token: vaultA.rootToken });
   });
 
@@ -229,5 +230,6 @@ describe('settings.update on a running host', () => {
     const kinds = (await host.call('activity.list', {})).map((a) => a.kind);
     expect(kinds).toContain('vault-sealed');
     expect(kinds).toContain('vault-up');
+    expect(notified).toEqual(['Vault is sealed', 'Vault is back']);
   });
 });

@@ -20,6 +20,8 @@ export interface VaultHealthOptions {
   troubledIntervalMs?: number;
   onChange(health: VaultHealthView): void;
   activity: ActivityLog;
+  /** A desktop notification when Vault goes down after being up, and when it is back. */
+  notify?(title: string, body: string): void;
 }
 
 const isUp = (h: VaultHealthView) => h.status === 'ok' || h.status === 'standby';
@@ -38,8 +40,13 @@ export function watchVaultHealth(client: VaultClient, options: VaultHealthOption
     if (previous.status === next.status && previous.version === next.version) return;
     options.onChange(next);
     if (previous.status === 'unconfigured' && isUp(next)) return; // the first check finding Vault up is not news
-    if (isUp(next)) options.activity.add({ level: 'info', kind: 'vault-up', message: `Vault is back: ${next.message}` });
-    else options.activity.add({ level: next.status === 'sealed' ? 'warn' : 'error', kind: `vault-${next.status}`, message: next.message });
+    if (isUp(next)) {
+      options.activity.add({ level: 'info', kind: 'vault-up', message: `Vault is back: ${next.message}` });
+      if (!isUp(previous) && previous.status !== 'unconfigured') options.notify?.('Vault is back', next.message);
+    } else {
+      options.activity.add({ level: next.status === 'sealed' ? 'warn' : 'error', kind: `vault-${next.status}`, message: next.message });
+      if (isUp(previous)) options.notify?.(next.status === 'sealed' ? 'Vault is sealed' : 'Vault cannot be reached', `${next.message} Connections that hold credentials keep working.`);
+    }
   }
 
   function check(): Promise<VaultHealthView> {
