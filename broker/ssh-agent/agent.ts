@@ -13,6 +13,7 @@ import { WireError } from '../ssh';
 import { createIdentityStore, type AgentIdentitySource, type AgentIdentityView } from './identities';
 import { findPeer, type AgentPeer } from './peer';
 import { AGENT, AgentProtocolError, createMessageReader, failure, identitiesAnswer, parseSignRequest, SIGN_FLAG, signResponse } from './protocol';
+import { outputBelow } from '../wire/output-guard';
 
 export interface SshAgentOptions {
   readonly identities: readonly AgentIdentitySource[];
@@ -79,6 +80,8 @@ export function createSshAgentConnector(options: SshAgentOptions): SshAgentConne
     if (ctx.signal.aborted) return onAbort();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     socket.on('error', (error) => ctx.log.debug('agent client socket error', { error: error.message }));
+    // A one-shot client may half-close right after its request: it still gets the answer.
+    socket.allowHalfOpen = true;
     let allowed: Promise<boolean> | undefined;
     let chain = Promise.resolve();
     let pending = 0;
@@ -107,7 +110,9 @@ export function createSshAgentConnector(options: SshAgentOptions): SshAgentConne
       ctx.meter.toTarget(body.length + 5);
       // One at a time and in order, as the protocol requires; a flood pauses the socket.
       if (++pending > 16) socket.pause();
+      // A client that asks and never reads: answer only once earlier answers have gone out.
       chain = chain
+        .then(() => outputBelow(socket))
         .then(() => answer(type, body))
         .catch((error: unknown) => {
           if (error instanceof WireError) {

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshUserCa, createTempDir, freePort, removeTempDir, signUserKey, startSshd, type SshdServer } from '../../sandbox/servers';
 import { createSshConnector, createSshHostKey } from './index';
@@ -275,6 +276,34 @@ describe('ssh connector with certificate login', () => {
     await pump;
     await new Promise((resolve) => writer.once('close', resolve));
     expect(output.trim()).toBe(String(total));
+  });
+
+  it('delivers the exit status to a client that closes on EOF both ways (ssh2), every time', async () => {
+    const client = new ssh2.Client();
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', () => resolve()).once('error', reject);
+      client.connect({ host: '127.0.0.1', port: listener.port, username: sshd.user, hostVerifier: () => true });
+    });
+    try {
+      const codes: Array<number | undefined> = [];
+      for (let i = 0; i < 20; i++) {
+        codes.push(
+          await new Promise<number | undefined>((resolve, reject) =>
+            client.exec(`cat >/dev/null; exit ${i % 3}`, (error, channel) => {
+              if (error) return reject(error);
+              let code: number | undefined;
+              channel.on('exit', (c: number) => (code = c)).on('close', () => resolve(code));
+              channel.resume();
+              channel.stderr.resume();
+              channel.end(randomBytes(4096 * (i + 1)));
+            }),
+          ),
+        );
+      }
+      expect(codes).toEqual(Array.from({ length: 20 }, (_, i) => i % 3));
+    } finally {
+      client.end();
+    }
   });
 
   it('serves 20 sessions at once, each with its own certificate', async () => {

@@ -15,6 +15,7 @@ import { relayConnection } from './relay';
 import { defaultLocalCiphers, DISCONNECT_REASON, disconnectWithMessage, sendAuthBanner } from './ssh2-internals';
 import { resolveSshTarget, SshTargetError, type ResolvedSshTarget, type SshTarget } from './target';
 import { connectUpstream } from './upstream';
+import { limitUnreadOutput } from '../wire/output-guard';
 
 export interface SshConnectorOptions {
   readonly target: SshTarget;
@@ -140,6 +141,8 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
       socket.on('error', (error) => ctx.log.debug('client socket error', { error: error.message }));
       socket.setNoDelay(true);
       coalesceWrites(socket);
+      // ssh2 answers some requests on its own; a client that never reads them is not buffered for.
+      limitUnreadOutput(socket);
 
       const refuse = (conn: Connection, error: SshSessionError, banner: boolean) => {
         // One line: Vault's multi-line errors would break the client's display.

@@ -12,10 +12,19 @@ export interface SshHostKey {
   readonly fingerprint: string;
 }
 
-/** A new ed25519 host key. */
+/**
+ * A new ed25519 host key. ssh2's generator drops a leading zero byte of the public key about
+ * once in 200 keys, and its own parser then refuses the key: such a key is made again.
+ */
 export function createSshHostKey(): SshHostKey {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519');
-  return loadSshHostKey(pair.private);
+  for (let attempt = 1; ; attempt++) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519');
+    try {
+      return loadSshHostKey(pair.private);
+    } catch (error) {
+      if (attempt >= 8 || !(error instanceof SshKeyError)) throw error;
+    }
+  }
 }
 
 /** Validates a stored host key and derives its public line and fingerprint. */

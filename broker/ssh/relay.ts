@@ -52,13 +52,19 @@ function bridge(local: ServerChannel, up: ClientChannel, ctx: RelayContext, sess
       sendExit(local, { code: 255 }); // a signal name the local side cannot express
     }
   };
+  // A session's EOF waits for the exit status (or the upstream close): a client that has sent
+  // its own EOF closes the channel on ours, and a status arriving after that would be lost.
+  let statusKnown = () => {};
+  const statusArrived = new Promise<void>((resolve) => (statusKnown = resolve));
   if (session) {
     up.stderr.on('data', (chunk: Buffer) => ctx.meter.toClient(chunk.length));
     up.stderr.pipe(local.stderr, { end: false });
     up.on('exit', (code: number | null, signal?: string, dumped?: boolean, message?: string) => {
       exit = code !== null && code !== undefined ? { code } : { signal: signal ?? 'SIGKILL', dumped: dumped === true, message: message ?? '' };
+      statusKnown();
       sendExitOnce();
     });
+    up.on('close', statusKnown);
   }
   // EOF (then the exit status) once what was written before it has gone out; CLOSE after that.
   let eofDone: Promise<void> = Promise.resolve();
@@ -70,7 +76,7 @@ function bridge(local: ServerChannel, up: ClientChannel, ctx: RelayContext, sess
         sendExitOnce();
         resolve();
       };
-      if (session) afterWrites(local.stderr, () => afterWrites(local, eof));
+      if (session) void statusArrived.then(() => afterWrites(local.stderr, () => afterWrites(local, eof)));
       else afterWrites(local, eof);
     });
   });

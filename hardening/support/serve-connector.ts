@@ -2,6 +2,7 @@
 // serve() per accepted socket, a shared abort signal), built only on the connectors' public
 // faces. It keeps the last log records and counts the rest, so a 100,000-case fuzz run stays
 // bounded in memory.
+import { setMaxListeners } from 'node:events';
 import net from 'node:net';
 import type { Connector, CredentialFetcher } from '../../broker/connector';
 import { createLogger, type LogRecord } from '../../broker/log';
@@ -31,6 +32,7 @@ export async function serveConnector(connector: Connector, credentials: Credenti
   const sessions = new Set<Promise<void>>();
   let accepted = 0;
   const controller = new AbortController();
+  setMaxListeners(0, controller.signal); // one abort listener per session: many sessions at once are expected
   const log = createLogger(`connection.${connectionName}`, (record) => {
     logCounts[record.level] = (logCounts[record.level] ?? 0) + 1;
     recentLogs.push(record);
