@@ -74,7 +74,7 @@ describe('MariaDB failing under an active MySQL broker', () => {
     return credential.values.username!;
   }
 
-  it('mariadbd killed: the open session ends, new clients get ERR 2003 naming the connection; after the restart they run as the Vault-issued user', async () => {
+  it('mariadbd killed: the open session ends, new clients get ERR 1429 naming the connection; after the restart they run as the Vault-issued user', async () => {
     const held = await connect();
     const [before] = await held.query('SELECT SUBSTRING_INDEX(CURRENT_USER(), "@", 1) AS who');
     const issued = (before as { who: string }[])[0]!.who;
@@ -99,8 +99,8 @@ describe('MariaDB failing under an active MySQL broker', () => {
       async (c) => (await c.end(), undefined),
       (error: { errno?: number; sqlState?: string; message: string }) => error,
     );
-    expect(refused?.errno).toBe(2003);
-    expect(refused?.sqlState).toBe('08S01');
+    expect(refused?.errno).toBe(1429);
+    expect(refused?.sqlState).toBe('HY000');
     expect(refused?.message).toContain("connection 'orders-mysql'");
     expect(refused?.message).not.toContain(server.adminPassword);
     const cli = await runMariadbCli(broker.port, ['-u', 'whoever', '-N', '-B', '-e', 'SELECT 1']);
@@ -120,11 +120,10 @@ describe('MariaDB failing under an active MySQL broker', () => {
     expect(broker.serveErrors).toEqual([]);
   });
 
-  // Known defect (broker/mysql): libmariadb (the mariadb CLI, and clients built on it) treats an
-  // ERR packet with a client-range code (2000-2999, here 2003) before the greeting as malformed,
-  // so the CLI prints "ERROR 2027 (HY000): Received malformed packet" instead of the reason. A
-  // server-range code would be shown. This flips to a failure once that is fixed: then drop .fails.
-  it.fails('the real mariadb CLI shows the reason while the backend is down', () => {
+  // libmariadb (the mariadb CLI, and clients built on it) treats an ERR packet with a
+  // client-range code (2000-2999) before the greeting as malformed ("ERROR 2027 … Received
+  // malformed packet"); the broker sends the server-range 1429, which the CLI shows.
+  it('the real mariadb CLI shows the reason while the backend is down', () => {
     expect(cliWhileDown).toMatch(/connection 'orders-mysql'/);
   });
 

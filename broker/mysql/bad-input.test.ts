@@ -163,17 +163,17 @@ describe('a backend that misbehaves', () => {
     return client.finalError();
   }
 
-  it('times out a backend that accepts but never greets, with ERR 2003 as the first packet', async () => {
+  it('times out a backend that accepts but never greets, with ERR 1429 as the first packet', async () => {
     const port = await fakeBackend(() => {});
     const err = await errorThrough(port);
-    expect(err).toMatchObject({ code: 2003, sqlstate: '08S01', seq: 0 });
+    expect(err).toMatchObject({ code: 1429, sqlstate: 'HY000', seq: 0 });
     expect(err.message).toBe(`sesame: connection 'orders-mysql': timed out after 1500 ms while waiting for the greeting of the backend 127.0.0.1:${port}`);
   });
 
   it('reports a backend that speaks something else', async () => {
     const port = await fakeBackend((socket) => socket.write('SSH-2.0-OpenSSH_9.2\r\n'));
     const err = await errorThrough(port);
-    expect(err.code).toBe(2003);
+    expect(err.code).toBe(1429);
     expect(err.message).toMatch(/backend 127\.0\.0\.1:\d+: the backend sent a packet of \d+ bytes during the handshake/);
   });
 

@@ -214,14 +214,14 @@ describe('credential problems', () => {
 });
 
 describe('backend problems', () => {
-  it('answers 2003 when the backend is unreachable, before any greeting', async () => {
+  it('answers 1429 when the backend is unreachable, before any greeting', async () => {
     const probe = await listen(good);
     const closedPort = probe.listener.port;
     await probe.listener.close();
     const { listener, credentials } = await listen(good, { port: closedPort });
     const err = await connectError(listener.port);
-    expect(err.errno).toBe(2003);
-    expect(err.sqlState).toBe('08S01');
+    expect(err.errno).toBe(1429);
+    expect(err.sqlState).toBe('HY000');
     expect(err.message).toBe(`sesame: connection 'orders-mysql': cannot reach the backend 127.0.0.1:${closedPort}: ECONNREFUSED`);
     expect(credentials.calls).toHaveLength(0);
   });
@@ -237,7 +237,7 @@ describe('backend problems', () => {
   it('refuses TLS-requiring sslmodes against a backend without TLS', async () => {
     const { listener } = await listen(good, { sslmode: 'required' });
     const err = await connectError(listener.port);
-    expect(err.errno).toBe(2003);
+    expect(err.errno).toBe(1429);
     expect(err.message).toMatch(/the backend 127\.0\.0\.1:\d+ does not offer TLS, and sslmode is required$/);
     const preferred = await listen(good, { sslmode: 'preferred' });
     await withConnection(preferred.listener.port, async (c) => expect(await rows(c, 'SELECT 1 AS one')).toEqual([{ one: 1 }]));

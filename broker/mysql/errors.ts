@@ -18,8 +18,13 @@ export const MysqlError = {
   notSupported: { code: 1235, sqlstate: '42000' },
   /** ER_NOT_SUPPORTED_AUTH_MODE: the backend wants an auth plugin the broker cannot perform. */
   unsupportedAuth: { code: 1251, sqlstate: '08004' },
-  /** CR_CONN_HOST_ERROR: the backend is unreachable, or its TLS identity did not verify. */
-  backendUnreachable: { code: 2003, sqlstate: '08S01' },
+  /**
+   * ER_CONNECT_TO_FOREIGN_DATA_SOURCE: the backend is unreachable, or its TLS identity did not
+   * verify. Not CR_CONN_HOST_ERROR (2003): that is a client-side code, and libmariadb (the
+   * mariadb/mysql CLI) answers an ERR carrying one before the greeting with "malformed packet"
+   * instead of showing the broker's reason.
+   */
+  backendUnreachable: { code: 1429, sqlstate: 'HY000' },
 } as const;
 
 export interface ErrorKind {

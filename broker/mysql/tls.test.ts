@@ -74,22 +74,22 @@ describe('TLS to the backend', () => {
     expect(await backendCipher((await listen({ sslmode: 'disable' })).port)).toBe('');
   });
 
-  it('fails with 2003 when the chain does not verify (no CA file, or another CA)', async () => {
+  it('fails with 1429 when the chain does not verify (no CA file, or another CA)', async () => {
     const noCa = await failure((await listen({ sslmode: 'verify-ca' })).port);
-    expect(noCa.errno).toBe(2003);
+    expect(noCa.errno).toBe(1429);
     expect(noCa.message).toMatch(
       /^sesame: connection 'orders-mysql': TLS verification of the backend 127\.0\.0\.1:\d+ failed \(sslmode verify-ca\): (self[- ]signed|unable to verify|unable to get)/,
     );
     const other = await createTestCa(scratch, { commonName: 'Some Other CA' });
     const wrongCa = await failure((await listen({ sslmode: 'required', caFile: other.certFile })).port);
-    expect(wrongCa.errno).toBe(2003);
+    expect(wrongCa.errno).toBe(1429);
     expect(wrongCa.message).toMatch(/TLS verification of the backend 127\.0\.0\.1:\d+ failed \(sslmode required\)/);
   });
 
-  it('fails with 2003 on a host name the certificate does not name (verify-identity), but verify-ca accepts it', async () => {
+  it('fails with 1429 on a host name the certificate does not name (verify-identity), but verify-ca accepts it', async () => {
     // '127.1' reaches 127.0.0.1, but the certificate names only localhost and 127.0.0.1.
     const mismatch = await failure((await listen({ host: '127.1', sslmode: 'verify-identity', caFile: server.tls!.caFile })).port);
-    expect(mismatch.errno).toBe(2003);
+    expect(mismatch.errno).toBe(1429);
     expect(mismatch.message).toMatch(/TLS verification of the backend 127\.1:\d+ failed \(sslmode verify-identity\): .*127\.1/);
     expect(await backendCipher((await listen({ host: '127.1', sslmode: 'verify-ca', caFile: server.tls!.caFile })).port)).not.toBe('');
   });
