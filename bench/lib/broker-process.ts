@@ -3,8 +3,7 @@
 // Run directly, this file is that process: it reads `{ protocol, target, values }` on stdin
 // (credentials never go on a command line), serves the connector on 127.0.0.1 through the
 // broker's own listener with the values as cached credentials, and prints `{ "port": N }`.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Connector, SessionMeter } from '../../broker/connector';
 import { createLiteralFetcher } from '../../broker/credentials';
@@ -12,55 +11,31 @@ import { startListener } from '../../broker/listener';
 import { createLogger, jsonLineSink } from '../../broker/log';
 import { createMysqlConnector, type MysqlTarget } from '../../broker/mysql';
 import { createPostgresConnector, type PostgresTarget } from '../../broker/postgres';
-import { onCleanup } from '../../sandbox/servers';
+import { answerCpuOnSignal, startServingProcess, type ServingProcess } from './serving-process';
 
 export type BrokerSpec =
   | { protocol: 'postgres'; target: PostgresTarget; values: Record<string, string> }
   | { protocol: 'mysql'; target: MysqlTarget; values: Record<string, string> };
 
-export interface BrokerProcess {
-  readonly port: number;
-  /** CPU time the broker process has used so far (user + system), in µs. */
-  cpuMicros(): Promise<number>;
-  /** Ends the process (writing its CPU profile, when asked for). */
-  stop(): Promise<void>;
-}
+/** Stopping it writes its CPU profile, when asked for. */
+export type BrokerProcess = ServingProcess;
 
 const self = fileURLToPath(import.meta.url);
 
-/** Starts the broker process; `cpuProfDir` makes it write a V8 CPU profile there on stop. */
-export async function startBrokerProcess(spec: BrokerSpec, options: { cpuProfDir?: string } = {}): Promise<BrokerProcess> {
+export interface BrokerProcessOptions {
+  /** Write a V8 CPU profile here on stop. */
+  cpuProfDir?: string;
+  /**
+   * Run the broker of another checkout of this repository (with node_modules), e.g. the last
+   * commit exported with `git archive`, to compare before/after a change in the same run.
+   */
+  checkout?: string;
+}
+
+export async function startBrokerProcess(spec: BrokerSpec, options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
   const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', self], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const unregister = onCleanup(() => void child.kill('SIGKILL'));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.stdin!.end(JSON.stringify(spec));
-  const lines = createInterface({ input: child.stdout! });
-  const nextLine = () =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const onExit = (code: number | null, signal: string | null) => reject(new Error(`the broker process exited with ${code ?? signal}`));
-      child.once('exit', onExit);
-      lines.once('line', (line) => {
-        child.off('exit', onExit);
-        resolve(JSON.parse(line) as Record<string, unknown>);
-      });
-    });
-  const started = await nextLine();
-  if (typeof started.port !== 'number') throw new Error(`the broker process failed to start: ${String(started.error)}`);
-  const port = started.port;
-  return {
-    port,
-    async cpuMicros() {
-      const answer = nextLine();
-      child.kill('SIGUSR2');
-      return Number((await answer).cpu);
-    },
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-      unregister();
-    },
-  };
+  const script = options.checkout ? path.resolve(options.checkout, 'bench', 'lib', 'broker-process.ts') : self;
+  return startServingProcess('broker process', [...profile, '--import', 'tsx', script], JSON.stringify(spec));
 }
 
 async function serveFromStdin(): Promise<void> {
@@ -79,10 +54,7 @@ async function serveFromStdin(): Promise<void> {
       .catch((err: unknown) => log.error('serve failed', { error: (err as Error).message }));
   });
   // Signal handlers first: the parent may signal as soon as it has read the port.
-  process.on('SIGUSR2', () => {
-    const { user, system } = process.cpuUsage();
-    process.stdout.write(`${JSON.stringify({ cpu: user + system })}\n`);
-  });
+  answerCpuOnSignal();
   process.once('SIGTERM', () => {
     controller.abort();
     // process.exit lets --cpu-prof write its profile; a signal's default action would not.

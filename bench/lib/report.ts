@@ -16,6 +16,12 @@ export interface BenchRow {
   higherIsBetter: boolean;
   /** The goal as a ratio broker/direct (≥ for throughput, ≤ for latency), if any. */
   target?: number;
+  /**
+   * The same measurement through other paths to the same server, by name: the floors (`relay`,
+   * `socat`: minimal userland relays, which show what any extra hop costs here; lib/relays.ts)
+   * and, when asked for, a `baseline` broker from another checkout (lib/broker-process.ts).
+   */
+  references?: Readonly<Record<string, number>>;
 }
 
 export interface BenchReport {
@@ -45,18 +51,39 @@ export function meetsTarget(row: BenchRow): boolean | undefined {
   return row.higherIsBetter ? ratio >= row.target : ratio <= row.target;
 }
 
+/** Each reference's ratio to direct and the broker's to it, e.g. `{ 'relay/direct': 0.7, 'broker/relay': 0.9 }`. */
+export function referenceRatios(row: BenchRow): Record<string, number> {
+  const ratios: Record<string, number> = {};
+  for (const [name, value] of Object.entries(row.references ?? {})) {
+    ratios[`${name}/direct`] = value / row.direct;
+    ratios[`broker/${name}`] = row.broker / value;
+  }
+  return ratios;
+}
+
 export function markdownTable(report: BenchReport): string {
+  const others = [...new Set(report.rows.flatMap((r) => Object.keys(r.references ?? {})))];
+  const cell = (value: number | undefined, suffix = '') => (value === undefined ? '' : `${fmt(value)}${suffix}`);
+  const ratio = (value: number | undefined) => (value === undefined ? '' : value.toFixed(3));
   const lines = [
     `### ${report.name}`,
     '',
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${new Date().toISOString()}`,
     '',
-    '| metric | direct | broker | broker/direct | target | met |',
-    '|---|---:|---:|---:|---:|:-:|',
+    `| metric | direct | ${others.map((f) => `${f} | `).join('')}broker | broker/direct | ${others.map((f) => `${f}/direct | broker/${f} | `).join('')}target | met |`,
+    `|---|---:|${others.map(() => '---:|').join('')}---:|---:|${others.map(() => '---:|---:|').join('')}---:|:-:|`,
     ...report.rows.map((r) => {
       const met = meetsTarget(r);
       const target = r.target === undefined ? '' : `${r.higherIsBetter ? '≥' : '≤'} ${r.target}`;
-      return `| ${r.metric} | ${fmt(r.direct)} ${r.unit} | ${fmt(r.broker)} ${r.unit} | ${ratioOf(r).toFixed(3)} | ${target} | ${met === undefined ? '' : met ? 'yes' : 'no'} |`;
+      const unit = ` ${r.unit}`;
+      const ratios = referenceRatios(r);
+      return [
+        `| ${r.metric} | ${cell(r.direct, unit)} | `,
+        others.map((f) => `${cell(r.references?.[f], unit)} | `).join(''),
+        `${cell(r.broker, unit)} | ${ratio(ratioOf(r))} | `,
+        others.map((f) => `${ratio(ratios[`${f}/direct`])} | ${ratio(ratios[`broker/${f}`])} | `).join(''),
+        `${target} | ${met === undefined ? '' : met ? 'yes' : 'no'} |`,
+      ].join('');
     }),
     ...(report.notes?.length ? ['', ...report.notes.map((n) => `- ${n}`)] : []),
   ];
@@ -69,7 +96,7 @@ export function writeReport(report: BenchReport): { json: string; markdown: stri
   const slug = report.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
   const json = path.join(resultsDir, `${slug}.json`);
   const markdown = path.join(resultsDir, `${slug}.md`);
-  const rows = report.rows.map((r) => ({ ...r, ratio: ratioOf(r), met: meetsTarget(r) }));
+  const rows = report.rows.map((r) => ({ ...r, ratio: ratioOf(r), ...(r.references && { referenceRatios: referenceRatios(r) }), met: meetsTarget(r) }));
   writeFileSync(json, `${JSON.stringify({ name: report.name, time: new Date().toISOString(), node: process.version, cpus: os.cpus().length, rows, notes: report.notes ?? [] }, null, 2)}\n`);
   const table = markdownTable(report);
   writeFileSync(markdown, `${table}\n`);

@@ -3,6 +3,7 @@
 // `KILL QUERY` (mysql's Ctrl-C) must name — greets the client with those and its own scramble,
 // takes the client's HandshakeResponse41 with no password, logs in to the backend with the
 // credential, relays the backend's OK and pipes the rest.
+import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Connector, ConnectorContext, Credential } from '../connector';
 import { greetingScramble } from './auth';
@@ -46,6 +47,8 @@ export function createMysqlConnector(target: MysqlTarget): MysqlConnector {
       for (const socket of backends) socket.destroy();
     };
     if (ctx.signal.aborted) return onAbort();
+    // One connection's signal carries a listener per live session: many is normal, not a leak.
+    setMaxListeners(0, ctx.signal);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     const deadline = createDeadline(resolved.timeouts.handshakeMs, ctx.signal);
     const sequence: ClientSequence = { next: 0 };

@@ -1,9 +1,9 @@
-// The command phase: bytes flow both ways untouched, with stream backpressure (a slow reader
-// pauses the other side), counted for the session's stats. The client→backend direction runs
+// The command phase: bytes flow both ways untouched, with backpressure (a slow reader pauses the
+// other side), counted for the session's stats. The client→backend direction runs
 // through the COM_CHANGE_USER watch, which reads packet headers only.
 import type { Socket } from 'node:net';
 import type { SessionMeter } from '../connector';
-import { CLOSE_GRACE_MS, untilBothClosed } from '../wire';
+import { CLOSE_GRACE_MS, relayChunks, untilBothClosed } from '../wire';
 import { createCommandTracker } from './command-tracker';
 
 export type PipeOutcome = 'closed' | 'change-user-refused';
@@ -33,8 +33,7 @@ export function pipeSession(o: PipeOptions): Promise<PipeOutcome> {
   const refuse = () => {
     outcome = 'change-user-refused';
     client.off('data', forward);
-    backend.unpipe(client);
-    backend.destroy();
+    backend.destroy(); // nothing more of it reaches the client
     client.end(o.changeUserRefusal());
     setTimeout(() => client.destroy(), CLOSE_GRACE_MS).unref();
   };
@@ -54,8 +53,7 @@ export function pipeSession(o: PipeOptions): Promise<PipeOutcome> {
     if (!backend.destroyed) backend.end();
   });
 
-  backend.on('data', (chunk: Buffer) => meter.toClient(chunk.length));
-  backend.pipe(client);
+  relayChunks(backend, client, (n) => meter.toClient(n));
   if (o.pendingFromClient.length > 0) forward(o.pendingFromClient);
   if (outcome === 'closed') {
     client.on('data', forward);

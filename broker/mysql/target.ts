@@ -1,15 +1,14 @@
 // Where a MySQL/MariaDB connection goes and how the broker logs in there. Validated once, when
 // the connector is created, with errors that name the field at fault.
 import { z } from 'zod';
-import { maxSessionsSchema, resolveTlsTarget, timeoutsSchema } from '../wire';
+import { backendTargetFields, resolveTlsTarget } from '../wire';
 
 export const MYSQL_SSL_MODES = ['disable', 'preferred', 'required', 'verify-ca', 'verify-identity'] as const;
 export type MysqlSslMode = (typeof MYSQL_SSL_MODES)[number];
 
 export const mysqlTargetSchema = z
   .object({
-    host: z.string().min(1).max(255),
-    port: z.number().int().min(1).max(65535),
+    ...backendTargetFields,
     /** Default schema on the backend; see `databaseFrom`. */
     database: z.string().min(1).max(64).optional(),
     /**
@@ -18,13 +17,8 @@ export const mysqlTargetSchema = z
      * `caFile`, preferred and required verify the chain too.
      */
     sslmode: z.enum(MYSQL_SSL_MODES).default('preferred'),
-    /** PEM file of the CA(s) that sign the backend's certificate. */
-    caFile: z.string().min(1).optional(),
     /** Whose database wins when both name one: the configured (default) or the client's. */
     databaseFrom: z.enum(['config', 'client']).default('config'),
-    timeouts: timeoutsSchema,
-    /** Concurrent client sessions this connection serves; more are refused with ERR 1040. */
-    maxSessions: maxSessionsSchema,
   })
   .strict();
 

@@ -70,6 +70,8 @@ export async function forwardCancel(
     try {
       deadline.phase('forwarding the cancel request', '08006');
       const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      // Read (nothing is expected) so the server's close is seen: a paused socket may not read at all.
+      socket.resume();
       socket.end(cancelRequest(entry.backendKey.processId, entry.backendKey.secretKey));
       await deadline.race(closed);
     } finally {

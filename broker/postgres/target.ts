@@ -1,22 +1,19 @@
 // Where a Postgres connection goes and how the broker logs in there. Validated once, when the
 // connector is created, with errors that name the field at fault.
 import { z } from 'zod';
-import { maxSessionsSchema, resolveTlsTarget, timeoutsSchema } from '../wire';
+import { backendTargetFields, resolveTlsTarget } from '../wire';
 
 export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
 
 export const postgresTargetSchema = z
   .object({
-    host: z.string().min(1).max(255),
-    port: z.number().int().min(1).max(65535),
+    ...backendTargetFields,
     /** Database on the backend; see `databaseFrom`. */
     database: z.string().min(1).max(63).optional(),
     /** Backend user, overriding the credential's `username` (when `userFrom` is 'credential'). */
     user: z.string().min(1).max(63).optional(),
     sslmode: z.enum(SSL_MODES).default('prefer'),
-    /** PEM file of the CA(s) that sign the backend's certificate. */
-    caFile: z.string().min(1).optional(),
     /** Whose user name the backend login uses: the credential's, or the client's startup `user`. */
     userFrom: z.enum(['credential', 'client']).default('credential'),
     /**
@@ -25,9 +22,6 @@ export const postgresTargetSchema = z
      * configured database.
      */
     databaseFrom: z.enum(['config', 'client']).optional(),
-    timeouts: timeoutsSchema,
-    /** Concurrent client sessions this connection serves; more are refused with 53300. */
-    maxSessions: maxSessionsSchema,
   })
   .strict();
 

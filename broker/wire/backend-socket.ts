@@ -1,8 +1,9 @@
 // Reaching a backend under the session's deadline: the TCP connection and the TLS handshake,
 // with errors that name the backend and say whether TLS verification or the handshake failed.
 // The protocol's negotiation in between (SSLRequest) stays with the protocol.
-import net from 'node:net';
+import type net from 'node:net';
 import type tls from 'node:tls';
+import { connectForRelay } from './relay';
 
 /** What a rejection becomes: the protocol's "backend unreachable / TLS failed" session error. */
 export type BackendFailure = (message: string) => Error;
@@ -19,10 +20,11 @@ const VERIFY_FAILURE = /CERT|SIGNATURE|ISSUER|ALTNAME|SELF_SIGNED|VERIFY/;
 
 /**
  * A TCP connection to `host:port` (`where` names the configured backend in errors), with
- * TCP_NODELAY and keep-alive. On failure the socket is destroyed and `fail(message)` thrown.
+ * TCP_NODELAY and keep-alive, ready for `relayChunks` in the data phase. On failure the socket
+ * is destroyed and `fail(message)` thrown.
  */
 export async function connectTcp(host: string, port: number, where: string, deadline: Race, fail: BackendFailure): Promise<net.Socket> {
-  const socket = net.connect({ host, port });
+  const socket = connectForRelay(host, port);
   socket.on('error', ignoreError);
   try {
     await deadline.race(

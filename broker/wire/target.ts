@@ -12,6 +12,21 @@ export const timeoutsSchema = z
 /** Concurrent client sessions a connection serves; more are refused in the client's protocol. */
 export const maxSessionsSchema = z.number().int().min(1).max(100_000).optional();
 
+/**
+ * The fields every database target shares: where the backend is, the CA that signs its
+ * certificate, the handshake timeout and the session cap (more clients are refused in the
+ * client's protocol). Each protocol adds its sslmode vocabulary and how it logs in.
+ */
+export const backendTargetFields = {
+  host: z.string().min(1).max(255),
+  port: z.number().int().min(1).max(65535),
+  /** PEM file of the CA(s) that sign the backend's certificate. */
+  caFile: z.string().min(1).optional(),
+  timeouts: timeoutsSchema,
+  /** Concurrent client sessions this connection serves. */
+  maxSessions: maxSessionsSchema,
+};
+
 /** The fields every TLS-capable target shares. */
 export interface TlsTargetFields {
   sslmode: string;

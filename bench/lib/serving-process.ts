@@ -1,0 +1,56 @@
+// A bench's helper process (the broker, the Node relay): once it listens it prints
+// `{ "port": N }` (or `{ "error": … }`) on stdout, answers SIGUSR2 with `{ "cpu": µs }` (its user
+// + system time so far), and ends on SIGTERM.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { onCleanup } from '../../sandbox/servers';
+
+export interface ServingProcess {
+  readonly port: number;
+  /** CPU time the process has used so far (user + system), in µs. */
+  cpuMicros(): Promise<number>;
+  /** Ends the process (SIGTERM) and waits for it. */
+  stop(): Promise<void>;
+}
+
+/** Starts `node ...args` (`what` names it in errors), writes `stdin` to it, and waits for its port. */
+export async function startServingProcess(what: string, args: string[], stdin = ''): Promise<ServingProcess> {
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const unregister = onCleanup(() => void child.kill('SIGKILL'));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.stdin!.end(stdin);
+  const lines = createInterface({ input: child.stdout! });
+  const nextLine = () =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const onExit = (code: number | null, signal: string | null) => reject(new Error(`the ${what} exited with ${code ?? signal}`));
+      child.once('exit', onExit);
+      lines.once('line', (line) => {
+        child.off('exit', onExit);
+        resolve(JSON.parse(line) as Record<string, unknown>);
+      });
+    });
+  const started = await nextLine();
+  if (typeof started.port !== 'number') throw new Error(`the ${what} failed to start: ${String(started.error)}`);
+  const port = started.port;
+  return {
+    port,
+    async cpuMicros() {
+      const answer = nextLine();
+      child.kill('SIGUSR2');
+      return Number((await answer).cpu);
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      unregister();
+    },
+  };
+}
+
+/** In the helper process: answer SIGUSR2 with the CPU time used so far. Install before printing the port. */
+export function answerCpuOnSignal(): void {
+  process.on('SIGUSR2', () => {
+    const { user, system } = process.cpuUsage();
+    process.stdout.write(`${JSON.stringify({ cpu: user + system })}\n`);
+  });
+}
