@@ -76,7 +76,10 @@ test('first run: the Vault address is checked live and saved; the agent listener
   const port = await freePort();
   await listener.fill(`127.0.0.1:${port}`);
   await saveAgent.click();
-  await expect(page.getByText(`VAULT_AGENT_ADDR=http://127.0.0.1:${port}`).first()).toBeVisible();
+  // Saved once the host has restarted and answered (the hint under the field shows the
+  // address as it is typed, so it proves nothing).
+  await expect(page.getByRole('status').filter({ hasText: 'token agent settings were saved' })).toBeVisible();
+  await expect(page.locator('p.with-copy').getByText(`VAULT_AGENT_ADDR=http://127.0.0.1:${port}`)).toBeVisible();
   const lookup = await fetch(`http://127.0.0.1:${port}/v1/auth/token/lookup-self`);
   expect(lookup.status).toBe(200);
   expect(await readFile(configPath, 'utf8')).toContain(`listen: 127.0.0.1:${port}`);
