@@ -12,7 +12,7 @@ import os from 'node:os';
 import mysql from 'mysql2/promise';
 import { randomPassword, runCommand, startMariaDb } from '../sandbox/servers';
 import { startComparedPaths, throughputRow, usesPassword, type ComparedPaths, type PathName } from './lib/paths';
-import { writeReport, type BenchRow } from './lib/report';
+import { runNotes, writeReport, type BenchRow } from './lib/report';
 import { newConnectionRows, selectOneRow } from './lib/sql-latency';
 
 const WITH_TLS = process.env.BENCH_TLS !== '0';
@@ -114,10 +114,7 @@ async function main() {
         'relay = a minimal Node TCP relay in its own process (stream.pipe both ways, TCP_NODELAY); socat = socat with fork and nodelay. Both relay the direct login (with the password); they are the floor of any userland hop.',
         ...(WITH_TLS ? ['", TLS" rows: direct and the relays carry TLS end to end (mariadb-slap --ssl), the broker takes a plain client and speaks TLS to the server (sslmode required).'] : []),
         `mariadb-slap: --auto-generate-sql read load, 2 iterations, ${SLAP_QUERIES} queries; q/s = queries / average seconds.`,
-        `Paths rotate which runs first. Client, relays, broker and server share the machine's ${os.cpus().length} cores; 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end (other work on the machine counts).`,
-        `New connection: ${CONNECT_ITERATIONS} × mysql2 connect + SELECT 1 + end each way; target ≤ direct + 1 ms at p50.`,
-        `CPU (user + system) of the hop processes: ${hopCpu.join('; ')}.`,
-        ...(process.env.BENCH_BASELINE ? [`baseline = the broker of ${process.env.BENCH_BASELINE}, in the same run.`] : []),
+        ...runNotes({ loadAtStart, connectClient: 'mysql2', connectIterations: CONNECT_ITERATIONS, hopCpu }),
       ],
     });
   } finally {

@@ -13,7 +13,7 @@ import os from 'node:os';
 import pg from 'pg';
 import { randomPassword, runCommand, startPostgres } from '../sandbox/servers';
 import { measureEach, rowFromPaths, startComparedPaths, throughputRow, usesPassword, withHopCpu, type ComparedPaths, type PathName } from './lib/paths';
-import { writeReport, type BenchRow } from './lib/report';
+import { runNotes, writeReport, type BenchRow } from './lib/report';
 import { newConnectionRows, selectOneRow } from './lib/sql-latency';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -160,10 +160,7 @@ async function main() {
         `PostgreSQL 15 (SCRAM-SHA-256) on 127.0.0.1; the broker in its own Node process with cached credentials; pgbench -T ${SECONDS} -j min(c,2), scale 10.`,
         'relay = a minimal Node TCP relay in its own process (stream.pipe both ways, TCP_NODELAY); socat = socat with fork and nodelay. Both relay the direct login (with the password); they are the floor of any userland hop.',
         ...(WITH_TLS ? ['", TLS" rows: sslmode=require; direct and the relays carry TLS end to end (client to server), the broker takes a plain client and speaks TLS to the server.'] : []),
-        `Paths rotate which runs first. Client, relays, broker and server share the machine's ${os.cpus().length} cores; 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end (other work on the machine counts).`,
-        `New connection: ${CONNECT_ITERATIONS} × node-postgres connect + SELECT 1 + end each way; target ≤ direct + 1 ms at p50.`,
-        `CPU (user + system) of the hop processes: ${hopCpu.join('; ')}.`,
-        ...(process.env.BENCH_BASELINE ? [`baseline = the broker of ${process.env.BENCH_BASELINE}, in the same run.`] : []),
+        ...runNotes({ loadAtStart, connectClient: 'node-postgres', connectIterations: CONNECT_ITERATIONS, hopCpu }),
       ],
     });
   } finally {

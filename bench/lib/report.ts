@@ -103,3 +103,13 @@ export function writeReport(report: BenchReport): { json: string; markdown: stri
   console.log(`\n${table}\n\n(written to ${path.relative(process.cwd(), json)} and .md)`);
   return { json, markdown };
 }
+
+/** The notes every database bench ends with: the machine's load, the new-connection loop, hop CPU. */
+export function runNotes(options: { loadAtStart: number; connectClient: string; connectIterations: number; hopCpu: readonly string[] }): string[] {
+  return [
+    `Paths rotate which runs first. Client, relays, broker and server share the machine's ${os.cpus().length} cores; 1-minute load average ${options.loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end (other work on the machine counts).`,
+    `New connection: ${options.connectIterations} × ${options.connectClient} connect + SELECT 1 + end each way; target ≤ direct + 1 ms at p50.`,
+    `CPU (user + system) of the hop processes: ${options.hopCpu.join('; ')}.`,
+    ...(process.env.BENCH_BASELINE ? [`baseline = the broker of ${process.env.BENCH_BASELINE}, in the same run.`] : []),
+  ];
+}
