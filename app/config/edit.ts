@@ -1,20 +1,13 @@
 // Changing one setting in the user's config file without rewriting the rest: the YAML document
 // is edited in place, so comments, key order, quoting and flow maps survive. The result is
 // validated like any config before it replaces the file (atomically, with a .bak).
-import { readFile } from 'node:fs/promises';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
-import { ConfigError, parseConfig, writeConfigText } from './load';
+import { ConfigError, parseConfig, readConfigText, writeConfigText } from './load';
 import type { SesameConfig } from './schema';
 
 /** Apply `edit` to the file's YAML document, validate the result, write it; returns the new config. */
 export async function editConfigFile(file: string, edit: (doc: Document) => void): Promise<SesameConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(file, [{ field: '', message: code === 'ENOENT' ? 'file not found' : `cannot read (${code})` }]);
-  }
+  const text = await readConfigText(file);
   parseConfig(text, file); // a file that is already broken is not edited: the user must fix it first
   const doc = parseDocument(text, { uniqueKeys: true });
   edit(doc);

@@ -92,15 +92,18 @@ export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env, platform
   return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'sesame', 'config.yaml');
 }
 
-export async function loadConfig(file: string): Promise<SesameConfig> {
-  let text: string;
+/** The file's text, or a ConfigError naming the file and why it cannot be read. */
+export async function readConfigText(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError(file, [{ field: '', message: code === 'ENOENT' ? 'file not found' : `cannot read (${code})` }]);
   }
-  return parseConfig(text, file);
+}
+
+export async function loadConfig(file: string): Promise<SesameConfig> {
+  return parseConfig(await readConfigText(file), file);
 }
 
 /** Validate, then write atomically (temp file + rename) keeping the previous file as FILE.bak. */
