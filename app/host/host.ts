@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Logger } from '../../broker/log';
 import { createConnectionSupervisor } from '../../broker/supervisor';
-import { checkVaultAddress, createVaultClient } from '../../broker/vault';
+import { createVaultClient } from '../../broker/vault';
 import { ApiError, type AppApi, type AppEvent, type CommandInput, type CommandName, type CommandOutput, type ReloadResult } from '../api';
 import { loadConfig, type SesameConfig } from '../config';
 import type { Platform } from '../platform';
@@ -20,7 +20,7 @@ import { connectionHandlers } from './commands/connections';
 import { launchHandlers } from './commands/launch';
 import { leaseHandlers } from './commands/leases';
 import { sessionHandlers } from './commands/session';
-import { settingsHandlers } from './commands/settings';
+import { checkVaultFrom, settingsHandlers } from './commands/settings';
 import { terminalCommands } from './commands/terminal';
 import { createConfigState } from './config-state';
 import { createConnectionSet } from './connection-set';
@@ -147,7 +147,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
     ...settingsHandlers(ctx),
     ...terminals.handlers,
     'vault.health': async () => health.current(),
-    'vault.check': async ({ address, caCert }) => checkVaultAddress(address, caCert ? { caCertFile: resolveConfigPath(caCert, baseDir) } : {}),
+    'vault.check': async ({ address, caCert }) => checkVaultFrom(baseDir, address, caCert),
   };
 
   // The session from the keychain, else the config's non-interactive login (Vault Agent's

@@ -4,12 +4,10 @@
 // from that file. Every other command says what is missing instead of failing obscurely.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { checkVaultAddress } from '../../broker/vault';
 import { ApiError, type AppEvent, type CommandInput, type CommandName, type CommandOutput, type SessionView } from '../api';
 import { writeStarterConfig } from '../config';
 import type { AppHost, AppHostOptions, CoreHooks } from './host';
-import { resolveConfigPath } from './credential-sources';
-import { settingsProblem } from './commands/settings';
+import { checkVaultFrom, requireUsableVault } from './commands/settings';
 
 const NOT_SET_UP = 'Sesame is not set up yet: enter the address of your Vault first.';
 
@@ -25,13 +23,11 @@ export function createSetupHost(options: AppHostOptions, hooks: CoreHooks): AppH
     'activity.list': async () => [],
     'leases.list': async () => [],
     'vault.health': async () => ({ address: '', status: 'unconfigured', message: 'No Vault address is set yet.', checkedAt: new Date().toISOString() }),
-    'vault.check': async ({ address, caCert }) => checkVaultAddress(address, caCert ? { caCertFile: resolveConfigPath(caCert, baseDir) } : {}),
+    'vault.check': async ({ address, caCert }) => checkVaultFrom(baseDir, address, caCert),
     'settings.update': async (input) => {
       if (!input.vault) throw new ApiError('conflict', NOT_SET_UP, 'vault.address');
       const { address, namespace, caCert } = input.vault;
-      const health = await checkVaultAddress(address, caCert ? { caCertFile: resolveConfigPath(caCert, baseDir) } : {});
-      const problem = settingsProblem(health);
-      if (problem) throw problem;
+      const health = await requireUsableVault(baseDir, address, caCert);
       await writeStarterConfig(options.configPath, { address, ...(namespace ? { namespace } : {}), ...(caCert ? { caCert } : {}) });
       hooks.requestRestart({ reason: `Vault at ${address} was saved to ${options.configPath}`, rollback: () => rm(options.configPath, { force: true }) });
       return {

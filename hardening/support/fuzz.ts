@@ -36,7 +36,7 @@ export interface FuzzOptions {
    */
   completed?: (received: Buffer) => boolean;
   /** Called every `everyCases` finished cases (e.g. to run a good client, sample memory). */
-  checkpoint?: { everyCases: number; run: (done: number) => Promise<void> };
+  checkpoint?: Checkpoint;
 }
 
 function runCase(port: number, c: FuzzCase, timeoutMs: number, completed?: (received: Buffer) => boolean): Promise<'ended' | 'hung' | 'refused' | 'answered' | 'session'> {
@@ -83,40 +83,51 @@ function runCase(port: number, c: FuzzCase, timeoutMs: number, completed?: (rece
   });
 }
 
-export async function runFuzz(port: number, cases: Iterable<FuzzCase>, options: FuzzOptions): Promise<FuzzResult> {
-  const result: FuzzResult = { cases: 0, ended: 0, hung: 0, answered: 0, sessions: 0, refused: 0, hungSamples: [] };
-  const iterator = cases[Symbol.iterator]();
+/** Every `everyCases` finished cases, `run` (e.g. a memory measurement) while the workers wait. */
+export interface Checkpoint {
+  everyCases: number;
+  run: (done: number) => Promise<void>;
+}
+
+/** `each` over `items` with `concurrency` workers in flight, pausing for the checkpoint. */
+export async function forEachCase<T>(items: Iterable<T>, concurrency: number, checkpoint: Checkpoint | undefined, each: (item: T, index: number) => Promise<void>): Promise<void> {
+  const iterator = items[Symbol.iterator]();
   let index = 0;
   let done = 0;
-  let nextCheckpoint = options.checkpoint?.everyCases ?? Infinity;
+  let nextCheckpoint = checkpoint?.everyCases ?? Infinity;
   let checkpointing: Promise<void> = Promise.resolve();
-
   async function worker(): Promise<void> {
     for (;;) {
       const item = iterator.next();
       if (item.done) return;
-      const mine = index++;
-      const outcome = await runCase(port, item.value, options.caseTimeoutMs, options.completed);
-      result.cases++;
-      if (outcome === 'hung') {
-        result.hung++;
-        if (result.hungSamples.length < 5) result.hungSamples.push({ index: mine, hex: item.value.bytes.subarray(0, 64).toString('hex') });
-      } else if (outcome === 'refused') result.refused++;
-      else {
-        result.ended++;
-        if (outcome !== 'ended') result.answered++;
-        if (outcome === 'session') result.sessions++;
-      }
+      await each(item.value, index++);
       done++;
-      if (options.checkpoint && done >= nextCheckpoint) {
-        nextCheckpoint += options.checkpoint.everyCases;
+      if (checkpoint && done >= nextCheckpoint) {
+        nextCheckpoint += checkpoint.everyCases;
         const at = done;
-        checkpointing = checkpointing.then(() => options.checkpoint!.run(at));
+        checkpointing = checkpointing.then(() => checkpoint.run(at));
         await checkpointing;
       }
     }
   }
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
   await checkpointing;
+}
+
+export async function runFuzz(port: number, cases: Iterable<FuzzCase>, options: FuzzOptions): Promise<FuzzResult> {
+  const result: FuzzResult = { cases: 0, ended: 0, hung: 0, answered: 0, sessions: 0, refused: 0, hungSamples: [] };
+  await forEachCase(cases, options.concurrency, options.checkpoint, async (item, index) => {
+    const outcome = await runCase(port, item, options.caseTimeoutMs, options.completed);
+    result.cases++;
+    if (outcome === 'hung') {
+      result.hung++;
+      if (result.hungSamples.length < 5) result.hungSamples.push({ index, hex: item.bytes.subarray(0, 64).toString('hex') });
+    } else if (outcome === 'refused') result.refused++;
+    else {
+      result.ended++;
+      if (outcome !== 'ended') result.answered++;
+      if (outcome === 'session') result.sessions++;
+    }
+  });
   return result;
 }

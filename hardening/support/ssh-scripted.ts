@@ -7,6 +7,7 @@
 import net from 'node:net';
 import ssh2 from 'ssh2';
 import { sendRawPayload } from '../../broker/ssh/ssh2-internals';
+import { forEachCase, type Checkpoint } from './fuzz';
 
 export interface SshScript {
   phase: 'pre-auth' | 'post-auth';
@@ -36,7 +37,7 @@ export interface SshScriptOptions {
   caseTimeoutMs: number;
   /** The local endpoint's host key blob: the client checks it like `ssh` with a known_hosts line. */
   hostKeyBlob: Buffer;
-  checkpoint?: { everyCases: number; run: (done: number) => Promise<void> };
+  checkpoint?: Checkpoint;
 }
 
 type Outcome = 'hung' | 'server-ended' | 'client-left' | 'not-logged-in' | 'session';
@@ -99,37 +100,19 @@ function runScript(port: number, script: SshScript, options: SshScriptOptions): 
 
 export async function runSshScripts(port: number, scripts: Iterable<SshScript>, options: SshScriptOptions): Promise<SshScriptResult> {
   const result: SshScriptResult = { cases: 0, postAuth: 0, payloads: 0, hung: 0, serverEnded: 0, sessions: 0, notLoggedIn: 0, hungSamples: [] };
-  const iterator = scripts[Symbol.iterator]();
-  let index = 0;
-  let nextCheckpoint = options.checkpoint?.everyCases ?? Infinity;
-  let checkpointing: Promise<void> = Promise.resolve();
-
-  async function worker(): Promise<void> {
-    for (;;) {
-      const item = iterator.next();
-      if (item.done) return;
-      const mine = index++;
-      const outcome = await runScript(port, item.value, options);
-      result.cases++;
-      if (item.value.phase === 'post-auth') result.postAuth++;
-      result.payloads += item.value.payloads.length;
-      if (outcome === 'hung') {
-        result.hung++;
-        if (result.hungSamples.length < 5) {
-          result.hungSamples.push({ index: mine, phase: item.value.phase, payloads: item.value.payloads.map((p) => p.subarray(0, 48).toString('hex')) });
-        }
-      } else if (outcome === 'server-ended') result.serverEnded++;
-      else if (outcome === 'session') result.sessions++;
-      else if (outcome === 'not-logged-in') result.notLoggedIn++;
-      if (options.checkpoint && result.cases >= nextCheckpoint) {
-        nextCheckpoint += options.checkpoint.everyCases;
-        const at = result.cases;
-        checkpointing = checkpointing.then(() => options.checkpoint!.run(at));
-        await checkpointing;
+  await forEachCase(scripts, options.concurrency, options.checkpoint, async (script, index) => {
+    const outcome = await runScript(port, script, options);
+    result.cases++;
+    if (script.phase === 'post-auth') result.postAuth++;
+    result.payloads += script.payloads.length;
+    if (outcome === 'hung') {
+      result.hung++;
+      if (result.hungSamples.length < 5) {
+        result.hungSamples.push({ index, phase: script.phase, payloads: script.payloads.map((p) => p.subarray(0, 48).toString('hex')) });
       }
-    }
-  }
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
-  await checkpointing;
+    } else if (outcome === 'server-ended') result.serverEnded++;
+    else if (outcome === 'session') result.sessions++;
+    else if (outcome === 'not-logged-in') result.notLoggedIn++;
+  });
   return result;
 }

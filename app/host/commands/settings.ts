@@ -12,8 +12,21 @@ import { requireConnection, type Handlers, type HostContext } from '../context';
 import { resolveConfigPath } from '../credential-sources';
 import { checkLocalAddress, ensureFree } from './connections';
 
+/** Check a Vault address (and CA file, a path relative to the config's folder) as the forms do. */
+export function checkVaultFrom(baseDir: string, address: string, caCert?: string | null): Promise<VaultHealth> {
+  return checkVaultAddress(address, caCert ? { caCertFile: resolveConfigPath(caCert, baseDir) } : {});
+}
+
+/** Check an address about to be saved; refuses (on its field) one that does not answer like Vault. */
+export async function requireUsableVault(baseDir: string, address: string, caCert?: string | null): Promise<VaultHealth> {
+  const health = await checkVaultFrom(baseDir, address, caCert);
+  const problem = settingsProblem(health);
+  if (problem) throw problem;
+  return health;
+}
+
 /** Why a checked Vault address cannot be saved (field `vault.address`), or undefined when it can. */
-export function settingsProblem(health: VaultHealth | VaultHealthView): ApiError | undefined {
+function settingsProblem(health: VaultHealth | VaultHealthView): ApiError | undefined {
   if (health.status === 'unreachable') return new ApiError('vault-unreachable', health.message, 'vault.address');
   if (health.status === 'error') return new ApiError('invalid-input', health.message, health.message.includes('CA certificate') ? 'vault.caCert' : 'vault.address');
   return undefined;
@@ -60,10 +73,8 @@ function asFieldError(error: unknown, field: string): never {
 async function checkUpdate(ctx: HostContext, input: SettingsUpdateInput, baseDir: string): Promise<VaultHealth | undefined> {
   let health: VaultHealth | undefined;
   if (input.vault) {
-    const caCert = input.vault.caCert === undefined ? ctx.config().vault.caCert : (input.vault.caCert ?? undefined);
-    health = await checkVaultAddress(input.vault.address, caCert ? { caCertFile: resolveConfigPath(caCert, baseDir) } : {});
-    const problem = settingsProblem(health);
-    if (problem) throw problem;
+    const caCert = input.vault.caCert === undefined ? ctx.config().vault.caCert : input.vault.caCert;
+    health = await requireUsableVault(baseDir, input.vault.address, caCert);
   }
   const listen = input.agent?.listen;
   if (listen && listen !== proxyListen(ctx)) {

@@ -13,15 +13,18 @@ export interface AgentFormProps {
   save(agent: { listen: string | null; tokenSink: string | null }): Promise<ApiError | undefined>;
 }
 
-const LOOPBACK = /^(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost):\d{1,5}$/i;
+const LOOPBACK = /^(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost):(\d{1,5})$/i;
 
 function localProblems(listen: string, tokenSink: string): Partial<Record<Field, string>> {
   const problems: Partial<Record<Field, string>> = {};
   if (listen) {
     const parsed = SettingsUpdateInput.safeParse({ agent: { listen } });
     if (!parsed.success) problems.listen = parsed.error.issues[0]?.message;
-    else if (!LOOPBACK.test(listen)) problems.listen = 'Use a loopback address (127.0.0.1, [::1] or localhost): the proxy uses your token for whoever connects.';
-    else if (Number(listen.slice(listen.lastIndexOf(':') + 1)) < 1 || Number(listen.slice(listen.lastIndexOf(':') + 1)) > 65535) problems.listen = 'The port is a number from 1 to 65535.';
+    else {
+      const port = LOOPBACK.exec(listen)?.[1];
+      if (port === undefined) problems.listen = 'Use a loopback address (127.0.0.1, [::1] or localhost): the proxy uses your token for whoever connects.';
+      else if (Number(port) < 1 || Number(port) > 65535) problems.listen = 'The port is a number from 1 to 65535.';
+    }
   }
   if (tokenSink && !/^(?:\/|~\/|[A-Za-z]:[\\/])/.test(tokenSink)) problems.tokenSink = 'Use an absolute path (or one starting with ~/).';
   return problems;
