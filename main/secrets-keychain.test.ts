@@ -4,8 +4,8 @@ import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import keytar from 'keytar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadKeytar } from '../app/platform';
 import { startKeychain, type Keychain } from '../sandbox/servers';
 import { createSecretStore, KEYCHAIN_SERVICE, type SafeStorageLike } from './secrets';
 
@@ -27,6 +27,10 @@ const unusedSafeStorage: SafeStorageLike = {
   },
 };
 
+const loaded = await loadKeytar();
+const skipped = 'missing' in loaded ? ` — skipped: ${loaded.missing}` : '';
+
+describe.skipIf(skipped)(`secret store with the OS keychain${skipped}`, () => {
 beforeAll(async () => {
   keychain = await startKeychain();
   userData = await mkdtemp(path.join(os.tmpdir(), 'sesame-userdata-'));
@@ -42,8 +46,9 @@ afterAll(async () => {
   if (userData) await rm(userData, { recursive: true, force: true });
 });
 
-describe('secret store with the OS keychain', () => {
   it('keeps the token in the keychain under the service "sesame", and nothing in userData', async () => {
+    if ('missing' in loaded) throw new Error(loaded.missing);
+    const { keytar } = loaded;
     const store = await createSecretStore({ safeStorage: unusedSafeStorage, userDataDir: userData, platform: 'linux' });
     expect(store.kind).toBe('keychain');
     expect(store.unavailableReason).toBeUndefined();

@@ -1,58 +1,42 @@
 #!/usr/bin/env node
 // Makes sure the Debian packages the tests need are present (ENVIRONMENT.md). Quick when they
-// are; installs them when root; otherwise prints the exact command and fails.
+// are; installs them when root (apt's output goes to out/install/apt.log); otherwise prints the
+// exact command. Either way it prints one line that says which.
+//   --lenient  npm's preinstall: a missing package is reported, the install goes on.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { installCommand, missingPackages, PACKAGES } from './system-deps.mjs';
 
-/** Debian package → a file that proves it is installed. */
-export const PACKAGES = {
-  postgresql: '/usr/lib/postgresql/15/bin/postgres',
-  'postgresql-client': '/usr/bin/psql',
-  'postgresql-contrib': '/usr/lib/postgresql/15/bin/pgbench',
-  'mariadb-server': '/usr/sbin/mariadbd',
-  'mariadb-client': '/usr/bin/mariadb',
-  'openssh-server': '/usr/sbin/sshd',
-  'openssh-client': '/usr/bin/ssh',
-  chromium: '/usr/bin/chromium',
-  'libsecret-1-dev': '/usr/include/libsecret-1/libsecret/secret.h',
-  'gnome-keyring': '/usr/bin/gnome-keyring-daemon',
-  dbus: '/usr/bin/dbus-daemon',
-  'dbus-x11': '/usr/bin/dbus-launch',
-  xvfb: '/usr/bin/Xvfb',
-  tmux: '/usr/bin/tmux',
-  openssl: '/usr/bin/openssl',
-};
-
-const missing = Object.entries(PACKAGES)
-  .filter(([, proof]) => !existsSync(proof))
-  .map(([name]) => name);
-
+const lenient = process.argv.includes('--lenient');
+const missing = missingPackages();
 if (missing.length === 0) {
   console.log(`system packages: all ${Object.keys(PACKAGES).length} present`);
   process.exit(0);
 }
 
-const command = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+const command = installCommand(missing);
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-// --lenient (npm's preinstall): say what is missing but let the install go on; `npm test` is strict.
-const lenient = process.argv.includes('--lenient');
 if (!isRoot) {
-  console.error(`Missing system packages: ${missing.join(', ')}.\nRun as root:\n  sudo sh -c '${command}'`);
+  console.error(`system packages: missing ${missing.join(', ')}. Run as root, then npm install again:\n  sudo sh -c '${command}'`);
   process.exit(lenient ? 0 : 1);
 }
-console.log(`installing system packages: ${missing.join(' ')}`);
+
+const logDir = path.resolve(import.meta.dirname, '..', 'out', 'install');
+mkdirSync(logDir, { recursive: true });
+const logFile = path.join(logDir, 'apt.log');
+const started = Date.now();
 // Keep services from starting: the tests start their own servers on random ports.
 const policy = '/usr/sbin/policy-rc.d';
 const hadPolicy = existsSync(policy);
 if (!hadPolicy) execFileSync('sh', ['-c', `printf '#!/bin/sh\\nexit 101\\n' > ${policy} && chmod +x ${policy}`]);
-const result = spawnSync('sh', ['-c', command], { stdio: 'inherit' });
+const log = openSync(logFile, 'w');
+const result = spawnSync('sh', ['-c', command], { stdio: ['ignore', log, log] });
 if (!hadPolicy) spawnSync('rm', ['-f', policy]);
-if (result.status !== 0) {
-  console.error(`apt-get failed (exit ${result.status}); the command was:\n  ${command}`);
-  process.exit(1);
+const still = missingPackages();
+if (result.status !== 0 || still.length) {
+  const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n  ');
+  console.error(`system packages: apt-get failed (exit ${result.status}; ${logFile}); still missing ${still.join(', ') || 'none'}. The command was:\n  ${command}\n  ${tail}`);
+  process.exit(lenient ? 0 : 1);
 }
-const still = Object.entries(PACKAGES).filter(([, proof]) => !existsSync(proof)).map(([n]) => n);
-if (still.length) {
-  console.error(`still missing after install: ${still.join(', ')}`);
-  process.exit(1);
-}
+console.log(`system packages: installed ${missing.join(', ')} in ${((Date.now() - started) / 1000).toFixed(0)} s (apt's output: ${path.relative(process.cwd(), logFile)})`);

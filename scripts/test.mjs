@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { keychainModuleStatus } from './keychain-module.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const results = path.join(root, 'out', 'test-results');
@@ -45,6 +46,12 @@ const checks = [
 let ok = checks.every((check) => check());
 let unitOk = false;
 let e2eOk = false;
+// keytar is optional (built at npm install): say in one line whether the keychain tests run.
+const keychain = keychainModuleStatus(root);
+const keychainLine = keychain.ok
+  ? `keychain module: keytar ${keychain.version} loads; the keychain tests run against gnome-keyring on a private D-Bus`
+  : `keychain module: NOT USABLE (${keychain.detail}), so the keychain tests are SKIPPED; to run them: apt-get install libsecret-1-dev && npm install`;
+if (ok && (only.length === 0 || only.includes('unit'))) console.log(`\n${keychainLine}`);
 if (ok) {
   unitOk = step('unit', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
   e2eOk = step('e2e', npx, ['playwright', 'test', '-c', 'e2e/playwright.config.ts'], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson });
@@ -56,5 +63,6 @@ const e2e = counts(playwrightJson, (r) => ({ passed: r.stats.expected, failed: r
 const passed = unit.passed + e2e.passed;
 const failed = unit.failed + e2e.failed + (ok ? 0 : unit.failed + e2e.failed === 0 ? 1 : 0);
 console.log(`\nvitest: ${unit.passed} passed, ${unit.failed} failed, ${unit.skipped} skipped · playwright: ${e2e.passed} passed, ${e2e.failed} failed, ${e2e.skipped} skipped · ${((Date.now() - started) / 1000).toFixed(0)} s`);
+if (!keychain.ok) console.log(keychainLine);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(ok ? 0 : 1);

@@ -1,3 +1,4 @@
 export type { Platform, SecretStore, StartAtLogin } from './platform';
 export { createMemorySecretStore } from './platform';
 export { createKeychainSecretStore } from './keytar-store';
+export { loadKeytar, type Keytar, type KeytarLoad } from '../../broker/keychain';

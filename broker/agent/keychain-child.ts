@@ -4,7 +4,7 @@
 //   node --import tsx keychain-child.ts <login|restore|logout> <vault address> [token]
 // Prints one JSON line: the session snapshot and what the keychain holds (the token as a hash).
 import { createHash } from 'node:crypto';
-import keytar from 'keytar';
+import { keytarSecretStore, loadKeytar } from '../keychain';
 import { createLogger } from '../log';
 import { createVaultClient } from '../vault';
 import { createVaultSession } from './session';
@@ -13,12 +13,10 @@ import { tokenAccount, type SecretStoreLike } from './token-store';
 const [step, address, token] = process.argv.slice(2);
 if (!step || !address) throw new Error('usage: keychain-child.ts <login|restore|logout> <vault address> [token]');
 
-const store: SecretStoreLike = {
-  kind: 'keychain',
-  get: (account) => keytar.getPassword('sesame', account),
-  set: (account, secret) => keytar.setPassword('sesame', account, secret),
-  delete: (account) => keytar.deletePassword('sesame', account),
-};
+const loaded = await loadKeytar();
+if ('missing' in loaded) throw new Error(loaded.missing);
+const { keytar } = loaded;
+const store: SecretStoreLike = keytarSecretStore(keytar, 'sesame');
 const vault = createVaultClient({ address });
 const session = createVaultSession(vault, createLogger('child', () => {}), { store });
 const events: string[] = [];

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKeychain, type Keychain } from '../../sandbox/servers';
 import { startVaultDev, type VaultDevServer } from '../../sandbox/vault';
+import { keytarSkipNote } from '../keychain/testing';
 import { createToken, vaultCall } from './testing';
 
 const run = promisify(execFile);
@@ -31,6 +32,9 @@ async function step(name: 'login' | 'restore' | 'logout', token?: string) {
 }
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 
+const skipped = await keytarSkipNote();
+
+describe.skipIf(skipped)(`keychain round trip on gnome-keyring${skipped}`, () => {
 beforeAll(async () => {
   [keychain, vault] = await Promise.all([startKeychain(), startVaultDev()]);
 });
@@ -40,7 +44,6 @@ afterAll(async () => {
   await keychain?.stop();
 });
 
-describe('keychain round trip on gnome-keyring', () => {
   it('stores the token at login, restores it after a restart, and logout revokes and deletes it', async () => {
     const { token, accessor } = await createToken(vault.address, vault.rootToken, { policies: ['default'], ttl: '1h' });
     const login = await step('login', token);

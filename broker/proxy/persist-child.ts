@@ -4,8 +4,8 @@
 // `first` logs in with the token; `again` restores the session from the keychain. Both start
 // the proxy with the persistent cache, send the same token-creating request, and print one
 // JSON line with what happened.
-import keytar from 'keytar';
 import { createVaultSession, type SecretStoreLike } from '../agent';
+import { keytarSecretStore, loadKeytar } from '../keychain';
 import { createLogger } from '../log';
 import { createVaultClient } from '../vault';
 import { startAgentProxy } from './index';
@@ -14,12 +14,10 @@ import { raw } from './testing';
 const [address, file, run, token] = process.argv.slice(2);
 if (!address || !file || !run) throw new Error('usage: persist-child.ts <vault address> <cache file> <first|again> [token]');
 
-const store: SecretStoreLike = {
-  kind: 'keychain',
-  get: (account) => keytar.getPassword('sesame', account),
-  set: (account, secret) => keytar.setPassword('sesame', account, secret),
-  delete: (account) => keytar.deletePassword('sesame', account),
-};
+const loaded = await loadKeytar();
+if ('missing' in loaded) throw new Error(loaded.missing);
+const { keytar } = loaded;
+const store: SecretStoreLike = keytarSecretStore(keytar, 'sesame');
 const log = createLogger('child', (r) => process.env.SESAME_DEBUG && process.stderr.write(`${JSON.stringify(r)}\n`), 'debug');
 const session = createVaultSession(createVaultClient({ address }), log, { store });
 if (run === 'first') await session.login({ method: 'token', token: token! });

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKeychain, type Keychain } from '../../sandbox/servers';
 import { startVaultDev, type VaultDevServer } from '../../sandbox/vault';
+import { keytarSkipNote } from '../keychain/testing';
 import { raw } from './testing';
 
 const execute = promisify(execFile);
@@ -28,6 +29,9 @@ async function run(file: string, which: 'first' | 'again', token?: string) {
 const sessionToken = async () =>
   (await raw(vault.address, 'POST', '/v1/auth/token/create', { token: vault.rootToken, body: { policies: ['creator'], ttl: '1h' } })).json.auth.client_token as string;
 
+const skipped = await keytarSkipNote();
+
+describe.skipIf(skipped)(`persistent cache${skipped}`, () => {
 beforeAll(async () => {
   [keychain, vault] = await Promise.all([startKeychain(), startVaultDev()]);
   await raw(vault.address, 'PUT', '/v1/sys/policies/acl/creator', { token: vault.rootToken, body: { policy: 'path "auth/token/create" { capabilities = ["update"] }' } });
@@ -40,7 +44,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('persistent cache', () => {
   it('answers from the cache after a restart, from a file no one can read', async () => {
     const file = path.join(dir, 'restart', 'agent-cache');
     const token = await sessionToken();
