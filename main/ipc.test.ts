@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, type AppApi, type AppEvent, type CommandInput, type CommandName, type ConnectionView } from '../app/api';
 import { createApiDispatcher, type WireEvent } from '../app/bridge/ipc';
 import { registerApiIpc, type InvokeEventLike } from './ipc';
-import { BRIDGE_KEY, exposeSesameBridge, type SesameBridge } from './preload-api';
+import type { PreloadBridge } from '../app/api';
+import { BRIDGE_KEY, exposeSesameBridge } from './preload-api';
 import { RENDERER_ORIGIN } from './renderer-protocol';
 import { isTrustedSender } from './window';
 
@@ -74,7 +75,7 @@ function connect(frameUrl: string) {
     onRefused: (url) => refused.push(url),
   });
   exposeSesameBridge(electron);
-  return { host, electron, refused, dispose, sesame: electron.exposed[BRIDGE_KEY] as SesameBridge };
+  return { host, electron, refused, dispose, sesame: electron.exposed[BRIDGE_KEY] as PreloadBridge };
 }
 
 describe('window.sesame over IPC', () => {

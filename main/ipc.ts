@@ -1,7 +1,8 @@
 // The main-process side of window.sesame: one invoke handler that checks who is calling and
 // hands the call to the shared dispatcher (which validates it against the contract), and the
 // host's events pushed to our window.
-import type { ApiDispatcher, CallOutcome, WireEvent } from '../app/bridge/ipc';
+import type { CallOutcome, WireEvent } from '../app/api';
+import type { ApiDispatcher } from '../app/bridge';
 import { CALL_CHANNEL } from './preload-api';
 
 /** The parts of an IpcMainInvokeEvent the check needs. */

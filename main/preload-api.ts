@@ -1,4 +1,5 @@
-// What the preload exposes to the renderer: one object, `window.sesame`, with `call` and
+// What the preload exposes to the renderer: one object, `window.sesame` (the `PreloadBridge`
+// of app/api, the one type both sides of the boundary compile against), with `call` and
 // `subscribe` over two IPC channels — nothing else of Electron or Node. It lives apart from
 // preload.ts (which imports electron) so it can be tested with an in-memory IPC.
 //
@@ -7,16 +8,11 @@
 //       rather than a rejection, because contextBridge strips an Error's own fields (code).
 //   window.sesame.subscribe(listener) → unsubscribe
 //       listener({ type: 'event', event, payload }) for every host event.
-import type { CallOutcome, WireEvent } from '../app/bridge/ipc';
+import { PRELOAD_BRIDGE_KEY, type CallOutcome, type PreloadBridge, type WireEvent } from '../app/api';
 
 export const CALL_CHANNEL = 'sesame:call';
 export const EVENT_CHANNEL = 'sesame:event';
-export const BRIDGE_KEY = 'sesame';
-
-export interface SesameBridge {
-  call(command: string, input?: unknown): Promise<CallOutcome>;
-  subscribe(listener: (message: WireEvent) => void): () => void;
-}
+export const BRIDGE_KEY = PRELOAD_BRIDGE_KEY;
 
 /** The parts of ipcRenderer the bridge uses. */
 export interface IpcRendererLike {
@@ -25,7 +21,7 @@ export interface IpcRendererLike {
   removeListener(channel: string, listener: (event: unknown, message: WireEvent) => void): unknown;
 }
 
-export function createSesameBridge(ipcRenderer: IpcRendererLike): SesameBridge {
+export function createSesameBridge(ipcRenderer: IpcRendererLike): PreloadBridge {
   return {
     call(command, input) {
       if (typeof command !== 'string' || command.length === 0 || command.length > 64) {

@@ -3,3 +3,4 @@ export * from './contract';
 export * from './leases';
 export * from './settings';
 export * from './terminal';
+export * from './preload';

@@ -11,18 +11,17 @@ import {
   events,
   isCommandName,
   parseCommandInput,
-  type ApiErrorShape,
   type AppApi,
   type AppEvent,
+  type CallOutcome,
   type CommandInput,
   type CommandName,
-  type WireMessage,
+  type WireEvent,
+  type WireResult,
 } from '../api';
 import { silentLogger, type Logger } from '../../broker/log';
 
-export type CallOutcome = { ok: true; value: unknown } | { ok: false; error: ApiErrorShape };
-export type WireResult = Extract<WireMessage, { type: 'result' }>;
-export type WireEvent = Extract<WireMessage, { type: 'event' }>;
+export type { CallOutcome, WireEvent, WireResult };
 
 /** The id answered when a message is so malformed that its own id cannot be read. */
 export const UNREADABLE_CALL_ID = -1;

@@ -1,14 +1,14 @@
 // Which way to the host: Electron's preload (window.sesame) when present, otherwise the
 // browser bridge's WebSocket on the page's own origin.
-import type { AppApi } from '../../../app/api';
+import type { PreloadBridge } from '../../../app/api';
 import type { HostLink } from './link';
 import { createPreloadLink } from './preload-link';
 import { createWebSocketLink } from './websocket-link';
 
 declare global {
   interface Window {
-    /** Set by the Electron preload (contextBridge.exposeInMainWorld('sesame', …)). */
-    sesame?: AppApi;
+    /** Set by the Electron preload (contextBridge.exposeInMainWorld('sesame', …), main/preload-api.ts). */
+    sesame?: PreloadBridge;
   }
 }
 

@@ -2,17 +2,8 @@
 // cookie rides along). It reconnects by itself with a growing pause; calls made while it is
 // down fail at once in plain words rather than hanging. Results and events are checked against
 // the contract here too: the renderer trusts nothing that crossed a wire.
-import {
-  ApiError,
-  commands,
-  events,
-  type AppEvent,
-  type CommandInput,
-  type CommandName,
-  type CommandOutput,
-  type EventName,
-} from '../../../app/api';
-import { asApiError } from '../lib/errors';
+import { ApiError, type AppEvent, type CommandInput, type CommandName, type CommandOutput } from '../../../app/api';
+import { eventOf, valueOf } from './decode';
 import type { HostLink, LinkState } from './link';
 
 export interface SocketHandlers {
@@ -99,24 +90,20 @@ export function createWebSocketLink(options: WebSocketLinkOptions): HostLink {
       return;
     }
     if (!message || typeof message !== 'object') return;
-    const wire = message as { type?: unknown; id?: unknown; ok?: unknown; value?: unknown; error?: unknown; event?: unknown; payload?: unknown };
+    const wire = message as { type?: unknown; id?: unknown };
     if (wire.type === 'result' && typeof wire.id === 'number') {
       const call = pending.get(wire.id);
       if (!call) return;
       pending.delete(wire.id);
-      if (wire.ok !== true) return call.reject(asApiError(wire.error));
-      const checked = commands[call.command].output.safeParse(wire.value);
-      if (checked.success) call.resolve(checked.data);
-      else call.reject(new ApiError('internal', `Sesame sent an unexpected answer to '${call.command}'.`));
+      try {
+        call.resolve(valueOf(call.command, message));
+      } catch (error) {
+        call.reject(error as ApiError);
+      }
       return;
     }
-    if (wire.type === 'event' && typeof wire.event === 'string' && Object.hasOwn(events, wire.event)) {
-      const name = wire.event as EventName;
-      const checked = events[name].safeParse(wire.payload);
-      if (!checked.success) return;
-      const event = { event: name, payload: checked.data } as AppEvent;
-      for (const listener of listeners) listener(event);
-    }
+    const event = eventOf(message);
+    if (event) for (const listener of listeners) listener(event);
   }
 
   connect();
