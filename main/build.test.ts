@@ -27,6 +27,8 @@ describe('shell build', () => {
     expect(preload).toContain('exposeInMainWorld');
     expect(preload).toContain('sesame:call');
     expect(preload).toContain('sesame:event');
+    // Types only from app/api: one value import would pull zod and the whole contract in.
+    expect(preload.length).toBeLessThan(8_000);
   });
 
   it('writes an ESM main process entry that imports only packages and Node built-ins', () => {

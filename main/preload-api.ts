@@ -8,11 +8,12 @@
 //       rather than a rejection, because contextBridge strips an Error's own fields (code).
 //   window.sesame.subscribe(listener) → unsubscribe
 //       listener({ type: 'event', event, payload }) for every host event.
-import { PRELOAD_BRIDGE_KEY, type CallOutcome, type PreloadBridge, type WireEvent } from '../app/api';
+// Types only: the sandboxed preload is one small file that requires nothing but electron.
+import type { CallOutcome, PreloadBridge, PreloadBridgeKey, WireEvent } from '../app/api';
 
 export const CALL_CHANNEL = 'sesame:call';
 export const EVENT_CHANNEL = 'sesame:event';
-export const BRIDGE_KEY = PRELOAD_BRIDGE_KEY;
+export const BRIDGE_KEY: PreloadBridgeKey = 'sesame';
 
 /** The parts of ipcRenderer the bridge uses. */
 export interface IpcRendererLike {

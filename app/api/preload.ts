@@ -10,8 +10,9 @@ export type CallOutcome = { ok: true; value: unknown } | { ok: false; error: Api
 export type WireResult = Extract<WireMessage, { type: 'result' }>;
 export type WireEvent = Extract<WireMessage, { type: 'event' }>;
 
-/** The name the preload exposes the bridge under: `window.sesame`. */
-export const PRELOAD_BRIDGE_KEY = 'sesame';
+/** The name the preload exposes the bridge under: `window.sesame` (a type, so the preload
+ * bundle needs nothing of app/api at run time). */
+export type PreloadBridgeKey = 'sesame';
 
 /** `window.sesame` in the Electron window. */
 export interface PreloadBridge {
