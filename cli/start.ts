@@ -44,7 +44,12 @@ export async function runStart(options: StartOptions): Promise<number> {
   if (!options.browser && 'path' in electron && existsSync(mainEntry)) {
     // Electron reads package.json from the project root for the app's name, version and entry.
     const child = spawn(electron.path, [projectRoot, '--config', configPath], { stdio: 'inherit', env: { ...process.env, SESAME_CONFIG: configPath } });
+    // A SIGTERM/SIGINT meant for `sesame start` is the app's to handle (it quits gracefully);
+    // without passing it on, the CLI would exit and leave the app running.
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, forward);
     const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 0)));
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, forward);
     await sandbox?.stop();
     return code;
   }

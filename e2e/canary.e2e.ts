@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import pg from 'pg';
 import { parse, stringify } from 'yaml';
 import { startSandboxApp, type SandboxApp } from './cli-process';
@@ -186,9 +187,9 @@ async function plantInVault(info: Info, dir: string): Promise<string> {
 let world: SandboxApp<Info>;
 let dir: string;
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ appMode }) => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'sesame-e2e-canary-'));
-  world = await startSandboxApp<Info>((info) => plantInVault(info, dir));
+  world = await startSandboxApp<Info>({ mode: appMode, configFor: (info) => plantInVault(info, dir) });
 });
 
 test.afterAll(async () => {
@@ -196,7 +197,11 @@ test.afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI output or files', async ({ page, context }, testInfo) => {
+test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI output or files', async ({ page: tab }, testInfo) => {
+  const page = await world.openWindow(tab);
+  const context = page.context();
+  // What crossed between page and host: WebSocket frames in browser mode, IPC messages (read
+  // from the Electron stand-in after the steps) in the desktop app.
   const frames: { direction: 'sent' | 'received'; payload: string }[] = [];
   const consoleLines: string[] = [];
   const doms: { step: string; html: string }[] = [];
@@ -208,7 +213,7 @@ test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI o
   page.on('console', (message) => void consoleLines.push(`${message.type()}: ${message.text()}`));
   const snapshot = async (step: string) => void doms.push({ step, html: await domSnapshot(page) });
 
-  await page.goto(world.url());
+  if (world.mode === 'browser') await page.goto(world.url());
   const session = page.getByTestId('session-state');
   await expect(session).toHaveAttribute('data-state', 'authenticated');
   await snapshot('logged in with the token file');
@@ -256,8 +261,16 @@ test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI o
     await page.screenshot({ path: testInfo.outputPath('canary-settings.png'), fullPage: true });
   });
 
-  // The only place a canary may be: the one frame carrying what the user typed to log in.
-  const loginFrames = frames.filter((f) => f.direction === 'sent' && (JSON.parse(f.payload) as { command?: string }).command === 'session.login');
+  if (world.desktop) {
+    for (const record of await world.desktop.control.ipcLog()) frames.push({ direction: record.direction === 'to-main' ? 'sent' : 'received', payload: record.payload });
+  }
+  // The only place a canary may be: the one frame carrying what the user typed to log in
+  // (a WebSocket call { command, input }, or the IPC invoke's arguments [command, input]).
+  const commandOf = (payload: string) => {
+    const message = JSON.parse(payload) as { command?: string } | [string, unknown];
+    return Array.isArray(message) ? message[0] : message.command;
+  };
+  const loginFrames = frames.filter((f) => f.direction === 'sent' && commandOf(f.payload) === 'session.login');
   expect(loginFrames).toHaveLength(1);
 
   const servers = await serverDirs(world.sandbox.child.pid!);
@@ -271,7 +284,7 @@ test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI o
     for (const [kind, value] of Object.entries(state)) scan.text(kind, kind, value);
     for (const [i, frame] of frames.entries()) {
       if (frame === loginFrames[0]) continue;
-      scan.text(`WebSocket frames ${frame.direction}`, `frame ${i}`, frame.payload);
+      scan.text(`${world.desktop ? 'IPC messages' : 'WebSocket frames'} ${frame.direction}`, `frame ${i}`, frame.payload);
     }
     consoleLines.forEach((line, i) => scan.text('browser console', `console ${i}`, line));
     clientOutputs.forEach((output, i) => scan.text('psql output', `psql ${i}`, output));
@@ -281,8 +294,28 @@ test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI o
     await scan.files('files: app config dir', dir, { skip: (file) => path.basename(file) === 'vault-token' });
     await scan.files('files: sandbox dir', path.dirname(world.info.configPath));
     for (const serverDir of servers) await scan.files('files: server logs and configs', serverDir, { topOnly: true });
+    // The desktop app's userData (its log) and the window's Chromium profile (Electron keeps
+    // local storage, IndexedDB, cookies and caches there).
+    if (world.desktop) await scan.files('files: app userData + window profile', world.desktop.standin.dir);
   }
 
+  // The real scan first: the control's plants leave traces on disk (a deleted IndexedDB stays
+  // in Chromium's files until compaction) that must not count against the app.
+  await test.step('the real scan finds nothing', async () => {
+    const scan = createScan(canaries);
+    await scanEverything(scan);
+    const { userpassPassword: _typed, ...notTyped } = canaries;
+    const login = createScan(notTyped);
+    login.text('login frame (other canaries)', 'login', loginFrames[0]!.payload);
+    const bytes = Object.values(scan.scanned).reduce((sum, s) => sum + s.bytes, 0);
+    console.info(
+      `[e2e canary] ${Object.keys(canaries).length} canaries × ${Object.keys(encodedForms('x')).length} forms; frames ${frames.length} (${frames.filter((f) => f.direction === 'sent').length} sent); console lines ${consoleLines.length}; ` +
+        `scanned ${JSON.stringify(scan.scanned)}; ${bytes} bytes; hits ${scan.hits.length + login.hits.length}`,
+    );
+    expect(frames.filter((f) => f.direction === 'received').length).toBeGreaterThan(20);
+    expect(scan.scanned['files: app config dir']?.places).toBeGreaterThanOrEqual(1);
+    expect([...scan.hits, ...login.hits]).toEqual([]);
+  });
   await test.step('control: planted canaries are found in every place the scan covers', async () => {
     const b64 = (s: string) => Buffer.from(`x${s}`).toString('base64');
     await page.evaluate(
@@ -310,6 +343,8 @@ test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI o
       { raw: canaries.kvPassword, typed: canaries.userpassPassword, base64: b64(canaries.sessionToken), hex: Buffer.from(canaries.kvUnusedField).toString('hex'), name: `db-${canaries.kvPassword}` },
     );
     await writeFile(path.join(dir, 'scratch.txt'), Buffer.from(canaries.sessionToken).toString('base64'));
+    const userDataScratch = world.desktop && path.join(world.desktop.standin.env.XDG_CONFIG_HOME!, 'Sesame', 'scratch.txt');
+    if (userDataScratch) await writeFile(userDataScratch, Buffer.from(canaries.kvPassword).toString('hex'));
     const control = createScan(canaries);
     await scanEverything(control);
     // And the excluded login frame really carries the typed password: frames are seen as sent.
@@ -325,6 +360,7 @@ test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI o
       'cookies | kvUnusedField (hex)',
       'indexedDb | kvPassword (raw)',
       'files: app config dir | sessionToken (base64@0)',
+      ...(world.desktop ? ['files: app userData + window profile | kvPassword (hex)'] : []),
     ]) {
       expect([...found], expected).toContain(expected);
     }
@@ -340,21 +376,7 @@ test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI o
       });
     }, `db-${canaries.kvPassword}`);
     await rm(path.join(dir, 'scratch.txt'));
+    if (userDataScratch) await rm(userDataScratch);
   });
 
-  await test.step('the real scan finds nothing', async () => {
-    const scan = createScan(canaries);
-    await scanEverything(scan);
-    const { userpassPassword: _typed, ...notTyped } = canaries;
-    const login = createScan(notTyped);
-    login.text('login frame (other canaries)', 'login', loginFrames[0]!.payload);
-    const bytes = Object.values(scan.scanned).reduce((sum, s) => sum + s.bytes, 0);
-    console.info(
-      `[e2e canary] ${Object.keys(canaries).length} canaries × ${Object.keys(encodedForms('x')).length} forms; frames ${frames.length} (${frames.filter((f) => f.direction === 'sent').length} sent); console lines ${consoleLines.length}; ` +
-        `scanned ${JSON.stringify(scan.scanned)}; ${bytes} bytes; hits ${scan.hits.length + login.hits.length}`,
-    );
-    expect(frames.filter((f) => f.direction === 'received').length).toBeGreaterThan(20);
-    expect(scan.scanned['files: app config dir']?.places).toBeGreaterThanOrEqual(1);
-    expect([...scan.hits, ...login.hits]).toEqual([]);
-  });
 });

@@ -1,6 +1,8 @@
 // Runs the real `sesame` CLI as a child process, as a user would, and reads what it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { chromium as playwrightChromium, type Browser, type Page } from '@playwright/test';
+import { connectControl, prepareStandin, type StandinControl, type StandinDir } from './electron/harness';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -62,42 +64,130 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess 
 }
 
 const APP_URL = /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/;
+const STANDIN_READY = /\[electron-standin\] ready pid=(\d+) cdp=(\S+) control=(\S+)/;
+
+/** How the journeys reach the app: the browser bridge, or the desktop app under the Electron stand-in. */
+export type AppMode = 'browser' | 'electron';
+
+/** The desktop side of an Electron-shaped run: the stand-in's control socket and the window's Chromium. */
+export interface Desktop {
+  control: StandinControl;
+  /** Chromium as the stand-in runs it, attached over CDP (disconnected, never closed, at stop). */
+  chromium: Browser;
+  standin: StandinDir;
+  /** The stand-in process (the Electron main process). */
+  pid: number;
+}
 
 export interface SandboxApp<Info> {
+  mode: AppMode;
   sandbox: CliProcess;
   app: CliProcess;
   /** What `sesame sandbox --json` printed. */
   info: Info;
-  /** The one-time URL `sesame start` printed. */
+  /** The one-time URL `sesame start` printed (browser mode only). */
   url(): string;
+  /**
+   * The app's window: in browser mode `page` opened at the one-time URL; in Electron mode the
+   * page the app's own BrowserWindow shows (`page` is not used).
+   */
+  openWindow(page: Page): Promise<Page>;
+  /** A page of "the system browser" (for an IdP sign-in page), beside the app's window. */
+  newBrowserPage(page: Page): Promise<Page>;
+  /** Electron mode only. */
+  desktop?: Desktop;
   stop(): Promise<void>;
 }
 
+export interface StartOptions<Info> {
+  mode?: AppMode;
+  /** Writes the config to start with, from what the sandbox printed (default: the sandbox's own). */
+  configFor?: (info: Info) => Promise<string>;
+}
+
 /**
- * `sesame sandbox --json`, then `sesame start --browser` on its config (or on the config
- * `configFor` writes from it), as a user does in two shells.
+ * `sesame sandbox --json`, then `sesame start` on its config (or on the config `configFor`
+ * writes from it), as a user does in two shells: `--browser` in browser mode; in Electron mode
+ * plain `sesame start`, which finds the stand-in Electron where a real one would be.
  */
-export async function startSandboxApp<Info extends { configPath: string }>(configFor?: (info: Info) => Promise<string>): Promise<SandboxApp<Info>> {
+export async function startSandboxApp<Info extends { configPath: string }>(options: StartOptions<Info> | ((info: Info) => Promise<string>) = {}): Promise<SandboxApp<Info>> {
+  const { mode = 'browser', configFor } = typeof options === 'function' ? { configFor: options } : options;
   const sandbox = runCli(['sandbox', '--json']);
   let app: CliProcess | undefined;
+  let standin: StandinDir | undefined;
   try {
     const info = JSON.parse((await sandbox.waitFor(/^\{.*\}$/m, 90_000))[0]) as Info;
-    app = runCli(['start', '--browser', '--config', configFor ? await configFor(info) : info.configPath]);
-    await app.waitFor(APP_URL, 90_000);
-    const started = app;
-    return {
-      sandbox,
-      app: started,
-      info,
-      url: () => started.output().match(APP_URL)![0],
-      async stop() {
-        await started.stop();
-        await sandbox.stop();
-      },
-    };
+    const configPath = configFor ? await configFor(info) : info.configPath;
+    if (mode === 'browser') {
+      app = runCli(['start', '--browser', '--config', configPath]);
+      await app.waitFor(APP_URL, 90_000);
+      return world(info, sandbox, app);
+    }
+    standin = await prepareStandin();
+    app = runCli(['start', '--config', configPath], standin.env);
+    const desktop = await attachDesktop(app, standin);
+    return world(info, sandbox, app, desktop);
   } catch (error) {
     await app?.stop();
     await sandbox.stop();
+    await standin?.remove();
     throw error;
   }
+}
+
+/** Waits for the stand-in's window and attaches to it; refuses a run that fell back to browser mode. */
+export async function attachDesktop(app: CliProcess, standin: StandinDir): Promise<Desktop> {
+  const ready = await Promise.race([
+    app.waitFor(STANDIN_READY, 90_000),
+    app.waitFor(/^browser mode: .*/m, 90_000).then((line) => {
+      throw new Error(`sesame start fell back to ${line[0]} — the Electron-shaped journeys need the shell built (npx tsx main/build.ts)`);
+    }),
+  ]);
+  const [, pid, cdp, socket] = ready;
+  const control = await connectControl(socket!);
+  const chromium = await playwrightChromium.connectOverCDP(cdp!);
+  return { control, chromium, standin, pid: Number(pid) };
+}
+
+function world<Info>(info: Info, sandbox: CliProcess, app: CliProcess, desktop?: Desktop): SandboxApp<Info> {
+  return {
+    mode: desktop ? 'electron' : 'browser',
+    sandbox,
+    app,
+    info,
+    ...(desktop ? { desktop } : {}),
+    url() {
+      const match = app.output().match(APP_URL);
+      if (!match) throw new Error('no one-time URL: this is not a browser-mode run');
+      return match[0];
+    },
+    async openWindow(page) {
+      if (!desktop) {
+        await page.goto(this.url());
+        return page;
+      }
+      return windowPage(desktop);
+    },
+    async newBrowserPage(page) {
+      return desktop ? desktop.chromium.contexts()[0]!.newPage() : page.context().newPage();
+    },
+    async stop() {
+      await desktop?.chromium.close().catch(() => {});
+      desktop?.control.close();
+      await app.stop();
+      await sandbox.stop();
+      await desktop?.standin.remove();
+    },
+  };
+}
+
+/** The page the app's main window shows (the renderer's stand-in origin). */
+export async function windowPage(desktop: Desktop): Promise<Page> {
+  const context = desktop.chromium.contexts()[0]!;
+  const find = () => context.pages().find((p) => p.url().startsWith('https://renderer.sesame-app.test/'));
+  for (let i = 0; i < 200 && !find(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  const page = find();
+  if (!page) throw new Error(`the app's window never loaded the renderer (pages: ${context.pages().map((p) => p.url()).join(', ')})`);
+  await page.waitForLoadState('load');
+  return page;
 }

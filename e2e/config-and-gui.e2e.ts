@@ -4,7 +4,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import type { Page, TestInfo } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { parse, stringify } from 'yaml';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 
@@ -14,16 +15,16 @@ let dir: string;
 let configPath: string;
 const outFile = () => path.join(dir, 'gui-output.txt');
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ appMode }) => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'sesame-e2e-gui-'));
-  world = await startSandboxApp<Info>(async (info) => {
+  world = await startSandboxApp<Info>({ mode: appMode, configFor: async (info) => {
     const config = parse(await readFile(info.configPath, 'utf8'));
     // A "GUI" that is really psql: it proves the command ran against the broker's address.
     config.connections[0].gui = `psql {url} -w -At -c "select current_user" -o ${outFile()}`;
     configPath = path.join(dir, 'sesame.yaml');
     await writeFile(configPath, stringify(config));
     return configPath;
-  });
+  } });
 });
 
 test.afterAll(async () => {
@@ -32,8 +33,8 @@ test.afterAll(async () => {
 });
 
 // One page: the URL's token works once (it becomes the page's cookie).
-test('Open in GUI runs the configured template; a bad port edit is refused in place', async ({ page }, testInfo) => {
-  await page.goto(world.url());
+test('Open in GUI runs the configured template; a bad port edit is refused in place', async ({ page: tab }, testInfo) => {
+  const page = await world.openWindow(tab);
   await test.step('Open in GUI', () => openInGui(page, testInfo));
   await test.step('bad port edits', () => badPortEdits(page, testInfo));
 });

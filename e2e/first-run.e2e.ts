@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 import { freePort } from '../sandbox/servers/ports';
 
@@ -14,10 +14,10 @@ let world: SandboxApp<Info>;
 let dir: string;
 let configPath: string;
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ appMode }) => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'sesame-e2e-first-run-'));
   configPath = path.join(dir, 'sesame', 'config.yaml');
-  world = await startSandboxApp<Info>(async () => configPath);
+  world = await startSandboxApp<Info>({ mode: appMode, configFor: async () => configPath });
 });
 
 test.afterAll(async () => {
@@ -25,8 +25,8 @@ test.afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test('first run: the Vault address is checked live and saved; the agent listener is set in Settings', async ({ page }, testInfo) => {
-  await page.goto(world.url());
+test('first run: the Vault address is checked live and saved; the agent listener is set in Settings', async ({ page: tab }, testInfo) => {
+  const page = await world.openWindow(tab);
   const setup = page.getByTestId('setup');
   await expect(setup.getByRole('heading', { name: 'Welcome to Sesame' })).toBeVisible();
   await expect(page.getByRole('tablist')).toHaveCount(0);

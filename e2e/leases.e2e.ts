@@ -2,7 +2,8 @@
 // falling TTL; Revoke (after confirming) ends it at Vault and the user is gone from MariaDB.
 // A lease the caching proxy holds for another tool shows too; Evict drops it from the table and
 // from the proxy's cache (the tool's next read gets a new lease), without revoking it.
-import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import type { Page, TestInfo } from '@playwright/test';
+import { expect, test } from './fixtures';
 import mysql from 'mysql2/promise';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 
@@ -10,8 +11,8 @@ type Info = { configPath: string; agentAddr: string; mariadb: { host: string; po
 let world: SandboxApp<Info>;
 let info: Info;
 
-test.beforeAll(async () => {
-  world = await startSandboxApp();
+test.beforeAll(async ({ appMode }) => {
+  world = await startSandboxApp({ mode: appMode });
   info = world.info;
 });
 
@@ -20,8 +21,8 @@ test.afterAll(async () => {
 });
 
 // One page: the URL's token works once (it becomes the page's cookie).
-test('leases: a falling TTL, Revoke drops the database user, Evict empties the proxy cache', async ({ page }, testInfo) => {
-  await page.goto(world.url());
+test('leases: a falling TTL, Revoke drops the database user, Evict empties the proxy cache', async ({ page: tab }, testInfo) => {
+  const page = await world.openWindow(tab);
   await test.step('revoke a connection’s lease', () => revokeConnectionLease(page, testInfo));
   await test.step('evict a lease the proxy cached', () => evictProxyLease(page, testInfo));
 });

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { parse, stringify } from 'yaml';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 import { psql } from './psql';
@@ -23,16 +23,19 @@ function freePort(): Promise<number> {
   });
 }
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ appMode }) => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'sesame-e2e-oidc-'));
   // The sandbox's config, but logging in with OIDC instead of the root token file.
-  world = await startSandboxApp<Info>(async (sandboxInfo) => {
+  world = await startSandboxApp<Info>({
+    mode: appMode,
+    configFor: async (sandboxInfo) => {
     const config = parse(await readFile(sandboxInfo.configPath, 'utf8'));
     config.vault.auth = { method: 'oidc', role: sandboxInfo.oidc.role, callbackPort: await freePort() };
     delete config.agent;
     const configPath = path.join(dir, 'sesame.yaml');
     await writeFile(configPath, stringify(config));
     return configPath;
+    },
   });
   info = world.info;
 });
@@ -42,20 +45,21 @@ test.afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test('OIDC login through the IdP page, then a brokered psql session', async ({ page, context }, testInfo) => {
-  const url = world.url();
-  await page.goto(url);
+test('OIDC login through the IdP page, then a brokered psql session', async ({ page: tab }, testInfo) => {
+  const page = await world.openWindow(tab);
   await expect(page.getByTestId('session-state')).toContainText(/logged out/i);
   await page.getByRole('button', { name: 'Continue with OIDC' }).click();
 
-  // No system browser here: the page shows the sign-in address to open, as it would to a user.
+  // The page shows the sign-in address to open, as it would to a user whose browser did not open.
   const waiting = page.getByTestId('oidc-waiting');
   await expect(waiting).toBeVisible();
   const signInUrl = await waiting.getByRole('textbox', { name: 'Sign-in address' }).inputValue();
   expect(signInUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
   await page.screenshot({ path: testInfo.outputPath('oidc-waiting.png'), fullPage: true });
+  // The desktop app hands that address to the system browser (shell.openExternal).
+  if (world.desktop) await expect.poll(async () => (await world.desktop!.control.state()).openedExternal).toContain(signInUrl);
 
-  const idp = await context.newPage();
+  const idp = await world.newBrowserPage(tab);
   await idp.goto(signInUrl);
   await idp.getByLabel('Username').fill(info.oidc.username);
   await idp.getByLabel('Password').fill(info.oidc.password);

@@ -1,13 +1,13 @@
 // Journey (d): Open terminal on the sandbox's SSH connection; the in-app terminal (xterm.js)
 // runs `whoami` on the real sshd through the broker and shows the sshd user.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 
 let world: SandboxApp<{ configPath: string; sshd: { user: string } }>;
 let info: { configPath: string; sshd: { user: string } };
 
-test.beforeAll(async () => {
-  world = await startSandboxApp();
+test.beforeAll(async ({ appMode }) => {
+  world = await startSandboxApp({ mode: appMode });
   info = world.info;
 });
 
@@ -15,9 +15,8 @@ test.afterAll(async () => {
   await world?.stop();
 });
 
-test('Open terminal on sandbox-ssh: whoami in the in-app terminal shows the sshd user', async ({ page }, testInfo) => {
-  const url = world.url();
-  await page.goto(url);
+test('Open terminal on sandbox-ssh: whoami in the in-app terminal shows the sshd user', async ({ page: tab }, testInfo) => {
+  const page = await world.openWindow(tab);
 
   const row = page.getByTestId('connection-sandbox-ssh');
   await page.getByRole('switch', { name: 'sandbox-ssh', exact: true }).click();
@@ -40,11 +39,19 @@ test('Open terminal on sandbox-ssh: whoami in the in-app terminal shows the sshd
   await expect(terminal).toHaveCount(0);
   await expect.poll(() => closedTerminals()).toBe(1);
 
-  // A window closed with a terminal open takes its SSH session with it.
+  // A page that goes away with a terminal open takes its SSH session with it: a closed tab in
+  // the browser; in the desktop app, where closing the window only hides it, a reload.
   await row.getByRole('button', { name: 'Open a terminal to sandbox-ssh in Sesame' }).click();
   await expect(terminal).toHaveAttribute('data-state', 'open');
   await expect(screen).toContainText(`${info.sshd.user}@`);
-  await page.close({ runBeforeUnload: true });
+  if (world.desktop) {
+    expect(await world.desktop.control.closeWindow()).toBe(false); // hidden to the tray …
+    await expect(terminal).toHaveAttribute('data-state', 'open'); // … with the terminal still running
+    expect(closedTerminals()).toBe(1);
+    await page.reload();
+  } else {
+    await page.close({ runBeforeUnload: true });
+  }
   await expect.poll(() => closedTerminals(), { timeout: 10_000 }).toBe(2);
 });
 

@@ -1,15 +1,15 @@
 // Journey (f): Vault is sealed by an operator while Sesame runs. The header says so on its own
 // (the host watches Vault's health; no request has to fail first), a connection that holds its
 // credential keeps serving new psql clients, and when Vault is unsealed the warning goes away.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 import { psql } from './psql';
 
 type Info = { vaultAddr: string; rootToken: string; configPath: string; connections: Array<{ name: string; listen: string }> };
 let world: SandboxApp<Info>;
 
-test.beforeAll(async () => {
-  world = await startSandboxApp<Info>();
+test.beforeAll(async ({ appMode }) => {
+  world = await startSandboxApp<Info>({ mode: appMode });
 });
 
 test.afterAll(async () => {
@@ -21,8 +21,8 @@ async function vault(method: 'PUT' | 'POST', path: string): Promise<void> {
   expect(res.status, `${method} ${path}`).toBe(204);
 }
 
-test('sealed Vault: the session shows it, a warm connection keeps working, unsealing clears it', async ({ page }, testInfo) => {
-  await page.goto(world.url());
+test('sealed Vault: the session shows it, a warm connection keeps working, unsealing clears it', async ({ page: tab }, testInfo) => {
+  const page = await world.openWindow(tab);
   await expect(page.getByTestId('session-state')).toHaveAttribute('data-state', 'authenticated');
   await expect(page.getByTestId('vault-health')).toHaveAttribute('data-status', 'ok');
 
@@ -49,10 +49,14 @@ test('sealed Vault: the session shows it, a warm connection keeps working, unsea
   await page.getByRole('tab', { name: /Activity/ }).click();
   await expect(page.getByText(/Vault .* is sealed/).first()).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('vault-sealed.png'), fullPage: true });
+  // The desktop app says it with the window hidden too: a desktop notification.
+  const notified = async () => (await world.desktop!.control.state()).notifications.map((n) => n.title);
+  if (world.desktop) await expect.poll(notified).toContain('Vault is sealed');
 
   await vault('POST', '/_sandbox/unseal');
   await expect(page.getByTestId('vault-health')).toHaveAttribute('data-status', 'ok');
   await expect(problem).toHaveCount(0);
   await expect(page.getByText(/Vault is back/).first()).toBeVisible();
+  if (world.desktop) await expect.poll(notified).toContain('Vault is back');
   await page.screenshot({ path: testInfo.outputPath('vault-unsealed.png'), fullPage: true });
 });

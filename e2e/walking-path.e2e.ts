@@ -1,14 +1,15 @@
-// The walking path through every room: sandbox → CLI in browser mode → UI toggle → broker →
-// real psql → real PostgreSQL with the credential from Vault KV, and back off again.
-import { expect, test } from '@playwright/test';
+// The walking path through every room: sandbox → CLI (browser mode, or the desktop app under the
+// Electron stand-in) → UI toggle → broker → real psql → real PostgreSQL with the credential from
+// Vault KV, and back off again.
+import { expect, test } from './fixtures';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 import { psql } from './psql';
 
 let world: SandboxApp<{ vaultAddr: string; agentAddr: string; configPath: string; connections: Array<{ name: string; listen: string }> }>;
 let info: { vaultAddr: string; agentAddr: string; configPath: string; connections: Array<{ name: string; listen: string }> };
 
-test.beforeAll(async () => {
-  world = await startSandboxApp();
+test.beforeAll(async ({ appMode }) => {
+  world = await startSandboxApp({ mode: appMode });
   info = world.info;
 });
 
@@ -16,10 +17,9 @@ test.afterAll(async () => {
   await world?.stop();
 });
 
-test('toggle a Postgres connection on, use it with psql, toggle it off', async ({ page }, testInfo) => {
-  const url = world.url();
-  expect(world.app.output()).toMatch(/browser mode: /);
-  await page.goto(url);
+test('toggle a Postgres connection on, use it with psql, toggle it off', async ({ page: tab, appMode }, testInfo) => {
+  expect(world.app.output()).toMatch(appMode === 'browser' ? /browser mode: / : /\[electron-standin\] ready/);
+  const page = await world.openWindow(tab);
 
   const name = info.connections[0]!.name;
   const row = page.getByTestId(`connection-${name}`);

@@ -135,16 +135,15 @@ async function start(isQuitting: () => boolean) {
 
   // The window and its one channel to the host.
   const dispatcher = createApiDispatcher(host, { log: log.child('ipc') });
-  stops.push(
-    registerApiIpc(ipcMain, {
-      dispatcher,
-      isTrusted: (event) => isTrustedSender(event, mainWindow, location.origin),
-      send: (message) => {
-        if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(EVENT_CHANNEL, message);
-      },
-      onRefused: (url) => log.warn('refused an AppApi call from a foreign frame', { url: url?.slice(0, 200) }),
-    }),
-  );
+  const ipc = registerApiIpc(ipcMain, {
+    dispatcher,
+    isTrusted: (event) => isTrustedSender(event, mainWindow, location.origin),
+    send: (message) => {
+      if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(EVENT_CHANNEL, message);
+    },
+    onRefused: (url) => log.warn('refused an AppApi call from a foreign frame', { url: url?.slice(0, 200) }),
+  });
+  stops.push(() => ipc.dispose());
   const { window, loaded } = createMainWindow(
     { BrowserWindow },
     {
@@ -156,6 +155,12 @@ async function start(isQuitting: () => boolean) {
     },
   );
   mainWindow = window;
+  // A renderer that reloads or crashes may not close its terminals itself: its scope ends here.
+  const endRenderer = () => void ipc.endClient(window.webContents.id).catch((error: unknown) => log.warn('could not close a renderer’s terminals', { error }));
+  window.webContents.on('did-start-navigation', (details) => {
+    if (details.isMainFrame && !details.isSameDocument) endRenderer();
+  });
+  window.webContents.on('render-process-gone', endRenderer);
   loaded.catch((error: unknown) => log.error('the window could not load the UI', { error, url: location.url }));
 
   // The tray and the notifications, both following the host's events.

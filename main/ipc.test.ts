@@ -68,7 +68,7 @@ function connect(frameUrl: string) {
   const host = smallHost();
   const electron = inMemoryElectron(frameUrl);
   const refused: Array<string | undefined> = [];
-  const dispose = registerApiIpc(electron.ipcMain, {
+  const { dispose } = registerApiIpc(electron.ipcMain, {
     dispatcher: createApiDispatcher(host.api),
     isTrusted: (event) => isTrustedSender(event, electron.window, RENDERER_ORIGIN),
     send: electron.sendToWindow,

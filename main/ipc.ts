@@ -1,8 +1,9 @@
 // The main-process side of window.sesame: one invoke handler that checks who is calling and
 // hands the call to the shared dispatcher (which validates it against the contract), and the
-// host's events pushed to our window.
+// host's events pushed to our window. Each window's renderer is a client with its own scope:
+// when it reloads or crashes, the shell ends that scope and the terminals it held close.
 import type { CallOutcome, WireEvent } from '../app/api';
-import type { ApiDispatcher } from '../app/bridge';
+import { createClientScope, type ApiDispatcher, type ClientScope } from '../app/bridge';
 import { CALL_CHANNEL } from './preload-api';
 
 /** The parts of an IpcMainInvokeEvent the check needs. */
@@ -32,21 +33,35 @@ const REFUSED: CallOutcome = {
   error: { code: 'permission-denied', message: 'Only the Sesame window may use the Sesame API.' },
 };
 
-/** Register the handler and the event forwarding; returns the function that removes both. */
-export function registerApiIpc<E extends InvokeEventLike>(
-  ipcMain: IpcMainLike<E>,
-  options: ApiIpcOptions<E>,
-): () => void {
+export interface ApiIpc {
+  /** The renderer in this web contents is gone or starting over: close what it still held open. */
+  endClient(webContentsId: number): Promise<void>;
+  /** Remove the handler and the event forwarding. */
+  dispose(): void;
+}
+
+/** Register the handler and the event forwarding. */
+export function registerApiIpc<E extends InvokeEventLike>(ipcMain: IpcMainLike<E>, options: ApiIpcOptions<E>): ApiIpc {
+  const clients = new Map<number, ClientScope>();
   ipcMain.handle(CALL_CHANNEL, async (event, command, input) => {
     if (!options.isTrusted(event)) {
       options.onRefused?.(event.senderFrame?.url);
       return REFUSED;
     }
-    return options.dispatcher.call(command, input);
+    let client = clients.get(event.sender.id);
+    if (!client) clients.set(event.sender.id, (client = createClientScope(options.dispatcher)));
+    return client.call(command, input);
   });
   const unsubscribe = options.dispatcher.subscribe(options.send);
-  return () => {
-    ipcMain.removeHandler(CALL_CHANNEL);
-    unsubscribe();
+  return {
+    async endClient(webContentsId) {
+      const client = clients.get(webContentsId);
+      clients.delete(webContentsId);
+      await client?.end();
+    },
+    dispose() {
+      ipcMain.removeHandler(CALL_CHANNEL);
+      unsubscribe();
+    },
   };
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: everything a change must pass, in order, failing fast on the cheap checks.
-// system packages → typecheck → lint (incl. the layering rule) → renderer build → unit and
-// integration tests (vitest) → e2e journeys (Playwright + Chromium). Prints one closing line
+// system packages → typecheck → lint (incl. the layering rule) → renderer and Electron shell
+// builds → unit and integration tests (vitest) → e2e journeys (Playwright + Chromium, in browser
+// mode and Electron-shaped). Prints one closing line
 // `N passed, N failed` counted over vitest and Playwright.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -41,7 +42,7 @@ const checks = [
   () => step('system', process.execPath, ['scripts/ensure-system-deps.mjs']),
   () => step('typecheck', npx, ['tsc', '-p', 'tsconfig.json']) && step('typecheck-renderer', npx, ['tsc', '-p', 'renderer/tsconfig.json']),
   () => step('lint', npx, ['eslint', '--max-warnings', '0', '.']),
-  () => step('build', npx, ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']),
+  () => step('build', npx, ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']) && step('build-shell', npx, ['tsx', 'main/build.ts']),
 ];
 let ok = checks.every((check) => check());
 let unitOk = false;
