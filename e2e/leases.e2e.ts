@@ -6,6 +6,7 @@ import type { Page, TestInfo } from '@playwright/test';
 import { expect, test } from './fixtures';
 import mysql from 'mysql2/promise';
 import { startSandboxApp, type SandboxApp } from './cli-process';
+import { rowLayoutProblems, scrollsSideways, shownWhole } from './layout';
 
 type Info = { configPath: string; agentAddr: string; mariadb: { host: string; port: number; adminUser: string; adminPassword: string } };
 let world: SandboxApp<Info>;
@@ -38,6 +39,7 @@ async function revokeConnectionLease(page: Page, testInfo: TestInfo) {
   const before = (await ttl.innerText()).trim();
   await expect.poll(async () => (await ttl.innerText()).trim(), { timeout: 5_000 }).not.toBe(before);
   await page.screenshot({ path: testInfo.outputPath('lease-active.png'), fullPage: true });
+  await test.step('the table fits from a phone to a wide screen', () => leaseTableFits(page, testInfo));
 
   const admin = await mysql.createConnection({ host: info.mariadb.host, port: info.mariadb.port, user: info.mariadb.adminUser, password: info.mariadb.adminPassword });
   const users = async () => ((await admin.query("select user from mysql.user where user like 'v-%' or user like 'v_%'"))[0] as Array<{ user: string }>).map((r) => r.user);
@@ -51,6 +53,31 @@ async function revokeConnectionLease(page: Page, testInfo: TestInfo) {
   await expect.poll(users, { timeout: 10_000 }).toEqual([]);
   await admin.end();
   await page.screenshot({ path: testInfo.outputPath('lease-revoked.png'), fullPage: true });
+}
+
+/**
+ * At 360, 1024, 1280 and 1920 px: no cell overlaps another or leaves its row (the Origin
+ * column once ran under the buttons), no sideways scroll, and a lease's path ends in its name
+ * — whole from 1280 px up. A screenshot of each width is kept.
+ */
+async function leaseTableFits(page: Page, testInfo: TestInfo) {
+  const original = page.viewportSize();
+  const rows = page.getByTestId('lease-row');
+  for (const width of [1920, 1280, 1024, 360]) {
+    await page.setViewportSize({ width, height: 900 });
+    await expect(rows.first()).toBeVisible();
+    for (const row of await rows.all()) expect(await rowLayoutProblems(row), `${width} px: ${await row.getAttribute('data-lease-id')}`).toEqual([]);
+    expect(await scrollsSideways(page), `${width} px scrolls sideways`).toBe(false);
+    const lease = rows.filter({ hasText: 'database/creds/sandbox-mariadb' }).first();
+    expect(await shownWhole(lease.locator('.path-tail')), `${width} px: the path's last segment`).toBe(true);
+    if (width >= 1280) expect(await shownWhole(lease.locator('.path-head')), `${width} px: the whole path`).toBe(true);
+    for (const action of ['Renew', 'Revoke', 'Evict']) await expect(lease.getByRole('button', { name: new RegExp(`^${action} `) })).toBeVisible();
+    await page.screenshot({ path: testInfo.outputPath(`leases-${width}.png`), fullPage: true });
+  }
+  // The session token's row names where the token came from, not the lookup path.
+  await expect(rows.filter({ hasText: 'Session' }).first()).toBeVisible();
+  await expect(rows.filter({ hasText: 'lookup-self' })).toHaveCount(0);
+  if (original) await page.setViewportSize(original);
 }
 
 /** A tool reads dynamic credentials through VAULT_AGENT_ADDR, as it would through Vault Agent. */

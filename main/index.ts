@@ -38,6 +38,7 @@ import {
 } from './renderer-protocol';
 import { createSecretStore } from './secrets';
 import { createTray, followMirror } from './tray';
+import { createTrayHint } from './tray-hint';
 import type { TrayActions } from './tray-menu';
 import { createViewMirror } from './view-mirror';
 import { createMainWindow, guardWebContents, isSameOrigin, isTrustedSender, rendererLocation, revealWindow } from './window';
@@ -152,6 +153,11 @@ async function start(isQuitting: () => boolean) {
       location,
       showOnLoad: !args.hidden && !startedAtLogin(process.argv, app, process.platform),
       isQuitting,
+      onHiddenToTray: createTrayHint({
+        flagFile: path.join(app.getPath('userData'), 'tray-hint-shown'),
+        notify: (title, body) => platform.notify(title, body),
+        onError: (error) => log.warn('could not remember that the tray hint was shown', { error }),
+      }),
     },
   );
   mainWindow = window;

@@ -54,9 +54,9 @@ describe('trayStateFor', () => {
     expect(trayStateFor(session({ state: 'renewing' }), [])).toBe('ok');
   });
 
-  it('asks for attention when the session is expiring or has expired', () => {
+  it('asks for attention when the session is expiring, and for a login once it has expired', () => {
     expect(trayStateFor(session({ state: 'expiring' }), [ready])).toBe('attention');
-    expect(trayStateFor(session({ state: 'expired' }), [])).toBe('attention');
+    expect(trayStateFor(session({ state: 'expired' }), [])).toBe('logged-out');
   });
 
   it('shows error, the worst state, for a failing connection or session whatever else holds', () => {

@@ -7,13 +7,14 @@ export type TrayState = 'logged-out' | 'ok' | 'attention' | 'error';
 export const TRAY_STATES: readonly TrayState[] = ['logged-out', 'ok', 'attention', 'error'];
 
 /**
- * The worst state that needs the user's attention: a broken session or connection (error),
- * then a session that is about to end or has ended (attention), then no session at all.
+ * The worst state that needs the user's attention, at a glance: a broken session or a failed
+ * connection (error: a red cross), then a login needed — no session, or one that has ended
+ * (logged-out: the hollow lock) — then a session about to end (attention: an amber dot).
  */
 export function trayStateFor(session: SessionView, connections: readonly ConnectionView[]): TrayState {
   if (session.state === 'error' || connections.some((c) => c.state === 'error')) return 'error';
-  if (session.state === 'expiring' || session.state === 'expired') return 'attention';
-  if (session.state === 'logged-out' || session.state === 'logging-in') return 'logged-out';
+  if (session.state === 'logged-out' || session.state === 'logging-in' || session.state === 'expired') return 'logged-out';
+  if (session.state === 'expiring') return 'attention';
   return 'ok';
 }
 

@@ -155,6 +155,8 @@ export interface MainWindowOptions {
   showOnLoad: boolean;
   /** True once the app is quitting: then closing really closes. */
   isQuitting: () => boolean;
+  /** Told each time the close button hid the window instead of closing it. */
+  onHiddenToTray?: () => void;
 }
 
 export function createMainWindow<W extends WindowLike>(
@@ -169,6 +171,7 @@ export function createMainWindow<W extends WindowLike>(
     if (options.isQuitting()) return;
     event.preventDefault();
     window.hide();
+    options.onHiddenToTray?.();
   });
   if (options.showOnLoad) window.once('ready-to-show', () => window.show());
   return { window, loaded: window.loadURL(options.location.url) };

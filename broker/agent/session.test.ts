@@ -55,6 +55,8 @@ describe('login', () => {
     const s = session();
     const snap = await s.login({ method: 'token', token });
     expect(snap).toMatchObject({ state: 'authenticated', method: 'token', accessor, policies: ['default'], renewable: true });
+    // Where the token came from, as Vault's lookup-self says (not the lookup path itself).
+    expect(snap.loginPath).toBe('auth/token/create');
     expect(JSON.stringify(snap)).not.toContain(token);
     expect(await s.token()).toBe(token);
   });

@@ -45,6 +45,8 @@ interface TokenLookup {
   explicit_max_ttl?: number;
   issue_time?: string;
   creation_time?: number;
+  /** Where the token was created: `auth/token/create`, `auth/userpass/login/alice` … */
+  path?: string;
 }
 
 export function createVaultSession(vault: VaultClient, log: Logger, options: SessionOptions = {}): VaultSession {
@@ -143,7 +145,8 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
       policies: data.policies ?? [],
       accessor: data.accessor,
       renewable: data.renewable,
-      loginPath,
+      // A token handed to us (token file, keychain) names the path it was created at itself.
+      loginPath: loginPath === 'auth/token/lookup-self' && data.path ? data.path : loginPath,
       renewals: 0,
       reauthenticates: reauthRequest !== undefined,
       ...(held.expiresAt ? { expiresAt: new Date(held.expiresAt) } : {}),

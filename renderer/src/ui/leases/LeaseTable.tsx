@@ -6,7 +6,7 @@ import { useEffect, useRef, useSyncExternalStore } from 'react';
 import type { LeaseAction, LeaseEntry } from '../../state/leases';
 import { LeaseRow } from './LeaseRow';
 
-const NARROW_QUERY = '(max-width: 720px)';
+const NARROW_QUERY = '(max-width: 980px)'; // the card layout of leases.css
 const ROW_HEIGHT = { wide: 44, narrow: 88 } as const;
 
 function subscribeNarrow(listener: () => void): () => void {
