@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kvPut, postgresConnection, psql, writeTestConfig } from '../app/host/test-support';
+import { kvPut, postgresConnection, psql, writeTestConfig } from '../app/host/testing';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { freePort } from '../sandbox/servers';
 import { projectRoot } from './lifecycle';

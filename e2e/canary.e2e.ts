@@ -12,7 +12,7 @@ import { mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, test } from './testing';
 import pg from 'pg';
 import { parse, stringify } from 'yaml';
 import { startSandboxApp, type SandboxApp } from './cli-process';

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, test } from './testing';
 import { parse, stringify } from 'yaml';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 

@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, test } from './fixtures';
+import { expect, test } from './testing';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 import { freePort } from '../sandbox/servers/ports';
 

@@ -3,7 +3,7 @@
 // A lease the caching proxy holds for another tool shows too; Evict drops it from the table and
 // from the proxy's cache (the tool's next read gets a new lease), without revoking it.
 import type { Page, TestInfo } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, test } from './testing';
 import mysql from 'mysql2/promise';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 import { rowLayoutProblems, scrollsSideways, shownWhole } from './layout';

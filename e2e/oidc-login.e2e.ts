@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, test } from './fixtures';
+import { expect, test } from './testing';
 import { parse, stringify } from 'yaml';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 import { psql } from './psql';

@@ -1,6 +1,6 @@
 // Journey (d): Open terminal on the sandbox's SSH connection; the in-app terminal (xterm.js)
 // runs `whoami` on the real sshd through the broker and shows the sshd user.
-import { expect, test } from './fixtures';
+import { expect, test } from './testing';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 
 let world: SandboxApp<{ configPath: string; sshd: { user: string } }>;

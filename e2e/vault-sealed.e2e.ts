@@ -1,7 +1,7 @@
 // Journey (f): Vault is sealed by an operator while Sesame runs. The header says so on its own
 // (the host watches Vault's health; no request has to fail first), a connection that holds its
 // credential keeps serving new psql clients, and when Vault is unsealed the warning goes away.
-import { expect, test } from './fixtures';
+import { expect, test } from './testing';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 import { psql } from './psql';
 

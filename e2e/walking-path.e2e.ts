@@ -1,7 +1,7 @@
 // The walking path through every room: sandbox → CLI (browser mode, or the desktop app under the
 // Electron stand-in) → UI toggle → broker → real psql → real PostgreSQL with the credential from
 // Vault KV, and back off again.
-import { expect, test } from './fixtures';
+import { expect, test } from './testing';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 import { psql } from './psql';
 

@@ -8,14 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrowserBridge } from '../app/bridge';
 import { httpGet, openSocket, RefusedError } from '../app/bridge/testing/clients';
 import type { AppApi } from '../app/api';
-import { createVaultSession } from '../broker/agent';
+import { createVaultSession } from '../broker/vault-session';
 import { startListener } from '../broker/listener';
 import { createLogger } from '../broker/log';
 import { startAgentProxy, type AgentProxy } from '../broker/proxy';
 import { raw } from '../broker/proxy/testing';
 import { createVaultClient } from '../broker/vault';
 import { startVaultDev, type VaultDevServer } from '../sandbox/vault';
-import { createPeriodicToken } from './support/host-world';
+import { createPeriodicToken } from './testing/host-world';
 
 const log = createLogger('hardening', () => {}, 'error');
 const mode = async (file: string) => (await stat(file)).mode & 0o777;

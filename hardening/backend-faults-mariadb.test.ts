@@ -7,13 +7,13 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVaultDynamicFetcher, type DynamicLeaseEvent, type VaultDynamicFetcher } from '../broker/credentials';
 import { createMysqlConnector } from '../broker/mysql';
-import { runMariadbCli } from '../broker/mysql/test-support';
+import { runMariadbCli } from '../broker/mysql/testing';
 import { createVaultClient } from '../broker/vault';
 import { seedDatabase, VaultSeeder } from '../sandbox/seed';
 import { isPortOpen, startMariaDb, type MariaDbServer } from '../sandbox/servers';
 import { startVaultDev, type VaultDevServer } from '../sandbox/vault';
-import { countResources, expectReleased, type ResourceCounts } from './support/leaks';
-import { serveConnector, type ServedConnector } from './support/serve-connector';
+import { countResources, expectReleased, type ResourceCounts } from './testing/leaks';
+import { serveConnector, type ServedConnector } from './testing/serve-connector';
 
 const ROLE_PATH = 'database/creds/orders';
 

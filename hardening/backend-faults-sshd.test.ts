@@ -9,13 +9,13 @@ import os from 'node:os';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshConnector, createSshHostKey, createVaultSshCertificateSource, type SshHostKey } from '../broker/ssh';
-import { isolatedSshOptions, runTool, writeKnownHosts } from '../broker/ssh/test-support';
+import { isolatedSshOptions, runTool, writeKnownHosts } from '../broker/ssh/testing';
 import { createVaultClient } from '../broker/vault';
 import { seedSshCa, VaultSeeder } from '../sandbox/seed';
 import { createTempDir, isPortOpen, removeTempDir, startSshd, type SshdServer } from '../sandbox/servers';
 import { startVaultDev, type VaultDevServer } from '../sandbox/vault';
-import { countResources, expectReleased, type ResourceCounts } from './support/leaks';
-import { serveConnector, type ServedConnector } from './support/serve-connector';
+import { countResources, expectReleased, type ResourceCounts } from './testing/leaks';
+import { serveConnector, type ServedConnector } from './testing/serve-connector';
 
 describe('sshd failing under an active SSH broker', () => {
   let dir: string;

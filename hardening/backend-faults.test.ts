@@ -10,9 +10,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresConnector } from '../broker/postgres';
 import { DEFAULT_POSTGRES_BIN_DIR, isPortOpen, startPostgres, startProcess, type ManagedProcess, type PostgresServer } from '../sandbox/servers';
-import { countResources, expectReleased, type ResourceCounts } from './support/leaks';
-import { startupMessage } from './support/pg-wire';
-import { fixedCredentials, serveConnector, type ServedConnector } from './support/serve-connector';
+import { countResources, expectReleased, type ResourceCounts } from './testing/leaks';
+import { startupMessage } from './testing/pg-wire';
+import { fixedCredentials, serveConnector, type ServedConnector } from './testing/serve-connector';
 
 describe('PostgreSQL and clients failing under an active broker', () => {
   let server: PostgresServer;

@@ -13,11 +13,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrowserBridge, type BrowserBridge } from '../app/bridge';
 import { exchangeToken, openSocket, type ApiClient } from '../app/bridge/testing/clients';
-import { kvPut, psql } from '../app/host/test-support';
+import { kvPut, psql } from '../app/host/testing';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { freePort } from '../sandbox/servers';
-import { createPeriodicToken, startHostWorld, type HostWorld } from './support/host-world';
-import { createCanaryScan } from './support/scan';
+import { createPeriodicToken, startHostWorld, type HostWorld } from './testing/host-world';
+import { createCanaryScan } from './testing/scan';
 
 const canary = (label: string) => `canary-${label}-${randomBytes(12).toString('hex')}`;
 

@@ -5,15 +5,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVaultSession, OidcLoginError, type VaultSession } from '../broker/agent';
+import { createVaultSession, OidcLoginError, type VaultSession } from '../broker/vault-session';
 import { createLogger, type LogRecord } from '../broker/log';
 import { createVaultClient } from '../broker/vault';
 import { createMemorySecretStore } from '../app/platform';
 import { startOidcProvider, type OidcProvider } from '../sandbox/oidc';
 import { freePort } from '../sandbox/servers';
 import { startVaultDev, type VaultDevServer } from '../sandbox/vault';
-import { createPeriodicToken, startHostWorld } from './support/host-world';
-import { countResources, expectReleased } from './support/leaks';
+import { createPeriodicToken, startHostWorld } from './testing/host-world';
+import { countResources, expectReleased } from './testing/leaks';
 
 const CLIENT = { clientId: 'vault-oidc', clientSecret: 'hardening-oidc-client-secret', redirectUris: ['http://localhost:1/oidc/callback'] };
 

@@ -9,10 +9,10 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePublicKeyLine } from '../broker/ssh';
-import { countResources, expectReleased, measuredMemory, type ResourceCounts } from './support/leaks';
-import { sized } from './support/mode';
-import { catRoundTrips, connectSsh } from './support/ssh-client';
-import { serveSshConnector, startSshSandbox, type ServedSshConnector, type SshSandbox } from './support/ssh-world';
+import { countResources, expectReleased, measuredMemory, type ResourceCounts } from './testing/leaks';
+import { sized } from './testing/mode';
+import { catRoundTrips, connectSsh } from './testing/ssh-client';
+import { serveSshConnector, startSshSandbox, type ServedSshConnector, type SshSandbox } from './testing/ssh-world';
 
 const SESSIONS = sized(20, 50);
 const SECONDS = sized(10, Number(process.env.HARDENING_SOAK_SECONDS ?? 60));

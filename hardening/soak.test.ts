@@ -5,9 +5,9 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresConnector } from '../broker/postgres';
 import { startPostgres, type PostgresServer } from '../sandbox/servers';
-import { countResources, measuredMemory } from './support/leaks';
-import { sized } from './support/mode';
-import { fixedCredentials, serveConnector, type ServedConnector } from './support/serve-connector';
+import { countResources, measuredMemory } from './testing/leaks';
+import { sized } from './testing/mode';
+import { fixedCredentials, serveConnector, type ServedConnector } from './testing/serve-connector';
 
 const CLIENTS = sized(20, 200);
 const SECONDS = sized(10, Number(process.env.HARDENING_SOAK_SECONDS ?? 300));

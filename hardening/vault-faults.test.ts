@@ -7,12 +7,12 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionView } from '../app/api';
-import { psql } from '../app/host/test-support';
+import { psql } from '../app/host/testing';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { freePort } from '../sandbox/servers';
-import { createPeriodicToken, startHostWorld, type HostWorld } from './support/host-world';
-import { countResources, expectReleased, type ResourceCounts } from './support/leaks';
-import { startTcpGate, type TcpGate } from './support/tcp-gate';
+import { createPeriodicToken, startHostWorld, type HostWorld } from './testing/host-world';
+import { countResources, expectReleased, type ResourceCounts } from './testing/leaks';
+import { startTcpGate, type TcpGate } from './testing/tcp-gate';
 
 /** Short enough that new clients must go back to Vault during each fault. */
 const MAX_AGE_MS = 500;

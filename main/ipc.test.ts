@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ApiError, type AppApi, type AppEvent, type CommandInput, type CommandName, type ConnectionView } from '../app/api';
-import { createApiDispatcher, type WireEvent } from '../app/bridge/ipc';
+import { createApiDispatcher, type EventMessage } from '../app/bridge/dispatcher';
 import { registerApiIpc, type InvokeEventLike } from './ipc';
 import type { PreloadBridge } from '../app/api';
 import { BRIDGE_KEY, exposeSesameBridge } from './preload-api';
@@ -55,12 +55,12 @@ function inMemoryElectron(frameUrl: string) {
       // Structured clone, as Electron's IPC does: nothing but data crosses.
       return structuredClone(await handler(senderEvent, ...structuredClone(args)));
     },
-    on: (channel: string, listener: (event: unknown, message: WireEvent) => void) => toRenderer.on(channel, listener),
-    removeListener: (channel: string, listener: (event: unknown, message: WireEvent) => void) => toRenderer.off(channel, listener),
+    on: (channel: string, listener: (event: unknown, message: EventMessage) => void) => toRenderer.on(channel, listener),
+    removeListener: (channel: string, listener: (event: unknown, message: EventMessage) => void) => toRenderer.off(channel, listener),
   };
   const exposed: Record<string, unknown> = {};
   const contextBridge = { exposeInMainWorld: (key: string, api: unknown) => void (exposed[key] = api) };
-  const sendToWindow = (message: WireEvent) => toRenderer.emit('sesame:event', { sender: 'main' }, structuredClone(message));
+  const sendToWindow = (message: EventMessage) => toRenderer.emit('sesame:event', { sender: 'main' }, structuredClone(message));
   return { ipcMain, ipcRenderer, contextBridge, exposed, window, handlers, sendToWindow };
 }
 
@@ -87,7 +87,7 @@ describe('window.sesame over IPC', () => {
 
   it('runs a command and delivers the events it causes', async () => {
     const { sesame } = connect(`${RENDERER_ORIGIN}/index.html`);
-    const seen: WireEvent[] = [];
+    const seen: EventMessage[] = [];
     const unsubscribe = sesame.subscribe((message) => seen.push(message));
 
     const outcome = await sesame.call('connections.setEnabled', { name: 'orders', enabled: true });
@@ -135,7 +135,7 @@ describe('window.sesame over IPC', () => {
 
   it('removes the handler and stops events when disposed', async () => {
     const { sesame, electron, dispose, host } = connect(`${RENDERER_ORIGIN}/index.html`);
-    const seen: WireEvent[] = [];
+    const seen: EventMessage[] = [];
     sesame.subscribe((m) => seen.push(m));
     dispose();
     expect(electron.handlers.size).toBe(0);

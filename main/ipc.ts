@@ -2,7 +2,7 @@
 // hands the call to the shared dispatcher (which validates it against the contract), and the
 // host's events pushed to our window. Each window's renderer is a client with its own scope:
 // when it reloads or crashes, the shell ends that scope and the terminals it held close.
-import type { CallOutcome, WireEvent } from '../app/api';
+import type { CallOutcome, EventMessage } from '../app/api';
 import { createClientScope, type ApiDispatcher, type ClientScope } from '../app/bridge';
 import { CALL_CHANNEL } from './preload-api';
 
@@ -23,7 +23,7 @@ export interface ApiIpcOptions<E extends InvokeEventLike> {
   /** Is the caller our own window showing our own renderer? */
   isTrusted: (event: E) => boolean;
   /** Deliver a host event to the window (webContents.send on the event channel). */
-  send: (message: WireEvent) => void;
+  send: (message: EventMessage) => void;
   /** Told about each refused caller (for the log). */
   onRefused?: (frameUrl: string | undefined) => void;
 }

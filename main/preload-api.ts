@@ -9,7 +9,7 @@
 //   window.sesame.subscribe(listener) → unsubscribe
 //       listener({ type: 'event', event, payload }) for every host event.
 // Types only: the sandboxed preload is one small file that requires nothing but electron.
-import type { CallOutcome, PreloadBridge, PreloadBridgeKey, WireEvent } from '../app/api';
+import type { CallOutcome, PreloadBridge, PreloadBridgeKey, EventMessage } from '../app/api';
 
 export const CALL_CHANNEL = 'sesame:call';
 export const EVENT_CHANNEL = 'sesame:event';
@@ -18,8 +18,8 @@ export const BRIDGE_KEY: PreloadBridgeKey = 'sesame';
 /** The parts of ipcRenderer the bridge uses. */
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
-  on(channel: string, listener: (event: unknown, message: WireEvent) => void): unknown;
-  removeListener(channel: string, listener: (event: unknown, message: WireEvent) => void): unknown;
+  on(channel: string, listener: (event: unknown, message: EventMessage) => void): unknown;
+  removeListener(channel: string, listener: (event: unknown, message: EventMessage) => void): unknown;
 }
 
 export function createSesameBridge(ipcRenderer: IpcRendererLike): PreloadBridge {
@@ -33,7 +33,7 @@ export function createSesameBridge(ipcRenderer: IpcRendererLike): PreloadBridge 
     subscribe(listener) {
       if (typeof listener !== 'function') throw new TypeError('sesame.subscribe: the listener must be a function.');
       // The IPC event object stays here: handing it over would give the page ipcRenderer itself.
-      const forward = (_event: unknown, message: WireEvent) => listener(message);
+      const forward = (_event: unknown, message: EventMessage) => listener(message);
       ipcRenderer.on(EVENT_CHANNEL, forward);
       return () => {
         ipcRenderer.removeListener(EVENT_CHANNEL, forward);

@@ -151,10 +151,10 @@ export interface AppApi {
   subscribe(listener: (event: AppEvent) => void): () => void;
 }
 
-/** Wire messages of both bridges. */
-export const WireCall = z.object({ type: z.literal('call'), id: z.number().int().nonnegative(), command: z.string().max(64), input: z.unknown() });
-export type WireCall = z.infer<typeof WireCall>;
-export type WireMessage =
+/** The messages both bridges carry (WebSocket frames, Electron IPC). */
+export const CallMessage = z.object({ type: z.literal('call'), id: z.number().int().nonnegative(), command: z.string().max(64), input: z.unknown() });
+export type CallMessage = z.infer<typeof CallMessage>;
+export type BridgeMessage =
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; error: ApiErrorShape }
   | { type: 'event'; event: EventName; payload: unknown };

@@ -1,6 +1,6 @@
 // Browser mode: the renderer build and the AppApi served on a loopback port. A one-time token
 // in the printed URL becomes an HttpOnly, SameSite=Strict session cookie; the WebSocket at
-// /api speaks the wire messages of app/api/contract.ts through the shared dispatcher.
+// /api speaks the bridge messages of app/api/contract.ts through the shared dispatcher.
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -8,7 +8,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AppApi } from '../api';
 import { silentLogger, type Logger } from '../../broker/log';
 import { createAccessControl, loopbackHostForUrl, type AccessControl } from './access';
-import { createApiDispatcher, readableId, UNREADABLE_CALL_ID, type ApiDispatcher, type WireResult } from './ipc';
+import { createApiDispatcher, readableId, UNREADABLE_CALL_ID, type ApiDispatcher, type ResultMessage } from './dispatcher';
 import { createStaticFiles, securityHeaders, type StaticFiles } from './static-files';
 
 /** Calls larger than this are answered with a typed error instead of being run. */
@@ -161,7 +161,7 @@ function serveSocket(ws: WebSocket, dispatcher: ApiDispatcher, log: Logger): voi
 }
 
 /** Decode one frame and answer it; every way a frame can be wrong gets a typed error result. */
-async function answer(data: RawData, isBinary: boolean, dispatcher: ApiDispatcher): Promise<WireResult> {
+async function answer(data: RawData, isBinary: boolean, dispatcher: ApiDispatcher): Promise<ResultMessage> {
   if (isBinary) return badFrame(UNREADABLE_CALL_ID, 'Calls are JSON text frames; a binary frame was sent.');
   const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
   let message: unknown;
@@ -191,7 +191,7 @@ function closeSocket(ws: WebSocket): Promise<void> {
   });
 }
 
-function badFrame(id: number, message: string): WireResult {
+function badFrame(id: number, message: string): ResultMessage {
   return { type: 'result', id, ok: false, error: { code: 'invalid-input', message } };
 }
 

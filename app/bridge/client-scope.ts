@@ -2,7 +2,7 @@
 // each an SSH session through a broker. The renderer closes them itself when its page goes
 // away (pagehide), but a crashed or reloaded renderer may not get that call out; the shell then
 // ends the client's scope and whatever it still held is closed here.
-import type { ApiDispatcher, CallOutcome } from './ipc';
+import type { ApiDispatcher, CallOutcome } from './dispatcher';
 
 export interface ClientScope {
   /** Run a command for this client, noting the terminals it opens and closes. */

@@ -1,5 +1,5 @@
 export { createBrowserBridge, API_PATH, MAX_CALL_BYTES, MAX_FRAME_BYTES } from './browser-bridge';
 export type { BrowserBridge, BrowserBridgeOptions } from './browser-bridge';
-export { createApiDispatcher, toApiError, UNREADABLE_CALL_ID } from './ipc';
+export { createApiDispatcher, toApiError, UNREADABLE_CALL_ID } from './dispatcher';
 export { createClientScope, type ClientScope } from './client-scope';
-export type { ApiDispatcher, ApiDispatcherOptions, CallOutcome, WireEvent, WireResult } from './ipc';
+export type { ApiDispatcher, ApiDispatcherOptions, CallOutcome, EventMessage, ResultMessage } from './dispatcher';

@@ -1,13 +1,13 @@
 // What the command handlers share: the host's parts, the current config and how to move to a
 // new one. One object, built once by createAppHost.
-import type { VaultSession } from '../../broker/agent';
+import type { VaultSession } from '../../broker/vault-session';
 import type { Logger } from '../../broker/log';
 import type { VaultClient } from '../../broker/vault';
 import { ApiError, type AppEvent, type CommandInput, type CommandName, type CommandOutput, type ReloadResult, type SessionView } from '../api';
 import type { SesameConfig } from '../config';
 import type { Platform } from '../platform';
 import type { ActivityLog } from './activity';
-import type { HostAgent } from './agent';
+import type { TokenAgent } from './token-agent';
 import type { RestartRequest } from './host';
 import type { ConnectionSet } from './connection-set';
 
@@ -21,7 +21,7 @@ export interface HostContext {
   vault: VaultClient;
   session: VaultSession;
   /** The lease registry and, when configured, the caching proxy. */
-  agent: HostAgent;
+  agent: TokenAgent;
   connections: ConnectionSet;
   activity: ActivityLog;
   emit(event: AppEvent): void;

@@ -9,14 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../broker/log';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { freePort } from '../../sandbox/servers';
-import { createApiDispatcher, createBrowserBridge, type BrowserBridge, type WireEvent, type WireResult } from '../bridge';
+import { createApiDispatcher, createBrowserBridge, type BrowserBridge, type EventMessage, type ResultMessage } from '../bridge';
 import { exchangeToken, openSocket, type ApiClient } from '../bridge/testing/clients';
 import { createAppHost, type AppHost } from '.';
-import { kvPut, postgresConnection, psql, recordingPlatform } from './test-support';
+import { kvPut, postgresConnection, psql, recordingPlatform } from './testing';
 
 interface Transport {
-  call(command: string, input?: unknown): Promise<WireResult>;
-  events: WireEvent[];
+  call(command: string, input?: unknown): Promise<ResultMessage>;
+  events: EventMessage[];
 }
 
 /** JSON both ways, as a real wire would: nothing but plain data crosses. */
@@ -72,7 +72,7 @@ describe('the AppApi contract over the real host', () => {
 
     // The dispatcher as Electron's ipcMain.handle uses it, behind a JSON "wire".
     const dispatcher = createApiDispatcher(host, { log: silentLogger });
-    const memoryEvents: WireEvent[] = [];
+    const memoryEvents: EventMessage[] = [];
     stopDispatcher.push(dispatcher.subscribe((message) => memoryEvents.push(overTheWire(message))));
     let nextId = 1;
     transports['dispatcher over an in-memory transport'] = {
@@ -155,7 +155,7 @@ describe('the AppApi contract over the real host', () => {
   it('a scripted session (logins, toggles, errors, moves, reloads, launches) never shows a secret in any result or event', async () => {
     const t = transports['the real WebSocket bridge']!;
     const memory = transports['dispatcher over an in-memory transport']!;
-    const results: WireResult[] = [];
+    const results: ResultMessage[] = [];
     const step = async (command: string, input: unknown = {}) => {
       const result = await t.call(command, input);
       results.push(result);

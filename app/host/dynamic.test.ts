@@ -8,7 +8,7 @@ import { silentLogger } from '../../broker/log';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { freePort } from '../../sandbox/servers';
 import { createAppHost, type AppHost } from '.';
-import { postgresConnection, psql, recordingPlatform, writeTestConfig } from './test-support';
+import { postgresConnection, psql, recordingPlatform, writeTestConfig } from './testing';
 
 describe('vault-dynamic connections in the host', () => {
   let sandbox: Sandbox;

@@ -1,5 +1,5 @@
 // Any error a command throws, as the typed ApiError the contract promises.
-import { InvalidLoginError, LoginFileError, OidcLoginError } from '../../broker/agent';
+import { InvalidLoginError, LoginFileError, OidcLoginError } from '../../broker/vault-session';
 import { redact } from '../../broker/log';
 import { UnknownConnectionError } from '../../broker/supervisor';
 import { VaultError } from '../../broker/vault';

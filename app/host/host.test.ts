@@ -11,7 +11,7 @@ import { freePort, randomPassword } from '../../sandbox/servers';
 import type { AppEvent } from '../api';
 import { importSecretless } from '../config';
 import { createAppHost, type AppHost } from '.';
-import { kvPut, postgresConnection, psql, recordingPlatform, run, writeTestConfig } from './test-support';
+import { kvPut, postgresConnection, psql, recordingPlatform, run, writeTestConfig } from './testing';
 
 describe('app host over the real broker', () => {
   let sandbox: Sandbox;

@@ -11,7 +11,7 @@ import { ApiError, type AppApi, type AppEvent, type CommandInput, type CommandNa
 import { loadConfig, type SesameConfig } from '../config';
 import type { Platform } from '../platform';
 import { createActivityLog } from './activity';
-import { createHostSession, reportSessionEvents, startHostAgent } from './agent';
+import { createHostSession, reportSessionEvents, startTokenAgent } from './token-agent';
 import { resolveConfigPath } from './credential-sources';
 import { mirrorDynamicLeases } from './lease-mirror';
 import { createSshHostKeys } from './ssh';
@@ -24,7 +24,7 @@ import { checkVaultFrom, settingsHandlers } from './commands/settings';
 import { terminalCommands } from './commands/terminal';
 import { createConfigState } from './config-state';
 import { createConnectionSet } from './connection-set';
-import { connectionSpecFor } from './connections';
+import { connectionSpecFor } from './connection-specs';
 import type { Handlers, HostContext } from './context';
 import { toApiError } from './errors';
 import { watchVaultHealth } from './vault-health';
@@ -85,7 +85,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
   const session = createHostSession(vault, initial, baseDir, platform, log.child('session'));
   const supervisor = createConnectionSupervisor(log.child('broker'));
   const activity = createActivityLog(1000, (payload) => emit({ event: 'activity', payload }));
-  const agent = await startHostAgent(session, initial, baseDir, emit, log);
+  const agent = await startTokenAgent(session, initial, baseDir, emit, log);
   const onLease = mirrorDynamicLeases(agent.registry, vault, () => session.token({ waitMs: 0 }));
   const sshHostKeys = createSshHostKeys(platform.secrets, log.child('ssh'));
   const connections = createConnectionSet({

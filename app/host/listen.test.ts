@@ -9,7 +9,7 @@ import { silentLogger } from '../../broker/log';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { freePort } from '../../sandbox/servers';
 import { createAppHost, type AppHost } from '.';
-import { postgresConnection, psql, recordingPlatform, writeTestConfig } from './test-support';
+import { postgresConnection, psql, recordingPlatform, writeTestConfig } from './testing';
 
 describe('connections.setListen', () => {
   let sandbox: Sandbox;

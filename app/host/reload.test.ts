@@ -12,7 +12,7 @@ import { freePort } from '../../sandbox/servers';
 import type { AppEvent } from '../api';
 import { loadConfig } from '../config';
 import { createAppHost, diffConnections, type AppHost } from '.';
-import { postgresConnection, psql, recordingPlatform, writeTestConfig } from './test-support';
+import { postgresConnection, psql, recordingPlatform, writeTestConfig } from './testing';
 
 describe('diffing connections', () => {
   const a = { name: 'a', protocol: 'postgres', listen: '127.0.0.1:1', autoStart: false, target: { host: 'h', port: 5432, sslmode: 'prefer' }, credentials: { from: 'literal', values: { x: 'y' } } } as const;

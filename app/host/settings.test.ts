@@ -14,7 +14,7 @@ import { startVaultDev, type VaultDevServer } from '../../sandbox/vault';
 import { ApiError, parseCommandInput, type AppEvent, type AppReset, type VaultHealthView } from '../api';
 import type { StartAtLogin } from '../platform';
 import { createAppHost, type AppHost } from '.';
-import { recordingPlatform } from './test-support';
+import { recordingPlatform } from './testing';
 
 let vaultA: VaultDevServer;
 let vaultB: VaultDevServer;

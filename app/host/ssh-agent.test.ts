@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../broker/log';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { createAppHost, type AppHost } from '.';
-import { kvPut, recordingPlatform, writeTestConfig } from './test-support';
+import { kvPut, recordingPlatform, writeTestConfig } from './testing';
 
 interface Ran {
   status: number;

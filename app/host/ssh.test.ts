@@ -7,7 +7,7 @@ import { silentLogger } from '../../broker/log';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { createAppHost, type AppHost } from '.';
 import { hostKeyAccount } from './ssh';
-import { recordingPlatform, run } from './test-support';
+import { recordingPlatform, run } from './testing';
 
 describe('ssh connections in the host', () => {
   let sandbox: Sandbox;

@@ -5,7 +5,7 @@ import { silentLogger } from '../../broker/log';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { parseCommandInput, type AppEvent, type TerminalExit } from '../api';
 import { createAppHost, type AppHost } from '.';
-import { recordingPlatform } from './test-support';
+import { recordingPlatform } from './testing';
 
 describe('in-app terminals', () => {
   let sandbox: Sandbox;

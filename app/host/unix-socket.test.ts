@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../broker/log';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { createAppHost, type AppHost } from '.';
-import { postgresConnection, recordingPlatform, run, writeTestConfig } from './test-support';
+import { postgresConnection, recordingPlatform, run, writeTestConfig } from './testing';
 
 describe('postgres over a unix socket', () => {
   let sandbox: Sandbox;

@@ -1,9 +1,9 @@
 // Broker state → view models. Only names, paths, addresses and counters cross this line.
-import type { SessionSnapshot } from '../../broker/agent';
+import type { SessionSnapshot } from '../../broker/vault-session';
 import type { ConnectionStatus } from '../../broker/supervisor';
 import type { ConnectionView, SessionView } from '../api';
 import type { ConnectionConfig } from '../config';
-import { credentialPathOf, targetOf } from './connections';
+import { credentialPathOf, targetOf } from './connection-specs';
 
 export function sessionView(snapshot: SessionSnapshot, vaultAddress: string, namespace?: string): SessionView {
   return {

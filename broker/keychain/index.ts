@@ -2,7 +2,7 @@
 // Windows), loaded only when it is installed and built. keytar is an optional native module:
 // its types are declared here, so nothing fails to compile when it is missing, and every user
 // of it goes through `loadKeytar()`, which says why it is missing instead of throwing.
-import type { SecretStoreLike } from '../agent/token-store';
+import type { SecretStoreLike } from '../vault-session/token-store';
 
 /** The part of keytar's API Sesame uses. */
 export interface Keytar {

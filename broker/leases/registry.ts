@@ -4,7 +4,7 @@
 // renewed, ends entries at expiry, cascades an ending to everything created with the entry,
 // and tells listeners about every change.
 import { EventEmitter } from 'node:events';
-import { backoffDelayMs, renewDelayMs, unrefTimer } from '../agent/timing';
+import { backoffDelayMs, renewDelayMs, unrefTimer } from '../vault-session/timing';
 import type { Logger } from '../log';
 import type { EndState, LeaseActions, LeaseChange, LeaseRecord, LeaseRegistry, TrackOptions } from './types';
 

@@ -1,6 +1,6 @@
 // The session token as a registry entry: mirrored from the session's snapshots, so the one
 // list shows it beside the leases created with it. Renew and revoke act through the session.
-import type { SessionSnapshot } from '../agent/session-types';
+import type { SessionSnapshot } from '../vault-session/session-types';
 import type { LeaseRegistry } from './types';
 
 export interface TrackableSession {

@@ -3,7 +3,7 @@
 // and whichever exchange the server asks for — mysql_native_password, caching_sha2_password
 // (fast path or full authentication) and AuthSwitchRequest — up to the server's OK.
 import type net from 'node:net';
-import { connectTcp } from '../wire';
+import { connectTcp } from '../connector-kit';
 import { cachingSha2Proof, cleartextPassword, nativePasswordProof, rsaEncryptedPassword } from './auth';
 import type { Deadline } from './deadline';
 import type { UserPassword } from './login';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomPassword, startMariaDb, type MariaDbServer } from '../../sandbox/servers';
 import { createMysqlConnector } from './connector';
 import { Cap, createPacketFramer, encodePacket, encodeSslRequest, parseErr, parseServerGreeting, type Packet } from './protocol';
-import { asRoot, connectThrough, listenForTests, literalFetcher, type TestListener } from './test-support';
+import { asRoot, connectThrough, listenForTests, literalFetcher, type TestListener } from './testing';
 
 const APP_PASSWORD = randomPassword();
 const good = { username: 'app', password: APP_PASSWORD };

@@ -19,7 +19,7 @@ import {
   parseHandshakeResponse,
   type HandshakeResponse,
 } from './protocol';
-import { connectThrough, listenForTests, literalFetcher, type TestListener } from './test-support';
+import { connectThrough, listenForTests, literalFetcher, type TestListener } from './testing';
 
 const PASSWORD = 'the right password';
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -9,7 +9,7 @@ import { randomPassword, startMariaDb, type MariaDbServer } from '../../sandbox/
 import type { CredentialFetcher } from '../connector';
 import { createMysqlConnector } from './connector';
 import { MysqlTargetError } from './target';
-import { asRoot, connectThrough, listenForTests, literalFetcher, runMariadbCli, type TestListener } from './test-support';
+import { asRoot, connectThrough, listenForTests, literalFetcher, runMariadbCli, type TestListener } from './testing';
 
 const APP_PASSWORD = randomPassword();
 const STALE_PASSWORD = randomPassword();

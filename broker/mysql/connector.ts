@@ -23,9 +23,9 @@ import { chooseDatabase, credentialLogin, type UserPassword } from './login';
 import { createPacketReader } from './packet-reader';
 import { pipeSession } from './pipe';
 import { encodeErr, encodePacket, type HandshakeResponse } from './protocol';
-import { printable } from './wire';
+import { printable } from './encoding';
 import { resolveMysqlTarget, type MysqlTarget, type ResolvedMysqlTarget } from './target';
-import { closeGracefully, fetchCredential as fetchSessionCredential, releaseCredential, type CredentialErrors } from '../wire';
+import { closeGracefully, fetchCredential as fetchSessionCredential, releaseCredential, type CredentialErrors } from '../connector-kit';
 
 export interface MysqlConnector extends Connector {
   readonly target: ResolvedMysqlTarget;

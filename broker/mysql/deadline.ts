@@ -1,6 +1,6 @@
-// The session's handshake clock (broker/wire) with MySQL's errors: each phase names the ERR a
+// The session's handshake clock (broker/connector-kit) with MySQL's errors: each phase names the ERR a
 // timeout there carries; turning the connection off aborts it.
-import { createPhaseDeadline, type PhaseDeadline } from '../wire';
+import { createPhaseDeadline, type PhaseDeadline } from '../connector-kit';
 import { PhaseTimeoutError, SessionAbortedError, type ErrorKind, MysqlError } from './errors';
 
 /** `phase(description, kind)`: what the session waits for, and the ERR a timeout reports. */

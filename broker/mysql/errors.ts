@@ -116,4 +116,4 @@ export class SessionAbortedError extends MysqlSessionError {
   }
 }
 
-export { describeError } from '../wire';
+export { describeError } from '../connector-kit';

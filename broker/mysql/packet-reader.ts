@@ -1,8 +1,8 @@
-// Awaitable reads of whole MySQL packets during the handshake (broker/wire's buffered reader
+// Awaitable reads of whole MySQL packets during the handshake (broker/connector-kit's buffered reader
 // over this protocol's framing), each checked against the sequence id the protocol expects
 // next. `release` hands over any bytes already read, so the data phase loses none.
 import type { Socket } from 'node:net';
-import { createBufferedReader, type ReaderErrors } from '../wire';
+import { createBufferedReader, type ReaderErrors } from '../connector-kit';
 import { BackendConnectError, PeerClosedError, ProtocolError } from './errors';
 import { createPacketFramer, MAX_HANDSHAKE_PACKET, type Packet } from './protocol';
 

@@ -3,7 +3,7 @@
 // through the COM_CHANGE_USER watch, which reads packet headers only.
 import type { Socket } from 'node:net';
 import type { SessionMeter } from '../connector';
-import { CLOSE_GRACE_MS, relayChunks, untilBothClosed } from '../wire';
+import { CLOSE_GRACE_MS, relayChunks, untilBothClosed } from '../connector-kit';
 import { createCommandTracker } from './command-tracker';
 
 export type PipeOutcome = 'closed' | 'change-user-refused';

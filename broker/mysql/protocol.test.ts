@@ -18,7 +18,7 @@ import {
   type HandshakeResponse,
   type ServerGreeting,
 } from './protocol';
-import { PayloadReader, lenencInt, printable } from './wire';
+import { PayloadReader, lenencInt, printable } from './encoding';
 
 const scramble = Buffer.from('abcdefghijklmnopqrst');
 const mariadbGreeting: ServerGreeting = {

@@ -2,7 +2,7 @@
 // connection-phase packets (Handshake v10, HandshakeResponse41, SSLRequest, AuthSwitchRequest,
 // OK and ERR). The command phase is piped and never parsed.
 import { ProtocolError } from './errors';
-import { PayloadReader, lenencInt, nul, u16, u32 } from './wire';
+import { PayloadReader, lenencInt, nul, u16, u32 } from './encoding';
 
 /** Capability flags (CLIENT_*); bit 0 is CLIENT_MYSQL in MariaDB. Values are unsigned 32-bit. */
 export const Cap = {

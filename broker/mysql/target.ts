@@ -1,7 +1,7 @@
 // Where a MySQL/MariaDB connection goes and how the broker logs in there. Validated once, when
 // the connector is created, with errors that name the field at fault.
 import { z } from 'zod';
-import { backendTargetFields, resolveTlsTarget } from '../wire';
+import { backendTargetFields, resolveTlsTarget } from '../connector-kit';
 
 export const MYSQL_SSL_MODES = ['disable', 'preferred', 'required', 'verify-ca', 'verify-identity'] as const;
 export type MysqlSslMode = (typeof MYSQL_SSL_MODES)[number];

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCa, randomPassword, startMariaDb, type MariaDbServer } from '../../sandbox/servers';
 import { createMysqlConnector } from './connector';
 import type { MysqlTarget } from './target';
-import { asRoot, connectThrough, listenForTests, literalFetcher, runMariadbCli, type TestListener } from './test-support';
+import { asRoot, connectThrough, listenForTests, literalFetcher, runMariadbCli, type TestListener } from './testing';
 
 const APP_PASSWORD = randomPassword();
 let server: MariaDbServer;

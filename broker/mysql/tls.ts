@@ -1,7 +1,7 @@
 // TLS toward the backend, after the SSLRequest, verified as the target's sslmode says.
 import net from 'node:net';
 import tls from 'node:tls';
-import { awaitTlsHandshake } from '../wire';
+import { awaitTlsHandshake } from '../connector-kit';
 import type { Deadline } from './deadline';
 import { BackendConnectError, MysqlError } from './errors';
 import type { ResolvedMysqlTarget } from './target';

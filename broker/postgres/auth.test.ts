@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDir, createTestCa, randomPassword, removeTempDir, startPostgres, type PostgresAuthMethod, type PostgresServer } from '../../sandbox/servers';
 import { createPostgresConnector } from './connector';
 import type { PostgresTarget } from './target';
-import { listenForTests, literalFetcher, runPsql, type TestListener } from './test-support';
+import { listenForTests, literalFetcher, runPsql, type TestListener } from './testing';
 
 const APP_USER = 'app_user';
 const APP_PASSWORD = randomPassword();

@@ -7,7 +7,7 @@ import { createCancelRegistry } from './cancel';
 import { createPostgresConnector } from './connector';
 import { cancelRequest } from './protocol';
 import type { PostgresTarget } from './target';
-import { listenForTests, literalFetcher, runPsql, type TestListener } from './test-support';
+import { listenForTests, literalFetcher, runPsql, type TestListener } from './testing';
 
 /** node-postgres keeps the BackendKeyData and a cancel method that @types/pg does not declare. */
 type PgClientInternals = pg.Client & { processID: number; cancel(client: pg.Client, query: pg.Query): void };

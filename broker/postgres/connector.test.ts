@@ -6,7 +6,7 @@ import { randomPassword, startPostgres, type PostgresServer } from '../../sandbo
 import { createPostgresConnector } from './connector';
 import { createFrameReader, parseErrorResponse, startupMessage, sslRequest, gssEncRequest, parseNegotiateProtocolVersion, type Message } from './protocol';
 import { PostgresTargetError } from './target';
-import { listenForTests, literalFetcher, runPsql, type TestListener } from './test-support';
+import { listenForTests, literalFetcher, runPsql, type TestListener } from './testing';
 
 /** node-postgres keeps the BackendKeyData and a cancel method that @types/pg does not declare. */
 type PgClientInternals = pg.Client & { processID: number; cancel(client: pg.Client, query: pg.Query): void };

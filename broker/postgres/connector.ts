@@ -14,7 +14,7 @@ import { pipeSession } from './pipe';
 import { MAX_HANDSHAKE_MESSAGE, authenticationOk, backendKeyData, errorResponse } from './protocol';
 import { createSocketReader } from './socket-reader';
 import { resolvePostgresTarget, type PostgresTarget, type ResolvedPostgresTarget } from './target';
-import { closeGracefully, fetchCredential as fetchSessionCredential, releaseCredential, type CredentialErrors } from '../wire';
+import { closeGracefully, fetchCredential as fetchSessionCredential, releaseCredential, type CredentialErrors } from '../connector-kit';
 
 export interface PostgresConnector extends Connector {
   readonly target: ResolvedPostgresTarget;

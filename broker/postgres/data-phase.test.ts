@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomPassword, startPostgres, type PostgresServer } from '../../sandbox/servers';
 import { createPostgresConnector } from './connector';
-import { listenForTests, literalFetcher, runPsql, type TestListener } from './test-support';
+import { listenForTests, literalFetcher, runPsql, type TestListener } from './testing';
 
 const APP_USER = 'bulk_app';
 const APP_PASSWORD = randomPassword();

@@ -1,6 +1,6 @@
-// The session's handshake clock (broker/wire) with PostgreSQL's errors: each phase names the
+// The session's handshake clock (broker/connector-kit) with PostgreSQL's errors: each phase names the
 // SQLSTATE a timeout there carries; turning the connection off aborts it.
-import { createPhaseDeadline, type PhaseDeadline } from '../wire';
+import { createPhaseDeadline, type PhaseDeadline } from '../connector-kit';
 import { PhaseTimeoutError, SessionAbortedError, SqlState } from './errors';
 
 /** `phase(description, sqlstate)`: what the session waits for, and the SQLSTATE of a timeout. */

@@ -97,4 +97,4 @@ export class SessionAbortedError extends PgSessionError {
   }
 }
 
-export { describeError } from '../wire';
+export { describeError } from '../connector-kit';

@@ -2,7 +2,7 @@
 // other side), counted for the session's stats.
 import type { Socket } from 'node:net';
 import type { SessionMeter } from '../connector';
-import { relayChunks, untilBothClosed } from '../wire';
+import { relayChunks, untilBothClosed } from '../connector-kit';
 
 /**
  * Relays until both sockets have closed. A clean end on one side ends the other after its queued

@@ -1,8 +1,8 @@
-// Awaitable reads of whole PostgreSQL packets during the handshake: broker/wire's buffered
+// Awaitable reads of whole PostgreSQL packets during the handshake: broker/connector-kit's buffered
 // reader over this protocol's framing. `release` hands over the bytes already read, so the
 // data phase is piped without losing one.
 import type { Socket } from 'node:net';
-import { createBufferedReader, type ReaderErrors } from '../wire';
+import { createBufferedReader, type ReaderErrors } from '../connector-kit';
 import { PeerClosedError, BackendConnectError, ProtocolError } from './errors';
 import { createFrameReader, type Message } from './protocol';
 

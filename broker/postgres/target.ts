@@ -1,7 +1,7 @@
 // Where a Postgres connection goes and how the broker logs in there. Validated once, when the
 // connector is created, with errors that name the field at fault.
 import { z } from 'zod';
-import { backendTargetFields, resolveTlsTarget } from '../wire';
+import { backendTargetFields, resolveTlsTarget } from '../connector-kit';
 
 export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];

@@ -8,7 +8,7 @@ import type { Deadline } from './deadline';
 import { BackendConnectError, SqlState } from './errors';
 import { sslRequest } from './protocol';
 import { createSocketReader } from './socket-reader';
-import { awaitTlsHandshake, connectTcp } from '../wire';
+import { awaitTlsHandshake, connectTcp } from '../connector-kit';
 import type { ResolvedPostgresTarget } from './target';
 
 export interface BackendTransport {

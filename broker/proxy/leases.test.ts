@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PostgresServer } from '../../sandbox/servers';
 import { startVaultDev, type VaultDevServer } from '../../sandbox/vault';
-import { createVaultSession, type VaultSession } from '../agent';
+import { createVaultSession, type VaultSession } from '../vault-session';
 import { createLogger } from '../log';
 import { createVaultClient } from '../vault';
 import { startAgentProxy, type AgentProxy } from './index';

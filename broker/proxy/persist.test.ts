@@ -13,7 +13,7 @@ import { keytarSkipNote } from '../keychain/testing';
 import { raw } from './testing';
 
 const execute = promisify(execFile);
-const CHILD = path.join(import.meta.dirname, 'persist-child.ts');
+const CHILD = path.join(import.meta.dirname, 'persist.fixture.ts');
 let keychain: Keychain;
 let vault: VaultDevServer;
 let dir: string;

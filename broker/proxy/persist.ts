@@ -6,7 +6,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { SecretStoreLike } from '../agent/token-store';
+import type { SecretStoreLike } from '../vault-session/token-store';
 import type { LeaseRegistry } from '../leases';
 import type { Logger } from '../log';
 import type { CacheEntry, CacheIndex } from './cache-index';

@@ -9,7 +9,7 @@ import nodeVault from 'node-vault';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../sandbox/servers';
 import { startVaultDev, type VaultDevServer } from '../../sandbox/vault';
-import { createVaultSession, type VaultSession } from '../agent';
+import { createVaultSession, type VaultSession } from '../vault-session';
 import { createLogger, type LogRecord } from '../log';
 import { createVaultClient } from '../vault';
 import { startAgentProxy, type AgentProxy } from './index';

@@ -16,7 +16,7 @@ import { createCachePersistence, type CachePersistence, type PersistOptions } fr
 import { parseJsonObject, parseProxyRequest, readBody } from './request';
 import { createStaticSecretCache } from './static-secrets';
 
-/** The session as the proxy uses it: structurally broker/agent's VaultSession. */
+/** The session as the proxy uses it: structurally broker/vault-session's VaultSession. */
 export interface ProxySession extends TrackableSession {
   token(options?: { waitMs?: number }): Promise<string>;
 }

@@ -10,7 +10,7 @@ import { startVaultDev, type VaultDevServer } from '../../sandbox/vault';
 import { createVaultKvFetcher } from '../credentials';
 import { createLogger, type LogRecord } from '../log';
 import { createVaultSshCertificateSource, parseCertificateLine } from '../ssh';
-import { runTool } from '../ssh/test-support';
+import { runTool } from '../ssh/testing';
 import { createVaultClient, type VaultClient } from '../vault';
 import { startSshAgent, type AgentIdentitySource, type AgentPeer, type RunningSshAgent } from './index';
 

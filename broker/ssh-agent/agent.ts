@@ -13,7 +13,7 @@ import { WireError } from '../ssh';
 import { createIdentityStore, type AgentIdentitySource, type AgentIdentityView } from './identities';
 import { findPeer, type AgentPeer } from './peer';
 import { AGENT, AgentProtocolError, createMessageReader, failure, identitiesAnswer, parseSignRequest, SIGN_FLAG, signResponse } from './protocol';
-import { outputBelow } from '../wire/output-guard';
+import { outputBelow } from '../connector-kit/output-guard';
 
 export interface SshAgentOptions {
   readonly identities: readonly AgentIdentitySource[];

@@ -11,7 +11,7 @@ import type { CredentialFetcher } from '../connector';
 import { CredentialError } from '../credentials';
 import { createSshConnector, createSshHostKey, parsePublicKeyLine, sshString, sshUint32, type SshHostKey } from './index';
 import { sendRawPayload } from './ssh2-internals';
-import { isolatedSshOptions, listenForTests, runTool, writeKnownHosts, type TestListener } from './test-support';
+import { isolatedSshOptions, listenForTests, runTool, writeKnownHosts, type TestListener } from './testing';
 
 let dir: string;
 let sshd: SshdServer;

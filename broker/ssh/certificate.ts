@@ -2,7 +2,7 @@
 // validity, principals, type) and check the CA's signature, for user certificates from Vault
 // and host certificates checked against a host CA.
 import { publicBlobOf, publicKeyFromBlob, verifySignature } from './keys';
-import { SshReader, sshString, WireError } from './wire';
+import { SshReader, sshString, WireError } from './encoding';
 
 export const USER_CERT = 1;
 export const HOST_CERT = 2;

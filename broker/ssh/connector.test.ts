@@ -10,7 +10,7 @@ import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshUserCa, createTempDir, freePort, removeTempDir, signUserKey, startSshd, type SshdServer } from '../../sandbox/servers';
 import { createSshConnector, createSshHostKey } from './index';
-import { createTestCertificateSource, isolatedSshOptions, listenForTests, runTool, writeKnownHosts, type TestListener } from './test-support';
+import { createTestCertificateSource, isolatedSshOptions, listenForTests, runTool, writeKnownHosts, type TestListener } from './testing';
 
 let dir: string;
 let sshd: SshdServer;

@@ -15,7 +15,7 @@ import { relayConnection } from './relay';
 import { defaultLocalCiphers, DISCONNECT_REASON, disconnectWithMessage, sendAuthBanner } from './ssh2-internals';
 import { resolveSshTarget, SshTargetError, type ResolvedSshTarget, type SshTarget } from './target';
 import { connectUpstream } from './upstream';
-import { limitUnreadOutput } from '../wire/output-guard';
+import { limitUnreadOutput } from '../connector-kit/output-guard';
 
 export interface SshConnectorOptions {
   readonly target: SshTarget;

@@ -18,7 +18,7 @@ import {
 } from '../../sandbox/servers';
 import type { SshCertificateSource } from './certificate-source';
 import { createSshConnector, createSshHostKey, type HostKeyLearned, type SshTarget } from './index';
-import { createTestCertificateSource, isolatedSshOptions, listenForTests, runTool, writeKnownHosts, type TestListener } from './test-support';
+import { createTestCertificateSource, isolatedSshOptions, listenForTests, runTool, writeKnownHosts, type TestListener } from './testing';
 
 let dir: string;
 let sshd: SshdServer;

@@ -20,4 +20,4 @@ export {
   type SshKeyType,
 } from './keys';
 export { parseCertificate, parseCertificateLine, isValidAt, samePublicKey, USER_CERT, HOST_CERT, type SshCertificate } from './certificate';
-export { SshReader, sshString, sshUint32, WireError } from './wire';
+export { SshReader, sshString, sshUint32, WireError } from './encoding';

@@ -3,7 +3,7 @@
 // Errors name what the key is (e.g. "the private_key of secret/data/bastion"), never its bytes.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import ssh2 from 'ssh2';
-import { SshReader, mpintMagnitude, sshMpint, sshString, WireError } from './wire';
+import { SshReader, mpintMagnitude, sshMpint, sshString, WireError } from './encoding';
 
 export type SshKeyType = 'ssh-ed25519' | 'ssh-rsa' | 'ecdsa-sha2-nistp256' | 'ecdsa-sha2-nistp384' | 'ecdsa-sha2-nistp521';
 

@@ -9,7 +9,7 @@ import { createSshKeyPair, createTempDir, removeTempDir, runCommand, startSshd, 
 import type { CredentialFetcher } from '../connector';
 import { createLiteralFetcher } from '../credentials';
 import { createSshConnector, createSshHostKey, type SshConnectorOptions } from './index';
-import { isolatedSshOptions, listenForTests, runTool, writeKnownHosts, type TestListener } from './test-support';
+import { isolatedSshOptions, listenForTests, runTool, writeKnownHosts, type TestListener } from './testing';
 
 let dir: string;
 let sshd: SshdServer;

@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import ssh2, { type Client, type Connection } from 'ssh2';
 import { publicKeyLine } from './keys';
-import { sshString, sshUint32 } from './wire';
+import { sshString, sshUint32 } from './encoding';
 
 const MESSAGE = { DISCONNECT: 1, USERAUTH_REQUEST: 50, USERAUTH_BANNER: 53 } as const;
 export const DISCONNECT_REASON = { PROTOCOL_ERROR: 2, HOST_NOT_ALLOWED: 1, BY_APPLICATION: 11, NO_MORE_AUTH_METHODS: 14, SERVICE_NOT_AVAILABLE: 7 } as const;

@@ -11,7 +11,7 @@ import type { HostVerifier, HostKeyDecision } from './host-verify';
 import { loadPrivateKey, signatureAlgorithmsFor, SshKeyError } from './keys';
 import { signerKey, type PublicKeySigner } from './ssh2-internals';
 import type { ResolvedSshTarget } from './target';
-import { WireError } from './wire';
+import { WireError } from './encoding';
 
 export interface UpstreamLogin {
   readonly user: string;

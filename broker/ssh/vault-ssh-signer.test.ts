@@ -10,7 +10,7 @@ import { startVaultDev, type VaultDevServer } from '../../sandbox/vault';
 import type { Credential, CredentialFetcher } from '../connector';
 import { createVaultClient, type VaultClient } from '../vault';
 import { createSshConnector, createSshHostKey, createVaultSshCertificateSource, parseCertificateLine } from './index';
-import { isolatedSshOptions, listenForTests, runTool, writeKnownHosts, type TestListener } from './test-support';
+import { isolatedSshOptions, listenForTests, runTool, writeKnownHosts, type TestListener } from './testing';
 
 let dir: string;
 let vaultServer: VaultDevServer;

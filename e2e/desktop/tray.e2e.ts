@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { runCli, startSandboxApp, type SandboxApp } from '../cli-process';
-import { expect, test } from '../fixtures';
+import { expect, test } from '../testing';
 import { psql } from '../psql';
 import { freePort } from '../../sandbox/servers/ports';
 

@@ -6,7 +6,7 @@ import { isStillRunning, processTree, type ProcessIdentity } from './pids';
 import { isPortOpen } from './ports';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
-const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'hold-servers.ts');
+const FIXTURE = path.join(import.meta.dirname, 'hold-servers.fixture.ts');
 
 interface Held {
   child: ChildProcess;

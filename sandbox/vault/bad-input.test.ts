@@ -3,7 +3,7 @@
 // `{"errors": [...]}` body when it is an error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVaultDev, type VaultDevServer } from './index';
-import { vaultClient, type VaultClient } from './test-targets';
+import { vaultClient, type VaultClient } from './testing';
 
 const PATHS = [
   'auth/token/create',

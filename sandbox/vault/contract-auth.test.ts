@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { targets, vaultClient, type VaultClient, type VaultTarget } from './test-targets';
+import { targets, vaultClient, type VaultClient, type VaultTarget } from './testing';
 
 interface Jwks {
   url: string;

@@ -1,6 +1,6 @@
 // Contract: KV version 2 (mount secret/) and version 1 (a kv mount enabled by the test).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENVELOPE_KEYS, targets, vaultClient, type VaultClient, type VaultTarget } from './test-targets';
+import { ENVELOPE_KEYS, targets, vaultClient, type VaultClient, type VaultTarget } from './testing';
 
 for (const factory of targets()) {
   if (factory.skipReason) console.log(`[contract-kv] skipped "${factory.name}": ${factory.skipReason}`);

@@ -1,7 +1,7 @@
 // Contract: namespaces (Vault Enterprise) selected by X-Vault-Namespace or a path prefix.
 // Against a real Vault without Enterprise features this part is skipped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { targets, vaultClient, type VaultClient, type VaultTarget } from './test-targets';
+import { targets, vaultClient, type VaultClient, type VaultTarget } from './testing';
 
 for (const factory of targets()) {
   if (factory.skipReason) console.log(`[contract-namespaces] skipped "${factory.name}": ${factory.skipReason}`);

@@ -1,6 +1,6 @@
 // Contract: sys/policies/acl CRUD, sys/capabilities-self, and enforcement on every request.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERMISSION_DENIED, targets, vaultClient, type VaultClient, type VaultTarget } from './test-targets';
+import { PERMISSION_DENIED, targets, vaultClient, type VaultClient, type VaultTarget } from './testing';
 
 const APP_POLICY = `
 path "secret/data/app/*" {

@@ -1,7 +1,7 @@
 // Contract: envelope, error answers, sys/health, sys/seal-status, seal/unseal, sys/mounts,
-// sys/auth. Runs against every available target (see test-targets.ts).
+// sys/auth. Runs against every available target (see testing.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENVELOPE_KEYS, PERMISSION_DENIED, targets, vaultClient, type VaultClient, type VaultTarget } from './test-targets';
+import { ENVELOPE_KEYS, PERMISSION_DENIED, targets, vaultClient, type VaultClient, type VaultTarget } from './testing';
 
 for (const factory of targets()) {
   if (factory.skipReason) console.log(`[contract-sys] skipped "${factory.name}": ${factory.skipReason}`);

@@ -1,6 +1,6 @@
 // Contract: the token store at auth/token/ — create, lookup, renew, revoke, cascade, expiry.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERMISSION_DENIED, sleep, targets, vaultClient, type VaultClient, type VaultTarget } from './test-targets';
+import { PERMISSION_DENIED, sleep, targets, vaultClient, type VaultClient, type VaultTarget } from './testing';
 
 const AUTH_KEYS = ['client_token', 'accessor', 'policies', 'token_policies', 'metadata', 'lease_duration', 'renewable', 'entity_id', 'token_type', 'orphan', 'mfa_requirement', 'num_uses'];
 const LOOKUP_KEYS = ['accessor', 'creation_time', 'creation_ttl', 'display_name', 'entity_id', 'expire_time', 'explicit_max_ttl', 'id', 'issue_time', 'meta', 'num_uses', 'orphan', 'path', 'policies', 'renewable', 'ttl', 'type'];

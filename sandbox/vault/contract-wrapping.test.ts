@@ -1,6 +1,6 @@
 // Contract: response wrapping (X-Vault-Wrap-TTL on any request) and sys/wrapping/*.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { targets, vaultClient, type VaultClient, type VaultTarget } from './test-targets';
+import { targets, vaultClient, type VaultClient, type VaultTarget } from './testing';
 
 const WRAP = { 'X-Vault-Wrap-TTL': '60s' };
 

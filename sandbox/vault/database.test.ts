@@ -5,7 +5,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMariaDb, startPostgres, type MariaDbServer, type PostgresServer } from '../servers/index';
-import { sleep, targets, vaultClient, type VaultClient, type VaultTarget } from './test-targets';
+import { sleep, targets, vaultClient, type VaultClient, type VaultTarget } from './testing';
 
 const PG_CREATE = `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{{name}}";`;
 const MY_CREATE = `CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}'; GRANT SELECT ON *.* TO '{{name}}'@'%';`;

@@ -1,7 +1,7 @@
 // Fault controls of the dev server: /_sandbox/ over HTTP and the programmatic `faults` hooks.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startVaultDev, type VaultDevServer } from './index';
-import { vaultClient, type VaultClient } from './test-targets';
+import { vaultClient, type VaultClient } from './testing';
 
 describe('fault controls', () => {
   let dev: VaultDevServer;

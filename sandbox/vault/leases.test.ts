@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendFactory } from './backend';
 import { badRequest } from './errors';
 import { startVaultDev, type VaultDevServer } from './index';
-import { sleep, vaultClient, type VaultClient } from './test-targets';
+import { sleep, vaultClient, type VaultClient } from './testing';
 
 const revoked: string[] = [];
 

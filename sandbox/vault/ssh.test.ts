@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshd, type SshdServer } from '../servers/index';
-import { sleep, targets, vaultClient, type VaultClient, type VaultTarget } from './test-targets';
+import { sleep, targets, vaultClient, type VaultClient, type VaultTarget } from './testing';
 
 interface Run {
   code: number;

@@ -2,7 +2,7 @@
 // chooses (Host, Origin, Cookie), which a browser would not let a page forge.
 import { request } from 'node:http';
 import { WebSocket } from 'ws';
-import type { WireMessage } from '../../api';
+import type { BridgeMessage } from '../../api';
 
 export interface HttpAnswer {
   status: number;
@@ -74,26 +74,26 @@ export class RefusedError extends Error {
 export interface ApiClient {
   ws: WebSocket;
   /** Every event message pushed so far, in order. */
-  events: Extract<WireMessage, { type: 'event' }>[];
+  events: Extract<BridgeMessage, { type: 'event' }>[];
   /** Send raw text (or bytes) and wait for the result with `id`. */
-  sendRaw(data: string | Buffer, id: number): Promise<Extract<WireMessage, { type: 'result' }>>;
-  call(command: string, input?: unknown): Promise<Extract<WireMessage, { type: 'result' }>>;
+  sendRaw(data: string | Buffer, id: number): Promise<Extract<BridgeMessage, { type: 'result' }>>;
+  call(command: string, input?: unknown): Promise<Extract<BridgeMessage, { type: 'result' }>>;
   /** Resolves once an event matching `test` has arrived (already or later). */
-  waitForEvent(test: (e: Extract<WireMessage, { type: 'event' }>) => boolean): Promise<Extract<WireMessage, { type: 'event' }>>;
+  waitForEvent(test: (e: Extract<BridgeMessage, { type: 'event' }>) => boolean): Promise<Extract<BridgeMessage, { type: 'event' }>>;
   closed: Promise<{ code: number; reason: string }>;
   close(): Promise<void>;
 }
 
 function createApiClient(ws: WebSocket): ApiClient {
   const events: ApiClient['events'] = [];
-  const waiting = new Map<number, (m: Extract<WireMessage, { type: 'result' }>) => void>();
+  const waiting = new Map<number, (m: Extract<BridgeMessage, { type: 'result' }>) => void>();
   const eventWaiters = new Set<() => void>();
   let nextId = 1;
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
   );
   ws.on('message', (data) => {
-    const message = JSON.parse(String(data)) as WireMessage;
+    const message = JSON.parse(String(data)) as BridgeMessage;
     if (message.type === 'result') {
       waiting.get(message.id)?.(message);
       waiting.delete(message.id);

@@ -1,7 +1,7 @@
 // The lease registry's actions: list, renew, revoke (at Vault), evict (locally), clear.
 import { LeaseActionError } from '../../../broker/leases';
 import { ApiError } from '../../api';
-import { leaseView } from '../agent';
+import { leaseView } from '../token-agent';
 import type { Handlers, HostContext } from '../context';
 
 function requireLease(ctx: HostContext, id: string) {

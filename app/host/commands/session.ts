@@ -1,5 +1,5 @@
 // app.info and the Vault session: log in, log out, look.
-import type { LoginRequest } from '../../../broker/agent';
+import type { LoginRequest } from '../../../broker/vault-session';
 import { ApiError } from '../../api';
 import type { Handlers, HostContext } from '../context';
 import { toApiError } from '../errors';

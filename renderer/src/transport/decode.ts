@@ -16,7 +16,7 @@ export function valueOf<C extends CommandName>(command: C, outcome: unknown): Co
   return checked.data as CommandOutput<C>;
 }
 
-/** The event a wire message carries, or undefined when it names no known event or breaks its schema. */
+/** The event a bridge message carries, or undefined when it names no known event or breaks its schema. */
 export function eventOf(message: unknown): AppEvent | undefined {
   const wire = message as Partial<{ type: unknown; event: unknown; payload: unknown }> | null;
   if (!wire || typeof wire !== 'object' || wire.type !== 'event' || typeof wire.event !== 'string') return undefined;

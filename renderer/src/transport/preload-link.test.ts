@@ -2,13 +2,13 @@
 // never the command's value directly. The link must unwrap them (the desktop app once handed
 // the UI `{ ok: true, value }` as the result and every refusal as a success).
 import { describe, expect, it } from 'vitest';
-import { ApiError, type AppEvent, type CallOutcome, type PreloadBridge, type WireEvent } from '../../../app/api';
+import { ApiError, type AppEvent, type CallOutcome, type PreloadBridge, type EventMessage } from '../../../app/api';
 import { createPreloadLink } from './preload-link';
 
 const info = { version: '0.1.0', mode: 'electron', configPath: '/tmp/c.yaml', sandbox: false, setup: false };
 
 function bridgeAnswering(answers: Record<string, CallOutcome>) {
-  const listeners = new Set<(message: WireEvent) => void>();
+  const listeners = new Set<(message: EventMessage) => void>();
   const bridge: PreloadBridge = {
     call: async (command) => structuredClone(answers[command] ?? { ok: false, error: { code: 'unknown-command', message: `no ${command}` } }),
     subscribe(listener) {
@@ -16,7 +16,7 @@ function bridgeAnswering(answers: Record<string, CallOutcome>) {
       return () => listeners.delete(listener);
     },
   };
-  return { bridge, push: (message: unknown) => listeners.forEach((l) => l(message as WireEvent)) };
+  return { bridge, push: (message: unknown) => listeners.forEach((l) => l(message as EventMessage)) };
 }
 
 describe('createPreloadLink', () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, signInOnIdpPage, startCallbackListener, startOidcProvider, type OidcProvider } from '../../oidc';
 import type { Backend, LoginResult } from '../backend';
 import { oidcAuthMethodFactory } from './oidc';
-import { TEST_CLIENT, TEST_USER, backendRequest as req, call, mountContext } from './oidc-test-support';
+import { TEST_CLIENT, TEST_USER, backendRequest as req, call, mountContext } from './testing';
 
 const ROLE = {
   user_claim: 'email',

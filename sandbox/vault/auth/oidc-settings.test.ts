@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startOidcProvider, type OidcProvider } from '../../oidc';
 import type { Backend } from '../backend';
 import { createOidcAuthMethod } from './oidc';
-import { TEST_CLIENT, TEST_USER, backendRequest as req, call, mountContext } from './oidc-test-support';
+import { TEST_CLIENT, TEST_USER, backendRequest as req, call, mountContext } from './testing';
 
 const ROLE = {
   user_claim: 'email',

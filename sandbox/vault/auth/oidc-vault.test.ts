@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, signInOnIdpPage, startCallbackListener, startOidcProvider, type OidcProvider } from '../../oidc';
 import { startVaultDev, type VaultDevServer } from '../index';
-import { TEST_CLIENT, TEST_USER } from './oidc-test-support';
+import { TEST_CLIENT, TEST_USER } from './testing';
 
 interface VaultAnswer {
   status: number;

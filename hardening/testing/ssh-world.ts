@@ -11,7 +11,7 @@ import { startVaultDev, type VaultDevServer } from '../../sandbox/vault';
 import type { CredentialFetcher } from '../../broker/connector';
 import { createVaultKvFetcher } from '../../broker/credentials';
 import { createSshConnector, createSshHostKey, createVaultSshCertificateSource, SshKeyError, type SshConnector, type SshHostKey } from '../../broker/ssh';
-import { isolatedSshOptions, runTool, type ToolResult } from '../../broker/ssh/test-support';
+import { isolatedSshOptions, runTool, type ToolResult } from '../../broker/ssh/testing';
 import { createVaultClient, type VaultClient } from '../../broker/vault';
 import { serveConnector, type ServedConnector } from './serve-connector';
 

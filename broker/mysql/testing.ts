@@ -1,13 +1,13 @@
-// Test-only helpers: broker/wire's loopback listener and fixed-value fetcher with this suite's
+// Test-only helpers: broker/connector-kit's loopback listener and fixed-value fetcher with this suite's
 // defaults, the real `mariadb` CLI with no password anywhere, and root access to a sandbox
 // MariaDB for setting up users.
 import { spawn } from 'node:child_process';
 import mysql from 'mysql2/promise';
-import { testSupportWithDefaults } from '../wire/test-support';
+import { testSupportWithDefaults } from '../connector-kit/testing';
 
-export type { TestListener } from '../wire/test-support';
+export type { TestListener } from '../connector-kit/testing';
 
-/** broker/wire's loopback listener and fixed-value fetcher, with this suite's defaults. */
+/** broker/connector-kit's loopback listener and fixed-value fetcher, with this suite's defaults. */
 export const { listenForTests, literalFetcher } = testSupportWithDefaults({ connectionName: 'orders-mysql', path: 'secret/data/orders-mysql' });
 
 export interface CliResult {

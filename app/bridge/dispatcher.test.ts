@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, type AppApi, type AppEvent } from '../api';
 import { createLogger, type LogRecord } from '../../broker/log';
-import { createApiDispatcher, type WireEvent } from './ipc';
+import { createApiDispatcher, type EventMessage } from './dispatcher';
 
 const SECRET = 'hvs.CAESIJ-secret-token-value-1234';
 
@@ -99,7 +99,7 @@ describe('createApiDispatcher', () => {
   it('forwards contract-shaped events, stripped, until unsubscribed', () => {
     const host = scriptedHost(() => undefined);
     const dispatcher = createApiDispatcher(host.api);
-    const sent: WireEvent[] = [];
+    const sent: EventMessage[] = [];
     const unsubscribe = dispatcher.subscribe((m) => sent.push(m));
     host.emit({ event: 'connection.changed', payload: { ...connection, password: SECRET } as never });
     host.emit({ event: 'connection.changed', payload: { name: 'broken' } as never });

@@ -12,7 +12,7 @@ import { keytarSkipNote } from '../keychain/testing';
 import { createToken, vaultCall } from './testing';
 
 const run = promisify(execFile);
-const CHILD = path.join(import.meta.dirname, 'keychain-child.ts');
+const CHILD = path.join(import.meta.dirname, 'keychain.fixture.ts');
 let keychain: Keychain;
 let vault: VaultDevServer;
 

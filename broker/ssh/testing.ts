@@ -4,12 +4,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Connector, CredentialFetcher } from '../connector';
-import { listenForTests as listenForWireTests, type TestListener } from '../wire/test-support';
+import { listenForTests as listenForWireTests, type TestListener } from '../connector-kit/testing';
 
 export type { TestListener };
 import { createCertificateSource, type SshCertificateSource } from './certificate-source';
 
-/** The shared loopback test listener (broker/wire), named for SSH tests by default. */
+/** The shared loopback test listener (broker/connector-kit), named for SSH tests by default. */
 export function listenForTests(connector: Connector, credentials: CredentialFetcher, connectionName = 'test-ssh'): Promise<TestListener> {
   return listenForWireTests(connector, credentials, connectionName);
 }

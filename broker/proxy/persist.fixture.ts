@@ -1,10 +1,10 @@
 // Run by persist.test.ts in a child process that sees a private gnome-keyring (keytar binds to
 // the D-Bus session of the process that loads it). One Sesame "run" per process:
-//   node --import tsx persist-child.ts <vault address> <cache file> <run: first|again> [token]
+//   node --import tsx persist.fixture.ts <vault address> <cache file> <run: first|again> [token]
 // `first` logs in with the token; `again` restores the session from the keychain. Both start
 // the proxy with the persistent cache, send the same token-creating request, and print one
 // JSON line with what happened.
-import { createVaultSession, type SecretStoreLike } from '../agent';
+import { createVaultSession, type SecretStoreLike } from '../vault-session';
 import { keytarSecretStore, loadKeytar } from '../keychain';
 import { createLogger } from '../log';
 import { createVaultClient } from '../vault';
@@ -12,7 +12,7 @@ import { startAgentProxy } from './index';
 import { raw } from './testing';
 
 const [address, file, run, token] = process.argv.slice(2);
-if (!address || !file || !run) throw new Error('usage: persist-child.ts <vault address> <cache file> <first|again> [token]');
+if (!address || !file || !run) throw new Error('usage: persist.fixture.ts <vault address> <cache file> <first|again> [token]');
 
 const loaded = await loadKeytar();
 if ('missing' in loaded) throw new Error(loaded.missing);

@@ -1,7 +1,7 @@
 // The token agent inside the host: the session's options from the config (keychain, browser,
 // token sink, non-interactive re-login), its events as activity and notifications, the lease
 // registry as LeaseViews, and the caching proxy when the config asks for one.
-import { createVaultSession, type LoginRequest, type SessionEvent, type VaultSession } from '../../broker/agent';
+import { createVaultSession, type LoginRequest, type SessionEvent, type VaultSession } from '../../broker/vault-session';
 import { createLeaseRegistry, trackSessionToken, type LeaseRecord, type LeaseRegistry } from '../../broker/leases';
 import type { Logger } from '../../broker/log';
 import { startAgentProxy, type AgentProxy } from '../../broker/proxy';
@@ -102,20 +102,20 @@ export function leaseView(record: LeaseRecord, now = Date.now()): LeaseView {
   };
 }
 
-export interface HostAgent {
+export interface TokenAgent {
   registry: LeaseRegistry;
   proxy?: AgentProxy;
   close(): Promise<void>;
 }
 
 /** The lease registry mirrored to the UI, and the caching proxy when `agent.listen` is set. */
-export async function startHostAgent(
+export async function startTokenAgent(
   session: VaultSession,
   config: SesameConfig,
   baseDir: string,
   emit: (event: AppEvent) => void,
   log: Logger,
-): Promise<HostAgent> {
+): Promise<TokenAgent> {
   const registry = createLeaseRegistry({ log: log.child('leases') });
   const untrack = trackSessionToken(registry, session);
   const off = registry.onChange((change) => {

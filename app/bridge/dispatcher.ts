@@ -1,12 +1,12 @@
 // The one piece of call-dispatch logic every transport shares (the browser WebSocket bridge
-// and the Electron IPC handlers in main/): read the wire message, validate the command and its
+// and the Electron IPC handlers in main/): read the bridge message, validate the command and its
 // input at the edge, run it, check the result against the contract (so only the view-model
 // fields the contract names ever leave the host), and turn every failure into a typed error.
 // Nothing here throws or rejects: a bad caller gets an answer, never a crashed host.
 import {
   ApiError,
   ApiErrorCode,
-  WireCall,
+  CallMessage,
   commands,
   events,
   isCommandName,
@@ -16,12 +16,12 @@ import {
   type CallOutcome,
   type CommandInput,
   type CommandName,
-  type WireEvent,
-  type WireResult,
+  type EventMessage,
+  type ResultMessage,
 } from '../api';
 import { silentLogger, type Logger } from '../../broker/log';
 
-export type { CallOutcome, WireEvent, WireResult };
+export type { CallOutcome, EventMessage, ResultMessage };
 
 /** The id answered when a message is so malformed that its own id cannot be read. */
 export const UNREADABLE_CALL_ID = -1;
@@ -29,10 +29,10 @@ export const UNREADABLE_CALL_ID = -1;
 export interface ApiDispatcher {
   /** Run one command for an untrusted caller (Electron IPC: `ipcMain.handle`). Never rejects. */
   call(command: unknown, input: unknown): Promise<CallOutcome>;
-  /** Answer one decoded wire message (`WireCall`) with its `result` message. Never rejects. */
-  handleMessage(message: unknown): Promise<WireResult>;
+  /** Answer one decoded bridge message (`CallMessage`) with its `result` message. Never rejects. */
+  handleMessage(message: unknown): Promise<ResultMessage>;
   /** Forward every host event, checked against its schema, as a wire `event` message. */
-  subscribe(send: (message: WireEvent) => void): () => void;
+  subscribe(send: (message: EventMessage) => void): () => void;
 }
 
 export interface ApiDispatcherOptions {
@@ -76,8 +76,8 @@ export function createApiDispatcher(api: AppApi, options: ApiDispatcherOptions =
     return { ok: true, value: checked.data };
   }
 
-  async function handleMessage(message: unknown): Promise<WireResult> {
-    const wire = WireCall.safeParse(message);
+  async function handleMessage(message: unknown): Promise<ResultMessage> {
+    const wire = CallMessage.safeParse(message);
     if (!wire.success) {
       const issue = wire.error.issues[0];
       const field = issue?.path.join('.') || undefined;
@@ -94,7 +94,7 @@ export function createApiDispatcher(api: AppApi, options: ApiDispatcherOptions =
       : { type: 'result', id: wire.data.id, ok: false, error: outcome.error };
   }
 
-  function subscribe(send: (message: WireEvent) => void): () => void {
+  function subscribe(send: (message: EventMessage) => void): () => void {
     return api.subscribe((event: AppEvent) => {
       const schema = events[event.event];
       if (!schema) {

@@ -1,12 +1,12 @@
-// Test-only helpers: broker/wire's loopback listener and fixed-value fetcher with this suite's
+// Test-only helpers: broker/connector-kit's loopback listener and fixed-value fetcher with this suite's
 // defaults, and a psql runner whose environment holds no password.
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { testSupportWithDefaults } from '../wire/test-support';
+import { testSupportWithDefaults } from '../connector-kit/testing';
 
-export type { TestListener } from '../wire/test-support';
+export type { TestListener } from '../connector-kit/testing';
 
-/** broker/wire's loopback listener and fixed-value fetcher, with this suite's defaults. */
+/** broker/connector-kit's loopback listener and fixed-value fetcher, with this suite's defaults. */
 export const { listenForTests, literalFetcher } = testSupportWithDefaults({ connectionName: 'test-db', path: 'secret/data/test-db' });
 
 export interface PsqlResult {

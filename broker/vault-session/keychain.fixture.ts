@@ -1,7 +1,7 @@
 // Run by keychain.test.ts in a child process whose environment points keytar at a private
 // gnome-keyring (keytar binds to the D-Bus session of the process that loads it). One step per
 // run, so "restore after restart" is a real restart:
-//   node --import tsx keychain-child.ts <login|restore|logout> <vault address> [token]
+//   node --import tsx keychain.fixture.ts <login|restore|logout> <vault address> [token]
 // Prints one JSON line: the session snapshot and what the keychain holds (the token as a hash).
 import { createHash } from 'node:crypto';
 import { keytarSecretStore, loadKeytar } from '../keychain';
@@ -11,7 +11,7 @@ import { createVaultSession } from './session';
 import { tokenAccount, type SecretStoreLike } from './token-store';
 
 const [step, address, token] = process.argv.slice(2);
-if (!step || !address) throw new Error('usage: keychain-child.ts <login|restore|logout> <vault address> [token]');
+if (!step || !address) throw new Error('usage: keychain.fixture.ts <login|restore|logout> <vault address> [token]');
 
 const loaded = await loadKeytar();
 if ('missing' in loaded) throw new Error(loaded.missing);
