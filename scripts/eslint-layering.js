@@ -39,12 +39,20 @@ export function layerOf(file) {
   return rel[0] in LAYERS ? rel[0] : undefined;
 }
 
-const isTest = (file) => /\.test\.tsx?$/.test(file);
+const isTest = (file) => /\.(test|e2e)\.tsx?$/.test(file) || ['e2e', 'hardening'].includes(layerOf(file));
+/** Integration tests start real servers (sandbox/, processes, Chromium); unit tests may not. */
+const isIntegrationTest = (file) => /\.integration\.test\.tsx?$/.test(file) || ['e2e', 'hardening'].includes(layerOf(file));
+/** Test helpers (`testing.ts`, a `testing/` folder) and child-process fixtures (`*.fixture.ts`). */
+export const isTestingModule = (file) => {
+  const rel = path.relative(ROOT, file).split(path.sep);
+  const base = rel.at(-1) ?? '';
+  return rel.includes('testing') || /^testing\.(ts|tsx|mjs)$/.test(base) || /\.fixture\.tsx?$/.test(base);
+};
 
 function allowed(fromLayer, toLayer, { typeOnly, test }) {
   if (fromLayer === toLayer) return true;
   if (fromLayer === 'app/api') return false; // the contract stands alone (zod only)
-  if (test && toLayer === 'sandbox') return true; // tests may start real servers
+  if (test && toLayer === 'sandbox') return true; // tests may start real servers (integration only: checked below)
   const list = LAYERS[fromLayer === 'app/api' ? 'app' : fromLayer] ?? [];
   if (toLayer === 'app/api') return fromLayer === 'app' || list.includes('app') || list.includes('app/api');
   if (list.includes(toLayer)) return true;
@@ -63,6 +71,7 @@ const rule = {
     const fromLayer = layerOf(file);
     if (!fromLayer) return {};
     const test = isTest(file);
+    const helper = isTestingModule(file);
 
     function check(node, source, typeOnly) {
       if (typeof source !== 'string') return;
@@ -70,6 +79,17 @@ const rule = {
         const target = path.resolve(path.dirname(file), source);
         const toLayer = layerOf(target);
         if (!toLayer) return;
+        const targetIsHelper = isTestingModule(target);
+        if (targetIsHelper && !test && !helper) {
+          context.report({ node, message: `'${source}' is a test helper or fixture; product code may not import it.` });
+          return;
+        }
+        if (test && !isIntegrationTest(file) && toLayer === 'sandbox' && fromLayer !== 'sandbox') {
+          context.report({ node, message: `a unit test may not import sandbox/ ('${source}'): it starts real servers; name the file *.integration.test.ts.` });
+          return;
+        }
+        // Tests may use any layer's test helpers (the renderer's UI tests run on app/bridge/testing).
+        if (test && targetIsHelper) return;
         if (!allowed(fromLayer, toLayer, { typeOnly, test })) {
           context.report({
             node,

@@ -25,6 +25,9 @@ describe('layering rule', () => {
     ['main/a.ts', "import { createVaultClient } from '../broker/vault';\nexport const x = createVaultClient;", /main\/ may not import broker\//],
     ['sandbox/a.ts', "import { createVaultClient } from '../broker/vault';\nexport const x = createVaultClient;", /sandbox\/ may not import broker\//],
     ['broker/x/a.ts', "export const load = () => import('../../app/config');", /broker\/ may not import app\//],
+    ['broker/x/a.test.ts', "import { startSandbox } from '../../sandbox';\nexport const x = startSandbox;", /a unit test may not import sandbox\//],
+    ['broker/x/a.ts', "import { raw } from '../proxy/testing';\nexport const x = raw;", /test helper or fixture; product code may not import it/],
+    ['app/host/a.ts', "import { createMemoryHost } from '../bridge/testing/memory-host';\nexport const x = createMemoryHost;", /test helper or fixture/],
   ])('%s: refuses %s', async (file, code, message) => {
     const found = await violations(file, code);
     expect(found.length, `expected a violation in ${file}`).toBe(1);
@@ -37,7 +40,10 @@ describe('layering rule', () => {
     ['renderer/src/a.ts', "import { commands } from '../../app/api';\nexport const x = commands;"],
     ['renderer/src/a.ts', "import type { AppHost } from '../../app/host';\nexport type X = AppHost;"],
     ['main/a.ts', "import { app } from 'electron';\nimport { createAppHost } from '../app/host';\nexport const x = [app, createAppHost];"],
-    ['broker/x/a.test.ts', "import { startSandbox } from '../../sandbox';\nexport const x = startSandbox;"],
+    ['broker/x/a.integration.test.ts', "import { startSandbox } from '../../sandbox';\nexport const x = startSandbox;"],
+    ['hardening/a.test.ts', "import { startSandbox } from '../sandbox';\nexport const x = startSandbox;"],
+    ['renderer/src/ui/a.integration.test.ts', "import { openUi } from '../../../app/bridge/testing/ui-harness';\nexport const x = openUi;"],
+    ['broker/proxy/a.fixture.ts', "import { raw } from './testing';\nexport const x = raw;"],
     ['cli/a.ts', "import { startSandbox } from '../sandbox';\nimport { createAppHost } from '../app/host';\nexport const x = [startSandbox, createAppHost];"],
   ])('%s: allows %s', async (file, code) => {
     expect(await violations(file, code)).toEqual([]);

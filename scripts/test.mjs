@@ -40,7 +40,7 @@ const playwrightJson = path.join(results, 'playwright.json');
 const npx = 'npx';
 const checks = [
   () => step('system', process.execPath, ['scripts/ensure-system-deps.mjs']),
-  () => step('typecheck', npx, ['tsc', '-p', 'tsconfig.json']) && step('typecheck-renderer', npx, ['tsc', '-p', 'renderer/tsconfig.json']),
+  () => step('typecheck', npx, ['tsc', '-p', 'tsconfig.json']) && step('typecheck-renderer', npx, ['tsc', '-p', 'renderer/tsconfig.json']) && step('typecheck-renderer-tests', npx, ['tsc', '-p', 'renderer/tsconfig.test.json']),
   () => step('lint', npx, ['eslint', '--max-warnings', '0', '.']),
   () => step('build', npx, ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']) && step('build-shell', npx, ['tsx', 'main/build.ts']),
 ];

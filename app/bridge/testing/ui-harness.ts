@@ -55,8 +55,11 @@ export interface UiPage {
   close(): Promise<void>;
 }
 
-/** A memory host behind the real bridge, and a fresh browser context with the page opened. */
-export async function openUi(rig: UiRig, options: MemoryHostOptions, viewport = { width: 1100, height: 900 }): Promise<UiPage> {
+/**
+ * A memory host behind the real bridge, and a fresh browser context with the page opened at the
+ * bridge's one-time URL (`open: false`: the page is left blank for the test to open).
+ */
+export async function openUi(rig: UiRig, options: MemoryHostOptions, viewport = { width: 1100, height: 900 }, { open = true } = {}): Promise<UiPage> {
   const host = createMemoryHost(options);
   let bridge: BrowserBridge | undefined;
   let context: BrowserContext | undefined;
@@ -74,8 +77,10 @@ export async function openUi(rig: UiRig, options: MemoryHostOptions, viewport = 
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(message.text());
     });
-    await page.goto(bridge.url);
-    await page.getByRole('tablist', { name: 'Sesame' }).waitFor();
+    if (open) {
+      await page.goto(bridge.url);
+      await page.getByRole('tablist', { name: 'Sesame' }).waitFor();
+    }
     return { host, bridge, context, page, errors, close };
   } catch (error) {
     await close();

@@ -3,9 +3,9 @@
 // every action asks first, a refusal shows in the dialog, filters narrow the rows.
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LeaseView } from '../../api';
-import { sampleLeases } from './memory-leases';
-import { horizontalOverflow, openUi, shot, startUiRig, type UiPage, type UiRig } from './ui-harness';
+import type { LeaseView } from '../../../../app/api';
+import { sampleLeases } from '../../../../app/bridge/testing/memory-leases';
+import { horizontalOverflow, openUi, shot, startUiRig, type UiPage, type UiRig } from '../../../../app/bridge/testing/ui-harness';
 
 const TOKEN = 'hvs.ui-leases-token-0123456789';
 const COUNT = 10_000;

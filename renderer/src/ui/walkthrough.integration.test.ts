@@ -1,25 +1,20 @@
 // The real renderer build, served by the real bridge over an in-memory host, driven in
 // Chromium: log in, toggle a connection, use the address the row shows. Screenshots (light,
-// dark, 360 px) are kept in test-results/bridge-ui/ as artifacts to look at.
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+// dark, 360 px) are kept in test-results/renderer-ui/ as artifacts to look at.
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createBrowserBridge, type BrowserBridge } from './index';
-import { createMemoryHost, type MemoryHost } from './testing/memory-host';
+import type { BrowserBridge } from '../../../app/bridge';
+import type { MemoryHost } from '../../../app/bridge/testing/memory-host';
+import { openUi, SHOTS, startUiRig, type UiPage, type UiRig } from '../../../app/bridge/testing/ui-harness';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const SHOTS = path.join(ROOT, 'test-results', 'bridge-ui');
 const VAULT_TOKEN = 'hvs.ui-test-token-0123456789';
 const OIDC_URL = 'http://127.0.0.1:9/oidc/auth?client_id=sesame&state=abc';
 
-let buildDir: string;
-let browser: Browser;
+let rig: UiRig;
+let ui: UiPage;
 let host: MemoryHost;
 let bridge: BrowserBridge;
 let context: BrowserContext;
@@ -27,48 +22,33 @@ let page: Page;
 let pageErrors: string[];
 
 beforeAll(async () => {
-  buildDir = await mkdtemp(path.join(tmpdir(), 'sesame-renderer-'));
-  await promisify(execFile)(
-    process.execPath,
-    [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--outDir', buildDir, '--emptyOutDir', '--logLevel', 'warn'],
-    { cwd: ROOT },
-  );
-  await mkdir(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  rig = await startUiRig();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  if (buildDir) await rm(buildDir, { recursive: true, force: true });
+  await rig?.stop();
 });
 
 beforeEach(async () => {
-  host = createMemoryHost({
-    token: VAULT_TOKEN,
-    oidcUrl: OIDC_URL,
-    connections: [
-      { name: 'orders-db', protocol: 'postgres', target: 'db.internal:5432', credentialPath: 'secret/data/orders-db' },
-      { name: 'bastion', protocol: 'ssh', target: 'bastion.internal:22' },
-      { name: 'billing-mysql', protocol: 'mysql', target: 'billing.internal:3306' },
-    ],
-  });
-  bridge = await createBrowserBridge({ api: host, staticDir: buildDir });
-  context = await browser.newContext({ viewport: { width: 900, height: 900 } });
-  page = await context.newPage();
-  pageErrors = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
-  });
+  ui = await openUi(
+    rig,
+    {
+      token: VAULT_TOKEN,
+      oidcUrl: OIDC_URL,
+      connections: [
+        { name: 'orders-db', protocol: 'postgres', target: 'db.internal:5432', credentialPath: 'secret/data/orders-db' },
+        { name: 'bastion', protocol: 'ssh', target: 'bastion.internal:22' },
+        { name: 'billing-mysql', protocol: 'mysql', target: 'billing.internal:3306' },
+      ],
+    },
+    { width: 900, height: 900 },
+    { open: false },
+  );
+  ({ host, bridge, context, page, errors: pageErrors } = ui);
 });
 
 afterEach(async () => {
-  await context?.close();
-  await bridge?.close();
-  await host?.close();
+  await ui?.close();
 });
 
 const row = (name: string) => page.getByTestId(`connection-${name}`);

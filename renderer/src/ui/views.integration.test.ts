@@ -7,8 +7,8 @@ import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ActivityEvent, ConnectionView } from '../../api';
-import { horizontalOverflow, openUi, shot, startUiRig, type UiPage, type UiRig } from './ui-harness';
+import type { ActivityEvent, ConnectionView } from '../../../app/api';
+import { horizontalOverflow, openUi, shot, startUiRig, type UiPage, type UiRig } from '../../../app/bridge/testing/ui-harness';
 
 let rig: UiRig;
 let ui: UiPage;
