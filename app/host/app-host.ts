@@ -6,7 +6,8 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { ApiError, type AppEvent, type CommandInput, type CommandName, type CommandOutput } from '../api';
-import { createHostCore, type AppHost, type AppHostOptions, type RestartRequest } from './host';
+import type { RestartRequest } from './context';
+import { createHostCore, type AppHost, type AppHostOptions } from './host';
 import { createSetupHost } from './setup';
 
 export async function createAppHost(options: AppHostOptions): Promise<AppHost> {

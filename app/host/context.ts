@@ -8,8 +8,15 @@ import type { SesameConfig } from '../config';
 import type { Platform } from '../platform';
 import type { ActivityLog } from './activity';
 import type { TokenAgent } from './token-agent';
-import type { RestartRequest } from './host';
 import type { ConnectionSet } from './connection-set';
+
+/** A command asks the wrapper (app-host.ts) to start a fresh core from the file. */
+export interface RestartRequest {
+  /** In words, for the activity log and the `app.reset` event. */
+  reason: string;
+  /** Undo the config change when the host cannot start with it. */
+  rollback(): Promise<void>;
+}
 
 export interface HostContext {
   configPath: string;

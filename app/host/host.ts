@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Logger } from '../../broker/log';
 import { createConnectionSupervisor } from '../../broker/supervisor';
 import { createVaultClient } from '../../broker/vault';
-import { ApiError, type AppApi, type AppEvent, type CommandInput, type CommandName, type CommandOutput, type ReloadResult } from '../api';
+import type { AppApi, AppEvent, CommandInput, CommandName, CommandOutput, ReloadResult } from '../api';
 import { loadConfig, type SesameConfig } from '../config';
 import type { Platform } from '../platform';
 import { createActivityLog } from './activity';
@@ -25,7 +25,7 @@ import { terminalCommands } from './commands/terminal';
 import { createConfigState } from './config-state';
 import { createConnectionSet } from './connection-set';
 import { connectionSpecFor } from './connection-specs';
-import type { Handlers, HostContext } from './context';
+import type { Handlers, HostContext, RestartRequest } from './context';
 import { toApiError } from './errors';
 import { watchVaultHealth } from './vault-health';
 import { readinessOf, type Readiness } from './readiness';
@@ -48,13 +48,6 @@ export interface AppHostOptions {
 /** What the core may ask of the wrapper around it (app-host.ts). */
 export interface CoreHooks {
   requestRestart(request: RestartRequest): void;
-}
-
-export interface RestartRequest {
-  /** In words, for the activity log and the `app.reset` event. */
-  reason: string;
-  /** Undo the config change when the host cannot start with it. */
-  rollback(): Promise<void>;
 }
 
 export interface AppHost extends AppApi {
@@ -136,9 +129,8 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
     requestRestart: hooks.requestRestart,
   };
   const terminals = terminalCommands(ctx, sshHostKeys);
-  // Commands the contract names but this host does not serve yet (added to app/api by work in
-  // progress) answer 'unknown-command' instead of failing the build or the call.
-  const handlers: Partial<Handlers> = {
+  // Total: a command added to the contract without a handler does not compile.
+  const handlers: Handlers = {
     ...sessionHandlers(ctx),
     ...connectionHandlers(ctx),
     ...launchHandlers(ctx),
@@ -167,8 +159,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
 
   return {
     async call<C extends CommandName>(command: C, input: CommandInput<C>): Promise<CommandOutput<C>> {
-      const handler = handlers[command] as ((input: CommandInput<C>) => Promise<CommandOutput<C>>) | undefined;
-      if (!handler) throw new ApiError('unknown-command', `'${String(command)}' is not available in this build yet.`);
+      const handler = handlers[command] as (input: CommandInput<C>) => Promise<CommandOutput<C>>;
       try {
         return await handler(input);
       } catch (error) {

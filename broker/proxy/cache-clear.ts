@@ -4,7 +4,7 @@
 import type { LeaseRegistry } from '../leases';
 import type { CacheIndex } from './cache-index';
 import { badRequest } from './errors';
-import type { AutoAuthSource } from './lease-cache';
+import type { AutoAuthSource } from './auto-auth';
 import { canonicalNamespace } from './request';
 
 export type CacheClearType = 'request_path' | 'lease' | 'token' | 'token_accessor' | 'all';

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import type { LeaseRegistry } from '../leases';
 import type { Logger } from '../log';
 import type { VaultAuth, VaultClient } from '../vault';
+import type { AutoAuthSource } from './auto-auth';
 import type { CacheEntry, CacheIndex } from './cache-index';
 import type { Forwarder, UpstreamResponse } from './forwarder';
 import type { ProxyRequest } from './request';
@@ -24,14 +25,6 @@ export interface ProxyResponse {
   cache: 'hit' | 'miss';
   /** Seconds since Vault produced a cached answer (hits only). */
   age?: number;
-}
-
-/** What the cache needs to know about the session (Vault Agent's auto-auth token). */
-export interface AutoAuthSource {
-  /** The session token now, '' when there is none; never waits. */
-  current(): Promise<string>;
-  /** The registry id of the session token's entry, when logged in. */
-  entryId(): string | undefined;
 }
 
 export interface LeaseCacheOptions {

@@ -10,7 +10,8 @@ import type { SecretStoreLike } from '../vault-session/token-store';
 import type { LeaseRegistry } from '../leases';
 import type { Logger } from '../log';
 import type { CacheEntry, CacheIndex } from './cache-index';
-import type { AutoAuthSource, LeaseCache } from './lease-cache';
+import type { AutoAuthSource } from './auto-auth';
+import type { LeaseCache } from './lease-cache';
 
 export interface PersistOptions {
   /** The encrypted cache file. */

@@ -3,7 +3,7 @@
 // Paths may carry a namespace prefix (`team-a/auth/token/revoke-self`).
 import type { LeaseRegistry } from '../leases';
 import type { CacheIndex } from './cache-index';
-import type { AutoAuthSource } from './lease-cache';
+import type { AutoAuthSource } from './auto-auth';
 import type { ProxyRequest } from './request';
 import type { StaticSecretCache } from './static-secrets';
 

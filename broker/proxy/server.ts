@@ -11,7 +11,8 @@ import { clearCache, parseCacheClear, type CacheClearRequest } from './cache-cle
 import { createCacheIndex } from './cache-index';
 import { errorBody, ProxyError } from './errors';
 import { createForwarder } from './forwarder';
-import { createLeaseCache, type AutoAuthSource, type ProxyResponse } from './lease-cache';
+import type { AutoAuthSource } from './auto-auth';
+import { createLeaseCache, type ProxyResponse } from './lease-cache';
 import { createCachePersistence, type CachePersistence, type PersistOptions } from './persist';
 import { parseJsonObject, parseProxyRequest, readBody } from './request';
 import { createStaticSecretCache } from './static-secrets';
