@@ -3,6 +3,7 @@
 // the sandbox is started as the embedded default so a newcomer sees a working connection.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { createBrowserBridge } from '../app/bridge';
 import { defaultConfigPath } from '../app/config';
@@ -10,6 +11,7 @@ import { createAppHost } from '../app/host';
 import { createLogger, textSink } from '../broker/log';
 import { findElectronBinary } from '../main/electron-binary';
 import { startSandbox } from '../sandbox';
+import { openLinkInBrowser } from './browser-link';
 import { createNodePlatform } from './node-platform';
 import { projectRoot, readVersion, untilSignal } from './lifecycle';
 
@@ -65,10 +67,15 @@ export async function runStart(options: StartOptions): Promise<number> {
   if (platform.secrets.kind === 'memory') console.log(`Note: ${platform.secrets.unavailableReason}.`);
   const host = await createAppHost({ configPath, platform, mode: 'browser', log, sandbox: Boolean(sandbox), version: await readVersion() });
   const bridge = await createBrowserBridge({ api: host, staticDir: rendererDir, log: log.child('bridge'), ...(options.port ? { port: Number(options.port) } : {}) });
-  console.log(`Sesame is running. Open this URL in your browser (it works once; keep it private):\n  ${bridge.url}`);
-  if (options.open) await platform.openExternal(bridge.url).catch((error: Error) => console.log(`Could not open a browser: ${error.message}`));
+  console.log(`Sesame is running. Open this link in your browser — it opens one tab, within a minute; press Enter here for a new one:\n  ${bridge.url}`);
+  if (options.open) await openLinkInBrowser(bridge.createLoginUrl(), platform).catch((error: Error) => console.log(`Could not open a browser: ${error.message}`));
+  // Enter prints a fresh link (the printed one is spent or has expired).
+  const input = createInterface({ input: process.stdin });
+  input.on('line', () => console.log(`A new link (one tab, within a minute):\n  ${bridge.createLoginUrl()}`));
+  input.on('error', () => {});
 
   await untilSignal();
+  input.close();
   console.log('Stopping…');
   await bridge.close();
   await host.close();

@@ -198,7 +198,8 @@ test.afterAll(async () => {
 });
 
 test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI output or files', async ({ page: tab }, testInfo) => {
-  const page = await world.openWindow(tab);
+  // Browser mode: the frames are watched from before the page opens its socket.
+  const page = world.desktop ? await world.openWindow(tab) : tab;
   const context = page.context();
   // What crossed between page and host: WebSocket frames in browser mode, IPC messages (read
   // from the Electron stand-in after the steps) in the desktop app.
@@ -212,8 +213,8 @@ test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI o
   });
   page.on('console', (message) => void consoleLines.push(`${message.type()}: ${message.text()}`));
   const snapshot = async (step: string) => void doms.push({ step, html: await domSnapshot(page) });
+  if (!world.desktop) await world.openWindow(page);
 
-  if (world.mode === 'browser') await page.goto(world.url());
   const session = page.getByTestId('session-state');
   await expect(session).toHaveAttribute('data-state', 'authenticated');
   await snapshot('logged in with the token file');

@@ -9,6 +9,8 @@ const root = path.resolve(import.meta.dirname, '..');
 export interface CliProcess {
   child: ChildProcess;
   output(): string;
+  /** Type a line into the process (`sesame start` prints a new link for each). */
+  input(line: string): void;
   /** Resolves with the first match of `pattern` in stdout+stderr. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   stop(): Promise<void>;
@@ -18,7 +20,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess 
   const child = spawn(process.execPath, [path.join(root, 'bin', 'sesame.mjs'), ...args], {
     cwd: root,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
   const waiters = new Set<() => void>();
@@ -34,6 +36,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess 
   return {
     child,
     output: () => output,
+    input: (line) => void child.stdin!.write(`${line}\n`),
     waitFor(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => done(new Error(`timed out waiting for ${pattern} in:\n${output}`)), timeoutMs);
@@ -63,7 +66,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess 
   };
 }
 
-const APP_URL = /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/;
+const APP_URL = /http:\/\/127\.0\.0\.1:\d+\/#token=\S+/g;
 const STANDIN_READY = /\[electron-standin\] ready pid=(\d+) cdp=(\S+) control=(\S+)/;
 
 /** How the journeys reach the app: the browser bridge, or the desktop app under the Electron stand-in. */
@@ -85,8 +88,10 @@ export interface SandboxApp<Info> {
   app: CliProcess;
   /** What `sesame sandbox --json` printed. */
   info: Info;
-  /** The one-time URL `sesame start` printed (browser mode only). */
+  /** The newest one-time link `sesame start` printed (browser mode only). */
   url(): string;
+  /** Press Enter in `sesame start`'s terminal and take the fresh link it prints. */
+  freshUrl(): Promise<string>;
   /**
    * The app's window: in browser mode `page` opened at the one-time URL; in Electron mode the
    * page the app's own BrowserWindow shows (`page` is not used).
@@ -157,13 +162,20 @@ function world<Info>(info: Info, sandbox: CliProcess, app: CliProcess, desktop?:
     info,
     ...(desktop ? { desktop } : {}),
     url() {
-      const match = app.output().match(APP_URL);
-      if (!match) throw new Error('no one-time URL: this is not a browser-mode run');
-      return match[0];
+      const links = app.output().match(APP_URL);
+      if (!links) throw new Error('no one-time link: this is not a browser-mode run');
+      return links.at(-1)!;
+    },
+    async freshUrl() {
+      const before = app.output().match(APP_URL)?.length ?? 0;
+      app.input('');
+      for (let i = 0; i < 200 && (app.output().match(APP_URL)?.length ?? 0) <= before; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      return this.url();
     },
     async openWindow(page) {
       if (!desktop) {
-        await page.goto(this.url());
+        // A link works once, within a minute: take a fresh one, as a user would press Enter.
+        await page.goto(await this.freshUrl());
         return page;
       }
       return windowPage(desktop);

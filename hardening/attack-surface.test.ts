@@ -94,8 +94,10 @@ describe('local attack surface', () => {
         expect(await statusOf(openSocket(bridge.port, { origin: 'https://evil.example' }))).toBe(403);
         expect(await statusOf(openSocket(bridge.port, { origin: `http://127.0.0.1:${bridge.port}`, host: `rebind.evil.example:${bridge.port}` }))).toBe(403);
         expect((await httpGet(bridge.port, '/', { Host: `rebind.evil.example:${bridge.port}` })).status).toBe(403);
-        // Without the one-time token's cookie, even our own origin gets nothing.
-        expect(await statusOf(openSocket(bridge.port, { origin: `http://127.0.0.1:${bridge.port}` }))).toBe(401);
+        // Without the link's token (or a session it bought), even our own origin gets nothing.
+        const unsigned = await openSocket(bridge.port, { origin: `http://127.0.0.1:${bridge.port}` });
+        unsigned.ws.send(JSON.stringify({ type: 'call', id: 1, command: 'connections.list', input: {} }));
+        expect(await unsigned.closed).toMatchObject({ code: 4401, reason: 'bad-hello' });
       } finally {
         await bridge.close();
       }

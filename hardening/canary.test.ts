@@ -12,7 +12,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrowserBridge, type BrowserBridge } from '../app/bridge';
-import { exchangeToken, openSocket, type ApiClient } from '../app/bridge/testing/clients';
+import { signIn, type ApiClient } from '../app/bridge/testing/clients';
 import { kvPut, psql } from '../app/host/testing';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { freePort } from '../sandbox/servers';
@@ -56,8 +56,7 @@ describe('secret-leak canaries through the host and the browser bridge', () => {
     await mkdir(path.join(staticDir, 'assets'));
     await writeFile(path.join(staticDir, 'index.html'), '<!doctype html><title>Sesame</title>');
     bridge = await createBrowserBridge({ api: world.host, staticDir });
-    const cookie = await exchangeToken(bridge.url);
-    client = await openSocket(bridge.port, { cookie, origin: `http://127.0.0.1:${bridge.port}` });
+    client = await signIn(bridge.url);
     client.ws.on('message', (data) => void frames.push(String(data)));
   });
 

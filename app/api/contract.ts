@@ -154,6 +154,20 @@ export interface AppApi {
 /** The messages both bridges carry (WebSocket frames, Electron IPC). */
 export const CallMessage = z.object({ type: z.literal('call'), id: z.number().int().nonnegative(), command: z.string().max(64), input: z.unknown() });
 export type CallMessage = z.infer<typeof CallMessage>;
+/**
+ * Browser mode only: the first message on the WebSocket proves who is calling — the one-time
+ * token from the printed link's #fragment, or the session secret it was exchanged for (kept in
+ * the tab's sessionStorage). The bridge answers `welcome` with the session secret to keep, or
+ * closes the socket with BRIDGE_DENIED and the reason.
+ */
+export const HelloMessage = z.object({ type: z.literal('hello'), token: z.string().max(200).optional(), session: z.string().max(200).optional() }).strict();
+export type HelloMessage = z.infer<typeof HelloMessage>;
+export type WelcomeMessage = { type: 'welcome'; session: string };
+/** The close code of a socket the bridge refused to sign in (application range, 4000–4999). */
+export const BRIDGE_DENIED = 4401;
+/** Why (the close reason): an unknown or used link, an expired link, a session the bridge does not know (it restarted), no hello, a malformed hello. */
+export const BRIDGE_DENIALS = ['link-unknown', 'link-expired', 'session-unknown', 'no-hello', 'bad-hello'] as const;
+export type BridgeDenial = (typeof BRIDGE_DENIALS)[number];
 export type BridgeMessage =
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; error: ApiErrorShape }

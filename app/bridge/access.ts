@@ -1,53 +1,75 @@
-// Who may talk to the browser bridge. Three independent locks, all checked per request:
+// Who may talk to the browser bridge. Checked per request and per socket:
 // - the Host header must be the loopback name:port we bound (a DNS-rebinding page sends its
 //   own domain as Host);
+// - a browser request must come from our own page, from the user typing or clicking the
+//   address (Sec-Fetch-Site same-origin or none), or be a top-level navigation to it (the
+//   launcher page `--open` writes is a file:// page): another site cannot frame the app or
+//   fetch from it;
 // - a WebSocket's Origin must be our own origin (a foreign page cannot open the socket);
-// - a session cookie, obtained only by exchanging a one-time token from the printed URL.
+// - the socket's first message must prove the caller holds either a one-time token (from the
+//   link `sesame start` prints, in its #fragment) or a session secret that a token was exchanged
+//   for. The page keeps that secret in sessionStorage, scoped to our origin, port included.
+//   Nothing unlocks the bridge by itself from a cookie: cookies do not isolate by port, so any
+//   other server on 127.0.0.1 the browser visits would receive it.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+
+/** How long a printed link works (its token must be spent within this). */
+export const TOKEN_LIFETIME_MS = 60_000;
+/** Sessions at once (a tab each); the oldest goes first. */
+const MAX_SESSIONS = 64;
+
+export type Redemption = { session: string } | { refused: 'unknown' | 'expired' };
 
 export interface AccessControl {
   /** `http://127.0.0.1:PORT`: the only origin and Host the bridge answers to. */
   readonly origin: string;
-  readonly cookieName: string;
-  /** A fresh single-use token, for a login URL. */
+  /** A fresh single-use token, valid for TOKEN_LIFETIME_MS. */
   issueToken(): string;
-  /**
-   * Spend a one-time token: the new session id, or undefined when the token is unknown or
-   * already spent.
-   */
-  redeemToken(token: string): string | undefined;
+  /** Spend a token — presented once, it is gone whatever happens — for a new session secret. */
+  redeemToken(token: string): Redemption;
+  hasSession(secret: string): boolean;
   hasValidHost(request: IncomingMessage): boolean;
   hasOwnOrigin(request: IncomingMessage): boolean;
-  hasSession(request: IncomingMessage): boolean;
-  /** The Set-Cookie header value for a session id. */
-  sessionCookie(sessionId: string): string;
+  /**
+   * False for a request another site makes (Sec-Fetch-Site cross-site or same-site) other than
+   * a top-level navigation (which carries nothing: there is no cookie, and framing is refused).
+   */
+  isSameSiteFetch(request: IncomingMessage): boolean;
 }
 
-export function createAccessControl(hostForUrl: string, port: number): AccessControl {
+export function createAccessControl(hostForUrl: string, port: number, now: () => number = Date.now): AccessControl {
   const origin = `http://${hostForUrl}:${port}`;
   const expectedHost = `${hostForUrl}:${port}`;
-  // Cookies do not isolate by port, so two instances on 127.0.0.1 need distinct names.
-  const cookieName = `sesame_session_${port}`;
-  const unspentTokens: Buffer[] = [];
-  const sessions = new Set<string>();
+  const tokens: Array<{ value: Buffer; expires: number }> = [];
+  const sessions: Buffer[] = [];
+  const find = (list: readonly { value: Buffer }[] | readonly Buffer[], offered: string) => {
+    const bytes = Buffer.from(offered);
+    return list.findIndex((item) => {
+      const value = Buffer.isBuffer(item) ? item : item.value;
+      return value.length === bytes.length && timingSafeEqual(value, bytes);
+    });
+  };
 
   return {
     origin,
-    cookieName,
     issueToken() {
       const token = randomBytes(32).toString('base64url');
-      unspentTokens.push(Buffer.from(token));
+      tokens.push({ value: Buffer.from(token), expires: now() + TOKEN_LIFETIME_MS });
       return token;
     },
     redeemToken(token) {
-      const offered = Buffer.from(token);
-      const index = unspentTokens.findIndex((t) => t.length === offered.length && timingSafeEqual(t, offered));
-      if (index < 0) return undefined;
-      unspentTokens.splice(index, 1);
-      const sessionId = randomBytes(32).toString('base64url');
-      sessions.add(sessionId);
-      return sessionId;
+      const index = typeof token === 'string' && token ? find(tokens, token) : -1;
+      if (index < 0) return { refused: 'unknown' };
+      const [spent] = tokens.splice(index, 1);
+      if (spent!.expires < now()) return { refused: 'expired' };
+      const session = randomBytes(32).toString('base64url');
+      sessions.push(Buffer.from(session));
+      if (sessions.length > MAX_SESSIONS) sessions.shift();
+      return { session };
+    },
+    hasSession(secret) {
+      return typeof secret === 'string' && secret.length > 0 && find(sessions, secret) >= 0;
     },
     hasValidHost(request) {
       return request.headers.host?.toLowerCase() === expectedHost;
@@ -55,25 +77,12 @@ export function createAccessControl(hostForUrl: string, port: number): AccessCon
     hasOwnOrigin(request) {
       return request.headers.origin === origin;
     },
-    hasSession(request) {
-      return readCookies(request.headers.cookie, cookieName).some((value) => sessions.has(value));
-    },
-    sessionCookie(sessionId) {
-      return `${cookieName}=${sessionId}; HttpOnly; SameSite=Strict; Path=/`;
+    isSameSiteFetch(request) {
+      const site = request.headers['sec-fetch-site'];
+      if (site === undefined || site === 'same-origin' || site === 'none') return true;
+      return request.headers['sec-fetch-mode'] === 'navigate' && request.headers['sec-fetch-dest'] === 'document';
     },
   };
-}
-
-/** Every value of cookie `name` in a Cookie header (a page may hold duplicates). */
-export function readCookies(header: string | undefined, name: string): string[] {
-  if (!header) return [];
-  const values: string[] = [];
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) values.push(part.slice(eq + 1).trim());
-  }
-  return values;
 }
 
 /** Only loopback addresses may be bound: the bridge hands out control of the host. */

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBrowserBridge, MAX_CALL_BYTES, MAX_FRAME_BYTES, type BrowserBridge } from './index';
 import { createMemoryHost, type MemoryHost } from './testing/memory-host';
-import { exchangeToken, httpGet, openSocket, RefusedError, type ApiClient } from './testing/clients';
+import { BRIDGE_DENIED } from '../api';
+import { createAccessControl, TOKEN_LIFETIME_MS } from './access';
+import { httpGet, openSocket, RefusedError, tokenOf, type ApiClient } from './testing/clients';
 
 const VAULT_TOKEN = 'hvs.memory-host-test-token';
 
@@ -35,9 +37,12 @@ afterEach(async () => {
   await rm(staticDir, { recursive: true, force: true });
 });
 
-async function connect(cookie: string): Promise<ApiClient> {
-  const client = await openSocket(bridge.port, { cookie, origin });
+/** A socket signed in with the session secret of an earlier sign-in (a reconnect of the same tab). */
+async function connect(session: string): Promise<ApiClient> {
+  const client = await openSocket(bridge.port, { origin });
   clients.push(client);
+  const answer = await client.hello({ session });
+  if ('denied' in answer) throw new Error(`refused: ${answer.denied}`);
   return client;
 }
 
@@ -50,92 +55,98 @@ async function refusal(promise: Promise<unknown>): Promise<number> {
   return (error as RefusedError).status;
 }
 
+async function hello(proof: { token?: string; session?: string }) {
+  const client = await openSocket(bridge.port, { origin });
+  clients.push(client);
+  return client.hello(proof);
+}
+
 describe('the one-time token', () => {
-  it('is exchanged for an HttpOnly, SameSite=Strict cookie and a redirect to / without the token', async () => {
-    const { pathname, search } = new URL(bridge.url);
-    expect(bridge.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{40,}$/);
-    const answer = await httpGet(bridge.port, `${pathname}${search}`);
-    expect(answer.status).toBe(303);
-    expect(answer.headers.location).toBe('/');
-    const cookie = answer.headers['set-cookie']?.[0] ?? '';
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Strict/);
-    expect(cookie).not.toContain(search.slice(7));
-
-    const page = await httpGet(bridge.port, '/', { cookie: cookie.split(';')[0] ?? '' });
-    expect(page.status).toBe(200);
-    expect(page.body).toContain('<title>Sesame</title>');
-    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
-    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
-    const script = await httpGet(bridge.port, '/assets/app.js', { cookie: cookie.split(';')[0] ?? '' });
-    expect(script.status).toBe(200);
-    expect(script.headers['content-type']).toMatch(/^text\/javascript/);
+  it('travels in the link\'s #fragment (never in a request) and signs in one socket for a session secret', async () => {
+    expect(bridge.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{40,}$/);
+    const token = tokenOf(bridge.url);
+    const answer = await hello({ token });
+    expect(answer).toMatchObject({ session: expect.stringMatching(/^[\w-]{40,}$/) });
+    expect((answer as { session: string }).session).not.toBe(token);
   });
 
-  it('is refused the second time it is used', async () => {
-    await exchangeToken(bridge.url);
-    const { pathname, search } = new URL(bridge.url);
-    const again = await httpGet(bridge.port, `${pathname}${search}`);
-    expect(again.status).toBe(403);
-    expect(again.headers['set-cookie']).toBeUndefined();
-    expect(again.body).toContain('already been used');
+  it('is refused the second time it is presented, and when made up', async () => {
+    const token = tokenOf(bridge.url);
+    await hello({ token });
+    expect(await hello({ token })).toMatchObject({ code: BRIDGE_DENIED, denied: 'link-unknown' });
+    expect(await hello({ token: 'guessed-token' })).toMatchObject({ code: BRIDGE_DENIED, denied: 'link-unknown' });
   });
 
-  it('is refused when made up', async () => {
-    const answer = await httpGet(bridge.port, '/?token=guessed-token');
-    expect(answer.status).toBe(403);
-    expect(answer.headers['set-cookie']).toBeUndefined();
+  it('expires after a minute, and is spent when presented even then', () => {
+    let now = 1_000_000;
+    const access = createAccessControl('127.0.0.1', 1234, () => now);
+    const late = access.issueToken();
+    now += TOKEN_LIFETIME_MS + 1;
+    expect(access.redeemToken(late)).toEqual({ refused: 'expired' });
+    expect(access.redeemToken(late)).toEqual({ refused: 'unknown' });
+    const fresh = access.issueToken();
+    now += TOKEN_LIFETIME_MS - 1;
+    expect(access.redeemToken(fresh)).toMatchObject({ session: expect.any(String) });
   });
 
-  it('is not spent by a request with a rebinding Host header', async () => {
-    const { pathname, search } = new URL(bridge.url);
-    const rebound = await httpGet(bridge.port, `${pathname}${search}`, { host: `attacker.example:${bridge.port}` });
-    expect(rebound.status).toBe(403);
-    expect(rebound.headers['set-cookie']).toBeUndefined();
-    await expect(exchangeToken(bridge.url)).resolves.toMatch(/^sesame_session_\d+=/);
+  it('is not read from a socket whose upgrade was refused (rebinding Host)', async () => {
+    const token = tokenOf(bridge.url);
+    expect(await refusal(openSocket(bridge.port, { origin, host: `rebind.example:${bridge.port}` }))).toBe(403);
+    expect(await hello({ token })).toMatchObject({ session: expect.any(String) });
   });
 });
 
-describe('requests without a session', () => {
-  it('get 401 for pages and sockets, with no cookie or a wrong one', async () => {
-    expect((await httpGet(bridge.port, '/')).status).toBe(401);
-    expect((await httpGet(bridge.port, '/assets/app.js')).status).toBe(401);
-    const wrong = `sesame_session_${bridge.port}=not-a-session`;
-    expect((await httpGet(bridge.port, '/', { cookie: wrong })).status).toBe(401);
-    expect(await refusal(openSocket(bridge.port, { origin }))).toBe(401);
-    expect(await refusal(openSocket(bridge.port, { origin, cookie: wrong }))).toBe(401);
+describe('without a sign-in', () => {
+  it('the page and its assets are served (they hold no secret) but the socket serves nothing', async () => {
+    expect((await httpGet(bridge.port, '/')).status).toBe(200);
+    expect((await httpGet(bridge.port, '/assets/app.js')).status).toBe(200);
+    const client = await openSocket(bridge.port, { origin });
+    clients.push(client);
+    client.ws.send(JSON.stringify({ type: 'call', id: 1, command: 'connections.list', input: {} }));
+    expect(await client.closed).toMatchObject({ code: BRIDGE_DENIED, reason: 'bad-hello' });
+    expect(await hello({ session: 'not-a-session' })).toMatchObject({ code: BRIDGE_DENIED, denied: 'session-unknown' });
+    expect(await hello({})).toMatchObject({ code: BRIDGE_DENIED, denied: 'session-unknown' });
+  });
+
+  it('another site may not frame or fetch the page (Sec-Fetch-Site cross-site or same-site); a top-level navigation is fine', async () => {
+    expect((await httpGet(bridge.port, '/', { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect((await httpGet(bridge.port, '/', { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'script' })).status).toBe(403);
+    expect((await httpGet(bridge.port, '/', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' })).status).toBe(403);
+    expect((await httpGet(bridge.port, '/', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' })).status).toBe(200);
+    expect((await httpGet(bridge.port, '/', { 'sec-fetch-site': 'none' })).status).toBe(200);
+    expect((await httpGet(bridge.port, '/assets/app.js', { 'sec-fetch-site': 'same-origin' })).status).toBe(200);
   });
 });
 
 describe('with a session', () => {
-  let cookie: string;
+  let secret: string;
   beforeEach(async () => {
-    cookie = await exchangeToken(bridge.url);
+    secret = ((await hello({ token: tokenOf(bridge.url) })) as { session: string }).session;
   });
 
   it('refuses a WebSocket from a foreign or missing Origin', async () => {
-    expect(await refusal(openSocket(bridge.port, { cookie, origin: 'http://attacker.example' }))).toBe(403);
-    expect(await refusal(openSocket(bridge.port, { cookie, origin: `http://localhost:${bridge.port}` }))).toBe(403);
-    expect(await refusal(openSocket(bridge.port, { cookie }))).toBe(403);
+    expect(await refusal(openSocket(bridge.port, { origin: 'http://attacker.example' }))).toBe(403);
+    expect(await refusal(openSocket(bridge.port, { origin: `http://localhost:${bridge.port}` }))).toBe(403);
+    expect(await refusal(openSocket(bridge.port, {}))).toBe(403);
   });
 
   it('refuses a Host header that is not the bound loopback name:port (DNS rebinding)', async () => {
     const host = `attacker.example:${bridge.port}`;
-    expect((await httpGet(bridge.port, '/', { cookie, host })).status).toBe(403);
-    expect(await refusal(openSocket(bridge.port, { cookie, origin, host }))).toBe(403);
-    expect(await refusal(openSocket(bridge.port, { cookie, origin: `http://${host}`, host }))).toBe(403);
+    expect((await httpGet(bridge.port, '/', { host })).status).toBe(403);
+    expect(await refusal(openSocket(bridge.port, { origin, host }))).toBe(403);
+    expect(await refusal(openSocket(bridge.port, { origin: `http://${host}`, host }))).toBe(403);
   });
 
   it('serves only GET/HEAD and nothing outside the build', async () => {
-    expect((await httpGet(bridge.port, '/', { cookie }, 'POST')).status).toBe(405);
-    expect((await httpGet(bridge.port, '/', { cookie }, 'HEAD')).status).toBe(200);
-    expect((await httpGet(bridge.port, '/%2e%2e/%2e%2e/etc/passwd', { cookie })).status).toBe(404);
-    expect((await httpGet(bridge.port, '/.env', { cookie })).status).toBe(404);
-    expect((await httpGet(bridge.port, '/api', { cookie })).status).toBe(426);
+    expect((await httpGet(bridge.port, '/', {}, 'POST')).status).toBe(405);
+    expect((await httpGet(bridge.port, '/', {}, 'HEAD')).status).toBe(200);
+    expect((await httpGet(bridge.port, '/%2e%2e/%2e%2e/etc/passwd')).status).toBe(404);
+    expect((await httpGet(bridge.port, '/.env')).status).toBe(404);
+    expect((await httpGet(bridge.port, '/api')).status).toBe(426);
   });
 
   it('runs a call round trip and pushes host events', async () => {
-    const client = await connect(cookie);
+    const client = await connect(secret);
     const session = await client.call('session.get', {});
     expect(session).toMatchObject({ ok: true, value: { state: 'logged-out' } });
 
@@ -158,8 +169,8 @@ describe('with a session', () => {
   });
 
   it('pushes a host event to every open socket and drops one that breaks the contract', async () => {
-    const first = await connect(cookie);
-    const second = await connect(cookie);
+    const first = await connect(secret);
+    const second = await connect(secret);
     host.emit({ event: 'session.changed', payload: { state: 'no-such-state' } as never });
     host.emit({
       event: 'activity',
@@ -173,7 +184,7 @@ describe('with a session', () => {
   });
 
   it('answers invalid calls with typed errors and changes nothing', async () => {
-    const client = await connect(cookie);
+    const client = await connect(secret);
     await client.call('session.login', { method: 'token', token: VAULT_TOKEN });
 
     const wrongType = await client.call('connections.setEnabled', { name: 'orders-db', enabled: 'yes' });
@@ -212,15 +223,15 @@ describe('with a session', () => {
   });
 
   it('closes a socket that sends a frame over the hard size limit, and keeps serving others', async () => {
-    const greedy = await connect(cookie);
-    const other = await connect(cookie);
+    const greedy = await connect(secret);
+    const other = await connect(secret);
     greedy.ws.send('x'.repeat(MAX_FRAME_BYTES + 1));
     expect((await greedy.closed).code).toBe(1009);
     expect(await other.call('app.info', {})).toMatchObject({ ok: true, value: { mode: 'browser' } });
   });
 
   it('closes open sockets when the bridge closes', async () => {
-    const client = await connect(cookie);
+    const client = await connect(secret);
     await bridge.close();
     expect((await client.closed).code).toBe(1001);
   });

@@ -1,11 +1,13 @@
-// Browser mode: the renderer build and the AppApi served on a loopback port. A one-time token
-// in the printed URL becomes an HttpOnly, SameSite=Strict session cookie; the WebSocket at
-// /api speaks the bridge messages of app/api/contract.ts through the shared dispatcher.
+// Browser mode: the renderer build and the AppApi served on a loopback port. The printed link
+// carries a one-time token in its #fragment (never sent in a request); the page presents it as
+// the first message on the WebSocket at /api and gets a session secret for the tab (see
+// access.ts). After that the socket speaks the bridge messages of app/api/contract.ts through
+// the shared dispatcher.
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { AppApi } from '../api';
+import { BRIDGE_DENIED, HelloMessage, type AppApi, type BridgeDenial } from '../api';
 import { silentLogger, type Logger } from '../../broker/log';
 import { createAccessControl, loopbackHostForUrl, type AccessControl } from './access';
 import { createApiDispatcher, readableId, UNREADABLE_CALL_ID, type ApiDispatcher, type ResultMessage } from './dispatcher';
@@ -31,13 +33,16 @@ export interface BrowserBridgeOptions {
 }
 
 export interface BrowserBridge {
-  /** `http://127.0.0.1:PORT/?token=…`: open once; the token is spent on first use. */
+  /** `http://127.0.0.1:PORT/#token=…`: opens one tab, once, within TOKEN_LIFETIME_MS. */
   readonly url: string;
   readonly port: number;
-  /** Another single-use login URL (e.g. for a tray menu's "Open Sesame"). */
+  /** Another single-use link (`sesame start` prints one when Enter is pressed). */
   createLoginUrl(): string;
   close(): Promise<void>;
 }
+
+/** How long a socket may stay silent before its hello: then it is closed. */
+const HELLO_TIMEOUT_MS = 10_000;
 
 export async function createBrowserBridge(options: BrowserBridgeOptions): Promise<BrowserBridge> {
   const host = options.host ?? '127.0.0.1';
@@ -66,10 +71,10 @@ export async function createBrowserBridge(options: BrowserBridgeOptions): Promis
       log.warn('WebSocket refused', { status: refusal.status, reason: refusal.reason });
       return rejectUpgrade(socket, refusal.status, refusal.reason);
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => serveSocket(ws, dispatcher, log));
+    sockets.handleUpgrade(request, socket, head, (ws) => serveSocket(ws, dispatcher, access, log));
   });
 
-  const loginUrl = () => `${access.origin}/?token=${access.issueToken()}`;
+  const loginUrl = () => `${access.origin}/#token=${access.issueToken()}`;
   log.info('browser mode listening', { origin: access.origin });
   let closing: Promise<void> | undefined;
 
@@ -101,32 +106,14 @@ async function handleRequest(
   if (!access.hasValidHost(request)) {
     return refuse(response, 403, `Refused: Sesame answers only to ${access.origin.slice(7)}.`, headers);
   }
+  if (!access.isSameSiteFetch(request)) {
+    return refuse(response, 403, 'Refused: another site may not load Sesame.', headers);
+  }
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return refuse(response, 405, 'Only GET and HEAD are served here.', { ...headers, Allow: 'GET, HEAD' });
   }
+  // The page and its assets hold no secret: the socket is where the caller proves itself.
   const url = new URL(request.url ?? '/', access.origin);
-  const token = url.searchParams.get('token');
-  if (token !== null) {
-    if (access.hasSession(request)) return redirectHome(response, headers, undefined);
-    const sessionId = access.redeemToken(token);
-    if (!sessionId) {
-      return refuse(
-        response,
-        403,
-        'This Sesame link has already been used or is not valid. Each link opens one browser session; ask Sesame for a new one (restart `sesame start`).',
-        headers,
-      );
-    }
-    return redirectHome(response, headers, access.sessionCookie(sessionId));
-  }
-  if (!access.hasSession(request)) {
-    return refuse(
-      response,
-      401,
-      'Not signed in to this Sesame window. Open the link `sesame start` printed (it works once); if you just opened it, reload this page.',
-      headers,
-    );
-  }
   if (url.pathname === API_PATH) return refuse(response, 426, 'The API speaks WebSocket only.', headers);
   for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
   const served = await files.serve(url.pathname, response, request.method === 'HEAD');
@@ -138,11 +125,20 @@ function upgradeRefusal(request: IncomingMessage, access: AccessControl): { stat
   const path = (request.url ?? '').split('?')[0];
   if (path !== API_PATH) return { status: 404, reason: 'no WebSocket here' };
   if (!access.hasOwnOrigin(request)) return { status: 403, reason: 'foreign or missing Origin' };
-  if (!access.hasSession(request)) return { status: 401, reason: 'no valid session cookie' };
   return undefined;
 }
 
-function serveSocket(ws: WebSocket, dispatcher: ApiDispatcher, log: Logger): void {
+/** Why a socket was not signed in: the close reason (short: a close frame holds 123 bytes). */
+const DENIED: Record<'unknown' | 'expired' | 'session' | 'silent' | 'malformed', BridgeDenial> = {
+  unknown: 'link-unknown',
+  expired: 'link-expired',
+  session: 'session-unknown',
+  silent: 'no-hello',
+  malformed: 'bad-hello',
+};
+
+/** Signs the socket in with its first message, then serves calls and pushes events. */
+function serveSocket(ws: WebSocket, dispatcher: ApiDispatcher, access: AccessControl, log: Logger): void {
   const send = (message: object) => {
     if (ws.readyState !== ws.OPEN) return;
     if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
@@ -152,12 +148,44 @@ function serveSocket(ws: WebSocket, dispatcher: ApiDispatcher, log: Logger): voi
     }
     ws.send(JSON.stringify(message));
   };
-  const unsubscribe = dispatcher.subscribe(send);
-  ws.on('close', unsubscribe);
+  const deny = (why: keyof typeof DENIED) => {
+    log.warn('WebSocket not signed in', { why });
+    ws.close(BRIDGE_DENIED, DENIED[why]);
+  };
+  let signedIn = false;
+  const silence = setTimeout(() => deny('silent'), HELLO_TIMEOUT_MS);
+  ws.on('close', () => clearTimeout(silence));
   ws.on('error', (error) => log.warn('WebSocket error', { error }));
   ws.on('message', (data: RawData, isBinary: boolean) => {
-    answer(data, isBinary, dispatcher).then(send, (error: unknown) => log.error('could not answer a call', { error }));
+    if (signedIn) {
+      answer(data, isBinary, dispatcher).then(send, (error: unknown) => log.error('could not answer a call', { error }));
+      return;
+    }
+    clearTimeout(silence);
+    const hello = isBinary ? undefined : HelloMessage.safeParse(parseJson(data)).data;
+    if (!hello) return deny('malformed');
+    let session = hello.session;
+    if (hello.token !== undefined) {
+      const redeemed = access.redeemToken(hello.token);
+      if ('refused' in redeemed) return deny(redeemed.refused);
+      session = redeemed.session;
+    } else if (!session || !access.hasSession(session)) {
+      return deny('session');
+    }
+    signedIn = true;
+    send({ type: 'welcome', session });
+    const unsubscribe = dispatcher.subscribe(send);
+    ws.on('close', unsubscribe);
   });
+}
+
+function parseJson(data: RawData): unknown {
+  try {
+    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    return JSON.parse(buffer.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Decode one frame and answer it; every way a frame can be wrong gets a typed error result. */
@@ -193,16 +221,6 @@ function closeSocket(ws: WebSocket): Promise<void> {
 
 function badFrame(id: number, message: string): ResultMessage {
   return { type: 'result', id, ok: false, error: { code: 'invalid-input', message } };
-}
-
-function redirectHome(response: ServerResponse, headers: Record<string, string>, cookie: string | undefined): void {
-  response.writeHead(303, {
-    ...headers,
-    Location: '/',
-    'Cache-Control': 'no-store',
-    ...(cookie ? { 'Set-Cookie': cookie } : {}),
-  });
-  response.end();
 }
 
 function refuse(response: ServerResponse, status: number, text: string, headers: Record<string, string>): void {

@@ -10,7 +10,7 @@ import { silentLogger } from '../../broker/log';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { freePort } from '../../sandbox/servers';
 import { createApiDispatcher, createBrowserBridge, type BrowserBridge, type EventMessage, type ResultMessage } from '../bridge';
-import { exchangeToken, openSocket, type ApiClient } from '../bridge/testing/clients';
+import { signIn, type ApiClient } from '../bridge/testing/clients';
 import { createAppHost, type AppHost } from '.';
 import { kvPut, postgresConnection, psql, recordingPlatform } from './testing';
 
@@ -84,8 +84,7 @@ describe('the AppApi contract over the real host', () => {
     staticDir = await mkdtemp(path.join(os.tmpdir(), 'sesame-contract-ui-'));
     await writeFile(path.join(staticDir, 'index.html'), '<!doctype html><title>Sesame</title>');
     bridge = await createBrowserBridge({ api: host, staticDir, log: silentLogger });
-    const cookie = await exchangeToken(bridge.url);
-    socket = await openSocket(bridge.port, { cookie, origin: `http://127.0.0.1:${bridge.port}` });
+    socket = await signIn(bridge.url);
     transports['the real WebSocket bridge'] = { call: (command, input) => socket.call(command, input), events: socket.events };
   });
 

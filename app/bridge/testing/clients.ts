@@ -1,5 +1,5 @@
 // Real HTTP and WebSocket clients for the bridge tests: they send exactly the headers a test
-// chooses (Host, Origin, Cookie), which a browser would not let a page forge.
+// chooses (Host, Origin, Sec-Fetch-Site), which a browser would not let a page forge.
 import { request } from 'node:http';
 import { WebSocket } from 'ws';
 import type { BridgeMessage } from '../../api';
@@ -29,26 +29,30 @@ export function httpGet(
   });
 }
 
-/** Spend the one-time token of `url`; returns the `name=value` cookie for later requests. */
-export async function exchangeToken(url: string): Promise<string> {
-  const { port, pathname, search } = new URL(url);
-  const answer = await httpGet(Number(port), `${pathname}${search}`);
-  if (answer.status !== 303) throw new Error(`token exchange answered ${answer.status}: ${answer.body}`);
-  const setCookie = answer.headers['set-cookie']?.[0];
-  if (!setCookie) throw new Error('token exchange set no cookie');
-  return setCookie.split(';')[0] ?? '';
+/** The one-time token in a printed link (`http://127.0.0.1:PORT/#token=…`). */
+export function tokenOf(url: string): string {
+  const token = new URLSearchParams(new URL(url).hash.slice(1)).get('token');
+  if (!token) throw new Error(`no token in ${url}`);
+  return token;
+}
+
+/** Open the bridge's socket as our own page would and sign in with the link's token. */
+export async function signIn(url: string): Promise<ApiClient & { session: string }> {
+  const { port, origin } = new URL(url);
+  const client = await openSocket(Number(port), { origin });
+  const answer = await client.hello({ token: tokenOf(url) });
+  if ('denied' in answer) throw new Error(`sign-in refused: ${answer.denied}`);
+  return Object.assign(client, { session: answer.session });
 }
 
 export interface SocketOptions {
-  cookie?: string;
   origin?: string;
   host?: string;
 }
 
-/** Open the bridge's socket; rejects with the HTTP status when the upgrade is refused. */
+/** Open the bridge's socket (not signed in yet); rejects with the HTTP status when the upgrade is refused. */
 export function openSocket(port: number, options: SocketOptions): Promise<ApiClient> {
   const headers: Record<string, string> = {};
-  if (options.cookie) headers.cookie = options.cookie;
   if (options.host) headers.host = options.host;
   const ws = new WebSocket(`ws://127.0.0.1:${port}/api`, {
     headers,
@@ -73,6 +77,8 @@ export class RefusedError extends Error {
 
 export interface ApiClient {
   ws: WebSocket;
+  /** The first message: resolves with the session secret, or with the close reason when refused. */
+  hello(proof: { token?: string; session?: string }): Promise<{ session: string } | { denied: string; code: number }>;
   /** Every event message pushed so far, in order. */
   events: Extract<BridgeMessage, { type: 'event' }>[];
   /** Send raw text (or bytes) and wait for the result with `id`. */
@@ -88,12 +94,17 @@ function createApiClient(ws: WebSocket): ApiClient {
   const events: ApiClient['events'] = [];
   const waiting = new Map<number, (m: Extract<BridgeMessage, { type: 'result' }>) => void>();
   const eventWaiters = new Set<() => void>();
+  let welcomed: ((session: string) => void) | undefined;
   let nextId = 1;
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
   );
   ws.on('message', (data) => {
-    const message = JSON.parse(String(data)) as BridgeMessage;
+    const message = JSON.parse(String(data)) as BridgeMessage | { type: 'welcome'; session: string };
+    if (message.type === 'welcome') {
+      welcomed?.(message.session);
+      return;
+    }
     if (message.type === 'result') {
       waiting.get(message.id)?.(message);
       waiting.delete(message.id);
@@ -109,6 +120,14 @@ function createApiClient(ws: WebSocket): ApiClient {
     });
   return {
     ws,
+    hello(proof) {
+      const answer = new Promise<{ session: string } | { denied: string; code: number }>((resolve) => {
+        welcomed = (session) => resolve({ session });
+        void closed.then(({ code, reason }) => resolve({ denied: reason, code }));
+      });
+      ws.send(JSON.stringify({ type: 'hello', ...proof }));
+      return answer;
+    },
     events,
     sendRaw,
     call(command, input) {

@@ -1,10 +1,12 @@
 // The link to the host and what the host says about itself.
 import { create } from 'zustand';
-import type { AppInfo } from '../../../app/api';
+import type { AppInfo, BridgeDenial } from '../../../app/api';
 import type { LinkState } from '../transport';
 
 interface HostState {
   link: LinkState;
+  /** Why the bridge would not sign this tab in (link `denied`). */
+  denial: BridgeDenial | null;
   /** Whether the link has ever been open: a first connect is not a "disconnect". */
   everOpen: boolean;
   info: AppInfo | null;
@@ -12,8 +14,8 @@ interface HostState {
   syncError: string | null;
 }
 
-export const useHostStore = create<HostState>(() => ({ link: 'connecting', everOpen: false, info: null, syncError: null }));
+export const useHostStore = create<HostState>(() => ({ link: 'connecting', denial: null, everOpen: false, info: null, syncError: null }));
 
-export function setLinkState(link: LinkState): void {
-  useHostStore.setState((s) => ({ link, everOpen: s.everOpen || link === 'open' }));
+export function setLinkState(link: LinkState, denial?: BridgeDenial): void {
+  useHostStore.setState((s) => ({ link, denial: denial ?? null, everOpen: s.everOpen || link === 'open' }));
 }

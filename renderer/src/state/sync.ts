@@ -60,10 +60,10 @@ export function connectStores(link: HostLink): () => void {
   }
 
   const stopWatching = link.onState((state) => {
-    setLinkState(state);
+    setLinkState(state, link.denial);
     if (state === 'open') void load();
   });
-  setLinkState(link.state);
+  setLinkState(link.state, link.denial);
   if (link.state === 'open') void load();
 
   // A closed (or reloaded) window takes its terminals with it: their SSH sessions end now

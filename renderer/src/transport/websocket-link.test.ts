@@ -13,7 +13,7 @@ const nodeSocket: OpenSocket = (url, handlers) => {
   ws.on('message', (data, isBinary) => {
     if (!isBinary) handlers.message(String(data));
   });
-  ws.on('close', () => handlers.close());
+  ws.on('close', (code, reason) => handlers.close(code, reason.toString()));
   ws.on('error', () => {});
   return { send: (data) => ws.send(data), close: () => ws.close() };
 };
@@ -36,6 +36,10 @@ let server: WebSocketServer;
 let link: HostLink | undefined;
 /** What the fake host answers to each call, by command. */
 let answers: Record<string, (id: number) => object | undefined>;
+/** Every hello the fake bridge received, and whether it lets them in. */
+let hellos: Array<{ token?: string; session?: string }>;
+let admit: (hello: { token?: string; session?: string }) => boolean;
+let kept: string | null;
 
 beforeEach(async () => {
   gate = undefined;
@@ -45,11 +49,21 @@ beforeEach(async () => {
     'session.get': (id) => ({ type: 'result', id, ok: true, value: { state: 'nonsense' } }),
     'connections.list': () => undefined,
   };
+  hellos = [];
+  kept = null;
+  admit = (hello) => hello.token === 'link-token' || hello.session === 'tab-session';
   server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   server.on('connection', (ws) => {
+    let signedIn = false;
     ws.on('message', (data) => {
-      const call = JSON.parse(String(data)) as { id: number; command: string };
-      const answer = answers[call.command]?.(call.id);
+      const message = JSON.parse(String(data)) as { type: string; id: number; command: string; token?: string; session?: string };
+      if (!signedIn) {
+        hellos.push({ ...(message.token !== undefined ? { token: message.token } : {}), ...(message.session !== undefined ? { session: message.session } : {}) });
+        if (message.type !== 'hello' || !admit(message)) return ws.close(4401, 'link-expired');
+        signedIn = true;
+        return ws.send(JSON.stringify({ type: 'welcome', session: 'tab-session' }));
+      }
+      const answer = answers[message.command]?.(message.id);
       if (answer) ws.send(JSON.stringify(answer));
     });
   });
@@ -65,7 +79,12 @@ afterEach(async () => {
 
 function open(): HostLink {
   const { port } = server.address() as AddressInfo;
-  link = createWebSocketLink({ url: `ws://127.0.0.1:${port}/api`, openSocket: gatedSocket, retryDelaysMs: [20] });
+  link = createWebSocketLink({
+    url: `ws://127.0.0.1:${port}/api`,
+    openSocket: gatedSocket,
+    retryDelaysMs: [20],
+    signIn: { token: 'link-token', storedSession: () => kept, keepSession: (s) => void (kept = s) },
+  });
   return link;
 }
 
@@ -125,5 +144,26 @@ describe('createWebSocketLink', () => {
     release();
     await nextState(host, 'open');
     expect(await host.call('app.info', {})).toEqual(info);
+  });
+
+  it('signs in with the token of its link once, then with the session the bridge gave, on every reconnect', async () => {
+    const host = open();
+    await nextState(host, 'open');
+    expect(hellos).toEqual([{ token: 'link-token' }]);
+    expect(kept).toBe('tab-session');
+    for (const client of server.clients) client.terminate();
+    await nextState(host, 'closed');
+    await nextState(host, 'open');
+    expect(hellos).toEqual([{ token: 'link-token' }, { session: 'tab-session' }]);
+  });
+
+  it('stops, saying why, when the bridge refuses the sign-in', async () => {
+    admit = () => false;
+    const host = open();
+    await nextState(host, 'denied');
+    expect(host.denial).toBe('link-expired');
+    await expect(host.call('app.info', {})).rejects.toMatchObject({ code: 'internal' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(hellos).toHaveLength(1); // no retries after a refusal
   });
 });

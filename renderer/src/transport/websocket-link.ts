@@ -1,15 +1,26 @@
-// The browser-mode link: the AppApi over the bridge's WebSocket (same origin, /api, the session
-// cookie rides along). It reconnects by itself with a growing pause; calls made while it is
-// down fail at once in plain words rather than hanging. Results and events are checked against
-// the contract here too: the renderer trusts nothing that crossed a wire.
-import { ApiError, type AppEvent, type CommandInput, type CommandName, type CommandOutput } from '../../../app/api';
+// The browser-mode link: the AppApi over the bridge's WebSocket (same origin, /api). Each
+// socket first signs in: with the one-time token of the link the tab was opened with, later
+// with the session secret the bridge gave for it (kept in sessionStorage by the caller). It
+// reconnects by itself with a growing pause, except when the bridge refuses the sign-in; calls
+// made while it is down fail at once in plain words rather than hanging. Results and events are
+// checked against the contract here too: the renderer trusts nothing that crossed a wire.
+import { ApiError, BRIDGE_DENIALS, BRIDGE_DENIED, type AppEvent, type BridgeDenial, type CommandInput, type CommandName, type CommandOutput } from '../../../app/api';
 import { eventOf, valueOf } from './decode';
 import type { HostLink, LinkState } from './link';
 
 export interface SocketHandlers {
   open(): void;
   message(data: string): void;
-  close(): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** How the link proves itself to the bridge. */
+export interface SignIn {
+  /** The one-time token of the link this tab was opened with (used once). */
+  token?: string;
+  /** The session secret kept from an earlier sign-in, if any. */
+  storedSession(): string | null;
+  keepSession(session: string): void;
 }
 
 /** Opens one socket; the browser's WebSocket by default, injectable for tests under Node. */
@@ -17,6 +28,7 @@ export type OpenSocket = (url: string, handlers: SocketHandlers) => { send(data:
 
 export interface WebSocketLinkOptions {
   url: string;
+  signIn: SignIn;
   openSocket?: OpenSocket;
   /** Pauses before reconnect attempts; the last one repeats. */
   retryDelaysMs?: readonly number[];
@@ -30,7 +42,7 @@ export const browserSocket: OpenSocket = (url, handlers) => {
   socket.onmessage = (event) => {
     if (typeof event.data === 'string') handlers.message(event.data);
   };
-  socket.onclose = () => handlers.close();
+  socket.onclose = (event) => handlers.close(event.code, event.reason);
   return { send: (data) => socket.send(data), close: () => socket.close() };
 };
 
@@ -47,6 +59,8 @@ export function createWebSocketLink(options: WebSocketLinkOptions): HostLink {
   const listeners = new Set<(event: AppEvent) => void>();
   const stateListeners = new Set<(state: LinkState) => void>();
   let state: LinkState = 'connecting';
+  let denial: BridgeDenial | undefined;
+  let token = options.signIn.token;
   let socket: ReturnType<OpenSocket> | undefined;
   let nextId = 1;
   let failedAttempts = 0;
@@ -62,17 +76,25 @@ export function createWebSocketLink(options: WebSocketLinkOptions): HostLink {
   function connect(): void {
     retryTimer = undefined;
     setState('connecting');
-    socket = openSocket(options.url, {
+    const opened = openSocket(options.url, {
       open() {
-        failedAttempts = 0;
-        setState('open');
+        // Signed in only once the bridge welcomes us (receive).
+        const session = options.signIn.storedSession();
+        opened.send(JSON.stringify(token ? { type: 'hello', token } : { type: 'hello', session: session ?? '' }));
+        token = undefined; // presented once, spent whatever the answer
       },
       message: receive,
-      close() {
+      close(code, reason) {
         socket = undefined;
         const lost = new ApiError('internal', 'The connection to Sesame dropped before it answered; please try again.');
         for (const call of pending.values()) call.reject(lost);
         pending.clear();
+        if (code === BRIDGE_DENIED) {
+          denial = (BRIDGE_DENIALS as readonly string[]).includes(reason ?? '') ? (reason as BridgeDenial) : 'session-unknown';
+          stopped = true;
+          setState('denied');
+          return;
+        }
         setState('closed');
         if (stopped) return;
         const delay = delays[Math.min(failedAttempts, delays.length - 1)] ?? 1000;
@@ -80,6 +102,7 @@ export function createWebSocketLink(options: WebSocketLinkOptions): HostLink {
         retryTimer = setTimeout(connect, delay);
       },
     });
+    socket = opened;
   }
 
   function receive(data: string): void {
@@ -90,7 +113,13 @@ export function createWebSocketLink(options: WebSocketLinkOptions): HostLink {
       return;
     }
     if (!message || typeof message !== 'object') return;
-    const wire = message as { type?: unknown; id?: unknown };
+    const wire = message as { type?: unknown; id?: unknown; session?: unknown };
+    if (wire.type === 'welcome' && typeof wire.session === 'string') {
+      options.signIn.keepSession(wire.session);
+      failedAttempts = 0;
+      setState('open');
+      return;
+    }
     if (wire.type === 'result' && typeof wire.id === 'number') {
       const call = pending.get(wire.id);
       if (!call) return;
@@ -112,6 +141,9 @@ export function createWebSocketLink(options: WebSocketLinkOptions): HostLink {
     kind: 'browser',
     get state() {
       return state;
+    },
+    get denial() {
+      return denial;
     },
     call<C extends CommandName>(command: C, input: CommandInput<C>): Promise<CommandOutput<C>> {
       if (state !== 'open' || !socket) {
