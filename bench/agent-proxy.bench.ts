@@ -42,7 +42,7 @@ function stopHost(host: Host | undefined): Promise<void> {
 function get(agent: http.Agent, address: string, urlPath: string, token: string): Promise<{ status: number; cache?: string }> {
   const u = new URL(address);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: Number(u.port), path: urlPath, agent, headers: { 'X-Vault-Token': token } }, (res) => {
+    const req = http.request({ host: u.hostname, port: Number(u.port), path: urlPath, agent, headers: { 'X-Vault-Token': token, 'X-Vault-Request': 'true' } }, (res) => {
       res.resume();
       res.once('end', () => resolve({ status: res.statusCode ?? 0, cache: res.headers['x-cache'] as string | undefined }));
     });

@@ -82,7 +82,7 @@ async function leaseTableFits(page: Page, testInfo: TestInfo) {
 
 /** A tool reads dynamic credentials through VAULT_AGENT_ADDR, as it would through Vault Agent. */
 async function proxyRead(): Promise<{ cache: string | null; leaseId: string; username: string }> {
-  const res = await fetch(`${info.agentAddr}/v1/database/creds/sandbox-postgres`);
+  const res = await fetch(`${info.agentAddr}/v1/database/creds/sandbox-postgres`, { headers: { 'X-Vault-Request': 'true' } });
   expect(res.status).toBe(200);
   const body = (await res.json()) as { lease_id: string; data: { username: string } };
   return { cache: res.headers.get('x-cache'), leaseId: body.lease_id, username: body.data.username };

@@ -68,6 +68,12 @@ export const VaultConfig = z.object({
 export const AgentConfig = z.object({
   listen: hostPort.optional().describe('Where the Vault-Agent-compatible caching proxy listens (VAULT_AGENT_ADDR for the vault CLI and SDKs); off when absent.'),
   tokenSink: z.string().optional().describe("A file Sesame keeps the session token in (mode 0600) for the vault CLI, like Vault Agent's file sink; removed at logout."),
+  requireRequestHeader: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Refuse requests without `X-Vault-Request: true` (Vault Agent's require_request_header). The vault CLI and the Vault SDKs send it; a web page cannot, so it cannot spend your session. Set false only for a tool that cannot send it.",
+    ),
 }).strict().describe('The token agent: the caching proxy and the token sink.');
 
 export const DaemonConfig = z.object({

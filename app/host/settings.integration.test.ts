@@ -168,7 +168,7 @@ describe('settings.update on a running host', () => {
     const on = await host.call('settings.update', { agent: { listen } });
     expect(on).toMatchObject({ restarted: true, settings: { agent: { listen } } });
     // The proxy answers with the session's token (auto-auth): lookup-self without a token of ours.
-    const lookup = await fetch(`http://${listen}/v1/auth/token/lookup-self`);
+    const lookup = await fetch(`http://${listen}/v1/auth/token/lookup-self`, { headers: { 'X-Vault-Request': 'true' } });
     expect(lookup.status).toBe(200);
     expect(((await lookup.json()) as { data: { policies: string[] } }).data.policies).toContain('root');
 

@@ -131,6 +131,8 @@ export async function startTokenAgent(
         listen,
         session,
         registry,
+        requireRequestHeader: config.agent?.requireRequestHeader ?? true,
+        requestHeaderHint: 'to accept requests without it, set agent.requireRequestHeader: false in the Sesame config',
         log: log.child('proxy'),
       })
     : undefined;

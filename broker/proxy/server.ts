@@ -44,8 +44,14 @@ export interface AgentProxyOptions {
   staticSecretRefreshMs?: number;
   /** The app's lease registry; one is created when absent. */
   registry?: LeaseRegistry;
-  /** Refuse requests without `X-Vault-Request: true` (Vault Agent's require_request_header). */
+  /**
+   * Refuse requests without `X-Vault-Request: true` (Vault Agent's require_request_header;
+   * default true): a browser sends no such header on an `<img>` or a navigation, so a web page
+   * cannot spend the session. The vault CLI and the Vault SDKs send it.
+   */
   requireRequestHeader?: boolean;
+  /** Added to the refusal of a request without the header: how to turn the requirement off. */
+  requestHeaderHint?: string;
   /** Largest request body accepted (default 32 MiB, Vault's max_request_size). */
   maxRequestBytes?: number;
   /** How long to wait for Vault (default 60 s). */
@@ -70,12 +76,14 @@ export interface AgentProxy {
 
 const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/i;
 const CACHE_CLEAR_PATHS = new Set(['/agent/v1/cache-clear', '/proxy/v1/cache-clear']);
+const BROWSER_ONLY_HEADERS = ['sec-fetch-site', 'sec-fetch-dest', 'sec-fetch-user'];
 
 export async function startAgentProxy(options: AgentProxyOptions): Promise<AgentProxy> {
   const log = options.log;
   const ca = options.caCert ?? (options.caCertFile ? readFileSync(options.caCertFile) : undefined);
   const maxBytes = options.maxRequestBytes ?? 32 * 1024 * 1024;
   const useAutoAuth = options.useAutoAuthToken ?? true;
+  const requireHeader = options.requireRequestHeader ?? true;
   const ownRegistry = !options.registry;
   const registry = options.registry ?? createLeaseRegistry({ log: log.child('leases') });
   const session = options.session;
@@ -119,10 +127,16 @@ export async function startAgentProxy(options: AgentProxyOptions): Promise<Agent
     send(res, { status: error.status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: errorBody(error.errors) });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
-    // A web page must not be able to spend the developer's session (CSRF, DNS rebinding).
+    // A web page must not be able to spend the developer's session (CSRF, DNS rebinding). A
+    // browser marks what it sends: Origin on CORS requests, Sec-Fetch-Site/-Dest/-User on every
+    // request to a loopback address (an <img> or a navigation carries no Origin, but does carry
+    // those). Sec-Fetch-Mode alone is let through: Node's own fetch() sends it.
     if (req.headers.origin) throw new ProxyError(403, ['the Sesame agent does not accept requests from web pages (Origin header present)']);
+    if (BROWSER_ONLY_HEADERS.some((name) => req.headers[name] !== undefined)) throw new ProxyError(403, ['the Sesame agent does not accept requests from web browsers (Sec-Fetch headers present)']);
     if (loopbackOnly && req.headers.host && !LOOPBACK_HOST.test(req.headers.host)) throw new ProxyError(403, [`the Sesame agent only answers requests addressed to the loopback interface, not ${req.headers.host}`]);
-    if (options.requireRequestHeader && req.headers['x-vault-request'] !== 'true') throw new ProxyError(412, ['missing "X-Vault-Request: true" header']);
+    if (requireHeader && req.headers['x-vault-request'] !== 'true') {
+      throw new ProxyError(412, [`missing "X-Vault-Request: true" header (the vault CLI and the Vault SDKs send it)${options.requestHeaderHint ? `; ${options.requestHeaderHint}` : ''}`]);
+    }
 
     const url = req.url ?? '/';
     const pathOnly = url.split('?')[0]!;

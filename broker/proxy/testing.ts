@@ -36,6 +36,8 @@ export function raw(address: string, method: string, urlPath: string, options: R
         path: urlPath,
         agent: false,
         headers: {
+          // What the vault CLI and the SDKs send (the proxy requires it by default).
+          'X-Vault-Request': 'true',
           ...(options.token ? { 'X-Vault-Token': options.token } : {}),
           ...(body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}),
           ...options.headers,
