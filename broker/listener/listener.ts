@@ -1,8 +1,9 @@
 // A local listener that hands each accepted socket to a handler. It knows nothing of
 // protocols; it owns the sockets it accepted so that closing it ends every session.
-import { chmod, mkdir, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { ensurePrivateDirectory, PrivatePathError, withPrivateUmask } from '../private-files';
 
 export type ListenAddress = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
 
@@ -49,11 +50,14 @@ export async function startListener(text: string, onSocket: (socket: net.Socket)
     onSocket(socket);
   });
   if (wanted.kind === 'unix') await prepareUnixSocketPath(wanted.path);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(describeListenError(text, error)));
-    if (wanted.kind === 'unix') server.listen(wanted.path, resolve);
-    else server.listen({ host: wanted.host, port: wanted.port, exclusive: true }, resolve);
-  });
+  const bind = () =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) => reject(describeListenError(text, error)));
+      if (wanted.kind === 'unix') server.listen(wanted.path, resolve);
+      else server.listen({ host: wanted.host, port: wanted.port, exclusive: true }, resolve);
+    });
+  // A unix socket is created under a 077 umask: never, not for an instant, wider than 0600.
+  await (wanted.kind === 'unix' ? withPrivateUmask(bind) : bind());
   server.on('error', () => {}); // errors after listen surface per socket
   if (wanted.kind === 'unix') await chmod(wanted.path, 0o600);
   const bound = server.address();
@@ -87,10 +91,19 @@ function describeListenError(text: string, error: NodeJS.ErrnoException): Listen
   }
 }
 
-/** The socket's directory is private (0700); a stale socket file from a crash is replaced. */
+/**
+ * The socket's directory is private: created 0700, or an existing one must be ours with no
+ * group/other bits (in a directory another user can write, they could replace the socket and
+ * take our clients' connections). A stale socket file from a crash is replaced.
+ */
 async function prepareUnixSocketPath(socketPath: string): Promise<void> {
-  await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o700 });
-  const existing = await stat(socketPath).catch(() => undefined);
+  try {
+    await ensurePrivateDirectory(path.dirname(socketPath));
+  } catch (error) {
+    if (error instanceof PrivatePathError) throw new ListenError(`cannot listen on unix:${socketPath}: ${error.message}`, 'EPERM');
+    throw error;
+  }
+  const existing = await lstat(socketPath).catch(() => undefined);
   if (!existing) return;
   if (!existing.isSocket()) throw new ListenError(`${socketPath} exists and is not a socket`);
   const inUse = await new Promise<boolean>((resolve) => {

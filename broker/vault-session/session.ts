@@ -15,7 +15,7 @@ import { createLoginWaiters } from './login-waiters';
 import { backoffDelayMs, renewDelayMs, unrefTimer } from './timing';
 import type { SessionEvent, SessionOptions, SessionSnapshot, SessionState, VaultSession } from './session-types';
 import { createTokenStore, tokenAccount, type TokenStore } from './token-store';
-import { removeTokenSink, writeTokenSink } from './token-sink';
+import { createTokenSink } from './token-sink';
 
 export type { LoginMethod, LoginRequest } from './login-request';
 export type { SessionEvent, SessionOptions, SessionSnapshot, SessionState, TokenOptions, VaultSession } from './session-types';
@@ -50,6 +50,7 @@ interface TokenLookup {
 }
 
 export function createVaultSession(vault: VaultClient, log: Logger, options: SessionOptions = {}): VaultSession {
+  const sink = options.tokenSink ? createTokenSink(options.tokenSink) : undefined;
   const emitter = new EventEmitter();
   const waiters = createLoginWaiters();
   const loginWaitMs = options.loginWaitMs ?? 120_000;
@@ -108,7 +109,10 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
       emit({ type: 'persistence-failed', error: message(error) });
     }
     try {
-      if (options.tokenSink) await (h ? writeTokenSink(options.tokenSink, h.token) : removeTokenSink(options.tokenSink));
+      if (sink) {
+        if (h) await sink.write(h.token);
+        else if (!(await sink.remove())) log.info('left the token sink as it is: it does not hold the token Sesame wrote', { file: sink.file });
+      }
     } catch (error) {
       log.warn('could not update the token sink', { error: message(error) });
     }

@@ -2,7 +2,7 @@
 // checked in full before anything is written (the Vault address answers like Vault, the agent
 // port is free and loopback, the sink's folder exists, the connection opens in a GUI); then the config
 // file is edited in place. Vault and agent changes restart the host; the rest applies at once.
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { checkVaultAddress, type VaultHealth } from '../../../broker/vault';
 import { ApiError, type SettingsUpdateInput, type SettingsView, type VaultHealthView } from '../../api';
@@ -89,9 +89,20 @@ async function checkUpdate(ctx: HostContext, input: SettingsUpdateInput, baseDir
   }
   const sink = input.agent?.tokenSink;
   if (sink) {
-    const dir = path.dirname(resolveConfigPath(sink, baseDir));
+    const file = resolveConfigPath(sink, baseDir);
+    const dir = path.dirname(file);
     const folder = await stat(dir).catch(() => undefined);
     if (!folder?.isDirectory()) throw new ApiError('invalid-input', `the folder ${dir} does not exist; create it first (the token file is written there with mode 0600)`, 'agent.tokenSink');
+    // The sink is replaced at every login and deleted at logout: only a file of Sesame's own.
+    const running = ctx.config().agent?.tokenSink;
+    const isCurrent = running !== undefined && resolveConfigPath(running, baseDir) === file;
+    if (!isCurrent && (await lstat(file).catch(() => undefined))) {
+      throw new ApiError(
+        'invalid-input',
+        `${file} already exists: Sesame writes its token sink only to a new file of its own (it is replaced at every login and deleted at logout). Choose another path, or move that file away first.`,
+        'agent.tokenSink',
+      );
+    }
   }
   if (input.startAtLogin !== undefined && !ctx.platform.startAtLogin?.available) {
     throw new ApiError('conflict', `Start at login is not available in ${ctx.mode} mode.`, 'startAtLogin');
