@@ -17,7 +17,7 @@ export interface PhaseDeadline<C> {
 /** A timeout raises PhaseTimeoutError with the phase's code; the parent's abort, AbortedError. */
 export function createPhaseDeadline<C>(ms: number, parent: AbortSignal, codes: ErrorCodes<C>): PhaseDeadline<C> {
   const controller = new AbortController();
-  // Words a client may see ("timed out … while starting the session"): kept as they were.
+  // A client may see these words ("timed out … while starting the session").
   let description = 'starting the session';
   let code = codes.backendUnreachable;
   const timer = setTimeout(() => controller.abort(new PhaseTimeoutError(code, description, ms)), ms);

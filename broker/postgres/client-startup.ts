@@ -11,7 +11,7 @@ export type ClientHello =
   | { readonly kind: 'cancel'; readonly processId: number; readonly secretKey: Buffer }
   | {
       readonly kind: 'startup';
-      /** The minor version the client asked for (the session runs 3.0 regardless). */
+      /** The minor version the client asked for (the broker speaks 3.0 regardless). */
       readonly requestedMinor: number;
       /** Startup parameters minus the _pq_ extension options we declined. */
       readonly parameters: ReadonlyMap<string, string>;
