@@ -17,11 +17,11 @@ export interface Credential {
 
 export interface CredentialFetcher {
   /**
-   * The credential for one client session. `refresh: true` drops any cached value first:
+   * The credential for one client connection. `refresh: true` drops any cached value first:
    * the connector asks for it once when the target refused the cached credential (rotation).
    */
   get(options?: { refresh?: boolean }): Promise<Credential>;
-  /** The client session that used `credential` has ended (per-connection leases end here). */
+  /** The client connection that used `credential` has ended (per-connection leases end here). */
   release?(credential: Credential): Promise<void>;
   /** Where credentials come from, for error messages: `vault-kv secret/data/orders-db`. */
   readonly description: string;
@@ -41,15 +41,15 @@ export interface ConnectorContext {
   readonly credentials: CredentialFetcher;
   readonly log: Logger;
   readonly meter: SessionMeter;
-  /** Aborted when the connection is turned off: the session must close its sockets. */
+  /** Aborted when the connection is turned off: every client connection closes its sockets. */
   readonly signal: AbortSignal;
 }
 
 export interface Connector {
   /**
-   * Serve one accepted client socket until either side closes. Resolves when the session
-   * is over; rejects only on programming errors (protocol errors are answered to the client
-   * in its own protocol and end the session normally).
+   * Serve one accepted client socket until either side closes. Resolves when the client
+   * connection is over; rejects only on programming errors (protocol errors are answered to the
+   * client in its own protocol and end the connection normally).
    */
   serve(client: Socket, context: ConnectorContext): Promise<void>;
 }

@@ -1,12 +1,10 @@
-// Reaching a backend under the session's deadline: the TCP connection and the TLS handshake,
+// Reaching a backend under the handshake's deadline: the TCP connection and the TLS handshake,
 // with errors that name the backend and say whether TLS verification or the handshake failed.
 // The protocol's negotiation in between (SSLRequest) stays with the protocol.
 import type net from 'node:net';
 import type tls from 'node:tls';
+import { BackendUnreachableError, type ErrorCodes } from './errors';
 import { connectForRelay } from './relay';
-
-/** What a rejection becomes: the protocol's "backend unreachable / TLS failed" session error. */
-export type BackendFailure = (message: string) => Error;
 
 interface Race {
   race<T>(promise: Promise<T>): Promise<T>;
@@ -21,9 +19,10 @@ const VERIFY_FAILURE = /CERT|SIGNATURE|ISSUER|ALTNAME|SELF_SIGNED|VERIFY/;
 /**
  * A TCP connection to `host:port` (`where` names the configured backend in errors), with
  * TCP_NODELAY and keep-alive, ready for `relayChunks` in the data phase. On failure the socket
- * is destroyed and `fail(message)` thrown.
+ * is destroyed and a BackendUnreachableError thrown.
  */
-export async function connectTcp(host: string, port: number, where: string, deadline: Race, fail: BackendFailure): Promise<net.Socket> {
+export async function connectTcp<C>(host: string, port: number, where: string, deadline: Race, codes: ErrorCodes<C>): Promise<net.Socket> {
+  const fail = (message: string) => new BackendUnreachableError(codes, message);
   const socket = connectForRelay(host, port);
   socket.on('error', ignoreError);
   try {
@@ -50,9 +49,10 @@ export interface TlsHandshake {
   readonly verifyChain: boolean;
 }
 
-/** Waits for `socket` (from `tls.connect`) to finish its handshake; rejects with `fail(message)`. */
-export async function awaitTlsHandshake(socket: tls.TLSSocket, handshake: TlsHandshake, deadline: Race, fail: BackendFailure): Promise<void> {
+/** Waits for `socket` (from `tls.connect`) to finish its handshake; rejects with a BackendUnreachableError. */
+export async function awaitTlsHandshake<C>(socket: tls.TLSSocket, handshake: TlsHandshake, deadline: Race, codes: ErrorCodes<C>): Promise<void> {
   const { where, sslmode, verifyChain } = handshake;
+  const fail = (message: string) => new BackendUnreachableError(codes, message);
   socket.on('error', ignoreError);
   await deadline.race(
     new Promise<void>((resolve, reject) => {

@@ -1,40 +1,35 @@
-// One clock for a session's handshake. Each phase names itself and the failure a timeout there
-// reports (a SQLSTATE, a MySQL ERR kind…), so a timeout says what the broker was waiting for;
+// One clock for a client connection's handshake. Each phase names itself and the code a timeout
+// there reports (a SQLSTATE, a MySQL ERR…), so a timeout says what the broker was waiting for;
 // the connection being turned off aborts the same signal.
+import { AbortedError, PhaseTimeoutError, type ErrorCodes } from './errors';
 
-export interface PhaseDeadline<F> {
+export interface PhaseDeadline<C> {
   /** Aborted on timeout or when the parent aborts; its reason is the error to report. */
   readonly signal: AbortSignal;
-  /** Names what the session is waiting for now, and the failure a timeout here reports. */
-  phase(description: string, failure: F): void;
+  /** Names what the handshake is waiting for now, and the code a timeout here reports. */
+  phase(description: string, code: C): void;
   /** `promise`, or the abort reason if the deadline passes first. */
   race<T>(promise: Promise<T>): Promise<T>;
   /** Stops the clock (the handshake is over). */
   dispose(): void;
 }
 
-/** How a protocol turns a timeout or an abort into its own session error. */
-export interface DeadlineErrors<F> {
-  /** The failure reported before any phase was named. */
-  readonly initial: F;
-  timedOut(failure: F, phase: string, ms: number): Error;
-  aborted(): Error;
-}
-
-export function createPhaseDeadline<F>(ms: number, parent: AbortSignal, errors: DeadlineErrors<F>): PhaseDeadline<F> {
+/** A timeout raises PhaseTimeoutError with the phase's code; the parent's abort, AbortedError. */
+export function createPhaseDeadline<C>(ms: number, parent: AbortSignal, codes: ErrorCodes<C>): PhaseDeadline<C> {
   const controller = new AbortController();
+  // A client may see these words ("timed out … while starting the session").
   let description = 'starting the session';
-  let failure = errors.initial;
-  const timer = setTimeout(() => controller.abort(errors.timedOut(failure, description, ms)), ms);
-  const onParentAbort = () => controller.abort(errors.aborted());
+  let code = codes.backendUnreachable;
+  const timer = setTimeout(() => controller.abort(new PhaseTimeoutError(code, description, ms)), ms);
+  const onParentAbort = () => controller.abort(new AbortedError(codes));
   if (parent.aborted) onParentAbort();
   else parent.addEventListener('abort', onParentAbort, { once: true });
 
   return {
     signal: controller.signal,
-    phase(d, f) {
+    phase(d, c) {
       description = d;
-      failure = f;
+      code = c;
     },
     race(promise) {
       const signal = controller.signal;

@@ -2,6 +2,7 @@
 // (PostgreSQL messages, MySQL packets). When the handshake is done, `release` detaches it and
 // hands over any bytes already read, so the data phase can be piped without losing a byte.
 import type { Socket } from 'node:net';
+import { BackendUnreachableError, PeerClosedError, ProtocolViolationError, type ErrorCodes } from './errors';
 
 export type Peer = 'client' | 'backend';
 
@@ -13,20 +14,11 @@ export interface Framing {
   readonly buffered: number;
 }
 
-/** How a protocol reports what went wrong on the socket, as its own session errors. */
-export interface ReaderErrors {
-  /** The socket failed (reset, TLS error) while waiting. */
-  connectionFailed(peer: Peer, message: string): Error;
-  /** The peer closed in the middle of a packet. */
-  truncated(message: string): Error;
-  /** The peer closed cleanly before the awaited packet. */
-  closed(peer: Peer, what: string): Error;
-}
-
-export interface BufferedReaderOptions {
+export interface BufferedReaderOptions<C> {
   readonly peer: Peer;
   readonly signal: AbortSignal;
-  readonly errors: ReaderErrors;
+  /** The protocol's codes for a failed socket, a truncated packet and a peer that left. */
+  readonly codes: ErrorCodes<C>;
 }
 
 export interface BufferedReader {
@@ -36,8 +28,8 @@ export interface BufferedReader {
   release(): Buffer;
 }
 
-export function createBufferedReader(socket: Socket, framing: Framing, options: BufferedReaderOptions): BufferedReader {
-  const { peer, signal, errors } = options;
+export function createBufferedReader<C>(socket: Socket, framing: Framing, options: BufferedReaderOptions<C>): BufferedReader {
+  const { peer, signal, codes } = options;
   let ended = false;
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
@@ -71,10 +63,13 @@ export function createBufferedReader(socket: Socket, framing: Framing, options: 
         const value = attempt();
         if (value !== undefined) return value;
         if (signal.aborted) throw signal.reason as Error;
-        if (failure) throw errors.connectionFailed(peer, `the ${peer} connection failed while ${what}: ${failure.message}`);
+        if (failure) {
+          const message = `the ${peer} connection failed while ${what}: ${failure.message}`;
+          throw peer === 'backend' ? new BackendUnreachableError(codes, message) : new ProtocolViolationError(codes, message);
+        }
         if (ended) {
-          if (framing.buffered > 0) throw errors.truncated(`the ${peer} sent a truncated packet while ${what}`);
-          throw errors.closed(peer, what);
+          if (framing.buffered > 0) throw new ProtocolViolationError(codes, `the ${peer} sent a truncated packet while ${what}`);
+          throw new PeerClosedError(codes, peer, what);
         }
         await new Promise<void>((resolve) => {
           const done = () => {

@@ -1,4 +1,4 @@
-// The two sockets of a brokered session: how they end together, and how one is closed politely
+// The two sockets of a client connection: how they end together, and how one is closed politely
 // after a last message (an ErrorResponse, an ERR packet).
 import type { Socket } from 'node:net';
 
@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 export const CLOSE_GRACE_MS = 5_000;
 
 /**
- * Ties the lives of a session's sockets and resolves once both have closed. A clean end on one
+ * Ties the lives of a client's two sockets and resolves once both have closed. A clean end on one
  * side ends the other after its queued bytes are flushed (so a client's goodbye reaches the
  * server); an error destroys both. Call it before piping.
  */

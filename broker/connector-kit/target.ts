@@ -9,12 +9,12 @@ export const timeoutsSchema = z
   .strict()
   .default({ handshakeMs: 15_000 });
 
-/** Concurrent client sessions a connection serves; more are refused in the client's protocol. */
+/** Concurrent clients a connection serves (config's `maxSessions`); more are refused in the client's protocol. */
 export const maxSessionsSchema = z.number().int().min(1).max(100_000).optional();
 
 /**
  * The fields every database target shares: where the backend is, the CA that signs its
- * certificate, the handshake timeout and the session cap (more clients are refused in the
+ * certificate, the handshake timeout and the client cap (more clients are refused in the
  * client's protocol). Each protocol adds its sslmode vocabulary and how it logs in.
  */
 export const backendTargetFields = {
@@ -23,7 +23,7 @@ export const backendTargetFields = {
   /** PEM file of the CA(s) that sign the backend's certificate. */
   caFile: z.string().min(1).optional(),
   timeouts: timeoutsSchema,
-  /** Concurrent client sessions this connection serves. */
+  /** Concurrent clients this connection serves. */
   maxSessions: maxSessionsSchema,
 };
 

@@ -8,15 +8,15 @@ import { createLogger, type LogRecord } from '../log';
 
 export interface TestListener {
   readonly port: number;
-  /** Every log record the sessions wrote. */
+  /** Every log record the connector wrote. */
   readonly logs: LogRecord[];
-  /** Bytes counted by the session meter. */
+  /** Bytes counted by the meter. */
   readonly bytes: { toTarget: number; toClient: number };
   /** Errors serve() rejected with (programming errors). */
   readonly serveErrors: unknown[];
-  /** Resolves when every session served so far has finished. */
+  /** Resolves when every client served so far has finished. */
   settled(): Promise<void>;
-  /** Aborts live sessions (like turning the connection off) and closes the listener. */
+  /** Aborts live clients (like turning the connection off) and closes the listener. */
   close(): Promise<void>;
 }
 
@@ -28,16 +28,16 @@ export async function listenForTests(connector: Connector, credentials: Credenti
     toClient: (n) => (bytes.toClient += n),
   };
   const serveErrors: unknown[] = [];
-  const sessions = new Set<Promise<void>>();
+  const serving = new Set<Promise<void>>();
   const controller = new AbortController();
-  setMaxListeners(0, controller.signal); // every live session listens for the abort
+  setMaxListeners(0, controller.signal); // every live client listens for the abort
   const log = createLogger(`connection.${connectionName}`, (record) => logs.push(record), 'debug');
   const server = net.createServer((socket) => {
-    const session = connector
+    const served = connector
       .serve(socket, { connectionName, credentials, log, meter, signal: controller.signal })
       .catch((err: unknown) => void serveErrors.push(err))
-      .finally(() => sessions.delete(session));
-    sessions.add(session);
+      .finally(() => serving.delete(served));
+    serving.add(served);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -50,12 +50,12 @@ export async function listenForTests(connector: Connector, credentials: Credenti
     bytes,
     serveErrors,
     settled: async () => {
-      await Promise.all([...sessions]);
+      await Promise.all([...serving]);
     },
     async close() {
       controller.abort();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all([...sessions]);
+      await Promise.all([...serving]);
     },
   };
 }

@@ -2,7 +2,8 @@
 // mysql_native_password, and caching_sha2_password (fast path scramble; full authentication
 // with the password in clear over TLS, or RSA-OAEP encrypted with the server's public key).
 import { constants, createHash, createPublicKey, publicEncrypt, randomInt } from 'node:crypto';
-import { MysqlError, MysqlSessionError } from './errors';
+import { BackendUnreachableError } from '../connector-kit';
+import { MYSQL_CODES } from './errors';
 
 const sha1 = (...parts: Buffer[]) => {
   const h = createHash('sha1');
@@ -49,11 +50,11 @@ export function rsaEncryptedPassword(password: string, scramble: Buffer, publicK
   try {
     key = createPublicKey({ key: publicKeyPem, format: 'pem' });
   } catch (err) {
-    throw new MysqlSessionError(MysqlError.backendUnreachable, `the backend sent an unusable RSA public key: ${(err as Error).message}`);
+    throw new BackendUnreachableError(MYSQL_CODES, `the backend sent an unusable RSA public key: ${(err as Error).message}`);
   }
   if (key.asymmetricKeyType !== 'rsa') {
     const type = key.asymmetricKeyType ?? 'non-RSA';
-    throw new MysqlSessionError(MysqlError.backendUnreachable, `the backend sent a ${type} public key; RSA is required`);
+    throw new BackendUnreachableError(MYSQL_CODES, `the backend sent a ${type} public key; RSA is required`);
   }
   const plain = xor(cleartextPassword(password), scramble.subarray(0, 20));
   return publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, plain);

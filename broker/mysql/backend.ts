@@ -3,18 +3,10 @@
 // and whichever exchange the server asks for — mysql_native_password, caching_sha2_password
 // (fast path or full authentication) and AuthSwitchRequest — up to the server's OK.
 import type net from 'node:net';
-import { connectTcp } from '../connector-kit';
+import { BackendRefusedError, BackendUnreachableError, ProtocolViolationError, UnsupportedError, connectTcp } from '../connector-kit';
 import { cachingSha2Proof, cleartextPassword, nativePasswordProof, rsaEncryptedPassword } from './auth';
-import type { Deadline } from './deadline';
 import type { UserPassword } from './login';
-import {
-  BackendConnectError,
-  BackendRefusedError,
-  MysqlError,
-  MysqlSessionError,
-  ProtocolError,
-  UnsupportedAuthError,
-} from './errors';
+import { MYSQL_CODES, MysqlError, type Deadline, type MysqlCode } from './errors';
 import { createPacketReader, type PacketReader } from './packet-reader';
 import {
   CACHING_SHA2_PASSWORD,
@@ -51,7 +43,7 @@ export interface BackendLogin {
   readonly attributes?: Buffer;
 }
 
-export interface BackendSession {
+export interface AuthenticatedBackend {
   readonly socket: net.Socket;
   readonly tls: boolean;
   /** The plugin that authenticated the login (after any switch). */
@@ -66,19 +58,19 @@ export interface BackendSession {
 export async function connectBackend(target: ResolvedMysqlTarget, deadline: Deadline): Promise<BackendConnection> {
   const where = `${target.host}:${target.port}`;
   deadline.phase(`connecting to the backend ${where}`, MysqlError.backendUnreachable);
-  const socket = await connectTcp(target.host, target.port, where, deadline, (message) => new BackendConnectError(message));
+  const socket = await connectTcp(target.host, target.port, where, deadline, MYSQL_CODES);
   try {
     const reader = createPacketReader(socket, { peer: 'backend', signal: deadline.signal });
     deadline.phase(`waiting for the greeting of the backend ${where}`, MysqlError.backendUnreachable);
     const { payload } = await reader.read(0, 'waiting for the server greeting');
     if (payload[0] === 0xff) {
       const err = parseErr(payload);
-      const kind = err.code === MysqlError.tooManyConnections.code ? MysqlError.tooManyConnections : err;
-      throw new BackendRefusedError(kind, `the backend ${where} refused the connection: ${err.message}`);
+      const code = err.code === MysqlError.tooManyConnections.code ? MysqlError.tooManyConnections : err;
+      throw refused(code, `the backend ${where} refused the connection: ${err.message}`);
     }
     const greeting = parseServerGreeting(payload);
     if (target.sslmode !== 'disable' && target.sslmode !== 'preferred' && !has(greeting.capabilities, Cap.SSL)) {
-      throw new BackendConnectError(`the backend ${where} does not offer TLS, and sslmode is ${target.sslmode}`);
+      throw new BackendUnreachableError(MYSQL_CODES, `the backend ${where} does not offer TLS, and sslmode is ${target.sslmode}`);
     }
     return { socket, reader, greeting, where };
   } catch (err) {
@@ -103,7 +95,7 @@ export async function loginBackend(
   credential: () => Promise<UserPassword>,
   target: ResolvedMysqlTarget,
   deadline: Deadline,
-): Promise<BackendSession> {
+): Promise<AuthenticatedBackend> {
   const { greeting, where } = conn;
   let socket: net.Socket = conn.socket;
   let reader = conn.reader;
@@ -111,7 +103,7 @@ export async function loginBackend(
     const tls = has(login.capabilities, Cap.SSL);
     let seq = 1;
     if (tls) {
-      if (reader.release().length > 0) throw new ProtocolError('the backend sent unexpected bytes before the TLS handshake');
+      if (reader.release().length > 0) throw new ProtocolViolationError(MYSQL_CODES, 'the backend sent unexpected bytes before the TLS handshake');
       socket.write(encodePacket(seq++, encodeSslRequest(login)));
       socket = await upgradeToTls(socket, target, deadline);
       reader = createPacketReader(socket, { peer: 'backend', signal: deadline.signal });
@@ -167,18 +159,19 @@ async function authenticate(x: AuthExchange): Promise<{ plugin: string; ok: Buff
         return { plugin, ok: payload };
       case 0xff: {
         const err = parseErr(payload);
-        throw new BackendRefusedError(err, `the backend ${x.where} refused the login of user '${x.user}': ${err.message}`);
+        throw refused(err, `the backend ${x.where} refused the login of user '${x.user}': ${err.message}`);
       }
       case 0xfe: {
         const request = parseAuthSwitch(payload);
         const wanted = request?.plugin ?? 'mysql_old_password';
         if (!request || (wanted !== NATIVE_PASSWORD && wanted !== CACHING_SHA2_PASSWORD)) {
-          throw new UnsupportedAuthError(
+          throw new UnsupportedError(
+            MysqlError.unsupportedAuth,
             `the backend ${x.where} asks for the '${wanted}' authentication plugin for user '${x.user}'; ` +
               `the broker supports ${NATIVE_PASSWORD} and ${CACHING_SHA2_PASSWORD}`,
           );
         }
-        if (request.data.length < 20) throw new ProtocolError(`the auth switch to ${wanted} carries a ${request.data.length}-byte scramble`);
+        if (request.data.length < 20) throw new ProtocolViolationError(MYSQL_CODES, `the auth switch to ${wanted} carries a ${request.data.length}-byte scramble`);
         plugin = wanted;
         scramble = request.data.subarray(0, 20);
         awaitingPublicKey = false;
@@ -186,7 +179,7 @@ async function authenticate(x: AuthExchange): Promise<{ plugin: string; ok: Buff
         break;
       }
       case 0x01: {
-        if (plugin !== CACHING_SHA2_PASSWORD) throw new ProtocolError(`unexpected AuthMoreData from the backend during ${plugin}`);
+        if (plugin !== CACHING_SHA2_PASSWORD) throw new ProtocolViolationError(MYSQL_CODES, `unexpected AuthMoreData from the backend during ${plugin}`);
         const data = payload.subarray(1);
         if (awaitingPublicKey) {
           awaitingPublicKey = false;
@@ -200,16 +193,23 @@ async function authenticate(x: AuthExchange): Promise<{ plugin: string; ok: Buff
             awaitingPublicKey = true;
             send(Buffer.from([0x02])); // request_public_key
           }
-        } else throw new ProtocolError(`unexpected caching_sha2_password message from the backend (${data.length} bytes)`);
+        } else throw new ProtocolViolationError(MYSQL_CODES, `unexpected caching_sha2_password message from the backend (${data.length} bytes)`);
         break;
       }
       default:
-        throw new ProtocolError(`unexpected packet 0x${(payload[0] ?? 0).toString(16)} from the backend during authentication`);
+        throw new ProtocolViolationError(MYSQL_CODES, `unexpected packet 0x${(payload[0] ?? 0).toString(16)} from the backend during authentication`);
     }
   }
 }
 
+/** The backend's ERR, passed on with its code; 1045 might be a rotated password (a fresh credential is tried). */
+function refused(err: MysqlCode, message: string): BackendRefusedError<MysqlCode> {
+  const code = { code: err.code, sqlstate: err.sqlstate };
+  return new BackendRefusedError(code, message, err.code === MysqlError.accessDenied.code);
+}
+
+/** A backend that breaks the protocol is a backend that cannot be used. */
 function asBackendError(err: unknown, where: string): unknown {
-  if (err instanceof ProtocolError) return new MysqlSessionError(MysqlError.backendUnreachable, `backend ${where}: ${err.message}`);
+  if (err instanceof ProtocolViolationError) return new BackendUnreachableError(MYSQL_CODES, `backend ${where}: ${err.message}`);
   return err;
 }

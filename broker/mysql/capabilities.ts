@@ -1,7 +1,8 @@
 // Which capability flags each leg gets. The broker authenticates on both legs itself, so the
 // auth-phase flags are its own; the flags that shape the command phase are the backend's,
 // narrowed by the client, so both ends of the pipe agree on the bytes that flow between them.
-import { MysqlError, MysqlSessionError } from './errors';
+import { BackendUnreachableError } from '../connector-kit';
+import { MYSQL_CODES } from './errors';
 import { Cap, has, without, type HandshakeResponse, type ServerGreeting } from './protocol';
 
 /** Flags the broker handles itself on each leg. */
@@ -11,7 +12,7 @@ const AUTH_PHASE =
 /**
  * Flags never offered or forwarded: TLS on the local leg (the broker speaks plain TCP there),
  * compression (it would hide command boundaries from the COM_CHANGE_USER watch), multi-factor
- * auth, client-only options, and expired-password sandbox mode (a session the user cannot fix,
+ * auth, client-only options, and expired-password sandbox mode (a connection the user cannot fix,
  * since they never hold the password: better a clear login error).
  */
 const NEVER =
@@ -53,8 +54,8 @@ export function forwardedToBackend(
   const lostMariadb = clientMariadb & ~backend.mariadbCapabilities;
   if (lost !== 0 || lostMariadb !== 0) {
     const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
-    throw new MysqlSessionError(
-      MysqlError.backendUnreachable,
+    throw new BackendUnreachableError(
+      MYSQL_CODES,
       `the backend no longer offers capability flags the client negotiated (${hex(lost)}/${hex(lostMariadb)}); reconnect`,
     );
   }

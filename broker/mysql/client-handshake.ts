@@ -3,8 +3,8 @@
 // greeting named — an AuthSwitchRequest back to mysql_native_password, as a real server does.
 // Whatever auth data the client sends is ignored: it holds no password, the broker does.
 import type { Socket } from 'node:net';
-import type { Deadline } from './deadline';
-import { MysqlError, ProtocolError } from './errors';
+import { ProtocolViolationError } from '../connector-kit';
+import { MYSQL_CODES, MysqlError, type Deadline } from './errors';
 import type { PacketReader } from './packet-reader';
 import {
   NATIVE_PASSWORD,
@@ -35,7 +35,8 @@ export async function greetClient(
   sequence.next = 2;
   const hello = parseHandshakeResponse(packet.payload);
   if (hello.kind === 'ssl') {
-    throw new ProtocolError(
+    throw new ProtocolViolationError(
+      MYSQL_CODES,
       'the client asked for TLS, which the broker does not offer on the local connection; ' +
         'connect without it (mariadb --skip-ssl, mysql --ssl-mode=DISABLED)',
     );

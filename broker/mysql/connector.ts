@@ -1,156 +1,83 @@
-// The MySQL/MariaDB connector: serves one client socket. The broker connects to the backend
-// first — its greeting carries the server version, capabilities and the connection id that
-// `KILL QUERY` (mysql's Ctrl-C) must name — greets the client with those and its own scramble,
-// takes the client's HandshakeResponse41 with no password, logs in to the backend with the
-// credential, relays the backend's OK and pipes the rest.
-import { setMaxListeners } from 'node:events';
+// The MySQL/MariaDB connector: MySQL's steps for broker/connector-kit's client runner. The
+// broker connects to the backend first — its greeting carries the server version, capabilities
+// and the connection id that `KILL QUERY` (mysql's Ctrl-C) must name — greets the client with
+// those and its own scramble, takes the client's HandshakeResponse41 with no password, logs in
+// to the backend with the credential, relays the backend's OK and pipes the rest.
 import type { Socket } from 'node:net';
-import type { Connector, ConnectorContext, Credential } from '../connector';
+import type { Connector, ConnectorContext } from '../connector';
+import { UnsupportedError, clientMessage, createClientRunner, type ClientConnection, type ClientSteps } from '../connector-kit';
 import { greetingScramble } from './auth';
-import { backendUsesTls, connectBackend, loginBackend, type BackendConnection, type BackendSession } from './backend';
+import { backendUsesTls, connectBackend, loginBackend, type AuthenticatedBackend, type BackendConnection } from './backend';
 import { forwardedToBackend, offeredToClient } from './capabilities';
 import { greetClient, type ClientSequence } from './client-handshake';
-import { createDeadline, type Deadline } from './deadline';
-import {
-  BackendRefusedError,
-  CredentialError,
-  MysqlError,
-  MysqlSessionError,
-  PeerClosedError,
-  describeError,
-} from './errors';
-import { chooseDatabase, credentialLogin, type UserPassword } from './login';
-import { createPacketReader } from './packet-reader';
-import { pipeSession } from './pipe';
-import { encodeErr, encodePacket, type HandshakeResponse } from './protocol';
 import { printable } from './encoding';
+import { MYSQL_CODES, MysqlError, type MysqlCode } from './errors';
+import { chooseDatabase, credentialLogin, type UserPassword } from './login';
+import { createPacketReader, type PacketReader } from './packet-reader';
+import { pipeBoth } from './pipe';
+import { encodeErr, encodePacket, type HandshakeResponse, type ServerGreeting } from './protocol';
 import { resolveMysqlTarget, type MysqlTarget, type ResolvedMysqlTarget } from './target';
-import { closeGracefully, fetchCredential as fetchSessionCredential, releaseCredential, type CredentialErrors } from '../connector-kit';
 
 export interface MysqlConnector extends Connector {
   readonly target: ResolvedMysqlTarget;
-  /** Client sessions currently being served. */
-  readonly activeSessions: number;
+  /** Clients currently being served. */
+  readonly activeClients: number;
 }
+
+/** After the greeting: the backend that greeted, the greeting the client got, and its answer. */
+interface Greeted {
+  readonly first: BackendConnection;
+  readonly offered: ServerGreeting;
+  readonly response: HandshakeResponse;
+  readonly clientReader: PacketReader;
+}
+
+/** An ERR packet with sequence id `seq`. */
+const errPacket = (seq: number, code: MysqlCode, message: string) => encodePacket(seq, encodeErr(code.code, code.sqlstate, message));
 
 /** Validates `target` (throws MysqlTargetError naming the field) and returns the connector. */
 export function createMysqlConnector(target: MysqlTarget): MysqlConnector {
   const resolved = resolveMysqlTarget(target);
-  let activeSessions = 0;
+  const runner = createClientRunner<MysqlCode, Greeted>({
+    name: 'mysql',
+    codes: MYSQL_CODES,
+    logFields: ({ code, sqlstate }) => ({ code, sqlstate }),
+    handshakeMs: resolved.timeouts.handshakeMs,
+    maxClients: resolved.maxSessions,
+    accept: (client) => mysqlSteps(client),
+  });
 
-  async function serve(client: Socket, ctx: ConnectorContext): Promise<void> {
-    client.on('error', (err) => ctx.log.debug('client socket error', { error: err.message }));
-    client.setNoDelay(true);
-    const backends = new Set<Socket>();
-    const onAbort = () => {
-      client.destroy();
-      for (const socket of backends) socket.destroy();
-    };
-    if (ctx.signal.aborted) return onAbort();
-    // One connection's signal carries a listener per live session: many is normal, not a leak.
-    setMaxListeners(0, ctx.signal);
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    const deadline = createDeadline(resolved.timeouts.handshakeMs, ctx.signal);
+  function mysqlSteps({ socket, ctx, deadline, track }: ClientConnection<MysqlCode>): ClientSteps<MysqlCode, Greeted> {
     const sequence: ClientSequence = { next: 0 };
-    const held = new Set<Credential>();
-    let counted = false;
-    try {
-      if (resolved.maxSessions !== undefined && activeSessions >= resolved.maxSessions) {
-        throw new MysqlSessionError(MysqlError.tooManyConnections, `too many clients: at most ${resolved.maxSessions} sessions at once`);
-      }
-      activeSessions++;
-      counted = true;
-
-      const first = await connectBackend(resolved, deadline);
-      backends.add(first.socket);
-      const offered = offeredToClient(first.greeting);
-      const brokerGreeting = { ...first.greeting, capabilities: offered, scramble: greetingScramble() };
-      const clientReader = createPacketReader(client, { peer: 'client', signal: deadline.signal });
-      const response = await greetClient(client, clientReader, brokerGreeting, sequence, deadline);
-      ctx.log.debug('client handshake', { clientUser: printable(response.user), authPlugin: response.authPlugin ?? '(none)' });
-
-      const started = await startBackend(first, response, brokerGreeting, ctx, deadline, held, backends);
-      deadline.dispose();
-      const pendingFromClient = clientReader.release();
-      client.write(Buffer.concat([encodePacket(sequence.next, started.ok), started.leftover]));
-      ctx.log.info('session started', {
-        user: started.user,
-        database: started.database ?? '(none)',
-        tls: started.tls,
-        authPlugin: started.authPlugin,
-        serverVersion: first.greeting.serverVersion,
-      });
-      const outcome = await pipeSession({
-        client,
-        backend: started.socket,
-        meter: ctx.meter,
-        pendingFromClient,
-        changeUserRefusal: () =>
-          encodePacket(
-            1,
-            encodeErr(
-              MysqlError.notSupported.code,
-              MysqlError.notSupported.sqlstate,
-              clientMessage(ctx, 'COM_CHANGE_USER is refused: the broker keeps the identity of the session; reconnect to start a new session'),
-            ),
-          ),
-      });
-      if (outcome === 'change-user-refused') ctx.log.warn('refused a COM_CHANGE_USER from the client and ended the session');
-      else ctx.log.debug('session ended');
-    } catch (err) {
-      for (const socket of backends) socket.destroy();
-      if (!(err instanceof MysqlSessionError)) {
-        ctx.log.error('internal error in the mysql connector', { error: describeError(err) });
-        await answerError(client, ctx, new MysqlSessionError(MysqlError.internal, 'internal error in the broker (see its log)'), sequence.next);
-        throw err;
-      }
-      if (err instanceof PeerClosedError && err.peer === 'client') ctx.log.debug('client left during the handshake');
-      else ctx.log.warn('session failed', { code: err.code, sqlstate: err.sqlstate, error: err.message });
-      await answerError(client, ctx, err, sequence.next);
-    } finally {
-      deadline.dispose();
-      ctx.signal.removeEventListener('abort', onAbort);
-      if (counted) activeSessions--;
-      client.destroy();
-      for (const socket of backends) socket.destroy();
-      for (const credential of held) releaseCredential(ctx, credential);
-    }
-  }
-
-  /** Logs in to the backend; when it refuses the credential (1045), fetches it afresh and retries once. */
-  async function startBackend(
-    first: BackendConnection,
-    response: HandshakeResponse,
-    offered: { readonly capabilities: number; readonly mariadbCapabilities: number },
-    ctx: ConnectorContext,
-    deadline: Deadline,
-    held: Set<Credential>,
-    backends: Set<Socket>,
-  ): Promise<BackendSession & { user: string; database?: string }> {
-    const database = chooseDatabase(resolved, response.database);
-    let conn = first;
-    let refresh = false;
-    for (;;) {
-      const tls = backendUsesTls(resolved, conn.greeting);
-      const flags = forwardedToBackend(response, offered.capabilities, offered.mariadbCapabilities, conn.greeting, {
-        tls,
-        database: database !== undefined,
-        attributes: response.attributes !== undefined,
-      });
-      // Fetching overlaps with the backend's TLS handshake; a late failure is reported when awaited.
-      const pending = fetchCredential(ctx, deadline, refresh).then((credential) => {
-        held.add(credential);
-        return credential;
-      });
-      pending.catch(() => {});
-      let login: UserPassword | undefined;
-      const awaitCredential = async () => {
-        deadline.phase(`fetching the credential from ${ctx.credentials.description}`, MysqlError.accessDenied);
-        login = credentialLogin(await pending, ctx.credentials.description);
-        return login;
-      };
-      try {
-        const session = await loginBackend(
+    return {
+      async greet(admit) {
+        // Before any byte: a client over the limit gets ERR 1040 in place of a greeting.
+        admit();
+        const first = await connectBackend(resolved, deadline);
+        track(first.socket);
+        const offered = { ...first.greeting, capabilities: offeredToClient(first.greeting), scramble: greetingScramble() };
+        const clientReader = createPacketReader(socket, { peer: 'client', signal: deadline.signal });
+        const response = await greetClient(socket, clientReader, offered, sequence, deadline);
+        ctx.log.debug('client handshake', { clientUser: printable(response.user), authPlugin: response.authPlugin ?? '(none)' });
+        return { first, offered, response, clientReader };
+      },
+      async login(greeted, credential, retry) {
+        const { response, offered } = greeted;
+        // A refused credential spent its backend connection: the retry starts on a new one.
+        const conn = retry ? await connectBackend(resolved, deadline) : greeted.first;
+        if (retry) track(conn.socket);
+        const database = chooseDatabase(resolved, response.database);
+        const tls = backendUsesTls(resolved, conn.greeting);
+        const flags = forwardedToBackend(response, offered.capabilities, offered.mariadbCapabilities, conn.greeting, {
+          tls,
+          database: database !== undefined,
+          attributes: response.attributes !== undefined,
+        });
+        // Fetching overlaps with the backend's TLS handshake; a failure is reported when awaited.
+        credential.start();
+        let login: UserPassword | undefined;
+        const awaitCredential = async () => (login = credentialLogin(await credential.get(), ctx.credentials.description));
+        const backend = await loginBackend(
           conn,
           {
             ...flags,
@@ -163,48 +90,46 @@ export function createMysqlConnector(target: MysqlTarget): MysqlConnector {
           resolved,
           deadline,
         );
-        backends.add(session.socket);
-        return { ...session, user: login!.user, ...(database !== undefined && { database: database.toString('utf8') }) };
-      } catch (err) {
-        if (!(err instanceof BackendRefusedError && err.refusedCredential)) throw err;
-        if (refresh) {
-          throw new CredentialError(`${err.message} (credential from ${ctx.credentials.description}, also after fetching it afresh)`);
-        }
-        const stale = await pending;
-        ctx.log.info('the backend refused the credential; fetching it afresh', { path: stale.path });
-        held.delete(stale);
-        releaseCredential(ctx, stale);
-        refresh = true;
-        conn = await connectBackend(resolved, deadline);
-        backends.add(conn.socket);
-      }
-    }
+        track(backend.socket);
+        return {
+          logFields: {
+            user: login!.user,
+            database: database?.toString('utf8') ?? '(none)',
+            tls: backend.tls,
+            authPlugin: backend.authPlugin,
+            serverVersion: greeted.first.greeting.serverVersion,
+          },
+          relay: () => relay(socket, backend, greeted.clientReader, sequence, ctx),
+        };
+      },
+      encodeError: (code, message) => errPacket(sequence.next, code, message),
+    };
   }
 
   return {
     target: resolved,
-    serve,
-    get activeSessions() {
-      return activeSessions;
+    serve: runner.serve,
+    get activeClients() {
+      return runner.activeClients;
     },
   };
 }
 
-const credentialErrors: CredentialErrors = {
-  isSessionError: (err) => err instanceof MysqlSessionError,
-  credentialError: (message, options) => new CredentialError(message, options),
-};
-
-function fetchCredential(ctx: ConnectorContext, deadline: Deadline, refresh: boolean): Promise<Credential> {
-  return fetchSessionCredential(ctx, deadline, refresh, credentialErrors);
-}
-
-function clientMessage(ctx: ConnectorContext, text: string): string {
-  return `sesame: connection '${ctx.connectionName}': ${text}`;
-}
-
-/** Tells the client why, as an ERR packet in its own protocol, then closes. */
-async function answerError(client: Socket, ctx: ConnectorContext, err: MysqlSessionError, seq: number): Promise<void> {
-  if (client.destroyed || ctx.signal.aborted) return;
-  await closeGracefully(client, encodePacket(seq, encodeErr(err.code, err.sqlstate, clientMessage(ctx, err.message))));
+/** Relays the backend's OK with the client's next sequence id, then pipes, refusing COM_CHANGE_USER. */
+async function relay(client: Socket, backend: AuthenticatedBackend, clientReader: PacketReader, sequence: ClientSequence, ctx: ConnectorContext): Promise<string | undefined> {
+  const pendingFromClient = clientReader.release();
+  client.write(Buffer.concat([encodePacket(sequence.next, backend.ok), backend.leftover]));
+  const refusal = new UnsupportedError(
+    MysqlError.notSupported,
+    'COM_CHANGE_USER is refused: the broker keeps the identity of the session; reconnect to start a new session',
+  );
+  const outcome = await pipeBoth({
+    client,
+    backend: backend.socket,
+    meter: ctx.meter,
+    pendingFromClient,
+    // A command's answer: sequence id 1.
+    changeUserRefusal: () => errPacket(1, refusal.code, clientMessage(ctx, refusal.message)),
+  });
+  return outcome === 'change-user-refused' ? 'refused a COM_CHANGE_USER from the client and ended the session' : undefined;
 }

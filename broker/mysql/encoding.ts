@@ -1,6 +1,7 @@
 // Field-level encoding of MySQL packets: bounds-checked reads of a payload, length-encoded
 // integers, little-endian integers and NUL-terminated strings.
-import { ProtocolError } from './errors';
+import { ProtocolViolationError } from '../connector-kit';
+import { MYSQL_CODES } from './errors';
 
 /** Bounds-checked reads over one packet's payload; every overrun names the packet. */
 export class PayloadReader {
@@ -13,7 +14,7 @@ export class PayloadReader {
     return this.buf.length - this.pos;
   }
   private need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new ProtocolError(`truncated ${this.what}`);
+    if (this.pos + n > this.buf.length) throw new ProtocolViolationError(MYSQL_CODES, `truncated ${this.what}`);
   }
   u8(): number {
     this.need(1);
@@ -44,7 +45,7 @@ export class PayloadReader {
   nulTerminated(optionalNul = false): Buffer {
     const end = this.buf.indexOf(0, this.pos);
     if (end < 0) {
-      if (!optionalNul) throw new ProtocolError(`unterminated string in the ${this.what}`);
+      if (!optionalNul) throw new ProtocolViolationError(MYSQL_CODES, `unterminated string in the ${this.what}`);
       return this.rest();
     }
     const out = this.buf.subarray(this.pos, end);
@@ -65,10 +66,10 @@ export class PayloadReader {
       this.need(8);
       const v = this.buf.readBigUInt64LE(this.pos);
       this.pos += 8;
-      if (v > BigInt(this.buf.length)) throw new ProtocolError(`impossible length in the ${this.what}`);
+      if (v > BigInt(this.buf.length)) throw new ProtocolViolationError(MYSQL_CODES, `impossible length in the ${this.what}`);
       return Number(v);
     }
-    throw new ProtocolError(`invalid length-encoded integer 0x${first.toString(16)} in the ${this.what}`);
+    throw new ProtocolViolationError(MYSQL_CODES, `invalid length-encoded integer 0x${first.toString(16)} in the ${this.what}`);
   }
   lenencBytes(): Buffer {
     return this.bytes(this.lenencInt());

@@ -1,10 +1,10 @@
-// Every failure of a MySQL session carries the error code and SQLSTATE the client will see in
-// its ERR packet, so the connector answers in the client's own protocol. Messages name hosts,
-// users and credential paths, never a secret.
+// MySQL's codes for the broker's failures (the classes are broker/connector-kit/errors.ts):
+// every failure a client sees carries the error code and SQLSTATE of its ERR packet.
+import type { ErrorCodes, PhaseDeadline } from '../connector-kit';
 
 /** The (code, SQLSTATE) pairs the broker itself sends. */
 export const MysqlError = {
-  /** ER_CON_COUNT_ERROR: more sessions than the connection allows. */
+  /** ER_CON_COUNT_ERROR: more clients than the connection allows. */
   tooManyConnections: { code: 1040, sqlstate: '08004' },
   /** ER_HANDSHAKE_ERROR: the client sent bytes that are not a MySQL handshake. */
   badHandshake: { code: 1043, sqlstate: '08S01' },
@@ -27,93 +27,23 @@ export const MysqlError = {
   backendUnreachable: { code: 1429, sqlstate: 'HY000' },
 } as const;
 
-export interface ErrorKind {
+/** What an ERR packet carries besides its message. */
+export interface MysqlCode {
   readonly code: number;
   readonly sqlstate: string;
 }
 
-/** A session failure with the ERR code and SQLSTATE to report to the client. */
-export class MysqlSessionError extends Error {
-  readonly code: number;
-  readonly sqlstate: string;
-  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'MysqlSessionError';
-    this.code = kind.code;
-    this.sqlstate = kind.sqlstate;
-  }
-}
+/** The ERR of each failure role. */
+export const MYSQL_CODES: ErrorCodes<MysqlCode> = {
+  protocolViolation: MysqlError.badHandshake,
+  credential: MysqlError.accessDenied,
+  backendUnreachable: MysqlError.backendUnreachable,
+  clientClosed: MysqlError.badHandshake,
+  backendClosed: MysqlError.backendUnreachable,
+  aborted: MysqlError.backendUnreachable,
+  tooManyClients: MysqlError.tooManyConnections,
+  internal: MysqlError.internal,
+};
 
-/** The peer broke the wire protocol (bad length, unexpected sequence id, malformed packet). */
-export class ProtocolError extends MysqlSessionError {
-  constructor(message: string, kind: ErrorKind = MysqlError.badHandshake) {
-    super(kind, message);
-    this.name = 'ProtocolError';
-  }
-}
-
-/** The credential source failed, or the credential lacks a field the login needs. */
-export class CredentialError extends MysqlSessionError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(MysqlError.accessDenied, message, options);
-    this.name = 'CredentialError';
-  }
-}
-
-/** The backend could not be reached, refused TLS, or failed TLS verification. */
-export class BackendConnectError extends MysqlSessionError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(MysqlError.backendUnreachable, message, options);
-    this.name = 'BackendConnectError';
-  }
-}
-
-/**
- * The backend answered the login with an ERR packet. The client sees the backend's own code and
- * SQLSTATE; `refusedCredential` (1045) says whether a fresh credential might succeed (rotation).
- */
-export class BackendRefusedError extends MysqlSessionError {
-  readonly refusedCredential: boolean;
-  constructor(kind: ErrorKind, message: string) {
-    super(kind, message);
-    this.name = 'BackendRefusedError';
-    this.refusedCredential = kind.code === MysqlError.accessDenied.code;
-  }
-}
-
-/** The backend asks for an authentication plugin the broker does not implement. */
-export class UnsupportedAuthError extends MysqlSessionError {
-  constructor(message: string) {
-    super(MysqlError.unsupportedAuth, message);
-    this.name = 'UnsupportedAuthError';
-  }
-}
-
-/** The peer closed its socket before the handshake finished. */
-export class PeerClosedError extends MysqlSessionError {
-  constructor(
-    readonly peer: 'client' | 'backend',
-    phase: string,
-  ) {
-    super(peer === 'backend' ? MysqlError.backendUnreachable : MysqlError.badHandshake, `the ${peer} closed the connection while ${phase}`);
-    this.name = 'PeerClosedError';
-  }
-}
-
-/** A handshake phase ran out of time. */
-export class PhaseTimeoutError extends MysqlSessionError {
-  constructor(kind: ErrorKind, phase: string, ms: number) {
-    super(kind, `timed out after ${ms} ms while ${phase}`);
-    this.name = 'PhaseTimeoutError';
-  }
-}
-
-/** The connection was turned off while the session was starting. */
-export class SessionAbortedError extends MysqlSessionError {
-  constructor() {
-    super(MysqlError.backendUnreachable, 'the connection was turned off');
-    this.name = 'SessionAbortedError';
-  }
-}
-
-export { describeError } from '../connector-kit';
+/** The handshake's clock; each phase names the ERR a timeout there reports. */
+export type Deadline = PhaseDeadline<MysqlCode>;

@@ -2,7 +2,8 @@
 // target or the client. Fails with a message that names the credential's path and the missing
 // field, never a value.
 import type { Credential } from '../connector';
-import { CredentialError } from './errors';
+import { CredentialError } from '../connector-kit';
+import { MYSQL_CODES } from './errors';
 import type { ResolvedMysqlTarget } from './target';
 
 export interface UserPassword {
@@ -18,15 +19,18 @@ export function describeCredential(credential: Credential, sourceDescription: st
 /** MySQL user names are at most 80 characters (MariaDB), 32 (MySQL 8). */
 const MAX_USER = 80;
 
+/** A login the credential cannot make: ERR 1045. */
+const unusable = (message: string) => new CredentialError('unusable', message, undefined, { code: MYSQL_CODES.credential });
+
 export function credentialLogin(credential: Credential, sourceDescription: string): UserPassword {
   const { values } = credential;
   const where = describeCredential(credential, sourceDescription);
   const user = values.username || values.user || undefined;
-  if (!user) throw new CredentialError(`${where} has no 'username' (or 'user') field`);
-  if (user.length > MAX_USER || user.includes('\0')) throw new CredentialError(`${where} has a 'username' that is not a valid MySQL user name`);
+  if (!user) throw unusable(`${where} has no 'username' (or 'user') field`);
+  if (user.length > MAX_USER || user.includes('\0')) throw unusable(`${where} has a 'username' that is not a valid MySQL user name`);
   const password = values.password;
-  if (password === undefined) throw new CredentialError(`${where} has no 'password' field`);
-  if (password === '') throw new CredentialError(`${where} has an empty 'password' field`);
+  if (password === undefined) throw unusable(`${where} has no 'password' field`);
+  if (password === '') throw unusable(`${where} has an empty 'password' field`);
   return { user, password };
 }
 

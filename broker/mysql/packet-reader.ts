@@ -2,8 +2,8 @@
 // over this protocol's framing), each checked against the sequence id the protocol expects
 // next. `release` hands over any bytes already read, so the data phase loses none.
 import type { Socket } from 'node:net';
-import { createBufferedReader, type ReaderErrors } from '../connector-kit';
-import { BackendConnectError, PeerClosedError, ProtocolError } from './errors';
+import { ProtocolViolationError, createBufferedReader } from '../connector-kit';
+import { MYSQL_CODES } from './errors';
 import { createPacketFramer, MAX_HANDSHAKE_PACKET, type Packet } from './protocol';
 
 export interface PacketReader {
@@ -19,21 +19,15 @@ export interface PacketReaderOptions {
   readonly maxPayload?: number;
 }
 
-const errors: ReaderErrors = {
-  connectionFailed: (peer, message) => (peer === 'backend' ? new BackendConnectError(message) : new ProtocolError(message)),
-  truncated: (message) => new ProtocolError(message),
-  closed: (peer, what) => new PeerClosedError(peer, what),
-};
-
 export function createPacketReader(socket: Socket, options: PacketReaderOptions): PacketReader {
   const { peer } = options;
   const framer = createPacketFramer(options.maxPayload ?? MAX_HANDSHAKE_PACKET, peer);
-  const reader = createBufferedReader(socket, framer, { peer, signal: options.signal, errors });
+  const reader = createBufferedReader(socket, framer, { peer, signal: options.signal, codes: MYSQL_CODES });
   return {
     async read(seq, what) {
       const packet = await reader.until(() => framer.next(), what);
       if (packet.seq !== (seq & 0xff)) {
-        throw new ProtocolError(`the ${peer} sent sequence id ${packet.seq} while ${what} (expected ${seq & 0xff})`);
+        throw new ProtocolViolationError(MYSQL_CODES, `the ${peer} sent sequence id ${packet.seq} while ${what} (expected ${seq & 0xff})`);
       }
       return packet;
     },

@@ -1,5 +1,5 @@
 // The command phase: bytes flow both ways untouched, with backpressure (a slow reader pauses the
-// other side), counted for the session's stats. The client→backend direction runs
+// other side), counted on the connection's meter. The client→backend direction runs
 // through the COM_CHANGE_USER watch, which reads packet headers only.
 import type { Socket } from 'node:net';
 import type { SessionMeter } from '../connector';
@@ -14,17 +14,17 @@ export interface PipeOptions {
   readonly meter: SessionMeter;
   /** Client bytes read during the handshake but not consumed (normally none). */
   readonly pendingFromClient: Buffer;
-  /** The ERR packet (whole, with header) that answers a COM_CHANGE_USER before the session ends. */
+  /** The ERR packet (whole, with header) that answers a COM_CHANGE_USER before the relay ends. */
   readonly changeUserRefusal: () => Buffer;
 }
 
 /**
  * Pipes until both sockets have closed. A clean end on one side ends the other after its queued
  * bytes are flushed (so a client's COM_QUIT reaches the server); an error destroys both. A
- * COM_CHANGE_USER is not forwarded: the client gets the refusal and the session ends, since the
+ * COM_CHANGE_USER is not forwarded: the client gets the refusal and the relay ends, since the
  * backend may still be answering an earlier pipelined command.
  */
-export function pipeSession(o: PipeOptions): Promise<PipeOutcome> {
+export function pipeBoth(o: PipeOptions): Promise<PipeOutcome> {
   const { client, backend, meter } = o;
   let outcome: PipeOutcome = 'closed';
   const done = untilBothClosed(client, backend).then(() => outcome);

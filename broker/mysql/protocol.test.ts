@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { forwardedToBackend, offeredToClient } from './capabilities';
-import { MysqlSessionError, ProtocolError } from './errors';
+import { ClientConnectionError as MysqlSessionError, ProtocolViolationError as ProtocolError } from '../connector-kit';
 import {
   Cap,
   createPacketFramer,

@@ -1,7 +1,8 @@
 // The MySQL client/server protocol, the part the broker speaks itself: packet framing and the
 // connection-phase packets (Handshake v10, HandshakeResponse41, SSLRequest, AuthSwitchRequest,
 // OK and ERR). The command phase is piped and never parsed.
-import { ProtocolError } from './errors';
+import { ProtocolViolationError } from '../connector-kit';
+import { MYSQL_CODES } from './errors';
 import { PayloadReader, lenencInt, nul, u16, u32 } from './encoding';
 
 /** Capability flags (CLIENT_*); bit 0 is CLIENT_MYSQL in MariaDB. Values are unsigned 32-bit. */
@@ -88,7 +89,7 @@ export function createPacketFramer(maxPayload: number, peer: 'client' | 'backend
       if (pending.length < 4) return undefined;
       const length = pending.readUIntLE(0, 3);
       if (length > maxPayload) {
-        throw new ProtocolError(
+        throw new ProtocolViolationError(MYSQL_CODES, 
           `the ${peer} sent a packet of ${length} bytes during the handshake (at most ${maxPayload}); is it speaking the MySQL protocol?`,
         );
       }
@@ -127,13 +128,13 @@ export interface ServerGreeting {
 export function parseServerGreeting(payload: Buffer): ServerGreeting {
   const r = new PayloadReader(payload, 'server greeting');
   const version = r.u8();
-  if (version !== 10) throw new ProtocolError(`the backend speaks protocol version ${version}; the broker speaks version 10`);
+  if (version !== 10) throw new ProtocolViolationError(MYSQL_CODES, `the backend speaks protocol version ${version}; the broker speaks version 10`);
   const serverVersion = r.nulTerminated().toString('latin1');
   const connectionId = r.u32();
   const part1 = r.bytes(8);
   r.u8(); // filler
   let capabilities = r.u16();
-  if (r.remaining === 0) throw new ProtocolError('the backend greeting lacks the protocol 4.1 fields (server too old)');
+  if (r.remaining === 0) throw new ProtocolViolationError(MYSQL_CODES, 'the backend greeting lacks the protocol 4.1 fields (server too old)');
   const charset = r.u8();
   const status = r.u16();
   capabilities = (capabilities | (r.u16() << 16)) >>> 0;
@@ -141,12 +142,12 @@ export function parseServerGreeting(payload: Buffer): ServerGreeting {
   r.bytes(6);
   const mariadbCapabilities = has(capabilities, Cap.LONG_PASSWORD) ? (r.bytes(4), 0) : r.u32();
   if (!has(capabilities, Cap.PROTOCOL_41) || !has(capabilities, Cap.SECURE_CONNECTION)) {
-    throw new ProtocolError('the backend does not speak protocol 4.1 with secure authentication (server too old)');
+    throw new ProtocolViolationError(MYSQL_CODES, 'the backend does not speak protocol 4.1 with secure authentication (server too old)');
   }
   let part2 = r.bytes(Math.max(13, authDataLength - 8));
   if (part2[part2.length - 1] === 0) part2 = part2.subarray(0, part2.length - 1);
   const scramble = Buffer.concat([part1, part2]);
-  if (scramble.length < 20) throw new ProtocolError(`the backend greeting carries a ${scramble.length}-byte scramble (expected 20)`);
+  if (scramble.length < 20) throw new ProtocolViolationError(MYSQL_CODES, `the backend greeting carries a ${scramble.length}-byte scramble (expected 20)`);
   const authPlugin = has(capabilities, Cap.PLUGIN_AUTH) && r.remaining > 0 ? r.nulTerminated(true).toString('latin1') : undefined;
   return {
     serverVersion,
@@ -205,12 +206,12 @@ export type ClientHello = { readonly kind: 'ssl' } | ({ readonly kind: 'response
 
 export function parseHandshakeResponse(payload: Buffer): ClientHello {
   const r = new PayloadReader(payload, 'handshake response');
-  if (payload.length < 4) throw new ProtocolError(`the client's handshake response is ${payload.length} bytes long; is it a MySQL client?`);
+  if (payload.length < 4) throw new ProtocolViolationError(MYSQL_CODES, `the client's handshake response is ${payload.length} bytes long; is it a MySQL client?`);
   const capabilities = r.u32();
   if (!has(capabilities, Cap.PROTOCOL_41)) {
-    throw new ProtocolError('the client speaks the pre-4.1 protocol (HandshakeResponse320), which the broker does not accept');
+    throw new ProtocolViolationError(MYSQL_CODES, 'the client speaks the pre-4.1 protocol (HandshakeResponse320), which the broker does not accept');
   }
-  if (payload.length < RESPONSE_HEAD) throw new ProtocolError(`the client's handshake response is truncated (${payload.length} bytes)`);
+  if (payload.length < RESPONSE_HEAD) throw new ProtocolViolationError(MYSQL_CODES, `the client's handshake response is truncated (${payload.length} bytes)`);
   const maxPacketSize = r.u32();
   const charset = r.u8();
   r.bytes(19);
@@ -296,7 +297,7 @@ export function encodeErr(code: number, sqlstate: string, message: string): Buff
 
 export function parseErr(payload: Buffer): ErrPacket {
   const r = new PayloadReader(payload, 'ERR packet');
-  if (r.u8() !== 0xff) throw new ProtocolError('not an ERR packet');
+  if (r.u8() !== 0xff) throw new ProtocolViolationError(MYSQL_CODES, 'not an ERR packet');
   const code = r.u16();
   let sqlstate = 'HY000';
   if (payload[r.pos] === 0x23 /* # */ && r.remaining >= 6) {

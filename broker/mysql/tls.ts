@@ -2,11 +2,10 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { awaitTlsHandshake } from '../connector-kit';
-import type { Deadline } from './deadline';
-import { BackendConnectError, MysqlError } from './errors';
+import { MYSQL_CODES, MysqlError, type Deadline } from './errors';
 import type { ResolvedMysqlTarget } from './target';
 
-/** Wraps `raw` (already past its SSLRequest) in TLS; rejects with a BackendConnectError. */
+/** Wraps `raw` (already past its SSLRequest) in TLS; rejects with a BackendUnreachableError. */
 export async function upgradeToTls(raw: net.Socket, target: ResolvedMysqlTarget, deadline: Deadline): Promise<tls.TLSSocket> {
   const where = `${target.host}:${target.port}`;
   deadline.phase(`in the TLS handshake with the backend ${where}`, MysqlError.backendUnreachable);
@@ -22,7 +21,7 @@ export async function upgradeToTls(raw: net.Socket, target: ResolvedMysqlTarget,
     minVersion: 'TLSv1.2',
   });
   try {
-    await awaitTlsHandshake(socket, { where, sslmode: target.sslmode, verifyChain }, deadline, (message) => new BackendConnectError(message));
+    await awaitTlsHandshake(socket, { where, sslmode: target.sslmode, verifyChain }, deadline, MYSQL_CODES);
   } catch (err) {
     socket.destroy();
     throw err;

@@ -1,9 +1,9 @@
-// Opens an authenticated backend session: transport (TCP/TLS), StartupMessage, then whichever
+// Opens an authenticated backend connection: transport (TCP/TLS), StartupMessage, then whichever
 // password method the server asks for — cleartext, md5, SCRAM-SHA-256 or SCRAM-SHA-256-PLUS —
 // and collects what the server says before its first ReadyForQuery, for the client.
 import type { Socket } from 'node:net';
-import type { Deadline } from './deadline';
-import { BackendRefusedError, PgSessionError, ProtocolError, SqlState } from './errors';
+import { BackendRefusedError, BackendUnreachableError, ProtocolViolationError, UnsupportedError } from '../connector-kit';
+import { PG_CODES, SqlState, type Deadline } from './errors';
 import { md5PasswordResponse } from './md5';
 import {
   MAX_HANDSHAKE_MESSAGE,
@@ -33,7 +33,7 @@ export interface BackendLogin {
 
 export type BackendAuthMethod = 'trust' | 'cleartext' | 'md5' | 'SCRAM-SHA-256' | 'SCRAM-SHA-256-PLUS';
 
-export interface BackendSession {
+export interface AuthenticatedBackend {
   readonly socket: Socket;
   readonly tls: boolean;
   readonly authMethod: BackendAuthMethod;
@@ -47,11 +47,7 @@ export interface BackendSession {
   readonly leftover: Buffer;
 }
 
-export async function openBackendSession(
-  target: ResolvedPostgresTarget,
-  login: BackendLogin,
-  deadline: Deadline,
-): Promise<BackendSession> {
+export async function openBackend(target: ResolvedPostgresTarget, login: BackendLogin, deadline: Deadline): Promise<AuthenticatedBackend> {
   const transport = await openBackendTransport(target, deadline);
   const { socket } = transport;
   const where = `${target.host}:${target.port}`;
@@ -85,11 +81,11 @@ export async function openBackendSession(
           readyForQuery: encodeMessage(type, body),
           leftover: reader.release(),
         };
-      } else throw new ProtocolError(`unexpected message '${printable(type)}' from the backend during session start`);
+      } else throw new ProtocolViolationError(PG_CODES, `unexpected message '${printable(type)}' from the backend during session start`);
     }
   } catch (err) {
     socket.destroy();
-    if (err instanceof ScramError) throw new PgSessionError(SqlState.connectionFailure, `backend ${where}: ${err.message}`);
+    if (err instanceof ScramError) throw new BackendUnreachableError(PG_CODES, `backend ${where}: ${err.message}`);
     throw err;
   }
 }
@@ -118,7 +114,7 @@ async function authenticate({ reader, socket, login, channelBinding, notices, de
     }
     // We ask for 3.0 with no _pq_ options, so a NegotiateProtocolVersion changes nothing for us.
     if (type === 'v') continue;
-    if (type !== 'R') throw new ProtocolError(`unexpected message '${printable(type)}' from the backend during authentication`);
+    if (type !== 'R') throw new ProtocolViolationError(PG_CODES, `unexpected message '${printable(type)}' from the backend during authentication`);
     const request = parseAuthentication(body);
     switch (request.kind) {
       case 'ok':
@@ -136,7 +132,7 @@ async function authenticate({ reader, socket, login, channelBinding, notices, de
       case 'sasl': {
         const binding = chooseScramBinding(request.mechanisms, channelBinding);
         if (!binding) {
-          throw new PgSessionError(
+          throw new UnsupportedError(
             SqlState.invalidAuthorization,
             `the backend offers only SASL mechanisms the broker does not support (${request.mechanisms.join(', ')})`,
           );
@@ -147,17 +143,17 @@ async function authenticate({ reader, socket, login, channelBinding, notices, de
         break;
       }
       case 'sasl-continue': {
-        if (!scram) throw new ProtocolError('the backend sent SASLContinue without starting SASL');
+        if (!scram) throw new ProtocolViolationError(PG_CODES, 'the backend sent SASLContinue without starting SASL');
         const final = await deadline.race(scram.clientFinalMessage(request.data.toString('utf8')));
         socket.write(saslResponse(Buffer.from(final, 'utf8')));
         break;
       }
       case 'sasl-final':
-        if (!scram) throw new ProtocolError('the backend sent SASLFinal without starting SASL');
+        if (!scram) throw new ProtocolViolationError(PG_CODES, 'the backend sent SASLFinal without starting SASL');
         scram.verifyServerFinal(request.data.toString('utf8'));
         break;
       case 'unsupported':
-        throw new PgSessionError(
+        throw new UnsupportedError(
           SqlState.invalidAuthorization,
           `the backend asks for ${request.method} authentication, which the broker cannot perform`,
         );
@@ -165,7 +161,13 @@ async function authenticate({ reader, socket, login, channelBinding, notices, de
   }
 }
 
-function refused(error: { code: string; message: string; detail?: string }, where: string, user: string): BackendRefusedError {
+/**
+ * The backend's ErrorResponse, passed on with its SQLSTATE; an invalid password (28P01/28000)
+ * might be a rotated one, so the client sees 28000 and a fresh credential is tried.
+ */
+function refused(error: { code: string; message: string; detail?: string }, where: string, user: string): BackendRefusedError<string> {
   const detail = error.detail ? ` (${error.detail})` : '';
-  return new BackendRefusedError(error.code, `the backend ${where} refused the login of user '${user}': ${error.message}${detail}`);
+  const refusedCredential = error.code === '28P01' || error.code === '28000';
+  const message = `the backend ${where} refused the login of user '${user}': ${error.message}${detail}`;
+  return new BackendRefusedError(refusedCredential ? SqlState.invalidAuthorization : error.code, message, refusedCredential);
 }

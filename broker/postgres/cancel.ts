@@ -1,16 +1,17 @@
 // Query cancellation through the broker. The client receives a broker-issued BackendKeyData;
 // a CancelRequest carrying it arrives as a new connection on the listener, and the registry
-// maps it to the real backend key and the backend address that session used.
+// maps it to the real backend key and the backend address that client connection used.
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { createDeadline } from './deadline';
+import { createPhaseDeadline } from '../connector-kit';
+import { PG_CODES, SqlState } from './errors';
 import { cancelRequest, type BackendKey } from './protocol';
 import type { ResolvedPostgresTarget } from './target';
 import { openBackendTransport, type BackendAddress } from './transport';
 
 export interface CancelEntry {
-  /** The backend's own key for the session. */
+  /** The backend's own key for the client connection. */
   readonly backendKey: BackendKey;
-  /** The address the session's backend socket is connected to. */
+  /** The address the client's backend socket is connected to. */
   readonly address: BackendAddress;
 }
 
@@ -55,7 +56,7 @@ export function createCancelRegistry(): CancelRegistry {
 }
 
 /**
- * Sends the real CancelRequest to the session's backend over the same kind of channel (TLS per
+ * Sends the real CancelRequest to the client's backend over the same kind of channel (TLS per
  * sslmode) and waits for the server to close it; PostgreSQL never answers a cancel.
  */
 export async function forwardCancel(
@@ -64,11 +65,11 @@ export async function forwardCancel(
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<void> {
-  const deadline = createDeadline(timeoutMs, signal);
+  const deadline = createPhaseDeadline(timeoutMs, signal, PG_CODES);
   try {
     const { socket } = await openBackendTransport(target, deadline, entry.address);
     try {
-      deadline.phase('forwarding the cancel request', '08006');
+      deadline.phase('forwarding the cancel request', SqlState.connectionFailure);
       const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
       // Read (nothing is expected) so the server's close is seen: a paused socket may not read at all.
       socket.resume();

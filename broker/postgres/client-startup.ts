@@ -2,8 +2,8 @@
 // ('N'), reads the StartupMessage (or a CancelRequest), and tells clients that ask for a newer
 // protocol minor version, or for _pq_ extensions, that it speaks 3.0.
 import type { Socket } from 'node:net';
-import type { Deadline } from './deadline';
-import { PgSessionError, ProtocolError, SqlState } from './errors';
+import { ProtocolViolationError, UnsupportedError } from '../connector-kit';
+import { PG_CODES, SqlState, type Deadline } from './errors';
 import { negotiateProtocolVersion, parseStartupPacket } from './protocol';
 import type { SocketReader } from './socket-reader';
 
@@ -11,7 +11,7 @@ export type ClientHello =
   | { readonly kind: 'cancel'; readonly processId: number; readonly secretKey: Buffer }
   | {
       readonly kind: 'startup';
-      /** The minor version the client asked for (the session runs 3.0 regardless). */
+      /** The minor version the client asked for (the broker speaks 3.0 regardless). */
       readonly requestedMinor: number;
       /** Startup parameters minus the _pq_ extension options we declined. */
       readonly parameters: ReadonlyMap<string, string>;
@@ -28,7 +28,7 @@ export async function readClientStartup(reader: SocketReader, client: Socket, de
       case 'ssl':
       case 'gssenc':
         // A client may ask for each encryption once (libpq: GSS first, then SSL).
-        if (declined.has(packet.kind)) throw new ProtocolError(`the client repeated its ${packet.kind} request`);
+        if (declined.has(packet.kind)) throw new ProtocolViolationError(PG_CODES, `the client repeated its ${packet.kind} request`);
         declined.add(packet.kind);
         client.write(DECLINE);
         break;
@@ -36,7 +36,7 @@ export async function readClientStartup(reader: SocketReader, client: Socket, de
         return packet;
       case 'startup': {
         if (packet.major !== 3) {
-          throw new PgSessionError(
+          throw new UnsupportedError(
             SqlState.featureNotSupported,
             `unsupported frontend protocol ${packet.major}.${packet.minor}: the broker supports 3.0`,
           );

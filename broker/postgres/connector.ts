@@ -1,142 +1,99 @@
-// The PostgreSQL connector: serves one client socket. The client starts a session with no
-// password; the broker fetches the credential, logs in to the backend itself, hands the client
-// the backend's startup messages (with a broker-issued cancel key) and pipes the rest.
-import { setMaxListeners } from 'node:events';
+// The PostgreSQL connector: PostgreSQL's steps for broker/connector-kit's client runner. The
+// client starts with no password; the broker reads its startup, logs in to the backend itself
+// with the credential, hands the client the backend's startup messages (with a broker-issued
+// cancel key) and pipes the rest. A CancelRequest is served on its own and never counts as a client.
 import type { Socket } from 'node:net';
-import type { Connector, ConnectorContext, Credential } from '../connector';
-import { openBackendSession, type BackendSession } from './backend';
-import { createCancelRegistry, forwardCancel, type CancelRegistration, type CancelRegistry } from './cancel';
+import type { Connector, ConnectorContext } from '../connector';
+import { createClientRunner, describeError, type ClientConnection, type ClientSteps } from '../connector-kit';
+import { openBackend, type AuthenticatedBackend } from './backend';
+import { createCancelRegistry, forwardCancel, type CancelRegistry } from './cancel';
 import { readClientStartup, type ClientHello } from './client-startup';
-import { createDeadline, type Deadline } from './deadline';
-import { BackendRefusedError, CredentialError, PeerClosedError, PgSessionError, SqlState, describeError } from './errors';
+import { PG_CODES } from './errors';
 import { buildBackendLogin } from './login';
-import { pipeSession } from './pipe';
+import { pipeBoth } from './pipe';
 import { MAX_HANDSHAKE_MESSAGE, authenticationOk, backendKeyData, errorResponse } from './protocol';
 import { createSocketReader } from './socket-reader';
 import { resolvePostgresTarget, type PostgresTarget, type ResolvedPostgresTarget } from './target';
-import { closeGracefully, fetchCredential as fetchSessionCredential, releaseCredential, type CredentialErrors } from '../connector-kit';
 
 export interface PostgresConnector extends Connector {
   readonly target: ResolvedPostgresTarget;
-  /** Client sessions currently being served (cancel requests not counted). */
-  readonly activeSessions: number;
-  /** Maps the cancel keys given to clients to their backends; shared by all sessions. */
+  /** Clients currently being served (cancel requests not counted). */
+  readonly activeClients: number;
+  /** Maps the cancel keys given to clients to their backends; shared by all clients. */
   readonly cancelRegistry: CancelRegistry;
+}
+
+/** What the client asked for: its startup parameters, and bytes it pipelined behind them. */
+interface Startup {
+  readonly parameters: ReadonlyMap<string, string>;
+  readonly pipelined: Buffer;
 }
 
 /** Validates `target` (throws PostgresTargetError naming the field) and returns the connector. */
 export function createPostgresConnector(target: PostgresTarget): PostgresConnector {
   const resolved = resolvePostgresTarget(target);
   const cancelRegistry = createCancelRegistry();
-  let activeSessions = 0;
+  const runner = createClientRunner<string, Startup>({
+    name: 'postgres',
+    codes: PG_CODES,
+    logFields: (sqlstate) => ({ sqlstate }),
+    handshakeMs: resolved.timeouts.handshakeMs,
+    maxClients: resolved.maxSessions,
+    accept: (client) => postgresSteps(client),
+  });
 
-  async function serve(client: Socket, ctx: ConnectorContext): Promise<void> {
-    client.on('error', (err) => ctx.log.debug('client socket error', { error: err.message }));
-    client.setNoDelay(true);
-    let backend: Socket | undefined;
-    const onAbort = () => {
-      client.destroy();
-      backend?.destroy();
+  function postgresSteps({ socket, ctx, deadline, track }: ClientConnection<string>): ClientSteps<string, Startup> {
+    return {
+      async greet(admit) {
+        const reader = createSocketReader(socket, { peer: 'client', maxMessageSize: MAX_HANDSHAKE_MESSAGE, signal: deadline.signal });
+        const hello = await readClientStartup(reader, socket, deadline);
+        // Bytes a client pipelined behind its startup wait here; the paused socket pushes back.
+        const pipelined = reader.release();
+        if (hello.kind === 'cancel') {
+          deadline.dispose();
+          // Like the postmaster, close only once the cancel was delivered: libpq waits for that.
+          await handleCancel(hello, ctx);
+          return undefined;
+        }
+        admit();
+        return { parameters: hello.parameters, pipelined };
+      },
+      async login(startup, credential) {
+        const login = buildBackendLogin(resolved, startup.parameters, await credential.get(), ctx.credentials.description);
+        const backend = await openBackend(resolved, login, deadline);
+        track(backend.socket);
+        return {
+          logFields: { user: login.user, database: login.database ?? '(default)', tls: backend.tls, authMethod: backend.authMethod },
+          relay: () => relay(socket, backend, startup.pipelined, ctx),
+        };
+      },
+      encodeError: (code, message) => errorResponse({ severity: 'FATAL', code, message }),
     };
-    if (ctx.signal.aborted) return onAbort();
-    // One connection's signal carries a listener per live session: many is normal, not a leak.
-    setMaxListeners(0, ctx.signal);
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    const deadline = createDeadline(resolved.timeouts.handshakeMs, ctx.signal);
-    let counted = false;
-    let credential: Credential | undefined;
-    let registration: CancelRegistration | undefined;
-    try {
-      const reader = createSocketReader(client, { peer: 'client', maxMessageSize: MAX_HANDSHAKE_MESSAGE, signal: deadline.signal });
-      const hello = await readClientStartup(reader, client, deadline);
-      // Bytes a client pipelined behind its startup wait here; the paused socket pushes back.
-      const pipelined = reader.release();
-      if (hello.kind === 'cancel') {
-        deadline.dispose();
-        // Like the postmaster, close only once the cancel was delivered: libpq waits for that.
-        await handleCancel(hello, ctx);
-        await closeGracefully(client);
-        return;
-      }
-      if (resolved.maxSessions !== undefined && activeSessions >= resolved.maxSessions) {
-        throw new PgSessionError(SqlState.tooManyConnections, `too many clients: at most ${resolved.maxSessions} sessions at once`);
-      }
-      activeSessions++;
-      counted = true;
+  }
 
-      const started = await startBackend(hello.parameters, ctx, deadline, (c) => (credential = c));
-      backend = started.socket;
-      deadline.dispose();
-      if (started.backendKey) {
-        registration = cancelRegistry.register({
-          backendKey: started.backendKey,
-          address: { host: backend.remoteAddress ?? resolved.host, port: backend.remotePort ?? resolved.port },
-        });
-      }
+  /** Hands the client the backend's startup with a broker-issued cancel key, then pipes. */
+  async function relay(client: Socket, backend: AuthenticatedBackend, pipelined: Buffer, ctx: ConnectorContext): Promise<undefined> {
+    const { socket } = backend;
+    const registration =
+      backend.backendKey &&
+      cancelRegistry.register({
+        backendKey: backend.backendKey,
+        address: { host: socket.remoteAddress ?? resolved.host, port: socket.remotePort ?? resolved.port },
+      });
+    try {
       client.write(
         Buffer.concat([
           authenticationOk(),
-          ...started.startupMessages,
+          ...backend.startupMessages,
           ...(registration ? [backendKeyData(registration.clientKey)] : []),
-          started.readyForQuery,
-          started.leftover,
+          backend.readyForQuery,
+          backend.leftover,
         ]),
       );
-      if (pipelined.length > 0) backend.write(pipelined);
-      ctx.log.info('session started', {
-        user: started.user,
-        database: started.database ?? '(default)',
-        tls: started.tls,
-        authMethod: started.authMethod,
-      });
-      await pipeSession(client, backend, ctx.meter);
-      ctx.log.debug('session ended');
-    } catch (err) {
-      if (!(err instanceof PgSessionError)) {
-        ctx.log.error('internal error in the postgres connector', { error: describeError(err) });
-        await answerError(client, ctx, new PgSessionError(SqlState.internalError, 'internal error in the broker (see its log)'));
-        throw err;
-      }
-      if (err instanceof PeerClosedError && err.peer === 'client') ctx.log.debug('client left during the handshake');
-      else ctx.log.warn('session failed', { sqlstate: err.sqlstate, error: err.message });
-      backend?.destroy();
-      await answerError(client, ctx, err);
+      if (pipelined.length > 0) socket.write(pipelined);
+      await pipeBoth(client, socket, ctx.meter);
     } finally {
-      deadline.dispose();
-      ctx.signal.removeEventListener('abort', onAbort);
       registration?.unregister();
-      if (counted) activeSessions--;
-      client.destroy();
-      backend?.destroy();
-      if (credential) releaseCredential(ctx, credential);
-    }
-  }
-
-  /** Logs in to the backend; on a refused credential, fetches a fresh one and retries once. */
-  async function startBackend(
-    clientParameters: ReadonlyMap<string, string>,
-    ctx: ConnectorContext,
-    deadline: Deadline,
-    holdCredential: (credential: Credential | undefined) => void,
-  ): Promise<BackendSession & { user: string; database?: string }> {
-    let credential = await fetchCredential(ctx, deadline, false);
-    holdCredential(credential);
-    for (let attempt = 1; ; attempt++) {
-      const login = buildBackendLogin(resolved, clientParameters, credential, ctx.credentials.description);
-      try {
-        const session = await openBackendSession(resolved, login, deadline);
-        return { ...session, user: login.user, ...(login.database !== undefined && { database: login.database }) };
-      } catch (err) {
-        if (!(err instanceof BackendRefusedError && err.refusedCredential)) throw err;
-        if (attempt > 1) {
-          throw new CredentialError(`${err.message} (credential from ${ctx.credentials.description}, also after fetching it afresh)`);
-        }
-        ctx.log.info('the backend refused the credential; fetching it afresh', { path: credential.path });
-        releaseCredential(ctx, credential);
-        holdCredential(undefined);
-        credential = await fetchCredential(ctx, deadline, true);
-        holdCredential(credential);
-      }
     }
   }
 
@@ -157,26 +114,9 @@ export function createPostgresConnector(target: PostgresTarget): PostgresConnect
   return {
     target: resolved,
     cancelRegistry,
-    serve,
-    get activeSessions() {
-      return activeSessions;
+    serve: runner.serve,
+    get activeClients() {
+      return runner.activeClients;
     },
   };
-}
-
-const credentialErrors: CredentialErrors = {
-  isSessionError: (err) => err instanceof PgSessionError,
-  credentialError: (message, options) => new CredentialError(message, options),
-};
-
-function fetchCredential(ctx: ConnectorContext, deadline: Deadline, refresh: boolean): Promise<Credential> {
-  deadline.phase(`fetching the credential from ${ctx.credentials.description}`, SqlState.invalidAuthorization);
-  return fetchSessionCredential(ctx, deadline, refresh, credentialErrors);
-}
-
-/** Tells the client why, in its own protocol, then closes. */
-async function answerError(client: Socket, ctx: ConnectorContext, err: PgSessionError): Promise<void> {
-  if (client.destroyed || ctx.signal.aborted) return;
-  const message = `sesame: connection '${ctx.connectionName}': ${err.message}`;
-  await closeGracefully(client, errorResponse({ severity: 'FATAL', code: err.sqlstate, message }));
 }

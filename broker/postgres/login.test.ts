@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CredentialError } from './errors';
+import { CredentialError } from '../connector-kit';
+import { SqlState } from './errors';
 import { buildBackendLogin } from './login';
 import { resolvePostgresTarget, type PostgresTarget } from './target';
 
@@ -33,7 +34,9 @@ describe('backend login', () => {
   });
 
   it('names the secret path and the missing field, never a value', () => {
-    expect(() => login({}, { user: 'me' }, { username: 'app' })).toThrow(new CredentialError("the Vault secret at secret/data/orders-db has no 'password' field"));
+    expect(() => login({}, { user: 'me' }, { username: 'app' })).toThrow(
+      new CredentialError('unusable', "the Vault secret at secret/data/orders-db has no 'password' field", undefined, { code: SqlState.invalidAuthorization }),
+    );
     expect(() => login({}, { user: 'me' }, { username: 'app', password: '' })).toThrow(/has an empty 'password' field/);
     expect(() => login({}, { user: 'me' }, { password: 'hunter2' })).toThrow(/secret\/data\/orders-db has no 'username' field/);
     expect(() => login({}, { user: 'me' }, { password: 'hunter2' }, 'env SESAME_PG')).toThrow(/^the credential at secret\/data\/orders-db/);

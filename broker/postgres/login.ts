@@ -2,14 +2,18 @@
 // settings, the client's startup parameters and the credential. Fails with a message that names
 // the credential's path and the missing field, never a value.
 import type { Credential } from '../connector';
+import { CredentialError } from '../connector-kit';
 import type { BackendLogin } from './backend';
-import { CredentialError } from './errors';
+import { PG_CODES } from './errors';
 import type { ResolvedPostgresTarget } from './target';
 
 /** "the Vault secret at secret/data/x" — how errors refer to a credential. */
 export function describeCredential(credential: Credential, sourceDescription: string): string {
   return sourceDescription.startsWith('vault') ? `the Vault secret at ${credential.path}` : `the credential at ${credential.path}`;
 }
+
+/** A login the credential (or the client) cannot make: 28000. */
+const unusable = (message: string) => new CredentialError('unusable', message, undefined, { code: PG_CODES.credential });
 
 export function buildBackendLogin(
   target: ResolvedPostgresTarget,
@@ -22,14 +26,14 @@ export function buildBackendLogin(
   let user: string | undefined;
   if (target.userFrom === 'client') {
     user = clientUser;
-    if (!user) throw new CredentialError("the client's startup message names no user, and the connection takes the user from the client");
+    if (!user) throw unusable("the client's startup message names no user, and the connection takes the user from the client");
   } else {
     user = target.user ?? (values.username || undefined) ?? (values.user || undefined);
-    if (!user) throw new CredentialError(`${describeCredential(credential, sourceDescription)} has no 'username' field`);
+    if (!user) throw unusable(`${describeCredential(credential, sourceDescription)} has no 'username' field`);
   }
   const password = values.password;
-  if (password === undefined) throw new CredentialError(`${describeCredential(credential, sourceDescription)} has no 'password' field`);
-  if (password === '') throw new CredentialError(`${describeCredential(credential, sourceDescription)} has an empty 'password' field`);
+  if (password === undefined) throw unusable(`${describeCredential(credential, sourceDescription)} has no 'password' field`);
+  if (password === '') throw unusable(`${describeCredential(credential, sourceDescription)} has an empty 'password' field`);
 
   const parameters = new Map(clientParameters);
   parameters.delete('user');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProtocolError } from './errors';
+import { ProtocolViolationError as ProtocolError } from '../connector-kit';
 import {
   MAX_STARTUP_PACKET,
   authenticationOk,

@@ -1,6 +1,7 @@
 // PostgreSQL wire protocol v3, the part the broker speaks itself: framing of a byte stream and
 // the startup/authentication messages. The data phase is piped and never parsed.
-import { ProtocolError } from './errors';
+import { ProtocolViolationError } from '../connector-kit';
+import { PG_CODES } from './errors';
 
 export const SSL_REQUEST_CODE = 80877103;
 export const GSSENC_REQUEST_CODE = 80877104;
@@ -50,7 +51,7 @@ export function createFrameReader(maxMessageSize: number): FrameReader {
       if (pending.length < 4) return undefined;
       const length = pending.readInt32BE(0);
       if (length < 8 || length > MAX_STARTUP_PACKET) {
-        throw new ProtocolError(`invalid startup packet length ${length} (expected 8 to ${MAX_STARTUP_PACKET})`);
+        throw new ProtocolViolationError(PG_CODES, `invalid startup packet length ${length} (expected 8 to ${MAX_STARTUP_PACKET})`);
       }
       if (pending.length < length) return undefined;
       return Buffer.from(take(length).subarray(4));
@@ -60,7 +61,7 @@ export function createFrameReader(maxMessageSize: number): FrameReader {
       const type = String.fromCharCode(pending[0]!);
       const length = pending.readInt32BE(1);
       if (length < 4 || length > maxMessageSize) {
-        throw new ProtocolError(
+        throw new ProtocolViolationError(PG_CODES, 
           `invalid length ${length} for message type '${printable(type)}' (expected 4 to ${maxMessageSize})`,
         );
       }
@@ -108,7 +109,7 @@ function encodePacket(body: Buffer): Buffer {
   return Buffer.concat([int32(body.length + 4), body]);
 }
 
-/** Walks a message body, failing with a ProtocolError naming the message on truncation. */
+/** Walks a message body, failing with a ProtocolViolationError naming the message on truncation. */
 export class BodyReader {
   private offset = 0;
   constructor(
@@ -119,13 +120,13 @@ export class BodyReader {
     return this.body.length - this.offset;
   }
   int32(): number {
-    if (this.remaining < 4) throw new ProtocolError(`truncated ${this.what}`);
+    if (this.remaining < 4) throw new ProtocolViolationError(PG_CODES, `truncated ${this.what}`);
     const v = this.body.readInt32BE(this.offset);
     this.offset += 4;
     return v;
   }
   bytes(n: number): Buffer {
-    if (n < 0 || this.remaining < n) throw new ProtocolError(`truncated ${this.what}`);
+    if (n < 0 || this.remaining < n) throw new ProtocolViolationError(PG_CODES, `truncated ${this.what}`);
     const out = this.body.subarray(this.offset, this.offset + n);
     this.offset += n;
     return out;
@@ -135,13 +136,13 @@ export class BodyReader {
   }
   cstring(): string {
     const end = this.body.indexOf(0, this.offset);
-    if (end < 0) throw new ProtocolError(`unterminated string in ${this.what}`);
+    if (end < 0) throw new ProtocolViolationError(PG_CODES, `unterminated string in ${this.what}`);
     const s = this.body.toString('utf8', this.offset, end);
     this.offset = end + 1;
     return s;
   }
   byte(): number {
-    if (this.remaining < 1) throw new ProtocolError(`truncated ${this.what}`);
+    if (this.remaining < 1) throw new ProtocolViolationError(PG_CODES, `truncated ${this.what}`);
     return this.body[this.offset++]!;
   }
 }
@@ -160,12 +161,12 @@ export function parseStartupPacket(body: Buffer): StartupPacket {
   const r = new BodyReader(body, 'startup packet');
   const code = r.int32();
   if (code === SSL_REQUEST_CODE || code === GSSENC_REQUEST_CODE) {
-    if (r.remaining !== 0) throw new ProtocolError('invalid length of SSLRequest/GSSENCRequest');
+    if (r.remaining !== 0) throw new ProtocolViolationError(PG_CODES, 'invalid length of SSLRequest/GSSENCRequest');
     return { kind: code === SSL_REQUEST_CODE ? 'ssl' : 'gssenc' };
   }
   if (code === CANCEL_REQUEST_CODE) {
     const processId = r.int32();
-    if (r.remaining < 4 || r.remaining > MAX_CANCEL_KEY) throw new ProtocolError('invalid length of CancelRequest');
+    if (r.remaining < 4 || r.remaining > MAX_CANCEL_KEY) throw new ProtocolViolationError(PG_CODES, 'invalid length of CancelRequest');
     return { kind: 'cancel', processId, secretKey: Buffer.from(r.rest()) };
   }
   const major = code >>> 16;
@@ -179,7 +180,7 @@ export function parseStartupPacket(body: Buffer): StartupPacket {
     if (name === '') break;
     parameters.set(name, r.cstring());
   }
-  if (r.remaining !== 0) throw new ProtocolError('trailing bytes after the startup parameters');
+  if (r.remaining !== 0) throw new ProtocolViolationError(PG_CODES, 'trailing bytes after the startup parameters');
   return { kind: 'startup', major, minor, parameters };
 }
 
@@ -269,7 +270,7 @@ export function parseNegotiateProtocolVersion(body: Buffer): { newestMinor: numb
   const r = new BodyReader(body, 'NegotiateProtocolVersion');
   const newestMinor = r.int32();
   const count = r.int32();
-  if (count < 0 || count > 1000) throw new ProtocolError(`invalid option count ${count} in NegotiateProtocolVersion`);
+  if (count < 0 || count > 1000) throw new ProtocolViolationError(PG_CODES, `invalid option count ${count} in NegotiateProtocolVersion`);
   const unrecognizedOptions = Array.from({ length: count }, () => r.cstring());
   return { newestMinor, unrecognizedOptions };
 }
@@ -293,7 +294,7 @@ export const backendKeyData = (key: BackendKey): Buffer =>
 export function parseBackendKeyData(body: Buffer): BackendKey {
   const r = new BodyReader(body, 'BackendKeyData');
   const processId = r.int32();
-  if (r.remaining < 4 || r.remaining > MAX_CANCEL_KEY) throw new ProtocolError('invalid length of BackendKeyData');
+  if (r.remaining < 4 || r.remaining > MAX_CANCEL_KEY) throw new ProtocolViolationError(PG_CODES, 'invalid length of BackendKeyData');
   return { processId, secretKey: Buffer.from(r.rest()) };
 }
 
@@ -303,7 +304,7 @@ export const readyForQuery = (status: TransactionStatus = 'I'): Buffer => encode
 
 export function parseReadyForQuery(body: Buffer): TransactionStatus {
   const status = body.length === 1 ? String.fromCharCode(body[0]!) : '';
-  if (status !== 'I' && status !== 'T' && status !== 'E') throw new ProtocolError('invalid ReadyForQuery status');
+  if (status !== 'I' && status !== 'T' && status !== 'E') throw new ProtocolViolationError(PG_CODES, 'invalid ReadyForQuery status');
   return status;
 }
 

@@ -2,8 +2,8 @@
 // reader over this protocol's framing. `release` hands over the bytes already read, so the
 // data phase is piped without losing one.
 import type { Socket } from 'node:net';
-import { createBufferedReader, type ReaderErrors } from '../connector-kit';
-import { PeerClosedError, BackendConnectError, ProtocolError } from './errors';
+import { ProtocolViolationError, createBufferedReader } from '../connector-kit';
+import { PG_CODES } from './errors';
 import { createFrameReader, type Message } from './protocol';
 
 export interface SocketReader {
@@ -21,21 +21,15 @@ export interface SocketReaderOptions {
   readonly signal: AbortSignal;
 }
 
-const errors: ReaderErrors = {
-  connectionFailed: (peer, message) => (peer === 'backend' ? new BackendConnectError(message) : new ProtocolError(message)),
-  truncated: (message) => new ProtocolError(message),
-  closed: (peer, what) => new PeerClosedError(peer, what),
-};
-
 export function createSocketReader(socket: Socket, options: SocketReaderOptions): SocketReader {
   const frames = createFrameReader(options.maxMessageSize);
-  const reader = createBufferedReader(socket, frames, { peer: options.peer, signal: options.signal, errors });
+  const reader = createBufferedReader(socket, frames, { peer: options.peer, signal: options.signal, codes: PG_CODES });
   return {
     readStartupPacket: (what) => reader.until(() => frames.readStartupPacket(), what),
     readMessage: (what) => reader.until(() => frames.readMessage(), what),
     async readSingleByte(what) {
       const bytes = await reader.until(() => (frames.buffered > 0 ? frames.takeRest() : undefined), what);
-      if (bytes.length !== 1) throw new ProtocolError(`the ${options.peer} sent unexpected bytes after its answer while ${what}`);
+      if (bytes.length !== 1) throw new ProtocolViolationError(PG_CODES, `the ${options.peer} sent unexpected bytes after its answer while ${what}`);
       return bytes[0]!;
     },
     release: () => reader.release(),

@@ -1,11 +1,11 @@
 // The byte channel to the backend: TCP, then TLS as libpq's sslmode says. The same channel
-// carries sessions and forwarded CancelRequests, so a cancel key never crosses the network in
-// clear when the session itself would not.
+// carries client connections and forwarded CancelRequests, so a cancel key never crosses the
+// network in clear when the connection itself would not.
 import net from 'node:net';
 import tls from 'node:tls';
 import { tlsServerEndPoint } from './channel-binding';
-import type { Deadline } from './deadline';
-import { BackendConnectError, SqlState } from './errors';
+import { BackendUnreachableError } from '../connector-kit';
+import { PG_CODES, SqlState, type Deadline } from './errors';
 import { sslRequest } from './protocol';
 import { createSocketReader } from './socket-reader';
 import { awaitTlsHandshake, connectTcp } from '../connector-kit';
@@ -19,9 +19,7 @@ export interface BackendTransport {
   readonly channelBinding?: Buffer;
 }
 
-const backendFailure = (message: string) => new BackendConnectError(message);
-
-/** Where a session's backend really is (the resolved address), so a cancel reaches that server. */
+/** Where a client's backend really is (the resolved address), so a cancel reaches that server. */
 export interface BackendAddress {
   readonly host: string;
   readonly port: number;
@@ -38,7 +36,7 @@ export async function openBackendTransport(
 ): Promise<BackendTransport> {
   const where = `${target.host}:${target.port}`;
   deadline.phase(`connecting to the backend ${where}`, SqlState.connectionFailure);
-  const raw = await connectTcp(via?.host ?? target.host, via?.port ?? target.port, where, deadline, backendFailure);
+  const raw = await connectTcp(via?.host ?? target.host, via?.port ?? target.port, where, deadline, PG_CODES);
   let secure: tls.TLSSocket | undefined;
   try {
     if (target.sslmode === 'disable') return { socket: raw, tls: false };
@@ -54,10 +52,10 @@ export async function openBackendTransport(
     }
     if (answer === 0x4e /* N */) {
       if (target.sslmode === 'prefer') return { socket: raw, tls: false };
-      throw new BackendConnectError(`the backend ${where} does not accept TLS, and sslmode is ${target.sslmode}`);
+      throw new BackendUnreachableError(PG_CODES, `the backend ${where} does not accept TLS, and sslmode is ${target.sslmode}`);
     }
     if (answer !== 0x53 /* S */) {
-      throw new BackendConnectError(`the backend ${where} answered the SSL request with an unexpected byte 0x${answer.toString(16)}`);
+      throw new BackendUnreachableError(PG_CODES, `the backend ${where} answered the SSL request with an unexpected byte 0x${answer.toString(16)}`);
     }
 
     deadline.phase(`in the TLS handshake with the backend ${where}`, SqlState.connectionFailure);
@@ -75,7 +73,7 @@ export async function openBackendTransport(
       minVersion: 'TLSv1.2',
     });
     secure = socket;
-    await awaitTlsHandshake(socket, { where, sslmode: target.sslmode, verifyChain }, deadline, backendFailure);
+    await awaitTlsHandshake(socket, { where, sslmode: target.sslmode, verifyChain }, deadline, PG_CODES);
     const certificate = socket.getPeerX509Certificate();
     let channelBinding: Buffer | undefined;
     try {

@@ -1,13 +1,26 @@
-// The SSH connector: runs an SSH server session (ssh2) on one accepted local socket. The local
-// client logs in with `none` (loopback only) or its own public key; the broker logs in to the
-// target with the credential (certificate, private key or password), verifies the target's
-// host key, and relays every channel. Set-up failures reach the client as an auth banner and
-// a DISCONNECT description, so `ssh` prints why; the listener keeps serving others.
+// The SSH connector: runs an SSH server (ssh2) on one accepted local socket. The local client
+// logs in with `none` (loopback only) or its own public key; the broker logs in to the target
+// with the credential (certificate, private key or password), verifies the target's host key,
+// and relays every channel. Set-up failures reach the client as an auth banner and a DISCONNECT
+// description, so `ssh` prints why; the listener keeps serving others. The client count, the
+// abort hook and the credential (fetch, one fresh fetch on a refusal, release) are
+// broker/connector-kit's; why the rest is not its runner: README.md.
 import type { Socket } from 'node:net';
 import ssh2, { type AuthContext, type Client, type Connection } from 'ssh2';
 import type { Connector, ConnectorContext, Credential } from '../connector';
+import {
+  ClientConnectionError,
+  InternalError,
+  TooManyClientsError,
+  createClientCount,
+  holdCredentials,
+  isAnswerable,
+  loginWithCredential,
+  watchAbort,
+  type HeldCredentials,
+} from '../connector-kit';
 import { coalesceWrites } from './coalesce';
-import { describeError, SshSessionError, type SshFailureKind } from './errors';
+import { describeError, SSH_CODES, type SshClientError, type SshFailureKind } from './errors';
 import { loadSshHostKey } from './host-key';
 import { createHostVerifier, type HostKeyLearned } from './host-verify';
 import { parsePublicKeyLine, SshKeyError } from './keys';
@@ -36,7 +49,8 @@ export interface SshConnector extends Connector {
   readonly target: ResolvedSshTarget;
   /** The local endpoint's host key: public line and `SHA256:…` fingerprint, to show and pin. */
   readonly hostKey: { readonly publicKey: string; readonly fingerprint: string };
-  readonly activeSessions: number;
+  /** Clients logged in (or logging in) now. */
+  readonly activeClients: number;
 }
 
 const DISCONNECT_FOR: Record<SshFailureKind, number> = {
@@ -84,7 +98,8 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
   } catch (error) {
     throw new SshTargetError(`invalid ssh connector options: ${(error as Error).message}`);
   }
-  let activeSessions = 0;
+  // The words are the client's to see.
+  const clients = createClientCount(target.maxSessions, (max) => new TooManyClientsError(SSH_CODES, `too many sessions: at most ${max} at once`));
 
   /**
    * What to do with one local auth attempt: 'yes' starts the upstream login, 'pk-ok' answers a
@@ -103,38 +118,24 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
     return match.key.verify(auth.blob, auth.signature!, auth.hashAlgo) === true ? 'yes' : 'no';
   }
 
-  async function openUpstream(ctx: ConnectorContext, clientUser: string, hold: (c: Credential) => void): Promise<{ client: Client; user: string; credential: Credential }> {
+  /** Logs in upstream; a refused login (maybe a rotated secret) is retried once with a fresh credential. */
+  function openUpstream(ctx: ConnectorContext, clientUser: string, held: HeldCredentials): Promise<{ client: Client; user: string; credential: Credential }> {
     const source = ctx.credentials.description;
-    for (let attempt = 1; ; attempt++) {
-      let credential: Credential;
-      try {
-        credential = await ctx.credentials.get(attempt > 1 ? { refresh: true } : undefined);
-      } catch (error) {
-        throw new SshSessionError('credential', `could not get the credential from ${source}: ${(error as Error).message}`);
-      }
-      hold(credential);
+    // No deadline: the client's whole login has one timer (handshakeMs), the upstream login its own (connectMs).
+    return loginWithCredential(ctx, { codes: SSH_CODES, held }, async (pending) => {
+      const credential = await pending.get();
       const user = target.user ?? credential.values.username ?? clientUser;
-      try {
-        const client = await connectUpstream({ target, verifier, login: { user, credential, source }, log: ctx.log, signal: ctx.signal });
-        return { client, user, credential };
-      } catch (error) {
-        // A refused login may be a rotated secret: fetch a fresh credential once.
-        if (!(error instanceof SshSessionError) || error.kind !== 'auth' || attempt > 1) throw error;
-        ctx.log.info('the target refused the credential; fetching a fresh one', { source });
-      }
-    }
-  }
-
-  function releaseCredential(ctx: ConnectorContext, credential: Credential): void {
-    void ctx.credentials.release?.(credential).catch((error: unknown) => ctx.log.warn('releasing the credential failed', { error: describeError(error) }));
+      const client = await connectUpstream({ target, verifier, login: { user, credential, source }, log: ctx.log, signal: ctx.signal });
+      return { client, user, credential };
+    });
   }
 
   function serve(socket: Socket, ctx: ConnectorContext): Promise<void> {
     const started = Date.now();
     return new Promise<void>((resolve) => {
-      let counted = false;
+      let leave: (() => void) | undefined;
+      const held = holdCredentials(ctx);
       let upstream: Client | undefined;
-      let credential: Credential | undefined;
       let connection: Connection | undefined;
       let authenticated = false;
       let setup: Promise<void> | undefined;
@@ -144,12 +145,12 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
       // ssh2 answers some requests on its own; a client that never reads them is not buffered for.
       limitUnreadOutput(socket);
 
-      const refuse = (conn: Connection, error: SshSessionError, banner: boolean) => {
+      const refuse = (conn: Connection, error: SshClientError, banner: boolean) => {
         // One line: Vault's multi-line errors would break the client's display.
         const text = `Sesame (${ctx.connectionName}): ${error.message}`.replace(/\s+/g, ' ').trim();
         try {
           if (banner) sendAuthBanner(conn, text);
-          disconnectWithMessage(conn, DISCONNECT_FOR[error.kind], text);
+          disconnectWithMessage(conn, DISCONNECT_FOR[error.code], text);
         } catch (sendError) {
           ctx.log.debug('could not send the disconnect', { error: describeError(sendError) });
         }
@@ -158,27 +159,28 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
       };
 
       const onAbort = () => {
-        if (connection) refuse(connection, new SshSessionError('connect', `connection '${ctx.connectionName}' was turned off`), false);
+        if (connection) refuse(connection, new ClientConnectionError(SSH_CODES.aborted, `connection '${ctx.connectionName}' was turned off`), false);
         else socket.destroy();
         upstream?.end();
       };
+      // A signal that is already aborted fires no event: that case is handled below.
+      const stopWatching = watchAbort(ctx.signal, onAbort);
       const handshakeTimer = setTimeout(() => {
         if (authenticated) return;
         ctx.log.info('client did not complete the SSH login in time');
-        if (connection) refuse(connection, new SshSessionError('timeout', `the SSH login did not complete within ${target.timeouts.handshakeMs} ms`), false);
+        if (connection) refuse(connection, new ClientConnectionError<SshFailureKind>('timeout', `the SSH login did not complete within ${target.timeouts.handshakeMs} ms`), false);
         else socket.destroy();
       }, target.timeouts.handshakeMs);
       socket.once('close', () => {
         clearTimeout(handshakeTimer);
-        ctx.signal.removeEventListener('abort', onAbort);
+        stopWatching();
         upstream?.end();
-        if (counted) activeSessions--;
-        if (credential) releaseCredential(ctx, credential);
+        leave?.();
+        held.end();
         ctx.log.debug('session ended', { ms: Date.now() - started });
         resolve();
       });
       if (ctx.signal.aborted) return onAbort();
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
 
       const server = new ssh2.Server(serverConfig, (conn) => {
         connection = conn;
@@ -186,26 +188,18 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
         conn.on('authentication', (auth) => {
           const proven = clientProven(auth, socket);
           if (proven === 'no') {
-            return allowedKeys.length > 0 ? auth.reject(['publickey']) : refuse(conn, new SshSessionError('client-auth', 'only local clients may connect'), true);
+            return allowedKeys.length > 0 ? auth.reject(['publickey']) : refuse(conn, new ClientConnectionError<SshFailureKind>('client-auth', 'only local clients may connect'), true);
           }
           if (proven === 'pk-ok') return auth.accept();
           if (setup) return auth.reject(); // one login per connection
           setup = (async () => {
-            if (target.maxSessions !== undefined && activeSessions >= target.maxSessions) {
-              throw new SshSessionError('busy', `too many sessions: at most ${target.maxSessions} at once`);
-            }
-            activeSessions++;
-            counted = true;
-            const opened = await openUpstream(ctx, auth.username, (c) => {
-              // A credential replaced after a refused login is done with.
-              if (credential && credential !== c) releaseCredential(ctx, credential);
-              credential = c;
-            });
+            leave = clients.admit();
+            const opened = await openUpstream(ctx, auth.username, held);
             upstream = opened.client;
             if (socket.destroyed) return void upstream.end();
             upstream.on('error', (error: Error) => ctx.log.debug('upstream error', { error: error.message }));
             upstream.once('close', () => {
-              if (!socket.destroyed) refuse(conn, new SshSessionError('connect', `${target.host} port ${target.port} closed the connection`), false);
+              if (!socket.destroyed) refuse(conn, new ClientConnectionError(SSH_CODES.backendClosed, `${target.host} port ${target.port} closed the connection`), false);
             });
             conn.once('ready', () => relayConnection(conn, opened.client, ctx));
             authenticated = true;
@@ -217,9 +211,9 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
               setupMs: Date.now() - started,
             });
           })().catch((error: unknown) => {
-            const failure = error instanceof SshSessionError ? error : new SshSessionError('internal', 'internal error in the broker (see its log)');
-            if (failure.kind === 'internal') ctx.log.error('internal error in the ssh connector', { error: describeError(error) });
-            else ctx.log.warn('session refused', { kind: failure.kind, error: failure.message });
+            const failure = isAnswerable<SshFailureKind>(error) ? error : new InternalError(SSH_CODES);
+            if (failure.code === 'internal') ctx.log.error('internal error in the ssh connector', { error: describeError(error) });
+            else ctx.log.warn('session refused', { kind: failure.code, error: failure.message });
             refuse(conn, failure, true);
           });
         });
@@ -231,8 +225,8 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
   return {
     target,
     hostKey: { publicKey: hostKey.publicKey, fingerprint: hostKey.fingerprint },
-    get activeSessions() {
-      return activeSessions;
+    get activeClients() {
+      return clients.active;
     },
     serve,
   };

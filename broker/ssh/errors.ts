@@ -1,17 +1,26 @@
-// Why an SSH session could not be set up, in words the developer sees in their terminal:
-// the message goes to the client as an auth banner and in the disconnect, and to the log.
-// It names the connection, the host and the credential source, never a credential.
+// Why an SSH client connection could not be set up, in words the developer sees in their
+// terminal: the message goes to the client as an auth banner and in the DISCONNECT, and to the
+// log. The classes are broker/connector-kit's; SSH's code is the failure kind, which picks the
+// DISCONNECT reason. Messages name the connection, the host and the credential source, never a
+// credential.
+import type { ClientConnectionError, ErrorCodes } from '../connector-kit';
+
 export type SshFailureKind = 'host-key' | 'connect' | 'credential' | 'auth' | 'busy' | 'client-auth' | 'timeout' | 'internal';
 
-export class SshSessionError extends Error {
-  constructor(
-    readonly kind: SshFailureKind,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SshSessionError';
-  }
-}
+/** The kind of each failure role (ssh2 answers protocol violations itself). */
+export const SSH_CODES: ErrorCodes<SshFailureKind> = {
+  protocolViolation: 'connect',
+  credential: 'credential',
+  backendUnreachable: 'connect',
+  clientClosed: 'connect',
+  backendClosed: 'connect',
+  aborted: 'connect',
+  tooManyClients: 'busy',
+  internal: 'internal',
+};
+
+/** A failure the client is told about. */
+export type SshClientError = ClientConnectionError<SshFailureKind>;
 
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;

@@ -6,7 +6,8 @@ export { sshTargetSchema, resolveSshTarget, SshTargetError, type SshTarget, type
 export { createHostVerifier, type HostKeyLearned, type HostVerifier, type HostKeyDecision } from './host-verify';
 export { createCertificateSource, type SshCertificateSource, type IssuedCertificate, type CertificateSignerOptions } from './certificate-source';
 export { createVaultSshCertificateSource, type VaultSshSignOptions } from './vault-ssh-signer';
-export { SshSessionError, type SshFailureKind } from './errors';
+// Its failures are broker/connector-kit's classes, carrying these kinds.
+export { SSH_CODES, type SshFailureKind, type SshClientError } from './errors';
 export {
   loadPrivateKey,
   generateEd25519Key,

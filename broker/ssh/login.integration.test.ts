@@ -180,7 +180,7 @@ describe('local client side', () => {
     const args = (command: string) => [...isolatedSshOptions(knownHosts), '-p', String(listener.port), 'root@127.0.0.1', command];
     // The first session holds its slot until its stdin closes.
     const first = runTool('ssh', args('echo holding; cat >/dev/null'), { keepStdinOpenMs: 3_000 });
-    for (let i = 0; i < 100 && connector.activeSessions === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 100 && connector.activeClients === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
     const second = await runTool('ssh', args('echo never'));
     expect(second.code).toBe(255);
     expect(second.stderr).toContain('too many sessions: at most 1 at once');

@@ -24,7 +24,7 @@ export const sshTargetSchema = z
       .object({
         /** TCP connect + key exchange + login upstream. */
         connectMs: z.number().int().min(100).max(600_000).default(20_000),
-        /** Local client: from accept to an authenticated session. */
+        /** Local client: from accept to a completed SSH login. */
         handshakeMs: z.number().int().min(100).max(600_000).default(30_000),
       })
       .strict()
@@ -33,7 +33,7 @@ export const sshTargetSchema = z
     keepaliveIntervalMs: z.number().int().min(1_000).max(3_600_000).default(15_000),
     /** Unanswered keepalives before the peer is considered gone. */
     keepaliveCountMax: z.number().int().min(1).max(100).default(4),
-    /** Concurrent client sessions; more are refused with a message. */
+    /** Concurrent clients; more are refused with a message. */
     maxSessions: z.number().int().min(1).max(100_000).optional(),
   })
   .strict();

@@ -6,7 +6,8 @@ import type { Credential } from '../connector';
 import type { Logger } from '../log';
 import { isValidAt, parseCertificateLine, samePublicKey } from './certificate';
 import { coalesceWrites } from './coalesce';
-import { describeConnectError, SshSessionError } from './errors';
+import { AbortedError, BackendRefusedError, BackendUnreachableError, ClientConnectionError, CredentialError } from '../connector-kit';
+import { describeConnectError, SSH_CODES, type SshClientError } from './errors';
 import type { HostVerifier, HostKeyDecision } from './host-verify';
 import { loadPrivateKey, signatureAlgorithmsFor, SshKeyError } from './keys';
 import { signerKey, type PublicKeySigner } from './ssh2-internals';
@@ -26,19 +27,22 @@ interface LoginMethods {
   readonly password?: string;
 }
 
-/** What the credential offers for login; throws SshSessionError('credential') when unusable. */
+/** A credential that cannot log in: its failure kind is 'credential'. */
+const unusable = (message: string) => new CredentialError('unusable', message, undefined, { code: SSH_CODES.credential });
+
+/** What the credential offers for login; throws a CredentialError when unusable. */
 export function loginMethods(credential: Credential, source: string): LoginMethods {
   const { private_key: privateKeyText, passphrase, certificate, password } = credential.values;
   try {
     if (certificate) {
-      if (!privateKeyText) throw new SshSessionError('credential', `the credential from ${source} has a certificate but no private_key`);
+      if (!privateKeyText) throw unusable(`the credential from ${source} has a certificate but no private_key`);
       const key = loadPrivateKey(privateKeyText, passphrase, `the private_key from ${source}`);
       const cert = parseCertificateLine(certificate, `the certificate from ${source}`);
       if (!samePublicKey(cert.publicKeyBlob, key.publicBlob)) {
-        throw new SshSessionError('credential', `the certificate from ${source} does not certify its private_key`);
+        throw unusable(`the certificate from ${source} does not certify its private_key`);
       }
       if (!isValidAt(cert, new Date())) {
-        throw new SshSessionError('credential', `the certificate from ${source} is expired or not yet valid (valid until ${cert.validBefore?.toISOString() ?? 'forever'})`);
+        throw unusable(`the certificate from ${source} is expired or not yet valid (valid until ${cert.validBefore?.toISOString() ?? 'forever'})`);
       }
       // RSA certificates are named by the signature algorithm used (PROTOCOL.certkeys).
       const rsa = key.keyType === 'ssh-rsa';
@@ -57,11 +61,11 @@ export function loginMethods(credential: Credential, source: string): LoginMetho
       return { signer, what: 'the private key', password };
     }
   } catch (error) {
-    if (error instanceof SshKeyError || error instanceof WireError) throw new SshSessionError('credential', error.message);
+    if (error instanceof SshKeyError || error instanceof WireError) throw unusable(error.message);
     throw error;
   }
   if (password) return { what: 'the password', password };
-  throw new SshSessionError('credential', `the credential from ${source} has none of certificate, private_key or password`);
+  throw unusable(`the credential from ${source} has none of certificate, private_key or password`);
 }
 
 export interface UpstreamOptions {
@@ -72,7 +76,7 @@ export interface UpstreamOptions {
   readonly signal: AbortSignal;
 }
 
-/** Connects and logs in; resolves with a ready client, rejects with SshSessionError. */
+/** Connects and logs in; resolves with a ready client, rejects with an SshClientError. */
 export function connectUpstream(options: UpstreamOptions): Promise<Client> {
   const { target, verifier, login, log, signal } = options;
   const where = `${target.host} port ${target.port}`;
@@ -82,7 +86,7 @@ export function connectUpstream(options: UpstreamOptions): Promise<Client> {
     let decision: HostKeyDecision | undefined;
     let settled = false;
     let sock: net.Socket | undefined;
-    const fail = (error: SshSessionError) => {
+    const fail = (error: SshClientError) => {
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);
@@ -92,7 +96,7 @@ export function connectUpstream(options: UpstreamOptions): Promise<Client> {
       sock?.destroy();
       reject(error);
     };
-    const onAbort = () => fail(new SshSessionError('connect', 'the connection was turned off'));
+    const onAbort = () => fail(new AbortedError(SSH_CODES));
     signal.addEventListener('abort', onAbort, { once: true });
 
     const attempts: AuthenticationType[] = [];
@@ -122,20 +126,21 @@ export function connectUpstream(options: UpstreamOptions): Promise<Client> {
     });
     client.on('error', (error: Error & { level?: string; code?: string }) => {
       if (settled) return;
-      if (decision && !decision.accepted) return fail(new SshSessionError('host-key', decision.reason));
+      if (decision && !decision.accepted) return fail(new ClientConnectionError('host-key', decision.reason));
       switch (error.level) {
         case 'client-authentication':
-          return fail(new SshSessionError('auth', `${where} refused the login as ${login.user} with ${methods.what} from ${login.source}`));
+          // Maybe a rotated secret: the credential is fetched afresh once.
+          return fail(new BackendRefusedError('auth', `${where} refused the login as ${login.user} with ${methods.what} from ${login.source}`, true));
         case 'client-timeout':
-          return fail(new SshSessionError('timeout', `${where} did not complete the SSH login within ${target.timeouts.connectMs} ms`));
+          return fail(new ClientConnectionError('timeout', `${where} did not complete the SSH login within ${target.timeouts.connectMs} ms`));
         case 'client-socket':
         case 'client-dns':
-          return fail(new SshSessionError('connect', describeConnectError(error, where)));
+          return fail(new BackendUnreachableError(SSH_CODES, describeConnectError(error, where)));
         default:
-          return fail(new SshSessionError('connect', `${where}: SSH handshake failed (${error.message})`));
+          return fail(new BackendUnreachableError(SSH_CODES, `${where}: SSH handshake failed (${error.message})`));
       }
     });
-    client.on('close', () => fail(new SshSessionError('connect', `${where} closed the connection before the login completed`)));
+    client.on('close', () => fail(new BackendUnreachableError(SSH_CODES, `${where} closed the connection before the login completed`)));
 
     try {
       // Our own socket: Nagle off (ssh2 leaves it on, so small writes such as sftp read requests
@@ -165,7 +170,7 @@ export function connectUpstream(options: UpstreamOptions): Promise<Client> {
         authHandler: authHandler as never,
       });
     } catch (error) {
-      fail(new SshSessionError('internal', `cannot start the SSH client: ${(error as Error).message}`));
+      fail(new ClientConnectionError('internal', `cannot start the SSH client: ${(error as Error).message}`));
     }
   });
 }
