@@ -96,7 +96,10 @@ function segment(ax, ay, bx, by, r) {
   };
 }
 
-const union = (...shapes) => (x, y) => Math.min(...shapes.map((s) => s(x, y)));
+const union =
+  (...shapes) =>
+  (x, y) =>
+    Math.min(...shapes.map((s) => s(x, y)));
 const subtract = (a, b) => (x, y) => Math.max(a(x, y), -b(x, y));
 const ring = (shape, width) => (x, y) => Math.abs(shape(x, y) + width / 2) - width / 2;
 

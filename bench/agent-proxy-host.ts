@@ -12,7 +12,11 @@ if (role === 'vault') {
   process.stdout.write(`${JSON.stringify({ address: vault.address, rootToken: vault.rootToken })}\n`);
   stop = () => vault.stop();
 } else if (role === 'proxy' && vaultAddress) {
-  const proxy = await startAgentProxy({ vaultAddress, listen: '127.0.0.1:0', log: createLogger('bench', () => {}, 'error') });
+  const proxy = await startAgentProxy({
+    vaultAddress,
+    listen: '127.0.0.1:0',
+    log: createLogger('bench', () => {}, 'error'),
+  });
   process.stdout.write(`${JSON.stringify({ address: proxy.address })}\n`);
   stop = () => proxy.close();
 } else {

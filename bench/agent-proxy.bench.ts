@@ -39,13 +39,29 @@ function stopHost(host: Host | undefined): Promise<void> {
 }
 
 /** One GET over the shared keep-alive agent; resolves with the status and X-Cache. */
-function get(agent: http.Agent, address: string, urlPath: string, token: string): Promise<{ status: number; cache?: string }> {
+function get(
+  agent: http.Agent,
+  address: string,
+  urlPath: string,
+  token: string,
+): Promise<{ status: number; cache?: string }> {
   const u = new URL(address);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: Number(u.port), path: urlPath, agent, headers: { 'X-Vault-Token': token, 'X-Vault-Request': 'true' } }, (res) => {
-      res.resume();
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, cache: res.headers['x-cache'] as string | undefined }));
-    });
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: Number(u.port),
+        path: urlPath,
+        agent,
+        headers: { 'X-Vault-Token': token, 'X-Vault-Request': 'true' },
+      },
+      (res) => {
+        res.resume();
+        res.once('end', () =>
+          resolve({ status: res.statusCode ?? 0, cache: res.headers['x-cache'] as string | undefined }),
+        );
+      },
+    );
     req.once('error', reject);
     req.end();
   });
@@ -61,7 +77,8 @@ async function measure(address: string, urlPath: string, token: string, expectHi
       const answer = await get(agent, address, urlPath, token);
       samples[i] = Number(process.hrtime.bigint() - start) / 1e6;
       if (answer.status !== 200) throw new Error(`${address}${urlPath} answered ${answer.status}`);
-      if (expectHit && answer.cache !== 'HIT') throw new Error(`the proxy answered a ${answer.cache ?? 'non-cached'} response during the measurement`);
+      if (expectHit && answer.cache !== 'HIT')
+        throw new Error(`the proxy answered a ${answer.cache ?? 'non-cached'} response during the measurement`);
     }
     return samples;
   } finally {
@@ -70,7 +87,11 @@ async function measure(address: string, urlPath: string, token: string, expectHi
 }
 
 function summary(samples: number[]) {
-  return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), mean: samples.reduce((a, b) => a + b, 0) / samples.length };
+  return {
+    p50: percentile(samples, 0.5),
+    p99: percentile(samples, 0.99),
+    mean: samples.reduce((a, b) => a + b, 0) / samples.length,
+  };
 }
 
 async function run(): Promise<void> {
@@ -85,7 +106,11 @@ async function run(): Promise<void> {
     vault = await startHost(['vault']);
     const { address: vaultAddress, rootToken } = vault.info as { address: string; rootToken: string };
     const call = (method: string, p: string, body: unknown) =>
-      fetch(`${vaultAddress}/v1/${p}`, { method, headers: { 'X-Vault-Token': rootToken }, body: JSON.stringify(body) }).then(async (r) => {
+      fetch(`${vaultAddress}/v1/${p}`, {
+        method,
+        headers: { 'X-Vault-Token': rootToken },
+        body: JSON.stringify(body),
+      }).then(async (r) => {
         const text = await r.text();
         if (!r.ok) throw new Error(`seeding ${p} failed: ${r.status} ${text}`);
         return (text ? JSON.parse(text) : {}) as { auth?: { client_token: string } };
@@ -104,8 +129,21 @@ async function run(): Promise<void> {
       name: 'agent-proxy',
       rows: [
         // A hit must at least beat Vault itself; the absolute target is in the notes.
-        { metric: `cached KV read p50, ${REQUESTS} requests`, direct: direct.p50, broker: cached.p50, unit: 'ms', higherIsBetter: false, target: 1 },
-        { metric: `cached KV read p99, ${REQUESTS} requests`, direct: direct.p99, broker: cached.p99, unit: 'ms', higherIsBetter: false },
+        {
+          metric: `cached KV read p50, ${REQUESTS} requests`,
+          direct: direct.p50,
+          broker: cached.p50,
+          unit: 'ms',
+          higherIsBetter: false,
+          target: 1,
+        },
+        {
+          metric: `cached KV read p99, ${REQUESTS} requests`,
+          direct: direct.p99,
+          broker: cached.p99,
+          unit: 'ms',
+          higherIsBetter: false,
+        },
         { metric: 'cached KV read mean', direct: direct.mean, broker: cached.mean, unit: 'ms', higherIsBetter: false },
       ],
       notes: [

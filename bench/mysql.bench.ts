@@ -50,9 +50,21 @@ function endpoints(paths: ComparedPaths, password: string, tls: boolean): Endpoi
 /** mariadb-slap's auto-generated read load; queries per second over its average run time. */
 async function slap(e: Endpoint, clients: number, secrets: string[]): Promise<number> {
   const args = [
-    '--no-defaults', '--protocol=tcp', '-h', '127.0.0.1', '-P', String(e.port), '-u', String(e.options.user), e.clientTls ? '--ssl' : '--skip-ssl',
-    `--concurrency=${clients}`, '--iterations=2', `--number-of-queries=${SLAP_QUERIES}`,
-    '--auto-generate-sql', '--auto-generate-sql-load-type=read', '--create-schema=slap',
+    '--no-defaults',
+    '--protocol=tcp',
+    '-h',
+    '127.0.0.1',
+    '-P',
+    String(e.port),
+    '-u',
+    String(e.options.user),
+    e.clientTls ? '--ssl' : '--skip-ssl',
+    `--concurrency=${clients}`,
+    '--iterations=2',
+    `--number-of-queries=${SLAP_QUERIES}`,
+    '--auto-generate-sql',
+    '--auto-generate-sql-load-type=read',
+    '--create-schema=slap',
   ];
   const { stdout } = await runCommand('mariadb-slap', args, { env: e.env, secrets, timeoutMs: 600_000 });
   const seconds = /Average number of seconds to run all queries: ([\d.]+) seconds/.exec(stdout)?.[1];
@@ -63,14 +75,25 @@ async function slap(e: Endpoint, clients: number, secrets: string[]): Promise<nu
 const openConnection = (e: Endpoint) => mysql.createConnection(e.options);
 
 /** Every row for one set of paths; `label` (e.g. ", TLS") marks the set's metrics. */
-async function measureSet(list: Endpoint[], paths: ComparedPaths, label: string, secrets: string[], hopCpu: string[]): Promise<BenchRow[]> {
+async function measureSet(
+  list: Endpoint[],
+  paths: ComparedPaths,
+  label: string,
+  secrets: string[],
+  hopCpu: string[],
+): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   let round = 0;
   for (const clients of [1, 8, 32]) {
     const metric = `mariadb-slap read -c ${clients}${label} (queries/s)`;
     const shape = { metric, unit: 'q/s', higherIsBetter: true, target: 0.95, unitOfWork: 'query' };
     // Two iterations of SLAP_QUERIES each (the table's setup counted in).
-    rows.push(await throughputRow(list, paths, round++, shape, hopCpu, async (e) => ({ value: await slap(e, clients, secrets), units: 2 * SLAP_QUERIES })));
+    rows.push(
+      await throughputRow(list, paths, round++, shape, hopCpu, async (e) => ({
+        value: await slap(e, clients, secrets),
+        units: 2 * SLAP_QUERIES,
+      })),
+    );
   }
 
   if (!label) {
@@ -89,19 +112,32 @@ async function main() {
   const server = await startMariaDb({ tls: WITH_TLS });
   const started: ComparedPaths[] = [];
   try {
-    const admin = await mysql.createConnection({ host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword });
+    const admin = await mysql.createConnection({
+      host: server.host,
+      port: server.port,
+      user: server.adminUser,
+      password: server.adminPassword,
+    });
     await admin.query(`CREATE USER '${USER}'@'%' IDENTIFIED BY '${password}'`);
     await admin.query(`GRANT ALL ON *.* TO '${USER}'@'%'`);
     await admin.end();
     if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
     const target = { host: server.host, port: server.port };
     const values = { username: USER, password };
-    const plain = await startComparedPaths(server.port, { protocol: 'mysql', target: { ...target, sslmode: 'disable' }, values }, PROFILE_DIR ? { cpuProfDir: PROFILE_DIR } : {});
+    const plain = await startComparedPaths(
+      server.port,
+      { protocol: 'mysql', target: { ...target, sslmode: 'disable' }, values },
+      PROFILE_DIR ? { cpuProfDir: PROFILE_DIR } : {},
+    );
     started.push(plain);
     const hopCpu: string[] = [];
     const rows = await measureSet(endpoints(plain, password, false), plain, '', secrets, hopCpu);
     if (WITH_TLS) {
-      const tls = await startComparedPaths(server.port, { protocol: 'mysql', target: { ...target, sslmode: 'required' }, values });
+      const tls = await startComparedPaths(server.port, {
+        protocol: 'mysql',
+        target: { ...target, sslmode: 'required' },
+        values,
+      });
       started.push(tls);
       rows.push(...(await measureSet(endpoints(tls, password, true), tls, ', TLS', secrets, hopCpu)));
     }
@@ -112,7 +148,11 @@ async function main() {
       notes: [
         'MariaDB 10.11 (mysql_native_password) on 127.0.0.1; the broker in its own Node process with cached credentials.',
         'relay = a minimal Node TCP relay in its own process (stream.pipe both ways, TCP_NODELAY); socat = socat with fork and nodelay. Both relay the direct login (with the password); they are the floor of any userland hop.',
-        ...(WITH_TLS ? ['", TLS" rows: direct and the relays carry TLS end to end (mariadb-slap --ssl), the broker takes a plain client and speaks TLS to the server (sslmode required).'] : []),
+        ...(WITH_TLS
+          ? [
+              '", TLS" rows: direct and the relays carry TLS end to end (mariadb-slap --ssl), the broker takes a plain client and speaks TLS to the server (sslmode required).',
+            ]
+          : []),
         `mariadb-slap: --auto-generate-sql read load, 2 iterations, ${SLAP_QUERIES} queries; q/s = queries / average seconds.`,
         ...runNotes({ loadAtStart, connectClient: 'mysql2', connectIterations: CONNECT_ITERATIONS, hopCpu }),
       ],

@@ -12,7 +12,16 @@ import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import pg from 'pg';
 import { randomPassword, runCommand, startPostgres } from '../sandbox/servers';
-import { measureEach, rowFromPaths, startComparedPaths, throughputRow, usesPassword, withHopCpu, type ComparedPaths, type PathName } from './lib/paths';
+import {
+  measureEach,
+  rowFromPaths,
+  startComparedPaths,
+  throughputRow,
+  usesPassword,
+  withHopCpu,
+  type ComparedPaths,
+  type PathName,
+} from './lib/paths';
 import { runNotes, writeReport, type BenchRow } from './lib/report';
 import { newConnectionRows, selectOneRow } from './lib/sql-latency';
 
@@ -44,8 +53,19 @@ function endpoints(paths: ComparedPaths, password: string, tls: boolean): Endpoi
     return {
       name,
       port,
-      env: { ...base, PGSSLMODE: clientTls ? 'require' : 'disable', ...(usesPassword(name) && { PGPASSWORD: password }) },
-      pgConfig: { host: '127.0.0.1', port, user: usesPassword(name) ? USER : 'anyone', database: DATABASE, ssl: clientTls ? { rejectUnauthorized: false } : false, ...secret },
+      env: {
+        ...base,
+        PGSSLMODE: clientTls ? 'require' : 'disable',
+        ...(usesPassword(name) && { PGPASSWORD: password }),
+      },
+      pgConfig: {
+        host: '127.0.0.1',
+        port,
+        user: usesPassword(name) ? USER : 'anyone',
+        database: DATABASE,
+        ssl: clientTls ? { rejectUnauthorized: false } : false,
+        ...secret,
+      },
     };
   });
 }
@@ -55,8 +75,24 @@ const run = (command: string, args: string[], env: NodeJS.ProcessEnv, secrets: s
 
 const pgArgs = (e: Endpoint) => ['-h', '127.0.0.1', '-p', String(e.port), '-U', String(e.pgConfig.user)];
 
-async function pgbench(e: Endpoint, clients: number, selectOnly: boolean, secrets: string[]): Promise<{ tps: number; transactions: number }> {
-  const args = [...pgArgs(e), ...(selectOnly ? ['-S'] : []), '-n', '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(SECONDS), DATABASE];
+async function pgbench(
+  e: Endpoint,
+  clients: number,
+  selectOnly: boolean,
+  secrets: string[],
+): Promise<{ tps: number; transactions: number }> {
+  const args = [
+    ...pgArgs(e),
+    ...(selectOnly ? ['-S'] : []),
+    '-n',
+    '-c',
+    String(clients),
+    '-j',
+    String(Math.min(clients, 2)),
+    '-T',
+    String(SECONDS),
+    DATABASE,
+  ];
   const out = await run('pgbench', args, e.env, secrets);
   const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out)?.[1];
   const transactions = /number of transactions actually processed: (\d+)/.exec(out)?.[1];
@@ -75,16 +111,28 @@ async function openClient(e: Endpoint): Promise<pg.Client> {
 async function copyOut(e: Endpoint, secrets: string[]): Promise<number> {
   const query = `(select lpad(i::text, 10, '0') || repeat('x', 90) from generate_series(1, ${COPY_ROWS}) i)`;
   const start = performance.now();
-  const out = await run('psql', ['-X', '-w', ...pgArgs(e), '-d', DATABASE, '-c', `\\copy ${query} to '/dev/null'`], e.env, secrets);
+  const out = await run(
+    'psql',
+    ['-X', '-w', ...pgArgs(e), '-d', DATABASE, '-c', `\\copy ${query} to '/dev/null'`],
+    e.env,
+    secrets,
+  );
   const seconds = (performance.now() - start) / 1000;
-  if (!out.includes(`COPY ${COPY_ROWS}`)) throw new Error(`COPY through ${e.name} did not copy ${COPY_ROWS} rows: ${out}`);
+  if (!out.includes(`COPY ${COPY_ROWS}`))
+    throw new Error(`COPY through ${e.name} did not copy ${COPY_ROWS} rows: ${out}`);
   return (COPY_ROWS * COPY_BYTES_PER_ROW) / 1e6 / seconds;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Every row for one set of paths; `label` (e.g. ", TLS") marks the set's metrics. */
-async function measureSet(list: Endpoint[], paths: ComparedPaths, label: string, secrets: string[], hopCpu: string[]): Promise<BenchRow[]> {
+async function measureSet(
+  list: Endpoint[],
+  paths: ComparedPaths,
+  label: string,
+  secrets: string[],
+  hopCpu: string[],
+): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   let round = 0;
   for (const selectOnly of [true, false]) {
@@ -111,13 +159,29 @@ async function measureSet(list: Endpoint[], paths: ComparedPaths, label: string,
   const cpuPerMb = new Map<string, number[]>();
   const copyThrough = async (e: Endpoint) => {
     const { result, cpuMicros } = await withHopCpu(paths, e.name, () => copyOut(e, secrets));
-    if (cpuMicros !== undefined) cpuPerMb.set(e.name, [...(cpuPerMb.get(e.name) ?? []), cpuMicros / ((COPY_ROWS * COPY_BYTES_PER_ROW) / 1e6)]);
+    if (cpuMicros !== undefined)
+      cpuPerMb.set(e.name, [...(cpuPerMb.get(e.name) ?? []), cpuMicros / ((COPY_ROWS * COPY_BYTES_PER_ROW) / 1e6)]);
     return result;
   };
-  const copies = [await measureEach(list, 0, `COPY MB/s${label}`, copyThrough), await measureEach(list, 1, `COPY MB/s${label}`, copyThrough)];
-  hopCpu.push(`COPY${label}: ${[...cpuPerMb].sort().map(([name, xs]) => `${name} ${mean(xs).toFixed(0)}`).join(', ')} µs/MB`);
+  const copies = [
+    await measureEach(list, 0, `COPY MB/s${label}`, copyThrough),
+    await measureEach(list, 1, `COPY MB/s${label}`, copyThrough),
+  ];
+  hopCpu.push(
+    `COPY${label}: ${[...cpuPerMb]
+      .sort()
+      .map(([name, xs]) => `${name} ${mean(xs).toFixed(0)}`)
+      .join(', ')} µs/MB`,
+  );
   const meanCopy = new Map(list.map((e) => [e.name as string, mean(copies.map((c) => c.get(e.name)!))]));
-  rows.push(rowFromPaths(meanCopy, { metric: `COPY TO STDOUT ~1 GB (psql \\copy)${label}`, unit: 'MB/s', higherIsBetter: true, target: 0.9 }));
+  rows.push(
+    rowFromPaths(meanCopy, {
+      metric: `COPY TO STDOUT ~1 GB (psql \\copy)${label}`,
+      unit: 'MB/s',
+      higherIsBetter: true,
+      target: 0.9,
+    }),
+  );
   return rows;
 }
 
@@ -128,7 +192,13 @@ async function main() {
   const server = await startPostgres({ authMethod: 'scram-sha-256', tls: WITH_TLS });
   const started: ComparedPaths[] = [];
   try {
-    const admin = new pg.Client({ host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword, database: 'postgres' });
+    const admin = new pg.Client({
+      host: server.host,
+      port: server.port,
+      user: server.adminUser,
+      password: server.adminPassword,
+      database: 'postgres',
+    });
     await admin.connect();
     await admin.query(`create role ${USER} login password '${password}'`);
     await admin.query(`create database ${DATABASE} owner ${USER}`);
@@ -136,7 +206,11 @@ async function main() {
     if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
     const target = { host: server.host, port: server.port, database: DATABASE };
     const values = { username: USER, password };
-    const plain = await startComparedPaths(server.port, { protocol: 'postgres', target: { ...target, sslmode: 'disable' }, values }, PROFILE_DIR ? { cpuProfDir: PROFILE_DIR } : {});
+    const plain = await startComparedPaths(
+      server.port,
+      { protocol: 'postgres', target: { ...target, sslmode: 'disable' }, values },
+      PROFILE_DIR ? { cpuProfDir: PROFILE_DIR } : {},
+    );
     started.push(plain);
     const plainList = endpoints(plain, password, false);
     const direct = plainList[0]!;
@@ -148,7 +222,11 @@ async function main() {
     const hopCpu: string[] = [];
     const rows = await measureSet(plainList, plain, '', secrets, hopCpu);
     if (WITH_TLS) {
-      const tls = await startComparedPaths(server.port, { protocol: 'postgres', target: { ...target, sslmode: 'require' }, values });
+      const tls = await startComparedPaths(server.port, {
+        protocol: 'postgres',
+        target: { ...target, sslmode: 'require' },
+        values,
+      });
       started.push(tls);
       rows.push(...(await measureSet(endpoints(tls, password, true), tls, ', TLS', secrets, hopCpu)));
     }
@@ -159,7 +237,11 @@ async function main() {
       notes: [
         `PostgreSQL 15 (SCRAM-SHA-256) on 127.0.0.1; the broker in its own Node process with cached credentials; pgbench -T ${SECONDS} -j min(c,2), scale 10.`,
         'relay = a minimal Node TCP relay in its own process (stream.pipe both ways, TCP_NODELAY); socat = socat with fork and nodelay. Both relay the direct login (with the password); they are the floor of any userland hop.',
-        ...(WITH_TLS ? ['", TLS" rows: sslmode=require; direct and the relays carry TLS end to end (client to server), the broker takes a plain client and speaks TLS to the server.'] : []),
+        ...(WITH_TLS
+          ? [
+              '", TLS" rows: sslmode=require; direct and the relays carry TLS end to end (client to server), the broker takes a plain client and speaks TLS to the server.',
+            ]
+          : []),
         ...runNotes({ loadAtStart, connectClient: 'node-postgres', connectIterations: CONNECT_ITERATIONS, hopCpu }),
       ],
     });

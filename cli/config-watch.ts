@@ -11,7 +11,10 @@ export interface ConfigWatcher {
   close(): void;
 }
 
-const digest = async (file: string) => createHash('sha256').update(await readFile(file).catch(() => Buffer.alloc(0))).digest('hex');
+const digest = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file).catch(() => Buffer.alloc(0)))
+    .digest('hex');
 
 export async function watchConfigFile(file: string, onChange: () => void, debounceMs = 300): Promise<ConfigWatcher> {
   const dir = path.dirname(path.resolve(file));

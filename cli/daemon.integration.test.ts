@@ -28,7 +28,12 @@ describe('sesame daemon', () => {
   const ports: Record<string, number> = {};
   const held: pg.Client[] = [];
   const pgTarget = () => ({ host: sandbox.postgres.host, port: sandbox.postgres.port });
-  const logLines = (): LogLine[] => stderr.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogLine);
+  const logLines = (): LogLine[] =>
+    stderr
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as LogLine);
 
   const writeConfig = (movingPort: number, extra: (text: string) => string = (t) => t) =>
     writeTestConfig(configPath, sandbox, [
@@ -36,7 +41,10 @@ describe('sesame daemon', () => {
       postgresConnection('moving', movingPort, pgTarget(), 'sandbox/postgres'),
     ]).then(async () => writeFile(configPath, extra(await readFile(configPath, 'utf8'))));
 
-  async function ready(): Promise<{ status: number; body: { status: string; connections: { name: string; listen: string; state: string }[] } }> {
+  async function ready(): Promise<{
+    status: number;
+    body: { status: string; connections: { name: string; listen: string; state: string }[] };
+  }> {
     const res = await fetch(`http://${health}/ready`);
     return { status: res.status, body: (await res.json()) as never };
   }
@@ -48,17 +56,27 @@ describe('sesame daemon', () => {
     for (const name of ['steady', 'moving', 'moved', 'health']) ports[name] = await freePort();
     health = `127.0.0.1:${ports.health}`;
     await writeConfig(ports.moving!);
-    daemon = spawn(process.execPath, [path.join(projectRoot, 'bin', 'sesame.mjs'), 'daemon', '--config', configPath, '--health', health], {
-      cwd: projectRoot,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, SESAME_CONFIG: '' },
-    });
+    daemon = spawn(
+      process.execPath,
+      [path.join(projectRoot, 'bin', 'sesame.mjs'), 'daemon', '--config', configPath, '--health', health],
+      {
+        cwd: projectRoot,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, SESAME_CONFIG: '' },
+      },
+    );
     daemon.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
     exit = new Promise((resolve) => daemon!.once('exit', (code) => resolve(code)));
     // Wait until it answers ready, or fail with what it said if it exits first.
     for (let attempt = 0; ; attempt++) {
-      if ((await ready().then((r) => r.status).catch(() => 0)) === 200) break;
-      if (daemon.exitCode !== null || attempt > 300) throw new Error(`the daemon did not become ready:\n${stderr.join('')}`);
+      if (
+        (await ready()
+          .then((r) => r.status)
+          .catch(() => 0)) === 200
+      )
+        break;
+      if (daemon.exitCode !== null || attempt > 300)
+        throw new Error(`the daemon did not become ready:\n${stderr.join('')}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   });
@@ -101,7 +119,10 @@ describe('sesame daemon', () => {
 
     await writeConfig(ports.moved!);
     await expect
-      .poll(async () => (await ready()).body.connections.find((c) => c.name === 'moving'), { timeout: 30_000, interval: 200 })
+      .poll(async () => (await ready()).body.connections.find((c) => c.name === 'moving'), {
+        timeout: 30_000,
+        interval: 200,
+      })
       .toMatchObject({ state: 'ready', listen: `127.0.0.1:${ports.moved}` });
 
     expect((await sleeping).rows).toEqual([{ slept: '' }]);
@@ -115,9 +136,16 @@ describe('sesame daemon', () => {
   it('logs an invalid edit and keeps serving the running config', async () => {
     const good = await readFile(configPath, 'utf8');
     await writeFile(configPath, good.replace(`listen: 127.0.0.1:${ports.moved}`, 'listen: nowhere'));
-    await expect.poll(() => logLines().find((l) => l.level === 'error' && /config file is invalid/.test(l.message)), { timeout: 30_000, interval: 200 }).toMatchObject({
-      problems: [{ field: 'connections[1].listen', line: expect.any(Number), message: expect.stringMatching(/HOST:PORT/) }],
-    });
+    await expect
+      .poll(() => logLines().find((l) => l.level === 'error' && /config file is invalid/.test(l.message)), {
+        timeout: 30_000,
+        interval: 200,
+      })
+      .toMatchObject({
+        problems: [
+          { field: 'connections[1].listen', line: expect.any(Number), message: expect.stringMatching(/HOST:PORT/) },
+        ],
+      });
     const { status, body } = await ready();
     expect(status).toBe(200);
     expect(body.connections.map((c) => c.listen)).toEqual([`127.0.0.1:${ports.steady}`, `127.0.0.1:${ports.moved}`]);
@@ -128,8 +156,15 @@ describe('sesame daemon', () => {
 
   it('reloads on SIGHUP', async () => {
     daemon!.kill('SIGHUP');
-    await expect.poll(() => logLines().some((l) => l.message === 'reloading the config (SIGHUP)'), { timeout: 30_000, interval: 200 }).toBe(true);
-    await expect.poll(() => logLines().filter((l) => l.message === 'config applied').length, { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => logLines().some((l) => l.message === 'reloading the config (SIGHUP)'), {
+        timeout: 30_000,
+        interval: 200,
+      })
+      .toBe(true);
+    await expect
+      .poll(() => logLines().filter((l) => l.message === 'config applied').length, { timeout: 30_000, interval: 200 })
+      .toBeGreaterThanOrEqual(2);
     expect((await held[0]!.query('select n from kept')).rows).toEqual([{ n: 42 }]);
   });
 
@@ -142,7 +177,9 @@ describe('sesame daemon', () => {
     await expect(fetch(`http://${health}/live`)).rejects.toThrow();
     const text = stderr.join('');
     expect(text).not.toContain(sandbox.rootToken);
-    const secret = await fetch(`${sandbox.vaultAddr}/v1/secret/data/sandbox/postgres`, { headers: { 'X-Vault-Token': sandbox.rootToken } });
+    const secret = await fetch(`${sandbox.vaultAddr}/v1/secret/data/sandbox/postgres`, {
+      headers: { 'X-Vault-Token': sandbox.rootToken },
+    });
     const password = ((await secret.json()) as { data: { data: { password: string } } }).data.data.password;
     expect(text).not.toContain(password);
   });

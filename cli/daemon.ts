@@ -32,20 +32,33 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     log.error('the config file is invalid', { file: configPath, problems: error.problems });
     return 1;
   }
-  const host = await createAppHost({ configPath, config, platform: await createNodePlatform(log), mode: 'daemon', log, version: await readVersion() });
+  const host = await createAppHost({
+    configPath,
+    config,
+    platform: await createNodePlatform(log),
+    mode: 'daemon',
+    log,
+    version: await readVersion(),
+  });
   host.subscribe((e) => {
     if (e.event !== 'activity' || LOGGED_BY_HOST.has(e.payload.kind)) return;
     const fields = { kind: e.payload.kind, ...(e.payload.connection ? { connection: e.payload.connection } : {}) };
     log[e.payload.level](e.payload.message, fields);
   });
   for (const c of await host.call('connections.list', {})) {
-    log.info(`connection ${c.name}: ${c.state}`, { connection: c.name, listen: c.listen, state: c.state, ...(c.error ? { error: c.error } : {}) });
+    log.info(`connection ${c.name}: ${c.state}`, {
+      connection: c.name,
+      listen: c.listen,
+      state: c.state,
+      ...(c.error ? { error: c.error } : {}),
+    });
   }
 
   let health: HealthServer | undefined;
   let healthWanted = options.health ?? config.daemon?.health;
   const healthLog = log.child('health');
-  if (healthWanted) health = await startHealthServer({ address: healthWanted, readiness: () => host.readiness(), log: healthLog });
+  if (healthWanted)
+    health = await startHealthServer({ address: healthWanted, readiness: () => host.readiness(), log: healthLog });
 
   const reload = serialised(async (why: string) => {
     log.info(`reloading the config (${why})`, { file: configPath });
@@ -74,7 +87,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 }
 
 /** A reload may move the health endpoint (`daemon.health` changed and no --health pins it). */
-async function moveHealth(host: AppHost, pinned: string | undefined, before: string | undefined, current: HealthServer | undefined, log: Logger) {
+async function moveHealth(
+  host: AppHost,
+  pinned: string | undefined,
+  before: string | undefined,
+  current: HealthServer | undefined,
+  log: Logger,
+) {
   const wanted = pinned ?? host.currentConfig().daemon?.health;
   if (wanted === before) return current;
   await current?.close();

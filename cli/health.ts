@@ -34,7 +34,11 @@ const started = Date.now();
 
 function answer(response: ServerResponse, status: number, body: unknown, head = false): void {
   const text = `${JSON.stringify(body)}\n`;
-  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text) });
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Length': Buffer.byteLength(text),
+  });
   response.end(head ? undefined : text);
 }
 
@@ -46,19 +50,37 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     // A page elsewhere may not read these through a rebinding DNS name: only our own names.
     const allowed = new Set([`${hostForUrl}:${bound.port}`, `localhost:${bound.port}`]);
     if (!allowed.has(request.headers.host ?? '')) return answer(response, 421, { error: 'unexpected Host header' });
-    if (request.method !== 'GET' && request.method !== 'HEAD') return answer(response, 405, { error: 'only GET and HEAD' });
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return answer(response, 405, { error: 'only GET and HEAD' });
     const head = request.method === 'HEAD';
     const path = (request.url ?? '/').split('?')[0];
-    if (path === '/live') return answer(response, 200, { status: 'live', pid: process.pid, uptimeSeconds: Math.round((Date.now() - started) / 1000) }, head);
+    if (path === '/live')
+      return answer(
+        response,
+        200,
+        { status: 'live', pid: process.pid, uptimeSeconds: Math.round((Date.now() - started) / 1000) },
+        head,
+      );
     if (path === '/ready') {
       const readiness = options.readiness();
-      return answer(response, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'not-ready', ...readiness }, head);
+      return answer(
+        response,
+        readiness.ready ? 200 : 503,
+        { status: readiness.ready ? 'ready' : 'not-ready', ...readiness },
+        head,
+      );
     }
     return answer(response, 404, { error: 'not found: use /live or /ready' }, head);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new Error(error.code === 'EADDRINUSE' ? `the health address ${options.address} is already in use by another program` : `cannot listen on ${options.address}: ${error.message}`)),
+      reject(
+        new Error(
+          error.code === 'EADDRINUSE'
+            ? `the health address ${options.address} is already in use by another program`
+            : `cannot listen on ${options.address}: ${error.message}`,
+        ),
+      ),
     );
     server.listen({ host, port, exclusive: true }, resolve);
   });

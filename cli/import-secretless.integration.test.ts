@@ -13,8 +13,12 @@ const fixtures = path.join(projectRoot, 'app', 'config', 'fixtures', 'secretless
 
 function sesame(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(projectRoot, 'bin', 'sesame.mjs'), ...args], { cwd: projectRoot, env: { ...process.env, VAULT_ADDR: '' } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [path.join(projectRoot, 'bin', 'sesame.mjs'), ...args],
+      { cwd: projectRoot, env: { ...process.env, VAULT_ADDR: '' } },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -27,7 +31,12 @@ describe('sesame import-secretless', () => {
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
   it('prints the config and the notes', async () => {
-    const result = await sesame(['import-secretless', path.join(fixtures, 'mysql-kv1.yml'), '--vault-addr', 'https://vault.example.com:8200']);
+    const result = await sesame([
+      'import-secretless',
+      path.join(fixtures, 'mysql-kv1.yml'),
+      '--vault-addr',
+      'https://vault.example.com:8200',
+    ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^# Imported by Sesame from .*mysql-kv1\.yml\./);
     expect(result.stdout).toContain('protocol: mysql');
@@ -49,9 +58,14 @@ describe('sesame import-secretless', () => {
 
   it('fails with the file, line and field of what cannot be imported', async () => {
     const file = path.join(dir, 'secretless.yml');
-    await writeFile(file, 'version: 2\nservices:\n  web:\n    connector: generic_http\n    listenOn: tcp://0.0.0.0:8080\n');
+    await writeFile(
+      file,
+      'version: 2\nservices:\n  web:\n    connector: generic_http\n    listenOn: tcp://0.0.0.0:8080\n',
+    );
     const result = await sesame(['import-secretless', file]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`${file}:4:16: services.web.connector: the 'generic_http' connector is not supported: Sesame imports pg, mysql, ssh and ssh-agent`);
+    expect(result.stderr).toContain(
+      `${file}:4:16: services.web.connector: the 'generic_http' connector is not supported: Sesame imports pg, mysql, ssh and ssh-agent`,
+    );
   });
 });

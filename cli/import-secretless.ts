@@ -34,6 +34,8 @@ export async function runImportSecretless(file: string | undefined, options: Imp
   );
   if (exists) throw new Error(`${options.out} already exists; choose another --out or remove it first`);
   await writeConfigText(options.out, result.text);
-  process.stderr.write(`wrote ${options.out} (${result.config.connections.length} connection${result.config.connections.length === 1 ? '' : 's'})\n`);
+  process.stderr.write(
+    `wrote ${options.out} (${result.config.connections.length} connection${result.config.connections.length === 1 ? '' : 's'})\n`,
+  );
   return 0;
 }

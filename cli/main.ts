@@ -26,7 +26,15 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'start': {
-        const { values } = parseArgs({ args: rest, options: { browser: { type: 'boolean' }, config: { type: 'string' }, port: { type: 'string' }, open: { type: 'boolean' } } });
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            browser: { type: 'boolean' },
+            config: { type: 'string' },
+            port: { type: 'string' },
+            open: { type: 'boolean' },
+          },
+        });
         return await (await import('./start')).runStart(values);
       }
       case 'sandbox': {
@@ -34,17 +42,26 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./sandbox')).runSandbox(values);
       }
       case 'daemon': {
-        const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, health: { type: 'string' } } });
+        const { values } = parseArgs({
+          args: rest,
+          options: { config: { type: 'string' }, health: { type: 'string' } },
+        });
         return await (await import('./daemon')).runDaemon(values);
       }
       case 'import-secretless': {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: { out: { type: 'string' }, 'vault-addr': { type: 'string' }, 'skip-unsupported': { type: 'boolean' } },
+          options: {
+            out: { type: 'string' },
+            'vault-addr': { type: 'string' },
+            'skip-unsupported': { type: 'boolean' },
+          },
         });
         if (positionals.length > 1) throw new Error(`one file at a time (got ${positionals.length})`);
-        return await (await import('./import-secretless')).runImportSecretless(positionals[0], {
+        return await (
+          await import('./import-secretless')
+        ).runImportSecretless(positionals[0], {
           ...(values.out ? { out: values.out } : {}),
           ...(values['vault-addr'] ? { vaultAddr: values['vault-addr'] } : {}),
           ...(values['skip-unsupported'] ? { skipUnsupported: true } : {}),

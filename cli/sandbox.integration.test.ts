@@ -9,7 +9,9 @@ const root = path.resolve(import.meta.dirname, '..');
 
 describe('sesame sandbox --json', () => {
   it('prints one JSON line with what scripts need, serves until SIGTERM, then cleans up', async () => {
-    const child = spawn(process.execPath, [path.join(root, 'bin', 'sesame.mjs'), 'sandbox', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(root, 'bin', 'sesame.mjs'), 'sandbox', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
@@ -21,8 +23,25 @@ describe('sesame sandbox --json', () => {
       child.once('exit', (code) => reject(new Error(`exited ${code} before printing JSON:\n${stderr}`)));
     });
     const info = JSON.parse(line);
-    expect(Object.keys(info)).toEqual(expect.arrayContaining(['vaultAddr', 'rootToken', 'configPath', 'connections', 'postgres', 'mariadb', 'sshd', 'oidc', 'userpass', 'approle']));
-    expect(info.connections[0]).toMatchObject({ name: 'sandbox-postgres', protocol: 'postgres', listen: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
+    expect(Object.keys(info)).toEqual(
+      expect.arrayContaining([
+        'vaultAddr',
+        'rootToken',
+        'configPath',
+        'connections',
+        'postgres',
+        'mariadb',
+        'sshd',
+        'oidc',
+        'userpass',
+        'approle',
+      ]),
+    );
+    expect(info.connections[0]).toMatchObject({
+      name: 'sandbox-postgres',
+      protocol: 'postgres',
+      listen: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+    });
     expect(info.postgres).toMatchObject({ host: '127.0.0.1', port: expect.any(Number), adminUser: 'admin' });
     const health = await fetch(`${info.vaultAddr}/v1/sys/health`);
     expect(((await health.json()) as { sealed: boolean }).sealed).toBe(false);

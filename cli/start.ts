@@ -27,7 +27,10 @@ const rendererDir = path.join(projectRoot, 'out', 'renderer');
 function ensureRendererBuilt() {
   if (existsSync(path.join(rendererDir, 'index.html'))) return;
   console.log('Building the UI once (out/renderer)…');
-  const result = spawnSync('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: projectRoot, stdio: 'inherit' });
+  const result = spawnSync('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], {
+    cwd: projectRoot,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) throw new Error('building the UI failed (see above)');
 }
 
@@ -36,7 +39,9 @@ export async function runStart(options: StartOptions): Promise<number> {
   let configPath = options.config ?? defaultConfigPath();
   let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
   if (!options.config && !existsSync(configPath)) {
-    console.log(`No config at ${configPath}: starting the sandbox (Vault dev server + PostgreSQL) so you can try Sesame right away.`);
+    console.log(
+      `No config at ${configPath}: starting the sandbox (Vault dev server + PostgreSQL) so you can try Sesame right away.`,
+    );
     sandbox = await startSandbox({ log: log.child('sandbox') });
     configPath = sandbox.configPath;
   }
@@ -45,7 +50,10 @@ export async function runStart(options: StartOptions): Promise<number> {
   const mainEntry = path.join(projectRoot, 'out', 'main', 'index.js');
   if (!options.browser && 'path' in electron && existsSync(mainEntry)) {
     // Electron reads package.json from the project root for the app's name, version and entry.
-    const child = spawn(electron.path, [projectRoot, '--config', configPath], { stdio: 'inherit', env: { ...process.env, SESAME_CONFIG: configPath } });
+    const child = spawn(electron.path, [projectRoot, '--config', configPath], {
+      stdio: 'inherit',
+      env: { ...process.env, SESAME_CONFIG: configPath },
+    });
     // A SIGTERM/SIGINT meant for `sesame start` is the app's to handle (it quits gracefully);
     // without passing it on, the CLI would exit and leave the app running.
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
@@ -65,10 +73,27 @@ export async function runStart(options: StartOptions): Promise<number> {
   ensureRendererBuilt();
   const platform = await createNodePlatform(log);
   if (platform.secrets.kind === 'memory') console.log(`Note: ${platform.secrets.unavailableReason}.`);
-  const host = await createAppHost({ configPath, platform, mode: 'browser', log, sandbox: Boolean(sandbox), version: await readVersion() });
-  const bridge = await createBrowserBridge({ api: host, staticDir: rendererDir, log: log.child('bridge'), ...(options.port ? { port: Number(options.port) } : {}) });
-  console.log(`Sesame is running. Open this link in your browser — it opens one tab, within a minute; press Enter here for a new one:\n  ${bridge.url}`);
-  if (options.open) await openLinkInBrowser(bridge.createLoginUrl(), platform).catch((error: Error) => console.log(`Could not open a browser: ${error.message}`));
+  const host = await createAppHost({
+    configPath,
+    platform,
+    mode: 'browser',
+    log,
+    sandbox: Boolean(sandbox),
+    version: await readVersion(),
+  });
+  const bridge = await createBrowserBridge({
+    api: host,
+    staticDir: rendererDir,
+    log: log.child('bridge'),
+    ...(options.port ? { port: Number(options.port) } : {}),
+  });
+  console.log(
+    `Sesame is running. Open this link in your browser — it opens one tab, within a minute; press Enter here for a new one:\n  ${bridge.url}`,
+  );
+  if (options.open)
+    await openLinkInBrowser(bridge.createLoginUrl(), platform).catch((error: Error) =>
+      console.log(`Could not open a browser: ${error.message}`),
+    );
   // Enter prints a fresh link (the printed one is spent or has expired).
   const input = createInterface({ input: process.stdin });
   input.on('line', () => console.log(`A new link (one tab, within a minute):\n  ${bridge.createLoginUrl()}`));

@@ -27,13 +27,22 @@ type Info = {
 };
 
 const canary = (label: string) => `canary-${label}-${randomBytes(12).toString('hex')}`;
-const canaries = { kvPassword: canary('kv-password'), kvUnusedField: canary('kv-unused'), sessionToken: '', userpassPassword: canary('userpass') };
+const canaries = {
+  kvPassword: canary('kv-password'),
+  kvUnusedField: canary('kv-unused'),
+  sessionToken: '',
+  userpassPassword: canary('userpass'),
+};
 const USERPASS_USER = 'canary-developer';
 
 /** Each canary as it could be written: raw, URL-encoded, hex, and base64/base64url at all three byte alignments. */
 function encodedForms(value: string): Record<string, string> {
   const bytes = Buffer.from(value, 'utf8');
-  const forms: Record<string, string> = { raw: value, hex: bytes.toString('hex'), HEX: bytes.toString('hex').toUpperCase() };
+  const forms: Record<string, string> = {
+    raw: value,
+    hex: bytes.toString('hex'),
+    HEX: bytes.toString('hex').toUpperCase(),
+  };
   if (encodeURIComponent(value) !== value) forms.url = encodeURIComponent(value);
   for (let shift = 0; shift < 3; shift++) {
     const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64');
@@ -55,7 +64,9 @@ interface Scan {
 }
 
 function createScan(secrets: Record<string, string>): Scan {
-  const needles = Object.entries(secrets).flatMap(([name, value]) => Object.entries(encodedForms(value)).map(([form, needle]) => ({ label: `${name} (${form})`, needle })));
+  const needles = Object.entries(secrets).flatMap(([name, value]) =>
+    Object.entries(encodedForms(value)).map(([form, needle]) => ({ label: `${name} (${form})`, needle })),
+  );
   const scan: Scan = {
     scanned: {},
     hits: [],
@@ -63,7 +74,8 @@ function createScan(secrets: Record<string, string>): Scan {
       const tally = (scan.scanned[kind] ??= { places: 0, bytes: 0 });
       tally.places += 1;
       tally.bytes += Buffer.byteLength(value);
-      for (const { label, needle } of needles) if (value.includes(needle)) scan.hits.push(`${kind} | ${where} | ${label}`);
+      for (const { label, needle } of needles)
+        if (value.includes(needle)) scan.hits.push(`${kind} | ${where} | ${label}`);
     },
     async files(kind, dir, options = {}) {
       for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
@@ -72,7 +84,10 @@ function createScan(secrets: Record<string, string>): Scan {
         if (entry.isDirectory() && !options.topOnly) await scan.files(kind, file, options);
         if (!entry.isFile()) continue;
         // Servers write and delete temp files while we read: a vanished file is not a failure.
-        const size = await stat(file).then((s) => s.size, () => -1);
+        const size = await stat(file).then(
+          (s) => s.size,
+          () => -1,
+        );
         if (size < 0 || size > 64 * 2 ** 20) continue;
         const content = await readFile(file).catch(() => undefined);
         if (content) scan.text(kind, file, content.toString('latin1'));
@@ -113,7 +128,11 @@ interface PageGlobals {
   };
   localStorage: PageStorage;
   sessionStorage: PageStorage;
-  indexedDB: { databases(): Promise<{ name?: string }[]>; open(name: string): PageRequest; deleteDatabase(name: string): PageRequest };
+  indexedDB: {
+    databases(): Promise<{ name?: string }[]>;
+    open(name: string): PageRequest;
+    deleteDatabase(name: string): PageRequest;
+  };
   caches: { keys(): Promise<string[]> };
 }
 
@@ -122,7 +141,8 @@ async function browserState(page: Page, context: BrowserContext) {
   // Page functions run in the browser: they may use only their own code and arguments.
   const state = await page.evaluate(async () => {
     const { localStorage, sessionStorage, indexedDB, caches } = globalThis as unknown as PageGlobals;
-    const storage = (s: PageStorage) => Array.from({ length: s.length }, (_, i) => `${s.key(i)}=${s.getItem(s.key(i) ?? '')}`).join('\n');
+    const storage = (s: PageStorage) =>
+      Array.from({ length: s.length }, (_, i) => `${s.key(i)}=${s.getItem(s.key(i) ?? '')}`).join('\n');
     return {
       localStorage: storage(localStorage),
       sessionStorage: storage(sessionStorage),
@@ -160,20 +180,38 @@ async function serverDirs(parentPid: number): Promise<string[]> {
 }
 
 async function vault(info: Info, method: string, apiPath: string, body?: unknown) {
-  const response = await fetch(`${info.vaultAddr}/v1/${apiPath}`, { method, headers: { 'X-Vault-Token': info.rootToken }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const response = await fetch(`${info.vaultAddr}/v1/${apiPath}`, {
+    method,
+    headers: { 'X-Vault-Token': info.rootToken },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
   if (!response.ok) throw new Error(`Vault ${method} ${apiPath} answered ${response.status}`);
   return response.status === 204 ? undefined : ((await response.json()) as Record<string, unknown>);
 }
 
 /** Plants the canaries: the role's password, its KV secret, a userpass user, the token file's token. */
 async function plantInVault(info: Info, dir: string): Promise<string> {
-  const admin = new pg.Client({ host: info.postgres.host, port: info.postgres.port, user: info.postgres.adminUser, password: info.postgres.adminPassword, database: 'postgres' });
+  const admin = new pg.Client({
+    host: info.postgres.host,
+    port: info.postgres.port,
+    user: info.postgres.adminUser,
+    password: info.postgres.adminPassword,
+    database: 'postgres',
+  });
   await admin.connect();
   await admin.query(`ALTER ROLE sandbox_app PASSWORD '${canaries.kvPassword}'`);
   await admin.end();
-  await vault(info, 'POST', 'secret/data/sandbox/postgres', { data: { username: 'sandbox_app', password: canaries.kvPassword, note: canaries.kvUnusedField } });
-  await vault(info, 'POST', `auth/userpass/users/${USERPASS_USER}`, { password: canaries.userpassPassword, token_policies: 'sandbox-developer', token_ttl: '1h' });
-  const created = (await vault(info, 'POST', 'auth/token/create', { policies: ['root'], period: '1h' })) as { auth: { client_token: string } };
+  await vault(info, 'POST', 'secret/data/sandbox/postgres', {
+    data: { username: 'sandbox_app', password: canaries.kvPassword, note: canaries.kvUnusedField },
+  });
+  await vault(info, 'POST', `auth/userpass/users/${USERPASS_USER}`, {
+    password: canaries.userpassPassword,
+    token_policies: 'sandbox-developer',
+    token_ttl: '1h',
+  });
+  const created = (await vault(info, 'POST', 'auth/token/create', { policies: ['root'], period: '1h' })) as {
+    auth: { client_token: string };
+  };
   canaries.sessionToken = created.auth.client_token;
   const tokenFile = path.join(dir, 'vault-token');
   await writeFile(tokenFile, `${canaries.sessionToken}\n`, { mode: 0o600 });
@@ -197,7 +235,9 @@ test.afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI output or files', async ({ page: tab }, testInfo) => {
+test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI output or files', async ({
+  page: tab,
+}, testInfo) => {
   // Browser mode: the frames are watched from before the page opens its socket.
   const page = world.desktop ? await world.openWindow(tab) : tab;
   const context = page.context();
@@ -235,7 +275,9 @@ test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI o
       await page.getByRole('switch', { name, exact: true }).click();
       await expect(page.getByTestId(`connection-${name}`)).toHaveAttribute('data-state', 'ready');
     }
-    const address = (await page.getByTestId('connection-sandbox-postgres').getByTestId('listen-address').innerText()).trim();
+    const address = (
+      await page.getByTestId('connection-sandbox-postgres').getByTestId('listen-address').innerText()
+    ).trim();
     const [host, port] = address.split(':') as [string, string];
     const result = psql(host, port, 'sandbox', 'select current_user');
     clientOutputs.push(result.stdout, result.stderr);
@@ -248,7 +290,9 @@ test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI o
 
   await test.step('leases, activity and settings tabs', async () => {
     await page.getByRole('tab', { name: /Leases/ }).click();
-    await expect(page.getByTestId('lease-row').filter({ hasText: 'database/creds/sandbox-mariadb' }).first()).toBeVisible();
+    await expect(
+      page.getByTestId('lease-row').filter({ hasText: 'database/creds/sandbox-mariadb' }).first(),
+    ).toBeVisible();
     await expect(page.getByTestId('session-panel')).toBeVisible();
     await snapshot('leases tab');
     await page.screenshot({ path: testInfo.outputPath('canary-leases.png'), fullPage: true });
@@ -263,7 +307,8 @@ test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI o
   });
 
   if (world.desktop) {
-    for (const record of await world.desktop.control.ipcLog()) frames.push({ direction: record.direction === 'to-main' ? 'sent' : 'received', payload: record.payload });
+    for (const record of await world.desktop.control.ipcLog())
+      frames.push({ direction: record.direction === 'to-main' ? 'sent' : 'received', payload: record.payload });
   }
   // The only place a canary may be: the one frame carrying what the user typed to log in
   // (a WebSocket call { command, input }, or the IPC invoke's arguments [command, input]).
@@ -285,7 +330,11 @@ test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI o
     for (const [kind, value] of Object.entries(state)) scan.text(kind, kind, value);
     for (const [i, frame] of frames.entries()) {
       if (frame === loginFrames[0]) continue;
-      scan.text(`${world.desktop ? 'IPC messages' : 'WebSocket frames'} ${frame.direction}`, `frame ${i}`, frame.payload);
+      scan.text(
+        `${world.desktop ? 'IPC messages' : 'WebSocket frames'} ${frame.direction}`,
+        `frame ${i}`,
+        frame.payload,
+      );
     }
     consoleLines.forEach((line, i) => scan.text('browser console', `console ${i}`, line));
     clientOutputs.forEach((output, i) => scan.text('psql output', `psql ${i}`, output));
@@ -341,10 +390,17 @@ test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI o
           request.onerror = () => reject(new Error('indexedDB.open failed'));
         });
       },
-      { raw: canaries.kvPassword, typed: canaries.userpassPassword, base64: b64(canaries.sessionToken), hex: Buffer.from(canaries.kvUnusedField).toString('hex'), name: `db-${canaries.kvPassword}` },
+      {
+        raw: canaries.kvPassword,
+        typed: canaries.userpassPassword,
+        base64: b64(canaries.sessionToken),
+        hex: Buffer.from(canaries.kvUnusedField).toString('hex'),
+        name: `db-${canaries.kvPassword}`,
+      },
     );
     await writeFile(path.join(dir, 'scratch.txt'), Buffer.from(canaries.sessionToken).toString('base64'));
-    const userDataScratch = world.desktop && path.join(world.desktop.standin.env.XDG_CONFIG_HOME!, 'Sesame', 'scratch.txt');
+    const userDataScratch =
+      world.desktop && path.join(world.desktop.standin.env.XDG_CONFIG_HOME!, 'Sesame', 'scratch.txt');
     if (userDataScratch) await writeFile(userDataScratch, Buffer.from(canaries.kvPassword).toString('hex'));
     const control = createScan(canaries);
     await scanEverything(control);
@@ -352,7 +408,14 @@ test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI o
     const loginScan = createScan({ userpassPassword: canaries.userpassPassword });
     loginScan.text('login frame', 'login', loginFrames[0]!.payload);
     expect(loginScan.hits).toEqual(['login frame | login | userpassPassword (raw)']);
-    const found = new Set(control.hits.map((hit) => hit.split(' | ').filter((_, i) => i !== 1).join(' | ')));
+    const found = new Set(
+      control.hits.map((hit) =>
+        hit
+          .split(' | ')
+          .filter((_, i) => i !== 1)
+          .join(' | '),
+      ),
+    );
     for (const expected of [
       'DOM + input values | kvPassword (raw)',
       'DOM + input values | userpassPassword (raw)',
@@ -379,5 +442,4 @@ test('no canary secret reaches the DOM, storage, cookies, frames, console, CLI o
     await rm(path.join(dir, 'scratch.txt'));
     if (userDataScratch) await rm(userDataScratch);
   });
-
 });

@@ -49,7 +49,8 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess 
         const check = () => {
           const match = output.match(pattern);
           if (match) done(undefined, match);
-          else if (child.exitCode !== null) done(new Error(`sesame ${args.join(' ')} exited (${child.exitCode}) before ${pattern}:\n${output}`));
+          else if (child.exitCode !== null)
+            done(new Error(`sesame ${args.join(' ')} exited (${child.exitCode}) before ${pattern}:\n${output}`));
         };
         waiters.add(check);
         check();
@@ -115,7 +116,9 @@ export interface StartOptions<Info> {
  * writes from it), as a user does in two shells: `--browser` in browser mode; in Electron mode
  * plain `sesame start`, which finds the stand-in Electron where a real one would be.
  */
-export async function startSandboxApp<Info extends { configPath: string }>(options: StartOptions<Info> | ((info: Info) => Promise<string>) = {}): Promise<SandboxApp<Info>> {
+export async function startSandboxApp<Info extends { configPath: string }>(
+  options: StartOptions<Info> | ((info: Info) => Promise<string>) = {},
+): Promise<SandboxApp<Info>> {
   const { mode = 'browser', configFor } = typeof options === 'function' ? { configFor: options } : options;
   const sandbox = runCli(['sandbox', '--json']);
   let app: CliProcess | undefined;
@@ -145,7 +148,9 @@ export async function attachDesktop(app: CliProcess, standin: StandinDir): Promi
   const ready = await Promise.race([
     app.waitFor(STANDIN_READY, 90_000),
     app.waitFor(/^browser mode: .*/m, 90_000).then((line) => {
-      throw new Error(`sesame start fell back to ${line[0]} — the Electron-shaped journeys need the shell built (npx tsx main/build.ts)`);
+      throw new Error(
+        `sesame start fell back to ${line[0]} — the Electron-shaped journeys need the shell built (npx tsx main/build.ts)`,
+      );
     }),
   ]);
   const [, pid, cdp, socket] = ready;
@@ -169,7 +174,8 @@ function world<Info>(info: Info, sandbox: CliProcess, app: CliProcess, desktop?:
     async freshUrl() {
       const before = app.output().match(APP_URL)?.length ?? 0;
       app.input('');
-      for (let i = 0; i < 200 && (app.output().match(APP_URL)?.length ?? 0) <= before; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      for (let i = 0; i < 200 && (app.output().match(APP_URL)?.length ?? 0) <= before; i++)
+        await new Promise((resolve) => setTimeout(resolve, 25));
       return this.url();
     },
     async openWindow(page) {
@@ -199,7 +205,13 @@ export async function windowPage(desktop: Desktop): Promise<Page> {
   const find = () => context.pages().find((p) => p.url().startsWith('https://renderer.sesame-app.test/'));
   for (let i = 0; i < 200 && !find(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   const page = find();
-  if (!page) throw new Error(`the app's window never loaded the renderer (pages: ${context.pages().map((p) => p.url()).join(', ')})`);
+  if (!page)
+    throw new Error(
+      `the app's window never loaded the renderer (pages: ${context
+        .pages()
+        .map((p) => p.url())
+        .join(', ')})`,
+    );
   await page.waitForLoadState('load');
   return page;
 }

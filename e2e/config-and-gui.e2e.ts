@@ -17,14 +17,17 @@ const outFile = () => path.join(dir, 'gui-output.txt');
 
 test.beforeAll(async ({ appMode }) => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'sesame-e2e-gui-'));
-  world = await startSandboxApp<Info>({ mode: appMode, configFor: async (info) => {
-    const config = parse(await readFile(info.configPath, 'utf8'));
-    // A "GUI" that is really psql: it proves the command ran against the broker's address.
-    config.connections[0].gui = `psql {url} -w -At -c "select current_user" -o ${outFile()}`;
-    configPath = path.join(dir, 'sesame.yaml');
-    await writeFile(configPath, stringify(config));
-    return configPath;
-  } });
+  world = await startSandboxApp<Info>({
+    mode: appMode,
+    configFor: async (info) => {
+      const config = parse(await readFile(info.configPath, 'utf8'));
+      // A "GUI" that is really psql: it proves the command ran against the broker's address.
+      config.connections[0].gui = `psql {url} -w -At -c "select current_user" -o ${outFile()}`;
+      configPath = path.join(dir, 'sesame.yaml');
+      await writeFile(configPath, stringify(config));
+      return configPath;
+    },
+  });
 });
 
 test.afterAll(async () => {
@@ -33,7 +36,9 @@ test.afterAll(async () => {
 });
 
 // One page: the URL's token works once (it becomes the page's cookie).
-test('Open in GUI runs the configured template; a bad port edit is refused in place', async ({ page: tab }, testInfo) => {
+test('Open in GUI runs the configured template; a bad port edit is refused in place', async ({
+  page: tab,
+}, testInfo) => {
   const page = await world.openWindow(tab);
   await test.step('Open in GUI', () => openInGui(page, testInfo));
   await test.step('bad port edits', () => badPortEdits(page, testInfo));
@@ -46,12 +51,17 @@ async function openInGui(page: Page, testInfo: TestInfo) {
   await expect(row).toHaveAttribute('data-state', 'ready');
   await row.getByRole('button', { name: `Open ${name} in a database GUI` }).click();
   await expect(row.getByText('Opened psql.')).toBeVisible();
-  await expect.poll(async () => (await readFile(outFile(), 'utf8').catch(() => '')).trim(), { timeout: 15_000 }).toBe('sandbox_app');
+  await expect
+    .poll(async () => (await readFile(outFile(), 'utf8').catch(() => '')).trim(), { timeout: 15_000 })
+    .toBe('sandbox_app');
   await page.screenshot({ path: testInfo.outputPath('gui-opened.png'), fullPage: true });
 }
 
 async function badPortEdits(page: Page, testInfo: TestInfo) {
-  const [first, second] = world.info.connections as [{ name: string; listen: string }, { name: string; listen: string }];
+  const [first, second] = world.info.connections as [
+    { name: string; listen: string },
+    { name: string; listen: string },
+  ];
   const before = await readFile(configPath, 'utf8');
   const row = page.getByTestId(`connection-${first.name}`);
 

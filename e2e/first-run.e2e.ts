@@ -25,7 +25,9 @@ test.afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test('first run: the Vault address is checked live and saved; the agent listener is set in Settings', async ({ page: tab }, testInfo) => {
+test('first run: the Vault address is checked live and saved; the agent listener is set in Settings', async ({
+  page: tab,
+}, testInfo) => {
   const page = await world.openWindow(tab);
   const setup = page.getByTestId('setup');
   await expect(setup.getByRole('heading', { name: 'Welcome to Sesame' })).toBeVisible();
@@ -80,7 +82,9 @@ test('first run: the Vault address is checked live and saved; the agent listener
   // address as it is typed, so it proves nothing).
   await expect(page.getByRole('status').filter({ hasText: 'token agent settings were saved' })).toBeVisible();
   await expect(page.locator('p.with-copy').getByText(`VAULT_AGENT_ADDR=http://127.0.0.1:${port}`)).toBeVisible();
-  const lookup = await fetch(`http://127.0.0.1:${port}/v1/auth/token/lookup-self`, { headers: { 'X-Vault-Request': 'true' } });
+  const lookup = await fetch(`http://127.0.0.1:${port}/v1/auth/token/lookup-self`, {
+    headers: { 'X-Vault-Request': 'true' },
+  });
   expect(lookup.status).toBe(200);
   expect(await readFile(configPath, 'utf8')).toContain(`listen: 127.0.0.1:${port}`);
   // The restart kept the login (the token is the session's, restored for the same Vault).

@@ -34,12 +34,21 @@ export async function rowLayoutProblems(row: Locator): Promise<string[]> {
     for (const cell of Array.from(element.children)) {
       const box = cell.getBoundingClientRect();
       if (box.width === 0 || box.height === 0 || getComputedStyle(cell).display === 'none') continue;
-      boxes.push({ name: cell.className, left: box.left, right: box.right, top: box.top, bottom: box.bottom, width: box.width, height: box.height });
+      boxes.push({
+        name: cell.className,
+        left: box.left,
+        right: box.right,
+        top: box.top,
+        bottom: box.bottom,
+        width: box.width,
+        height: box.height,
+      });
     }
     const problems: string[] = [];
     const tolerance = 0.5;
     for (const box of boxes) {
-      if (box.left < rowBox.left - tolerance || box.right > rowBox.right + tolerance) problems.push(`${box.name} runs outside its row`);
+      if (box.left < rowBox.left - tolerance || box.right > rowBox.right + tolerance)
+        problems.push(`${box.name} runs outside its row`);
     }
     for (const [i, a] of boxes.entries()) {
       for (const b of boxes.slice(i + 1)) {

@@ -8,7 +8,11 @@ import mysql from 'mysql2/promise';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 import { rowLayoutProblems, scrollsSideways, shownWhole } from './layout';
 
-type Info = { configPath: string; agentAddr: string; mariadb: { host: string; port: number; adminUser: string; adminPassword: string } };
+type Info = {
+  configPath: string;
+  agentAddr: string;
+  mariadb: { host: string; port: number; adminUser: string; adminPassword: string };
+};
 let world: SandboxApp<Info>;
 let info: Info;
 
@@ -22,7 +26,9 @@ test.afterAll(async () => {
 });
 
 // One page: the URL's token works once (it becomes the page's cookie).
-test('leases: a falling TTL, Revoke drops the database user, Evict empties the proxy cache', async ({ page: tab }, testInfo) => {
+test('leases: a falling TTL, Revoke drops the database user, Evict empties the proxy cache', async ({
+  page: tab,
+}, testInfo) => {
   const page = await world.openWindow(tab);
   await test.step('revoke a connection’s lease', () => revokeConnectionLease(page, testInfo));
   await test.step('evict a lease the proxy cached', () => evictProxyLease(page, testInfo));
@@ -41,13 +47,26 @@ async function revokeConnectionLease(page: Page, testInfo: TestInfo) {
   await page.screenshot({ path: testInfo.outputPath('lease-active.png'), fullPage: true });
   await test.step('the table fits from a phone to a wide screen', () => leaseTableFits(page, testInfo));
 
-  const admin = await mysql.createConnection({ host: info.mariadb.host, port: info.mariadb.port, user: info.mariadb.adminUser, password: info.mariadb.adminPassword });
-  const users = async () => ((await admin.query("select user from mysql.user where user like 'v-%' or user like 'v_%'"))[0] as Array<{ user: string }>).map((r) => r.user);
+  const admin = await mysql.createConnection({
+    host: info.mariadb.host,
+    port: info.mariadb.port,
+    user: info.mariadb.adminUser,
+    password: info.mariadb.adminPassword,
+  });
+  const users = async () =>
+    (
+      (await admin.query("select user from mysql.user where user like 'v-%' or user like 'v_%'"))[0] as Array<{
+        user: string;
+      }>
+    ).map((r) => r.user);
   const held = await users();
   expect(held.length).toBeGreaterThan(0);
 
   await row.getByRole('button', { name: /^Revoke / }).click();
-  await page.getByRole('dialog').getByRole('button', { name: /Revoke/ }).click();
+  await page
+    .getByRole('dialog')
+    .getByRole('button', { name: /Revoke/ })
+    .click();
   // Ended entries leave the table unless "Show ended" is ticked.
   await expect(page.getByTestId('lease-row').filter({ hasText: 'database/creds/sandbox-mariadb' })).toHaveCount(0);
   await expect.poll(users, { timeout: 10_000 }).toEqual([]);
@@ -66,12 +85,14 @@ async function leaseTableFits(page: Page, testInfo: TestInfo) {
   for (const width of [1920, 1280, 1024, 360]) {
     await page.setViewportSize({ width, height: 900 });
     await expect(rows.first()).toBeVisible();
-    for (const row of await rows.all()) expect(await rowLayoutProblems(row), `${width} px: ${await row.getAttribute('data-lease-id')}`).toEqual([]);
+    for (const row of await rows.all())
+      expect(await rowLayoutProblems(row), `${width} px: ${await row.getAttribute('data-lease-id')}`).toEqual([]);
     expect(await scrollsSideways(page), `${width} px scrolls sideways`).toBe(false);
     const lease = rows.filter({ hasText: 'database/creds/sandbox-mariadb' }).first();
     expect(await shownWhole(lease.locator('.path-tail')), `${width} px: the path's last segment`).toBe(true);
     if (width >= 1280) expect(await shownWhole(lease.locator('.path-head')), `${width} px: the whole path`).toBe(true);
-    for (const action of ['Renew', 'Revoke', 'Evict']) await expect(lease.getByRole('button', { name: new RegExp(`^${action} `) })).toBeVisible();
+    for (const action of ['Renew', 'Revoke', 'Evict'])
+      await expect(lease.getByRole('button', { name: new RegExp(`^${action} `) })).toBeVisible();
     await page.screenshot({ path: testInfo.outputPath(`leases-${width}.png`), fullPage: true });
   }
   // The session token's row names where the token came from, not the lookup path.
@@ -82,7 +103,9 @@ async function leaseTableFits(page: Page, testInfo: TestInfo) {
 
 /** A tool reads dynamic credentials through VAULT_AGENT_ADDR, as it would through Vault Agent. */
 async function proxyRead(): Promise<{ cache: string | null; leaseId: string; username: string }> {
-  const res = await fetch(`${info.agentAddr}/v1/database/creds/sandbox-postgres`, { headers: { 'X-Vault-Request': 'true' } });
+  const res = await fetch(`${info.agentAddr}/v1/database/creds/sandbox-postgres`, {
+    headers: { 'X-Vault-Request': 'true' },
+  });
   expect(res.status).toBe(200);
   const body = (await res.json()) as { lease_id: string; data: { username: string } };
   return { cache: res.headers.get('x-cache'), leaseId: body.lease_id, username: body.data.username };

@@ -9,7 +9,12 @@ import { parse, stringify } from 'yaml';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 import { psql } from './psql';
 
-type Info = { vaultAddr: string; configPath: string; connections: Array<{ name: string; listen: string }>; oidc: { username: string; password: string; role: string } };
+type Info = {
+  vaultAddr: string;
+  configPath: string;
+  connections: Array<{ name: string; listen: string }>;
+  oidc: { username: string; password: string; role: string };
+};
 let world: SandboxApp<Info>;
 let info: Info;
 let dir: string;
@@ -29,12 +34,12 @@ test.beforeAll(async ({ appMode }) => {
   world = await startSandboxApp<Info>({
     mode: appMode,
     configFor: async (sandboxInfo) => {
-    const config = parse(await readFile(sandboxInfo.configPath, 'utf8'));
-    config.vault.auth = { method: 'oidc', role: sandboxInfo.oidc.role, callbackPort: await freePort() };
-    delete config.agent;
-    const configPath = path.join(dir, 'sesame.yaml');
-    await writeFile(configPath, stringify(config));
-    return configPath;
+      const config = parse(await readFile(sandboxInfo.configPath, 'utf8'));
+      config.vault.auth = { method: 'oidc', role: sandboxInfo.oidc.role, callbackPort: await freePort() };
+      delete config.agent;
+      const configPath = path.join(dir, 'sesame.yaml');
+      await writeFile(configPath, stringify(config));
+      return configPath;
     },
   });
   info = world.info;
@@ -57,7 +62,8 @@ test('OIDC login through the IdP page, then a brokered psql session', async ({ p
   expect(signInUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
   await page.screenshot({ path: testInfo.outputPath('oidc-waiting.png'), fullPage: true });
   // The desktop app hands that address to the system browser (shell.openExternal).
-  if (world.desktop) await expect.poll(async () => (await world.desktop!.control.state()).openedExternal).toContain(signInUrl);
+  if (world.desktop)
+    await expect.poll(async () => (await world.desktop!.control.state()).openedExternal).toContain(signInUrl);
 
   const idp = await world.newBrowserPage(tab);
   await idp.goto(signInUrl);

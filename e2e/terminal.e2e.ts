@@ -15,7 +15,9 @@ test.afterAll(async () => {
   await world?.stop();
 });
 
-test('Open terminal on sandbox-ssh: whoami in the in-app terminal shows the sshd user', async ({ page: tab }, testInfo) => {
+test('Open terminal on sandbox-ssh: whoami in the in-app terminal shows the sshd user', async ({
+  page: tab,
+}, testInfo) => {
   const page = await world.openWindow(tab);
 
   const row = page.getByTestId('connection-sandbox-ssh');
@@ -31,7 +33,8 @@ test('Open terminal on sandbox-ssh: whoami in the in-app terminal shows the sshd
   // Keyboard focus is in the terminal: typing goes to the shell.
   await page.keyboard.type('whoami');
   await page.keyboard.press('Enter');
-  const lines = async () => (await screen.locator(':scope > div').allInnerTexts()).map((l) => l.replace(/\u00a0/g, ' ').trim());
+  const lines = async () =>
+    (await screen.locator(':scope > div').allInnerTexts()).map((l) => l.replace(/\u00a0/g, ' ').trim());
   await expect.poll(lines).toContain(info.sshd.user);
   await page.screenshot({ path: testInfo.outputPath('terminal-whoami.png'), fullPage: true });
 

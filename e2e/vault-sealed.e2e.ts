@@ -5,7 +5,12 @@ import { expect, test } from './testing';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 import { psql } from './psql';
 
-type Info = { vaultAddr: string; rootToken: string; configPath: string; connections: Array<{ name: string; listen: string }> };
+type Info = {
+  vaultAddr: string;
+  rootToken: string;
+  configPath: string;
+  connections: Array<{ name: string; listen: string }>;
+};
 let world: SandboxApp<Info>;
 
 test.beforeAll(async ({ appMode }) => {
@@ -17,11 +22,16 @@ test.afterAll(async () => {
 });
 
 async function vault(method: 'PUT' | 'POST', path: string): Promise<void> {
-  const res = await fetch(`${world.info.vaultAddr}${path}`, { method, headers: { 'X-Vault-Token': world.info.rootToken } });
+  const res = await fetch(`${world.info.vaultAddr}${path}`, {
+    method,
+    headers: { 'X-Vault-Token': world.info.rootToken },
+  });
   expect(res.status, `${method} ${path}`).toBe(204);
 }
 
-test('sealed Vault: the session shows it, a warm connection keeps working, unsealing clears it', async ({ page: tab }, testInfo) => {
+test('sealed Vault: the session shows it, a warm connection keeps working, unsealing clears it', async ({
+  page: tab,
+}, testInfo) => {
   const page = await world.openWindow(tab);
   await expect(page.getByTestId('session-state')).toHaveAttribute('data-state', 'authenticated');
   await expect(page.getByTestId('vault-health')).toHaveAttribute('data-status', 'ok');

@@ -5,8 +5,18 @@ import { expect, test } from './testing';
 import { startSandboxApp, type SandboxApp } from './cli-process';
 import { psql } from './psql';
 
-let world: SandboxApp<{ vaultAddr: string; agentAddr: string; configPath: string; connections: Array<{ name: string; listen: string }> }>;
-let info: { vaultAddr: string; agentAddr: string; configPath: string; connections: Array<{ name: string; listen: string }> };
+let world: SandboxApp<{
+  vaultAddr: string;
+  agentAddr: string;
+  configPath: string;
+  connections: Array<{ name: string; listen: string }>;
+}>;
+let info: {
+  vaultAddr: string;
+  agentAddr: string;
+  configPath: string;
+  connections: Array<{ name: string; listen: string }>;
+};
 
 test.beforeAll(async ({ appMode }) => {
   world = await startSandboxApp({ mode: appMode });
@@ -44,7 +54,8 @@ test('toggle a Postgres connection on, use it with psql, toggle it off', async (
 });
 
 test('the Vault-Agent-compatible proxy answers with the session token and caches the read', async () => {
-  const read = () => fetch(`${info.agentAddr}/v1/secret/data/sandbox/postgres`, { headers: { 'X-Vault-Request': 'true' } });
+  const read = () =>
+    fetch(`${info.agentAddr}/v1/secret/data/sandbox/postgres`, { headers: { 'X-Vault-Request': 'true' } });
   const first = await read();
   expect(first.status).toBe(200);
   const body = (await first.json()) as { data: { data: { username: string } } };

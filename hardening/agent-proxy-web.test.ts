@@ -46,10 +46,22 @@ describe('the caching proxy against web pages', () => {
     const creds = `${proxy.address}/v1/database/creds/web-role`;
     page = http.createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(`<!doctype html><title>news</title><p>today's news</p>${[1, 2, 3].map((n) => `<img src="${creds}?n=${n}">`).join('')}`);
+      res.end(
+        `<!doctype html><title>news</title><p>today's news</p>${[1, 2, 3].map((n) => `<img src="${creds}?n=${n}">`).join('')}`,
+      );
     });
     await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
   });
 
   afterAll(async () => {
@@ -62,10 +74,18 @@ describe('the caching proxy against web pages', () => {
   });
 
   async function databaseUsers(): Promise<string[]> {
-    const admin = new pg.Client({ host: '127.0.0.1', port: postgres.port, user: postgres.adminUser, password: postgres.adminPassword, database: 'postgres' });
+    const admin = new pg.Client({
+      host: '127.0.0.1',
+      port: postgres.port,
+      user: postgres.adminUser,
+      password: postgres.adminPassword,
+      database: 'postgres',
+    });
     await admin.connect();
     try {
-      return (await admin.query<{ rolname: string }>("select rolname from pg_roles where rolname like 'v-%' order by 1")).rows.map((r) => r.rolname);
+      return (
+        await admin.query<{ rolname: string }>("select rolname from pg_roles where rolname like 'v-%' order by 1")
+      ).rows.map((r) => r.rolname);
     } finally {
       await admin.end();
     }

@@ -69,12 +69,17 @@ describe('local attack surface', () => {
         expect(answer.status).toBe(403);
         expect(answer.json.errors[0]).toMatch(/web pages/);
       }
-      const write = await raw(proxy.address, 'POST', '/v1/secret/data/x', { body: { data: { a: 'b' } }, headers: { Origin: 'https://evil.example' } });
+      const write = await raw(proxy.address, 'POST', '/v1/secret/data/x', {
+        body: { data: { a: 'b' } },
+        headers: { Origin: 'https://evil.example' },
+      });
       expect(write.status).toBe(403);
     });
 
     it('refuses a foreign Host header: DNS rebinding', async () => {
-      const answer = await raw(proxy.address, 'GET', '/v1/sys/health', { headers: { Host: `rebind.evil.example:${port}` } });
+      const answer = await raw(proxy.address, 'GET', '/v1/sys/health', {
+        headers: { Host: `rebind.evil.example:${port}` },
+      });
       expect(answer.status).toBe(403);
       expect(answer.json.errors[0]).toMatch(/loopback/);
     });
@@ -84,15 +89,28 @@ describe('local attack surface', () => {
     const api: AppApi = { call: async () => ({}) as never, subscribe: () => () => {} };
 
     it('binds loopback only and refuses any other address', async () => {
-      await expect(createBrowserBridge({ api, staticDir: path.join(dir, 'static'), host: '0.0.0.0' })).rejects.toThrow(/only binds a loopback address/);
+      await expect(createBrowserBridge({ api, staticDir: path.join(dir, 'static'), host: '0.0.0.0' })).rejects.toThrow(
+        /only binds a loopback address/,
+      );
     });
 
     it('refuses a foreign Origin on the WebSocket and a foreign Host on HTTP and WebSocket', async () => {
       const bridge = await createBrowserBridge({ api, staticDir: path.join(dir, 'static') });
       try {
-        const statusOf = (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof RefusedError ? e.status : -1));
+        const statusOf = (p: Promise<unknown>) =>
+          p.then(
+            () => 0,
+            (e: unknown) => (e instanceof RefusedError ? e.status : -1),
+          );
         expect(await statusOf(openSocket(bridge.port, { origin: 'https://evil.example' }))).toBe(403);
-        expect(await statusOf(openSocket(bridge.port, { origin: `http://127.0.0.1:${bridge.port}`, host: `rebind.evil.example:${bridge.port}` }))).toBe(403);
+        expect(
+          await statusOf(
+            openSocket(bridge.port, {
+              origin: `http://127.0.0.1:${bridge.port}`,
+              host: `rebind.evil.example:${bridge.port}`,
+            }),
+          ),
+        ).toBe(403);
         expect((await httpGet(bridge.port, '/', { Host: `rebind.evil.example:${bridge.port}` })).status).toBe(403);
         // Without the link's token (or a session it bought), even our own origin gets nothing.
         const unsigned = await openSocket(bridge.port, { origin: `http://127.0.0.1:${bridge.port}` });

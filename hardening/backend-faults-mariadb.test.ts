@@ -43,8 +43,17 @@ describe('MariaDB failing under an active MySQL broker', () => {
     });
     baseline = countResources();
     const vault = createVaultClient({ address: vaultServer.address, attempts: 1 });
-    fetcher = createVaultDynamicFetcher(vault, { token: async () => vaultServer.rootToken }, { path: ROLE_PATH, lease: 'shared', onLease: (e) => void leaseEvents.push(e) });
-    const connector = createMysqlConnector({ host: server.host, port: server.port, sslmode: 'disable', timeouts: { handshakeMs: 3_000 } });
+    fetcher = createVaultDynamicFetcher(
+      vault,
+      { token: async () => vaultServer.rootToken },
+      { path: ROLE_PATH, lease: 'shared', onLease: (e) => void leaseEvents.push(e) },
+    );
+    const connector = createMysqlConnector({
+      host: server.host,
+      port: server.port,
+      sslmode: 'disable',
+      timeouts: { handshakeMs: 3_000 },
+    });
     broker = await serveConnector(connector, fetcher, 'orders-mysql');
   });
 
@@ -55,7 +64,8 @@ describe('MariaDB failing under an active MySQL broker', () => {
     await vaultServer?.stop();
   });
 
-  const connect = () => mysql.createConnection({ host: '127.0.0.1', port: broker.port, user: 'whoever', connectTimeout: 30_000 });
+  const connect = () =>
+    mysql.createConnection({ host: '127.0.0.1', port: broker.port, user: 'whoever', connectTimeout: 30_000 });
 
   async function whoAmI(): Promise<string> {
     const connection = await connect();
@@ -116,7 +126,9 @@ describe('MariaDB failing under an active MySQL broker', () => {
     const after = await whoAmI();
     expect(after).toMatch(/^v-/);
     expect(after).toBe(await vaultIssuedUser());
-    console.info(`[hardening] mariadb restart: user before ${issued}, after ${after} (${after === issued ? 'same lease kept serving' : 'replaced'}); lease events ${leaseEvents.map((e) => e.type).join(', ')}`);
+    console.info(
+      `[hardening] mariadb restart: user before ${issued}, after ${after} (${after === issued ? 'same lease kept serving' : 'replaced'}); lease events ${leaseEvents.map((e) => e.type).join(', ')}`,
+    );
     expect(broker.serveErrors).toEqual([]);
   });
 
@@ -132,6 +144,8 @@ describe('MariaDB failing under an active MySQL broker', () => {
     await fetcher.close();
     expect(leaseEvents.at(-1)).toMatchObject({ type: 'revoked', reason: 'closed' });
     const after = await expectReleased(baseline, { fds: 4, handles: 4 });
-    console.info(`[hardening] mariadb faults resources: fds ${baseline.fds} → ${after.fds}, handles ${baseline.handles} → ${after.handles}`);
+    console.info(
+      `[hardening] mariadb faults resources: fds ${baseline.fds} → ${after.fds}, handles ${baseline.handles} → ${after.handles}`,
+    );
   });
 });

@@ -30,14 +30,24 @@ describe('sshd failing under an active SSH broker', () => {
   beforeAll(async () => {
     dir = createTempDir('hardening-sshd');
     vaultServer = await startVaultDev();
-    const caPublicKey = await seedSshCa(new VaultSeeder(vaultServer.address, vaultServer.rootToken), os.userInfo().username);
+    const caPublicKey = await seedSshCa(
+      new VaultSeeder(vaultServer.address, vaultServer.rootToken),
+      os.userInfo().username,
+    );
     sshd = await startSshd({ trustedUserCaKeys: [caPublicKey] });
     baseline = countResources();
     const vault = createVaultClient({ address: vaultServer.address, attempts: 1 });
-    const source = createVaultSshCertificateSource(vault, { token: async () => vaultServer.rootToken }, { mount: 'ssh-client-signer', role: 'dev', principals: [sshd.user], ttl: '5m' });
+    const source = createVaultSshCertificateSource(
+      vault,
+      { token: async () => vaultServer.rootToken },
+      { mount: 'ssh-client-signer', role: 'dev', principals: [sshd.user], ttl: '5m' },
+    );
     const counted = { description: source.description, get: async () => (signed++, source.get()) };
     hostKey = createSshHostKey();
-    const connector = createSshConnector({ target: { host: sshd.host, port: sshd.port, user: sshd.user, hostKey: sshd.hostPublicKey }, hostKey: hostKey.privateKey });
+    const connector = createSshConnector({
+      target: { host: sshd.host, port: sshd.port, user: sshd.user, hostKey: sshd.hostPublicKey },
+      hostKey: hostKey.privateKey,
+    });
     broker = await serveConnector(connector, counted, 'bastion');
     knownHosts = writeKnownHosts(dir, broker.port, hostKey.publicKey);
   });
@@ -50,7 +60,10 @@ describe('sshd failing under an active SSH broker', () => {
   });
 
   /** The real OpenSSH client through the broker, ignoring the user's config, keys and agent. */
-  const ssh = (command: string) => runTool('ssh', [...isolatedSshOptions(knownHosts), '-p', String(broker.port), `${sshd.user}@127.0.0.1`, command], { timeoutMs: 60_000 });
+  const ssh = (command: string) =>
+    runTool('ssh', [...isolatedSshOptions(knownHosts), '-p', String(broker.port), `${sshd.user}@127.0.0.1`, command], {
+      timeoutMs: 60_000,
+    });
 
   /** An ssh2 client session through the broker that stays open (the broker's host key pinned). */
   function openSession(): Promise<ssh2.Client> {
@@ -59,7 +72,13 @@ describe('sshd failing under an active SSH broker', () => {
     return new Promise((resolve, reject) => {
       client.once('ready', () => resolve(client));
       client.once('error', reject);
-      client.connect({ host: '127.0.0.1', port: broker.port, username: sshd.user, hostVerifier: (key: Buffer) => key.toString('base64') === pinned, readyTimeout: 30_000 });
+      client.connect({
+        host: '127.0.0.1',
+        port: broker.port,
+        username: sshd.user,
+        hostVerifier: (key: Buffer) => key.toString('base64') === pinned,
+        readyTimeout: 30_000,
+      });
     });
   }
 
@@ -90,7 +109,9 @@ describe('sshd failing under an active SSH broker', () => {
     const refused = await ssh('whoami');
     expect(refused.code).toBe(255);
     expect(refused.stdout).toBe('');
-    expect(refused.stderr).toMatch(/Received disconnect from 127\.0\.0\.1 port \d+:\d+: Sesame \(bastion\): .*refused the TCP connection/);
+    expect(refused.stderr).toMatch(
+      /Received disconnect from 127\.0\.0\.1 port \d+:\d+: Sesame \(bastion\): .*refused the TCP connection/,
+    );
     expect(refused.stderr).toContain(`127.0.0.1 port ${sshd.port}`);
     await expect.poll(() => broker.active(), { timeout: 15_000 }).toBe(0);
 
@@ -101,13 +122,17 @@ describe('sshd failing under an active SSH broker', () => {
     const back = await ssh('whoami');
     expect(back.stderr).toBe('');
     expect(back.stdout.trim()).toBe(sshd.user);
-    expect(fs.readFileSync(sshd.logFile, 'utf8')).toMatch(/Accepted publickey for \S+ from 127\.0\.0\.1 port \d+ ssh2: ED25519-CERT/);
+    expect(fs.readFileSync(sshd.logFile, 'utf8')).toMatch(
+      /Accepted publickey for \S+ from 127\.0\.0\.1 port \d+ ssh2: ED25519-CERT/,
+    );
     expect(broker.serveErrors).toEqual([]);
   });
 
   it('leaves no sockets, descriptors or timers behind once the broker closes', async () => {
     await broker.close();
     const after = await expectReleased(baseline, { fds: 4, handles: 4 });
-    console.info(`[hardening] sshd faults resources: fds ${baseline.fds} → ${after.fds}, handles ${baseline.handles} → ${after.handles} (${JSON.stringify(baseline.byType)} → ${JSON.stringify(after.byType)}); certificates signed ${signed}`);
+    console.info(
+      `[hardening] sshd faults resources: fds ${baseline.fds} → ${after.fds}, handles ${baseline.handles} → ${after.handles} (${JSON.stringify(baseline.byType)} → ${JSON.stringify(after.byType)}); certificates signed ${signed}`,
+    );
   });
 });

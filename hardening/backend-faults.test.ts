@@ -9,7 +9,14 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresConnector } from '../broker/postgres';
-import { DEFAULT_POSTGRES_BIN_DIR, isPortOpen, startPostgres, startProcess, type ManagedProcess, type PostgresServer } from '../sandbox/servers';
+import {
+  DEFAULT_POSTGRES_BIN_DIR,
+  isPortOpen,
+  startPostgres,
+  startProcess,
+  type ManagedProcess,
+  type PostgresServer,
+} from '../sandbox/servers';
 import { countResources, expectReleased, type ResourceCounts } from './testing/leaks';
 import { startupMessage } from './testing/pg-wire';
 import { fixedCredentials, serveConnector, type ServedConnector } from './testing/serve-connector';
@@ -23,8 +30,18 @@ describe('PostgreSQL and clients failing under an active broker', () => {
   beforeAll(async () => {
     server = await startPostgres();
     baseline = countResources();
-    const connector = createPostgresConnector({ host: server.host, port: server.port, database: 'postgres', sslmode: 'disable', timeouts: { handshakeMs: 3_000 } });
-    broker = await serveConnector(connector, fixedCredentials({ username: server.adminUser, password: server.adminPassword }), 'orders');
+    const connector = createPostgresConnector({
+      host: server.host,
+      port: server.port,
+      database: 'postgres',
+      sslmode: 'disable',
+      timeouts: { handshakeMs: 3_000 },
+    });
+    broker = await serveConnector(
+      connector,
+      fixedCredentials({ username: server.adminUser, password: server.adminPassword }),
+      'orders',
+    );
   });
 
   afterAll(async () => {
@@ -33,7 +50,14 @@ describe('PostgreSQL and clients failing under an active broker', () => {
     await server?.stop();
   });
 
-  const client = () => new pg.Client({ host: '127.0.0.1', port: broker.port, user: 'whoever', database: 'postgres', connectionTimeoutMillis: 30_000 });
+  const client = () =>
+    new pg.Client({
+      host: '127.0.0.1',
+      port: broker.port,
+      user: 'whoever',
+      database: 'postgres',
+      connectionTimeoutMillis: 30_000,
+    });
 
   async function query(sql: string): Promise<unknown[]> {
     const c = client();
@@ -47,7 +71,9 @@ describe('PostgreSQL and clients failing under an active broker', () => {
 
   /** Client backends PostgreSQL holds, not counting the one asking. */
   async function backendSessions(): Promise<number> {
-    const rows = (await query("select count(*)::int as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()")) as { n: number }[];
+    const rows = (await query(
+      "select count(*)::int as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()",
+    )) as { n: number }[];
     return rows[0]!.n;
   }
 
@@ -62,10 +88,12 @@ describe('PostgreSQL and clients failing under an active broker', () => {
     await expect.poll(() => isPortOpen(server.port), { timeout: 15_000 }).toBe(false);
     await heldEnded;
 
-    const refused = await client().connect().then(
-      () => undefined,
-      (error: { code?: string; message: string }) => error,
-    );
+    const refused = await client()
+      .connect()
+      .then(
+        () => undefined,
+        (error: { code?: string; message: string }) => error,
+      );
     expect(refused?.code).toBe('08006');
     expect(refused?.message).toContain("connection 'orders'");
     expect(refused?.message).not.toContain(server.adminPassword);
@@ -92,22 +120,24 @@ describe('PostgreSQL and clients failing under an active broker', () => {
     const startup = startupMessage({ user: 'whoever', database: 'postgres' });
     const rounds = 60;
     await Promise.all(
-      Array.from({ length: rounds }, (_, i) =>
-        new Promise<void>((resolve) => {
-          const socket = net.connect(broker.port, '127.0.0.1');
-          socket.on('error', () => {});
-          socket.on('close', () => resolve());
-          socket.on('connect', () => {
-            // A third die mid-message, a third right after the startup (the broker is logging in
-            // to PostgreSQL), a third at the first byte of the answer.
-            if (i % 3 === 0) socket.write(startup.subarray(0, 11), () => socket.destroy());
-            else if (i % 3 === 1) socket.write(startup, () => socket.destroy());
-            else {
-              socket.write(startup);
-              socket.once('data', () => socket.destroy());
-            }
-          });
-        }),
+      Array.from(
+        { length: rounds },
+        (_, i) =>
+          new Promise<void>((resolve) => {
+            const socket = net.connect(broker.port, '127.0.0.1');
+            socket.on('error', () => {});
+            socket.on('close', () => resolve());
+            socket.on('connect', () => {
+              // A third die mid-message, a third right after the startup (the broker is logging in
+              // to PostgreSQL), a third at the first byte of the answer.
+              if (i % 3 === 0) socket.write(startup.subarray(0, 11), () => socket.destroy());
+              else if (i % 3 === 1) socket.write(startup, () => socket.destroy());
+              else {
+                socket.write(startup);
+                socket.once('data', () => socket.destroy());
+              }
+            });
+          }),
       ),
     );
     await expect.poll(() => broker.active(), { timeout: 15_000 }).toBe(0);

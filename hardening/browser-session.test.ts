@@ -31,7 +31,11 @@ describe.skipIf(!canMakeUsers())('browser mode against another local user', () =
 
   beforeAll(async () => {
     [rig, attacker] = await Promise.all([startUiRig(), createOtherUser()]);
-    host = createMemoryHost({ token: 'hvs.browser-session-test', authenticated: true, connections: [{ name: 'orders', protocol: 'postgres', target: 'db:5432' }] });
+    host = createMemoryHost({
+      token: 'hvs.browser-session-test',
+      authenticated: true,
+      connections: [{ name: 'orders', protocol: 'postgres', target: 'db:5432' }],
+    });
     bridge = await createBrowserBridge({ api: host, staticDir: rig.buildDir });
   });
 
@@ -53,7 +57,9 @@ describe.skipIf(!canMakeUsers())('browser mode against another local user', () =
       })}, ${JSON.stringify(messages)});`,
     );
     const { stdout } = await attacker.node(script);
-    const frames = lines(stdout).flatMap((l) => (typeof l.frame === 'string' ? [JSON.parse(l.frame) as Record<string, unknown>] : []));
+    const frames = lines(stdout).flatMap((l) =>
+      typeof l.frame === 'string' ? [JSON.parse(l.frame) as Record<string, unknown>] : [],
+    );
     return { frames, answered: frames.filter((f) => f.type === 'result' && f.ok === true), raw: stdout };
   }
 
@@ -86,14 +92,19 @@ s.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: s.address().po
     }
     const received = lines(server.output()).filter((l) => 'cookie' in l);
     expect(received.length).toBeGreaterThan(0);
-    const gathered = received.map((l) => String(l.cookie)).filter(Boolean).join('; ');
+    const gathered = received
+      .map((l) => String(l.cookie))
+      .filter(Boolean)
+      .join('; ');
 
     // Whatever the page received, sent from the attacker's own process with a forged Origin/Host.
     const attempt = await drive(gathered ? { Cookie: gathered } : {}, [
       { type: 'hello', token: '', session: '' },
       { type: 'call', id: 1, command: 'connections.list', input: {} },
     ]);
-    expect(attempt.answered, `the other user drove Sesame with: ${gathered || '(nothing)'}\n${attempt.raw}`).toEqual([]);
+    expect(attempt.answered, `the other user drove Sesame with: ${gathered || '(nothing)'}\n${attempt.raw}`).toEqual(
+      [],
+    );
     expect(gathered).not.toMatch(/sesame/i);
   });
 
@@ -152,11 +163,18 @@ console.log(JSON.stringify({ done: true }));`,
     }
     const seen = lines(watcher.output()).filter((l) => typeof l.arg === 'string');
     expect(seen.length, 'the watcher saw the opener run').toBeGreaterThan(0);
-    const tokens = seen.flatMap((l) => [...`${String(l.arg)} ${String(l.content)}`.matchAll(/token=([\w-]+)/g)].map((m) => m[1]!));
+    const tokens = seen.flatMap((l) =>
+      [...`${String(l.arg)} ${String(l.content)}`.matchAll(/token=([\w-]+)/g)].map((m) => m[1]!),
+    );
     // Whatever it found, the attacker tries to sign in with it before the browser does.
     for (const token of tokens) {
-      const attempt = await drive({}, [{ type: 'hello', token }, { type: 'call', id: 1, command: 'connections.list', input: {} }]);
-      expect(attempt.answered, `the other user spent the link from the command line: ${JSON.stringify(seen)}`).toEqual([]);
+      const attempt = await drive({}, [
+        { type: 'hello', token },
+        { type: 'call', id: 1, command: 'connections.list', input: {} },
+      ]);
+      expect(attempt.answered, `the other user spent the link from the command line: ${JSON.stringify(seen)}`).toEqual(
+        [],
+      );
     }
     expect(tokens, `the link's token was readable by the other user: ${JSON.stringify(seen)}`).toEqual([]);
   });

@@ -30,11 +30,22 @@ describe('secret-leak canaries through the host and the browser bridge', () => {
   const frames: string[] = [];
   const results: unknown[] = [];
   const clientOutputs: string[] = [];
-  const canaries = { kvPassword: canary('kv-password'), wrongPassword: canary('wrong-password'), sessionToken: '', loginToken: '' };
+  const canaries = {
+    kvPassword: canary('kv-password'),
+    wrongPassword: canary('wrong-password'),
+    sessionToken: '',
+    loginToken: '',
+  };
 
   beforeAll(async () => {
     sandbox = await startSandbox();
-    const admin = new pg.Client({ host: sandbox.postgres.host, port: sandbox.postgres.port, user: sandbox.postgres.adminUser, password: sandbox.postgres.adminPassword, database: 'postgres' });
+    const admin = new pg.Client({
+      host: sandbox.postgres.host,
+      port: sandbox.postgres.port,
+      user: sandbox.postgres.adminUser,
+      password: sandbox.postgres.adminPassword,
+      database: 'postgres',
+    });
     await admin.connect();
     await admin.query(`ALTER ROLE ${sandbox.postgresAppUser} PASSWORD '${canaries.kvPassword}'`);
     await admin.end();
@@ -42,14 +53,31 @@ describe('secret-leak canaries through the host and the browser bridge', () => {
     await kvPut(sandbox, 'canary/wrong', { username: sandbox.postgresAppUser, password: canaries.wrongPassword });
     canaries.sessionToken = await createPeriodicToken(sandbox.vaultAddr, sandbox.rootToken);
     canaries.loginToken = await createPeriodicToken(sandbox.vaultAddr, sandbox.rootToken);
-    const target = { host: sandbox.postgres.host, port: sandbox.postgres.port, database: 'sandbox', sslmode: 'disable' };
+    const target = {
+      host: sandbox.postgres.host,
+      port: sandbox.postgres.port,
+      database: 'sandbox',
+      sslmode: 'disable',
+    };
     world = await startHostWorld({
       vaultAddr: sandbox.vaultAddr,
       token: canaries.sessionToken,
       agent: { listen: `127.0.0.1:${await freePort()}` },
       connections: [
-        { name: 'orders', protocol: 'postgres', listen: `127.0.0.1:${await freePort()}`, target, credentials: { from: 'vault-kv', path: 'secret/canary/postgres' } },
-        { name: 'wrong', protocol: 'postgres', listen: `127.0.0.1:${await freePort()}`, target, credentials: { from: 'vault-kv', path: 'secret/canary/wrong' } },
+        {
+          name: 'orders',
+          protocol: 'postgres',
+          listen: `127.0.0.1:${await freePort()}`,
+          target,
+          credentials: { from: 'vault-kv', path: 'secret/canary/postgres' },
+        },
+        {
+          name: 'wrong',
+          protocol: 'postgres',
+          listen: `127.0.0.1:${await freePort()}`,
+          target,
+          credentials: { from: 'vault-kv', path: 'secret/canary/wrong' },
+        },
       ],
     });
     staticDir = await mkdtemp(path.join(tmpdir(), 'sesame-hardening-static-'));
@@ -76,7 +104,10 @@ describe('secret-leak canaries through the host and the browser bridge', () => {
 
   it('a scripted session through the bridge leaks no canary anywhere', async () => {
     expect(await call('session.get')).toMatchObject({ ok: true, value: { state: 'authenticated' } });
-    expect(await call('connections.setEnabled', { name: 'orders', enabled: true })).toMatchObject({ ok: true, value: { state: 'ready' } });
+    expect(await call('connections.setEnabled', { name: 'orders', enabled: true })).toMatchObject({
+      ok: true,
+      value: { state: 'ready' },
+    });
     const listen = (await world.host.call('connections.list', {})).find((c) => c.name === 'orders')!.listen;
     const ok = await psql(listen, 'select current_user');
     clientOutputs.push(ok.stdout, ok.stderr);
@@ -95,7 +126,10 @@ describe('secret-leak canaries through the host and the browser bridge', () => {
     await call('activity.list');
     await call('connections.openGui', { name: 'orders' });
     // A login typed into the UI: the token travels client → host (input), never back.
-    expect(await call('session.login', { method: 'token', token: canaries.loginToken })).toMatchObject({ ok: true, value: { state: 'authenticated' } });
+    expect(await call('session.login', { method: 'token', token: canaries.loginToken })).toMatchObject({
+      ok: true,
+      value: { state: 'authenticated' },
+    });
     await call('leases.list');
     await call('session.logout');
     await call('connections.setEnabled', { name: 'orders', enabled: false });
@@ -112,7 +146,9 @@ describe('secret-leak canaries through the host and the browser bridge', () => {
     await scan.dir('files', world.dir, (file) => path.basename(file) === 'vault-token');
     await scan.dir('files', sandbox.dir);
     await scan.dir('files', staticDir);
-    console.info(`[hardening] canaries: ${Object.keys(canaries).length} canaries, scanned ${JSON.stringify(scan.scanned)}, hits ${scan.hits.length}`);
+    console.info(
+      `[hardening] canaries: ${Object.keys(canaries).length} canaries, scanned ${JSON.stringify(scan.scanned)}, hits ${scan.hits.length}`,
+    );
     expect(frames.length).toBeGreaterThan(20);
     expect(world.logs.length).toBeGreaterThan(10);
     expect(scan.scanned.files).toBeGreaterThanOrEqual(2);

@@ -42,8 +42,16 @@ describe('MySQL handshake under hostile input', () => {
   beforeAll(async () => {
     server = await startMariaDb();
     baseline = countResources();
-    const connector = createMysqlConnector({ host: server.host, port: server.port, sslmode: 'disable', timeouts: { handshakeMs: HANDSHAKE_MS } });
-    broker = await serveConnector(connector, fixedCredentials({ username: server.adminUser, password: server.adminPassword }));
+    const connector = createMysqlConnector({
+      host: server.host,
+      port: server.port,
+      sslmode: 'disable',
+      timeouts: { handshakeMs: HANDSHAKE_MS },
+    });
+    broker = await serveConnector(
+      connector,
+      fixedCredentials({ username: server.adminUser, password: server.adminPassword }),
+    );
     const firstChunks = new Map<number, Buffer>();
     const gate = await startTcpGate({ host: '127.0.0.1', port: broker.port }, (chunk, id) => {
       if (!firstChunks.has(id)) firstChunks.set(id, chunk);
@@ -62,7 +70,12 @@ describe('MySQL handshake under hostile input', () => {
   });
 
   async function goodClientWorks(): Promise<void> {
-    const c = await mysql.createConnection({ host: '127.0.0.1', port: broker.port, user: 'anyone', connectTimeout: 30_000 });
+    const c = await mysql.createConnection({
+      host: '127.0.0.1',
+      port: broker.port,
+      user: 'anyone',
+      connectTimeout: 30_000,
+    });
     try {
       const [rows] = await c.query('select 41 + 1 as answer');
       expect(rows).toEqual([{ answer: 42 }]);
@@ -71,33 +84,41 @@ describe('MySQL handshake under hostile input', () => {
     }
   }
 
-  it(`survives ${CASES} seeded random and mutated handshake responses, ends every connection, keeps serving a good client`, { timeout: sized(120_000, 3_600_000) }, async () => {
-    expect(captured.length).toBe(3);
-    await goodClientWorks();
-    const options = { concurrency: 32, caseTimeoutMs: HANDSHAKE_MS + 10_000, completed: hasLoginOk };
-    const warmUp = await runFuzz(broker.port, mysqlCases(createRandom(SEED ^ 1), 200, captured), options);
-    expect(warmUp.hung).toBe(0);
-    const before = measuredMemory();
-    let goodRuns = 0;
-    const every = sized(250, 5_000);
-    const result = await runFuzz(broker.port, mysqlCases(createRandom(SEED), CASES, captured), {
-      ...options,
-      checkpoint: { everyCases: every, run: async () => void (await goodClientWorks(), goodRuns++) },
-    });
-    const after = measuredMemory();
-    console.info(`[hardening] mysql fuzz: ${JSON.stringify({ ...result, hungSamples: undefined, goodRuns, memory: { kind: after.kind, beforeMB: +(before.bytes / 2 ** 20).toFixed(1), afterMB: +(after.bytes / 2 ** 20).toFixed(1) } })}`);
-    expect(result.hungSamples).toEqual([]);
-    expect(result).toMatchObject({ cases: CASES, hung: 0, refused: 0, ended: CASES });
-    expect(broker.serveErrors).toEqual([]);
-    expect(goodRuns).toBeGreaterThanOrEqual(Math.floor(CASES / every));
-    expect(after.bytes - before.bytes).toBeLessThan((after.kind === 'heapUsed' ? 48 : 160) * 2 ** 20);
-    await expect.poll(() => broker.active(), { timeout: 15_000 }).toBe(0);
-    await goodClientWorks();
-  });
+  it(
+    `survives ${CASES} seeded random and mutated handshake responses, ends every connection, keeps serving a good client`,
+    { timeout: sized(120_000, 3_600_000) },
+    async () => {
+      expect(captured.length).toBe(3);
+      await goodClientWorks();
+      const options = { concurrency: 32, caseTimeoutMs: HANDSHAKE_MS + 10_000, completed: hasLoginOk };
+      const warmUp = await runFuzz(broker.port, mysqlCases(createRandom(SEED ^ 1), 200, captured), options);
+      expect(warmUp.hung).toBe(0);
+      const before = measuredMemory();
+      let goodRuns = 0;
+      const every = sized(250, 5_000);
+      const result = await runFuzz(broker.port, mysqlCases(createRandom(SEED), CASES, captured), {
+        ...options,
+        checkpoint: { everyCases: every, run: async () => void (await goodClientWorks(), goodRuns++) },
+      });
+      const after = measuredMemory();
+      console.info(
+        `[hardening] mysql fuzz: ${JSON.stringify({ ...result, hungSamples: undefined, goodRuns, memory: { kind: after.kind, beforeMB: +(before.bytes / 2 ** 20).toFixed(1), afterMB: +(after.bytes / 2 ** 20).toFixed(1) } })}`,
+      );
+      expect(result.hungSamples).toEqual([]);
+      expect(result).toMatchObject({ cases: CASES, hung: 0, refused: 0, ended: CASES });
+      expect(broker.serveErrors).toEqual([]);
+      expect(goodRuns).toBeGreaterThanOrEqual(Math.floor(CASES / every));
+      expect(after.bytes - before.bytes).toBeLessThan((after.kind === 'heapUsed' ? 48 : 160) * 2 ** 20);
+      await expect.poll(() => broker.active(), { timeout: 15_000 }).toBe(0);
+      await goodClientWorks();
+    },
+  );
 
   it('refuses an oversized handshake packet at its header, without reading it', async () => {
     const head = Buffer.from([0xff, 0xff, 0xff, 0x01]);
-    const declared = await exchange(broker.port, Buffer.concat([head, Buffer.alloc(1024 * 1024, 0x41)]), { dripBytes: 64 * 1024 });
+    const declared = await exchange(broker.port, Buffer.concat([head, Buffer.alloc(1024 * 1024, 0x41)]), {
+      dripBytes: 64 * 1024,
+    });
     expect(firstMysqlError(declared.received)?.sqlstate).toBe('08S01');
     expect(declared.cutOff).toBe(true);
   });

@@ -11,7 +11,16 @@ import { runFuzz, type FuzzCase } from './testing/fuzz';
 import { exchange } from './testing/exchange';
 import { countResources, expectReleased, measuredMemory, type ResourceCounts } from './testing/leaks';
 import { sized } from './testing/mode';
-import { CANCEL_REQUEST, GSSENC_REQUEST, SSL_REQUEST, cancelRequest, codeOnly, firstError, hasAuthenticationOk, startupMessage } from './testing/pg-wire';
+import {
+  CANCEL_REQUEST,
+  GSSENC_REQUEST,
+  SSL_REQUEST,
+  cancelRequest,
+  codeOnly,
+  firstError,
+  hasAuthenticationOk,
+  startupMessage,
+} from './testing/pg-wire';
 import { createRandom, mutate, type Random } from './testing/random';
 import { fixedCredentials, serveConnector, type ServedConnector } from './testing/serve-connector';
 
@@ -35,7 +44,11 @@ function* postgresCases(random: Random, count: number): Generator<FuzzCase> {
     if (kind < 0.25) bytes = random.bytes(random.int(0, 200));
     else if (kind < 0.85) bytes = mutate(random, random.pick(valid));
     else if (kind < 0.9) bytes = cancelRequest(random.int(0, 0xffffffff), random.int(0, 0xffffffff));
-    else if (kind < 0.95) bytes = Buffer.concat([codeOnly(random.pick([SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST])), random.bytes(random.int(0, 64))]);
+    else if (kind < 0.95)
+      bytes = Buffer.concat([
+        codeOnly(random.pick([SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST])),
+        random.bytes(random.int(0, 64)),
+      ]);
     else bytes = random.pick(valid);
     yield { bytes, end: !random.chance(0.03), pieces: random.chance(0.2) ? random.int(2, 8) : 1 };
   }
@@ -49,8 +62,17 @@ describe('PostgreSQL handshake under hostile input', () => {
   beforeAll(async () => {
     server = await startPostgres();
     baseline = countResources();
-    const connector = createPostgresConnector({ host: server.host, port: server.port, database: 'postgres', sslmode: 'disable', timeouts: { handshakeMs: HANDSHAKE_MS } });
-    broker = await serveConnector(connector, fixedCredentials({ username: server.adminUser, password: server.adminPassword }));
+    const connector = createPostgresConnector({
+      host: server.host,
+      port: server.port,
+      database: 'postgres',
+      sslmode: 'disable',
+      timeouts: { handshakeMs: HANDSHAKE_MS },
+    });
+    broker = await serveConnector(
+      connector,
+      fixedCredentials({ username: server.adminUser, password: server.adminPassword }),
+    );
   });
 
   afterAll(async () => {
@@ -59,7 +81,13 @@ describe('PostgreSQL handshake under hostile input', () => {
   });
 
   async function goodClientWorks(): Promise<void> {
-    const client = new pg.Client({ host: '127.0.0.1', port: broker.port, user: 'anyone', database: 'postgres', connectionTimeoutMillis: 30_000 });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: broker.port,
+      user: 'anyone',
+      database: 'postgres',
+      connectionTimeoutMillis: 30_000,
+    });
     await client.connect();
     try {
       const result = await client.query('select 41 + 1 as answer');
@@ -69,35 +97,45 @@ describe('PostgreSQL handshake under hostile input', () => {
     }
   }
 
-  it(`survives ${CASES} seeded random and mutated handshakes, ends every connection, keeps serving a good client`, { timeout: sized(120_000, 3_600_000) }, async () => {
-    await goodClientWorks();
-    const warmUp = await runFuzz(broker.port, postgresCases(createRandom(SEED ^ 1), 200), { concurrency: 16, caseTimeoutMs: HANDSHAKE_MS + 10_000, completed: hasAuthenticationOk });
-    expect(warmUp.hung).toBe(0);
-    const before = measuredMemory();
-    let goodRuns = 0;
-    const result = await runFuzz(broker.port, postgresCases(createRandom(SEED), CASES), {
-      concurrency: 32,
-      caseTimeoutMs: HANDSHAKE_MS + 10_000,
-      completed: hasAuthenticationOk,
-      checkpoint: {
-        everyCases: sized(250, 5_000),
-        run: async () => {
-          await goodClientWorks();
-          goodRuns++;
+  it(
+    `survives ${CASES} seeded random and mutated handshakes, ends every connection, keeps serving a good client`,
+    { timeout: sized(120_000, 3_600_000) },
+    async () => {
+      await goodClientWorks();
+      const warmUp = await runFuzz(broker.port, postgresCases(createRandom(SEED ^ 1), 200), {
+        concurrency: 16,
+        caseTimeoutMs: HANDSHAKE_MS + 10_000,
+        completed: hasAuthenticationOk,
+      });
+      expect(warmUp.hung).toBe(0);
+      const before = measuredMemory();
+      let goodRuns = 0;
+      const result = await runFuzz(broker.port, postgresCases(createRandom(SEED), CASES), {
+        concurrency: 32,
+        caseTimeoutMs: HANDSHAKE_MS + 10_000,
+        completed: hasAuthenticationOk,
+        checkpoint: {
+          everyCases: sized(250, 5_000),
+          run: async () => {
+            await goodClientWorks();
+            goodRuns++;
+          },
         },
-      },
-    });
-    const after = measuredMemory();
-    console.info(`[hardening] postgres fuzz: ${JSON.stringify({ ...result, hungSamples: undefined, goodRuns, memory: { kind: after.kind, beforeMB: +(before.bytes / 2 ** 20).toFixed(1), afterMB: +(after.bytes / 2 ** 20).toFixed(1) } })}`);
-    expect(result.hungSamples).toEqual([]);
-    expect(result).toMatchObject({ cases: CASES, hung: 0, refused: 0, ended: CASES });
-    expect(broker.serveErrors).toEqual([]);
-    expect(goodRuns).toBeGreaterThanOrEqual(Math.floor(CASES / sized(250, 5_000)));
-    // Bounded memory: nothing per case is retained (the limit is far above noise, far below a leak of 1 KiB per case in long mode).
-    expect(after.bytes - before.bytes).toBeLessThan((after.kind === 'heapUsed' ? 48 : 160) * 2 ** 20);
-    await expect.poll(() => broker.active(), { timeout: 15_000 }).toBe(0);
-    await goodClientWorks();
-  });
+      });
+      const after = measuredMemory();
+      console.info(
+        `[hardening] postgres fuzz: ${JSON.stringify({ ...result, hungSamples: undefined, goodRuns, memory: { kind: after.kind, beforeMB: +(before.bytes / 2 ** 20).toFixed(1), afterMB: +(after.bytes / 2 ** 20).toFixed(1) } })}`,
+      );
+      expect(result.hungSamples).toEqual([]);
+      expect(result).toMatchObject({ cases: CASES, hung: 0, refused: 0, ended: CASES });
+      expect(broker.serveErrors).toEqual([]);
+      expect(goodRuns).toBeGreaterThanOrEqual(Math.floor(CASES / sized(250, 5_000)));
+      // Bounded memory: nothing per case is retained (the limit is far above noise, far below a leak of 1 KiB per case in long mode).
+      expect(after.bytes - before.bytes).toBeLessThan((after.kind === 'heapUsed' ? 48 : 160) * 2 ** 20);
+      await expect.poll(() => broker.active(), { timeout: 15_000 }).toBe(0);
+      await goodClientWorks();
+    },
+  );
 
   it('refuses an oversized startup message at its length, without reading it', async () => {
     const huge = Buffer.alloc(8);

@@ -68,7 +68,10 @@ describe('SSH endpoint under hostile input', () => {
     served = await serveSshConnector(sandbox, { handshakeMs: HANDSHAKE_MS });
     // A real OpenSSH client's whole byte stream for one session, recorded in flight.
     const streams = new Map<number, Buffer[]>();
-    const gate = await startTcpGate({ host: '127.0.0.1', port: served.broker.port }, (chunk, id) => void (streams.get(id) ?? streams.set(id, []).get(id)!).push(chunk));
+    const gate = await startTcpGate(
+      { host: '127.0.0.1', port: served.broker.port },
+      (chunk, id) => void (streams.get(id) ?? streams.set(id, []).get(id)!).push(chunk),
+    );
     const result = await served.ssh('echo recorded', { port: gate.port });
     await gate.close();
     expect(result.stdout, result.stderr).toBe('recorded\n');
@@ -92,68 +95,106 @@ describe('SSH endpoint under hostile input', () => {
 
   it('uses fuzz bases that are valid: a recorded and a built first flight both reach the key exchange reply', async () => {
     expect(recorded.payloads.map((p) => p[0])).toEqual([MSG.KEXINIT, MSG.KEX_ECDH_INIT, MSG.NEWKEYS]);
-    for (const flight of [recorded, { identification: identification(), payloads: [kexInit(), ecdhInit()], rest: Buffer.alloc(0) }]) {
+    for (const flight of [
+      recorded,
+      { identification: identification(), payloads: [kexInit(), ecdhInit()], rest: Buffer.alloc(0) },
+    ]) {
       const answer = await exchange(served.broker.port, framed(flight, flight.payloads.slice(0, 2)), { end: true });
       expect(serverMessages(answer.received).types).toEqual([MSG.KEXINIT, MSG.KEX_ECDH_REPLY, MSG.NEWKEYS]);
     }
   });
 
-  it(`survives ${SCRIPTS} seeded message scripts past the key exchange, before and after login`, { timeout: sized(120_000, 3_600_000) }, async () => {
-    const echo = await startEchoServer();
-    try {
-      const targets = { socketDir: sandbox.dir, echoPort: echo.port };
-      const options = { concurrency: 8, caseTimeoutMs: CASE_TIMEOUT_MS, hostKeyBlob: parsePublicKeyLine(served.connector.hostKey.publicKey, 'host key').blob };
+  it(
+    `survives ${SCRIPTS} seeded message scripts past the key exchange, before and after login`,
+    { timeout: sized(120_000, 3_600_000) },
+    async () => {
+      const echo = await startEchoServer();
+      try {
+        const targets = { socketDir: sandbox.dir, echoPort: echo.port };
+        const options = {
+          concurrency: 8,
+          caseTimeoutMs: CASE_TIMEOUT_MS,
+          hostKeyBlob: parsePublicKeyLine(served.connector.hostKey.publicKey, 'host key').blob,
+        };
+        await goodClientWorks();
+        const warmUp = await runSshScripts(
+          served.broker.port,
+          sshScripts(createRandom(SEED ^ 2), 50, POST_AUTH_SHARE, targets),
+          options,
+        );
+        expect(warmUp.hung).toBe(0);
+        const before = measuredMemory();
+        const runsBefore = goodRuns;
+        const every = sized(100, 1_000);
+        const result = await runSshScripts(
+          served.broker.port,
+          sshScripts(createRandom(SEED ^ 3), SCRIPTS, POST_AUTH_SHARE, targets),
+          { ...options, checkpoint: checkpoint(every) },
+        );
+        const after = measuredMemory();
+        console.info(
+          `[hardening] ssh scripted fuzz: ${JSON.stringify({ ...result, hungSamples: undefined, goodRuns: goodRuns - runsBefore, memory: { kind: after.kind, beforeMB: megabytes(before.bytes), afterMB: megabytes(after.bytes) } })}`,
+        );
+        expect(result.hungSamples).toEqual([]);
+        expect(result).toMatchObject({ cases: SCRIPTS, hung: 0, notLoggedIn: 0 });
+        expect(result.serverEnded + result.sessions).toBeGreaterThan(0); // the scripts do reach the parsers
+        expect(result.postAuth).toBeGreaterThan(0);
+        expect(goodRuns - runsBefore).toBeGreaterThanOrEqual(Math.floor(SCRIPTS / every));
+        expect(served.broker.serveErrors).toEqual([]);
+        expect(served.broker.logCounts.error ?? 0).toBe(0);
+        expect(after.bytes - before.bytes).toBeLessThan((after.kind === 'heapUsed' ? 48 : 160) * 2 ** 20);
+        await expect.poll(() => served.broker.active(), { timeout: 15_000 }).toBe(0);
+        await expect.poll(() => sandbox.upstreamSessions(), { timeout: 15_000 }).toBe(0); // no session left open at sshd
+        await goodClientWorks();
+      } finally {
+        await echo.close();
+      }
+    },
+  );
+
+  it(
+    `survives ${RAW_CASES} seeded random and mutated first flights, ends every connection, keeps serving a good client`,
+    { timeout: sized(120_000, 3_600_000) },
+    async () => {
       await goodClientWorks();
-      const warmUp = await runSshScripts(served.broker.port, sshScripts(createRandom(SEED ^ 2), 50, POST_AUTH_SHARE, targets), options);
+      const warmUp = await runFuzz(served.broker.port, rawCases(createRandom(SEED ^ 1), 200, recorded), {
+        concurrency: 32,
+        caseTimeoutMs: CASE_TIMEOUT_MS,
+      });
       expect(warmUp.hung).toBe(0);
       const before = measuredMemory();
       const runsBefore = goodRuns;
-      const every = sized(100, 1_000);
-      const result = await runSshScripts(served.broker.port, sshScripts(createRandom(SEED ^ 3), SCRIPTS, POST_AUTH_SHARE, targets), { ...options, checkpoint: checkpoint(every) });
+      const every = sized(500, 5_000);
+      const result = await runFuzz(served.broker.port, rawCases(createRandom(SEED), RAW_CASES, recorded), {
+        concurrency: 32,
+        caseTimeoutMs: CASE_TIMEOUT_MS,
+        checkpoint: checkpoint(every),
+      });
       const after = measuredMemory();
-      console.info(`[hardening] ssh scripted fuzz: ${JSON.stringify({ ...result, hungSamples: undefined, goodRuns: goodRuns - runsBefore, memory: { kind: after.kind, beforeMB: megabytes(before.bytes), afterMB: megabytes(after.bytes) } })}`);
+      console.info(
+        `[hardening] ssh raw fuzz: ${JSON.stringify({ ...result, hungSamples: undefined, goodRuns: goodRuns - runsBefore, memory: { kind: after.kind, beforeMB: megabytes(before.bytes), afterMB: megabytes(after.bytes) } })}`,
+      );
       expect(result.hungSamples).toEqual([]);
-      expect(result).toMatchObject({ cases: SCRIPTS, hung: 0, notLoggedIn: 0 });
-      expect(result.serverEnded + result.sessions).toBeGreaterThan(0); // the scripts do reach the parsers
-      expect(result.postAuth).toBeGreaterThan(0);
-      expect(goodRuns - runsBefore).toBeGreaterThanOrEqual(Math.floor(SCRIPTS / every));
+      expect(result).toMatchObject({ cases: RAW_CASES, hung: 0, refused: 0, ended: RAW_CASES });
+      expect(goodRuns - runsBefore).toBeGreaterThanOrEqual(Math.floor(RAW_CASES / every));
       expect(served.broker.serveErrors).toEqual([]);
       expect(served.broker.logCounts.error ?? 0).toBe(0);
       expect(after.bytes - before.bytes).toBeLessThan((after.kind === 'heapUsed' ? 48 : 160) * 2 ** 20);
       await expect.poll(() => served.broker.active(), { timeout: 15_000 }).toBe(0);
-      await expect.poll(() => sandbox.upstreamSessions(), { timeout: 15_000 }).toBe(0); // no session left open at sshd
       await goodClientWorks();
-    } finally {
-      await echo.close();
-    }
-  });
-
-  it(`survives ${RAW_CASES} seeded random and mutated first flights, ends every connection, keeps serving a good client`, { timeout: sized(120_000, 3_600_000) }, async () => {
-    await goodClientWorks();
-    const warmUp = await runFuzz(served.broker.port, rawCases(createRandom(SEED ^ 1), 200, recorded), { concurrency: 32, caseTimeoutMs: CASE_TIMEOUT_MS });
-    expect(warmUp.hung).toBe(0);
-    const before = measuredMemory();
-    const runsBefore = goodRuns;
-    const every = sized(500, 5_000);
-    const result = await runFuzz(served.broker.port, rawCases(createRandom(SEED), RAW_CASES, recorded), { concurrency: 32, caseTimeoutMs: CASE_TIMEOUT_MS, checkpoint: checkpoint(every) });
-    const after = measuredMemory();
-    console.info(`[hardening] ssh raw fuzz: ${JSON.stringify({ ...result, hungSamples: undefined, goodRuns: goodRuns - runsBefore, memory: { kind: after.kind, beforeMB: megabytes(before.bytes), afterMB: megabytes(after.bytes) } })}`);
-    expect(result.hungSamples).toEqual([]);
-    expect(result).toMatchObject({ cases: RAW_CASES, hung: 0, refused: 0, ended: RAW_CASES });
-    expect(goodRuns - runsBefore).toBeGreaterThanOrEqual(Math.floor(RAW_CASES / every));
-    expect(served.broker.serveErrors).toEqual([]);
-    expect(served.broker.logCounts.error ?? 0).toBe(0);
-    expect(after.bytes - before.bytes).toBeLessThan((after.kind === 'heapUsed' ? 48 : 160) * 2 ** 20);
-    await expect.poll(() => served.broker.active(), { timeout: 15_000 }).toBe(0);
-    await goodClientWorks();
-  });
+    },
+  );
 
   it('cuts off an oversized packet at its length field and an identification line that never ends', async () => {
     const oversized = Buffer.concat([identification(), sshUint32(0x7fffffff), Buffer.alloc(1024 * 1024, 0x41)]);
     const declared = await exchange(served.broker.port, oversized, { dripBytes: 64 * 1024 });
     expect(declared.received.subarray(0, 14).toString()).toBe('SSH-2.0-Sesame');
     expect(declared.cutOff).toBe(true);
-    const endless = await exchange(served.broker.port, Buffer.concat([Buffer.from('SSH-2.0-'), Buffer.alloc(1024 * 1024, 0x41)]), { dripBytes: 64 * 1024 });
+    const endless = await exchange(
+      served.broker.port,
+      Buffer.concat([Buffer.from('SSH-2.0-'), Buffer.alloc(1024 * 1024, 0x41)]),
+      { dripBytes: 64 * 1024 },
+    );
     expect(endless.cutOff).toBe(true);
     await goodClientWorks();
   });
@@ -161,7 +202,10 @@ describe('SSH endpoint under hostile input', () => {
   it('ends stalled clients at the handshake deadline: one trickling its key exchange, one silent after it (told why)', async () => {
     // The identification line comes whole (ssh2 drops one that arrives in 3+ pieces), then
     // KEXINIT trickles in pieces of the same size every 100 ms: far slower than the deadline.
-    const trickling = exchange(served.broker.port, framed(recorded, recorded.payloads.slice(0, 1)), { dripBytes: recorded.identification.length, dripPauseMs: 100 });
+    const trickling = exchange(served.broker.port, framed(recorded, recorded.payloads.slice(0, 1)), {
+      dripBytes: recorded.identification.length,
+      dripPauseMs: 100,
+    });
     const hostKeyBlob = parsePublicKeyLine(served.connector.hostKey.publicKey, 'host key').blob;
     const silent = new Promise<string>((resolve) => {
       const client = new ssh2.Client();
@@ -173,7 +217,14 @@ describe('SSH endpoint under hostile input', () => {
       client.on('error', () => {});
       client.on('close', () => resolve('closed without a reason'));
       // Never answer ssh2's "how do I log in?": the client stalls after the key exchange.
-      client.connect({ host: '127.0.0.1', port: served.broker.port, username: 'x', hostVerifier: (key: Buffer) => key.equals(hostKeyBlob), authHandler: () => undefined, debug });
+      client.connect({
+        host: '127.0.0.1',
+        port: served.broker.port,
+        username: 'x',
+        hostVerifier: (key: Buffer) => key.equals(hostKeyBlob),
+        authHandler: () => undefined,
+        debug,
+      });
     });
     const drip = await trickling;
     expect(drip.received.subarray(0, 14).toString()).toBe('SSH-2.0-Sesame');

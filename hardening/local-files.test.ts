@@ -58,14 +58,18 @@ net.createServer((s) => s.end('attacker\\n')).listen(${JSON.stringify(socketPath
     });
     await running.stop();
     await listener.close();
-    expect.fail(`Sesame listened in a directory another user owns, and they took its clients (a client reached: ${answer})`);
+    expect.fail(
+      `Sesame listened in a directory another user owns, and they took its clients (a client reached: ${answer})`,
+    );
   });
 
   it('refuses a socket directory of ours that others can write or enter', async () => {
     const open = path.join(shared, 'open');
     await mkdir(open, { mode: 0o777 });
     await chmod(open, 0o777);
-    await expect(startListener(`unix:${path.join(open, 'db.sock')}`, () => {})).rejects.toThrow(/can be entered by other users \(mode 777\).*chmod 700/);
+    await expect(startListener(`unix:${path.join(open, 'db.sock')}`, () => {})).rejects.toThrow(
+      /can be entered by other users \(mode 777\).*chmod 700/,
+    );
     const mine = path.join(shared, 'mine');
     const listener = await startListener(`unix:${path.join(mine, 'db.sock')}`, () => {});
     expect((await stat(mine)).mode & 0o777).toBe(0o700);
@@ -86,7 +90,11 @@ describe('the token sink set from Settings', () => {
   });
 
   it('may not name an existing file: the file is neither replaced nor deleted', async () => {
-    const world = await startHostWorld({ vaultAddr: vault.address, token: await createPeriodicToken(vault.address, vault.rootToken), connections: [] });
+    const world = await startHostWorld({
+      vaultAddr: vault.address,
+      token: await createPeriodicToken(vault.address, vault.rootToken),
+      connections: [],
+    });
     const notes = path.join(world.dir, 'notes.txt');
     await writeFile(notes, 'my notes\n', { mode: 0o644 });
     try {

@@ -15,7 +15,11 @@ import { startVaultDev, type VaultDevServer } from '../sandbox/vault';
 import { createPeriodicToken, startHostWorld } from './testing/host-world';
 import { countResources, expectReleased } from './testing/leaks';
 
-const CLIENT = { clientId: 'vault-oidc', clientSecret: 'hardening-oidc-client-secret', redirectUris: ['http://localhost:1/oidc/callback'] };
+const CLIENT = {
+  clientId: 'vault-oidc',
+  clientSecret: 'hardening-oidc-client-secret',
+  redirectUris: ['http://localhost:1/oidc/callback'],
+};
 
 describe('login faults', () => {
   let vault: VaultDevServer;
@@ -25,7 +29,11 @@ describe('login faults', () => {
   const log = createLogger('hardening', (r) => void logs.push(r), 'debug');
 
   async function write(p: string, body: unknown): Promise<void> {
-    const res = await fetch(`${vault.address}/v1/${p}`, { method: 'POST', headers: { 'X-Vault-Token': vault.rootToken }, body: JSON.stringify(body) });
+    const res = await fetch(`${vault.address}/v1/${p}`, {
+      method: 'POST',
+      headers: { 'X-Vault-Token': vault.rootToken },
+      body: JSON.stringify(body),
+    });
     if (res.status >= 300) throw new Error(`${p} answered ${res.status}: ${await res.text()}`);
   }
 
@@ -33,8 +41,17 @@ describe('login faults', () => {
     [vault, idp] = await Promise.all([startVaultDev(), startOidcProvider({ clients: [CLIENT] })]);
     callbackPort = await freePort();
     await write('sys/auth/oidc', { type: 'oidc' });
-    await write('auth/oidc/config', { oidc_discovery_url: idp.issuer, oidc_client_id: CLIENT.clientId, oidc_client_secret: CLIENT.clientSecret, default_role: 'dev' });
-    await write('auth/oidc/role/dev', { user_claim: 'email', allowed_redirect_uris: [`http://localhost:${callbackPort}/oidc/callback`], token_policies: ['default'] });
+    await write('auth/oidc/config', {
+      oidc_discovery_url: idp.issuer,
+      oidc_client_id: CLIENT.clientId,
+      oidc_client_secret: CLIENT.clientSecret,
+      default_role: 'dev',
+    });
+    await write('auth/oidc/role/dev', {
+      user_claim: 'email',
+      allowed_redirect_uris: [`http://localhost:${callbackPort}/oidc/callback`],
+      token_policies: ['default'],
+    });
   });
 
   afterAll(async () => {
@@ -57,10 +74,15 @@ describe('login faults', () => {
   it('an OIDC callback that never arrives times out: a clear error, the port released, nothing left running', async () => {
     const before = countResources();
     const s = session();
-    const failure = await s.login({ method: 'oidc', role: 'dev', port: callbackPort, timeoutMs: 1_000 }).catch((e: unknown) => e);
+    const failure = await s
+      .login({ method: 'oidc', role: 'dev', port: callbackPort, timeoutMs: 1_000 })
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(OidcLoginError);
     expect((failure as OidcLoginError).kind).toBe('timeout');
-    expect(s.snapshot()).toMatchObject({ state: 'error', error: expect.stringMatching(/not completed in the browser within 1 s/) });
+    expect(s.snapshot()).toMatchObject({
+      state: 'error',
+      error: expect.stringMatching(/not completed in the browser within 1 s/),
+    });
     expect(await portIsFree()).toBe(true);
     s.close();
     await expectReleased(before, { fds: 2, handles: 2 });
@@ -71,13 +93,19 @@ describe('login faults', () => {
     const s = session();
     const token = await createPeriodicToken(vault.address, vault.rootToken);
     await s.login({ method: 'token', token });
-    const waiting = s.login({ method: 'oidc', role: 'dev', port: callbackPort, timeoutMs: 600_000 }).catch((e: unknown) => e);
+    const waiting = s
+      .login({ method: 'oidc', role: 'dev', port: callbackPort, timeoutMs: 600_000 })
+      .catch((e: unknown) => e);
     await expect.poll(() => s.snapshot().loginUrl ?? '', { timeout: 15_000 }).toMatch(/^http/);
     s.cancelLogin();
     const failure = await waiting;
     expect((failure as OidcLoginError).kind).toBe('cancelled');
     // The attempt failed; the token login before it is still good.
-    expect(s.snapshot()).toMatchObject({ state: 'authenticated', method: 'token', error: expect.stringMatching(/cancelled/) });
+    expect(s.snapshot()).toMatchObject({
+      state: 'authenticated',
+      method: 'token',
+      error: expect.stringMatching(/cancelled/),
+    });
     expect(await s.token({ waitMs: 0 })).toBe(token);
     expect(await portIsFree()).toBe(true);
     s.close();
@@ -88,11 +116,22 @@ describe('login faults', () => {
   it('with no OS keychain the session is memory-only, says why, works, and writes the token to no file', async () => {
     const reason = 'no OS keychain: cannot autolaunch D-Bus without X11 $DISPLAY';
     const token = await createPeriodicToken(vault.address, vault.rootToken);
-    const world = await startHostWorld({ vaultAddr: vault.address, token, connections: [], secrets: createMemorySecretStore(reason) });
+    const world = await startHostWorld({
+      vaultAddr: vault.address,
+      token,
+      connections: [],
+      secrets: createMemorySecretStore(reason),
+    });
     try {
       expect(await world.host.call('session.get', {})).toMatchObject({ state: 'authenticated', method: 'token' });
       const activity = await world.host.call('activity.list', {});
-      expect(activity).toContainEqual(expect.objectContaining({ kind: 'keychain-unavailable', level: 'warn', message: expect.stringContaining(reason) }));
+      expect(activity).toContainEqual(
+        expect.objectContaining({
+          kind: 'keychain-unavailable',
+          level: 'warn',
+          message: expect.stringContaining(reason),
+        }),
+      );
       // Only the token file we wrote as the config's input holds the token.
       for (const name of await readdir(world.dir)) {
         const text = await readFile(path.join(world.dir, name), 'utf8');

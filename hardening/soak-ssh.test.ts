@@ -62,10 +62,13 @@ describe(`soak: ${SESSIONS} SSH sessions through one broker for ${SECONDS} s`, (
           tally.reconnects++;
           left = 5 + Math.floor(Math.random() * 10);
         }
-        const chunks = Array.from({ length: 4 + Math.floor(Math.random() * 20) }, () => randomBytes(1 + Math.floor(Math.random() * 32 * 1024)));
+        const chunks = Array.from({ length: 4 + Math.floor(Math.random() * 20) }, () =>
+          randomBytes(1 + Math.floor(Math.random() * 32 * 1024)),
+        );
         const input = Buffer.concat(chunks);
         const { stdout, code } = await catRoundTrips(clients[i]!, chunks);
-        if (!stdout.equals(input)) tally.errors.push(`session ${i}: cat returned ${stdout.length} bytes for ${input.length}`);
+        if (!stdout.equals(input))
+          tally.errors.push(`session ${i}: cat returned ${stdout.length} bytes for ${input.length}`);
         if (code === undefined) tally.exitStatusLost++;
         else if (code !== 0) tally.errors.push(`session ${i}: cat exited with ${code}`);
         tally.commands++;
@@ -85,33 +88,39 @@ describe(`soak: ${SESSIONS} SSH sessions through one broker for ${SECONDS} s`, (
     return tally;
   };
 
-  it('runs every command correctly, and memory and descriptors grow under 10 % after warm-up', { timeout: (SECONDS + WARM_UP_SECONDS) * 1000 + 120_000 }, async () => {
-    clients.push(...(await Promise.all(Array.from({ length: SESSIONS }, () => connectSsh(served.broker.port, hostKeyBlob)))));
-    const warm = await phase(WARM_UP_SECONDS);
-    expect(warm.errors).toEqual([]);
-    const memoryBefore = measuredMemory();
-    const fdsBefore = countResources().fds;
+  it(
+    'runs every command correctly, and memory and descriptors grow under 10 % after warm-up',
+    { timeout: (SECONDS + WARM_UP_SECONDS) * 1000 + 120_000 },
+    async () => {
+      clients.push(
+        ...(await Promise.all(Array.from({ length: SESSIONS }, () => connectSsh(served.broker.port, hostKeyBlob)))),
+      );
+      const warm = await phase(WARM_UP_SECONDS);
+      expect(warm.errors).toEqual([]);
+      const memoryBefore = measuredMemory();
+      const fdsBefore = countResources().fds;
 
-    const soak = await phase(SECONDS);
-    const memoryAfter = measuredMemory();
-    const fdsAfter = countResources().fds;
-    const growth = (memoryAfter.bytes - memoryBefore.bytes) / memoryBefore.bytes;
-    const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
-    console.info(
-      `[hardening] ssh soak: ${SESSIONS} sessions, ${SECONDS} s, ${soak.commands} commands (${(soak.commands / SECONDS).toFixed(0)}/s), ${mib(soak.bytes)} MiB echoed, ` +
-        `${soak.reconnects} reconnects, ${soak.errors.length} errors, ${soak.exitStatusLost} exit statuses lost; ${memoryAfter.kind} ${mib(memoryBefore.bytes)} → ${mib(memoryAfter.bytes)} MiB (${(growth * 100).toFixed(1)} %), fds ${fdsBefore} → ${fdsAfter}`,
-    );
-    expect(soak.errors).toEqual([]);
-    // Each command's exit status reaches the client (the relay holds EOF until it arrives).
-    expect(soak.exitStatusLost).toBe(0);
-    expect(soak.commands).toBeGreaterThan(SESSIONS);
-    await expect.poll(() => served.broker.active(), { timeout: 15_000 }).toBe(SESSIONS);
-    await expect.poll(() => sandbox.upstreamSessions(), { timeout: 15_000 }).toBe(SESSIONS);
-    expect(growth).toBeLessThan(0.1);
-    expect(fdsAfter).toBeLessThanOrEqual(Math.ceil(fdsBefore * 1.1));
-    expect(served.broker.serveErrors).toEqual([]);
-    expect(served.broker.logCounts.error ?? 0).toBe(0);
-  });
+      const soak = await phase(SECONDS);
+      const memoryAfter = measuredMemory();
+      const fdsAfter = countResources().fds;
+      const growth = (memoryAfter.bytes - memoryBefore.bytes) / memoryBefore.bytes;
+      const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+      console.info(
+        `[hardening] ssh soak: ${SESSIONS} sessions, ${SECONDS} s, ${soak.commands} commands (${(soak.commands / SECONDS).toFixed(0)}/s), ${mib(soak.bytes)} MiB echoed, ` +
+          `${soak.reconnects} reconnects, ${soak.errors.length} errors, ${soak.exitStatusLost} exit statuses lost; ${memoryAfter.kind} ${mib(memoryBefore.bytes)} → ${mib(memoryAfter.bytes)} MiB (${(growth * 100).toFixed(1)} %), fds ${fdsBefore} → ${fdsAfter}`,
+      );
+      expect(soak.errors).toEqual([]);
+      // Each command's exit status reaches the client (the relay holds EOF until it arrives).
+      expect(soak.exitStatusLost).toBe(0);
+      expect(soak.commands).toBeGreaterThan(SESSIONS);
+      await expect.poll(() => served.broker.active(), { timeout: 15_000 }).toBe(SESSIONS);
+      await expect.poll(() => sandbox.upstreamSessions(), { timeout: 15_000 }).toBe(SESSIONS);
+      expect(growth).toBeLessThan(0.1);
+      expect(fdsAfter).toBeLessThanOrEqual(Math.ceil(fdsBefore * 1.1));
+      expect(served.broker.serveErrors).toEqual([]);
+      expect(served.broker.logCounts.error ?? 0).toBe(0);
+    },
+  );
 
   it('ends every session and leaves no sockets, descriptors or timers behind', async () => {
     for (const client of clients.splice(0)) client.end();

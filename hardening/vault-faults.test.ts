@@ -60,7 +60,8 @@ describe('Vault faults under an active host and brokered postgres sessions', () 
     console.info(`[hardening] vault faults survived: ${survived.length} (${survived.join(', ')})`);
   });
 
-  const connection = async (): Promise<ConnectionView> => (await world.host.call('connections.list', {})).find((c) => c.name === 'orders')!;
+  const connection = async (): Promise<ConnectionView> =>
+    (await world.host.call('connections.list', {})).find((c) => c.name === 'orders')!;
 
   async function heldSessionWorks(): Promise<void> {
     const result = await held.query('select current_user as who');
@@ -118,10 +119,16 @@ describe('Vault faults under an active host and brokered postgres sessions', () 
     expect(renewing.state).toBe('authenticated'); // the token is still good; only Vault is away
     expect(renewing.error).toMatch(/unreachable/);
     const activity = await world.host.call('activity.list', {});
-    expect(activity.some((a) => a.kind === 'credential-error' && a.connection === 'cold-unreachable' && /unreachable/.test(a.message))).toBe(true);
+    expect(
+      activity.some(
+        (a) => a.kind === 'credential-error' && a.connection === 'cold-unreachable' && /unreachable/.test(a.message),
+      ),
+    ).toBe(true);
     await gate.open();
     await recovered();
-    await expect.poll(async () => (await world.host.call('session.get', {})).error, { timeout: 30_000 }).toBeUndefined();
+    await expect
+      .poll(async () => (await world.host.call('session.get', {})).error, { timeout: 30_000 })
+      .toBeUndefined();
     survived.push('unreachable');
   });
 

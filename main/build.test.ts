@@ -17,7 +17,8 @@ afterAll(() => {
 });
 
 const requires = (code: string) => [...code.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]);
-const imports = (code: string) => [...code.matchAll(/^\s*import\s+(?:[^'"]+?\s+from\s+)?["']([^"']+)["']/gm)].map((m) => m[1]!);
+const imports = (code: string) =>
+  [...code.matchAll(/^\s*import\s+(?:[^'"]+?\s+from\s+)?["']([^"']+)["']/gm)].map((m) => m[1]!);
 
 describe('shell build', () => {
   it('writes a preload that is one CommonJS file needing only electron', () => {

@@ -15,7 +15,10 @@ function project(layout: { pathTxt?: string; binary?: string; executable?: boole
   temps.push(root);
   const pkg = path.join(root, 'node_modules', 'electron');
   mkdirSync(pkg, { recursive: true });
-  writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'electron', version: '45.5.0', main: 'index.js' }));
+  writeFileSync(
+    path.join(pkg, 'package.json'),
+    JSON.stringify({ name: 'electron', version: '45.5.0', main: 'index.js' }),
+  );
   if (layout.pathTxt !== undefined) writeFileSync(path.join(pkg, 'path.txt'), layout.pathTxt);
   if (layout.binary) {
     const file = path.join(pkg, 'dist', layout.binary);
@@ -68,6 +71,8 @@ describe('findElectronBinary', () => {
   it('reports a project without the electron package', () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'sesame-electron-'));
     temps.push(root);
-    expect(findElectronBinary({ from: root, env: {} })).toEqual({ missing: "the 'electron' package is not installed (run npm install)" });
+    expect(findElectronBinary({ from: root, env: {} })).toEqual({
+      missing: "the 'electron' package is not installed (run npm install)",
+    });
   });
 });

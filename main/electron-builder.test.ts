@@ -23,7 +23,8 @@ const config = parse(readFileSync(path.join(ROOT, 'electron-builder.yml'), 'utf8
 
 // The options app-builder-lib's schemaValidator compiles the schema with.
 const validate = new Ajv({ allErrors: true, verbose: true, coerceTypes: true, strict: false }).compile(schema);
-const problems = (value: unknown) => (validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`));
+const problems = (value: unknown) =>
+  validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
 
 describe('electron-builder.yml', () => {
   it('matches electron-builder’s configuration schema', () => {
@@ -32,7 +33,9 @@ describe('electron-builder.yml', () => {
 
   it('is checked for real: a misspelt or mistyped option fails the same check', () => {
     expect(problems({ ...structuredClone(config), productNmae: 'Sesame' })).not.toEqual([]);
-    expect(problems({ ...structuredClone(config), mac: { ...config.mac, hardenedRuntime: { yes: true } } })).not.toEqual([]);
+    expect(
+      problems({ ...structuredClone(config), mac: { ...config.mac, hardenedRuntime: { yes: true } } }),
+    ).not.toEqual([]);
   });
 
   it('names the app and its main entry', () => {
@@ -68,8 +71,17 @@ describe('electron-builder.yml', () => {
     expect(existsSync(path.join(ROOT, config.icon))).toBe(true);
     expect(existsSync(path.join(ROOT, config.directories.buildResources))).toBe(true);
     // Files the shell loads at run time are inside `files`.
-    for (const needed of ['out/main/index.js', 'out/main/preload.cjs', 'out/renderer/index.html', 'assets/tray/tray-okTemplate.png', 'assets/app/icon-256.png']) {
-      expect(config.files.some((pattern) => minimatch(needed, pattern)), needed).toBe(true);
+    for (const needed of [
+      'out/main/index.js',
+      'out/main/preload.cjs',
+      'out/renderer/index.html',
+      'assets/tray/tray-okTemplate.png',
+      'assets/app/icon-256.png',
+    ]) {
+      expect(
+        config.files.some((pattern) => minimatch(needed, pattern)),
+        needed,
+      ).toBe(true);
     }
   });
 });

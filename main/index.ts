@@ -41,7 +41,14 @@ import { createTray, followMirror } from './tray';
 import { createTrayHint } from './tray-hint';
 import type { TrayActions } from './tray-menu';
 import { createViewMirror } from './view-mirror';
-import { createMainWindow, guardWebContents, isSameOrigin, isTrustedSender, rendererLocation, revealWindow } from './window';
+import {
+  createMainWindow,
+  guardWebContents,
+  isSameOrigin,
+  isTrustedSender,
+  rendererLocation,
+  revealWindow,
+} from './window';
 
 // out/main/index.js → the app root holds out/renderer and assets/ (in the asar when packaged).
 const HERE = import.meta.dirname;
@@ -105,11 +112,14 @@ async function start(isQuitting: () => boolean) {
     callback({ responseHeaders: headers });
   });
   // The page may write the clipboard ("Copy address"); every other permission is refused.
-  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(permission === 'clipboard-sanitized-write'));
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) =>
+    callback(permission === 'clipboard-sanitized-write'),
+  );
   app.on('web-contents-created', (_event, contents) =>
     guardWebContents(contents, {
       trustedOrigin: location.origin,
-      openExternal: (url) => void shell.openExternal(url).catch((error: unknown) => log.warn('could not open a link', { error })),
+      openExternal: (url) =>
+        void shell.openExternal(url).catch((error: unknown) => log.warn('could not open a link', { error })),
       onBlocked: (what, url) => log.warn('blocked', { what, url: url.slice(0, 200) }),
     }),
   );
@@ -129,10 +139,14 @@ async function start(isQuitting: () => boolean) {
     // Unpackaged (`electron out/main/index.js`), Electron needs the entry to start Sesame.
     args: app.isPackaged ? [] : [path.join(HERE, 'index.js')],
   });
-  const platform = createElectronPlatform({ shell, Notification, clipboard }, { secrets, notificationIcon: appIcon, startAtLogin });
+  const platform = createElectronPlatform(
+    { shell, Notification, clipboard },
+    { secrets, notificationIcon: appIcon, startAtLogin },
+  );
   const configPath = args.configPath ?? defaultConfigPath(process.env);
   host = await createAppHost({ configPath, platform, mode: 'electron', log, version: app.getVersion() });
-  if (secrets.kind === 'memory' && secrets.unavailableReason) platform.notify('Sesame will not remember your login', secrets.unavailableReason);
+  if (secrets.kind === 'memory' && secrets.unavailableReason)
+    platform.notify('Sesame will not remember your login', secrets.unavailableReason);
 
   // The window and its one channel to the host.
   const dispatcher = createApiDispatcher(host, { log: log.child('ipc') });
@@ -162,7 +176,10 @@ async function start(isQuitting: () => boolean) {
   );
   mainWindow = window;
   // A renderer that reloads or crashes may not close its terminals itself: its scope ends here.
-  const endRenderer = () => void ipc.endClient(window.webContents.id).catch((error: unknown) => log.warn('could not close a renderer’s terminals', { error }));
+  const endRenderer = () =>
+    void ipc
+      .endClient(window.webContents.id)
+      .catch((error: unknown) => log.warn('could not close a renderer’s terminals', { error }));
   window.webContents.on('did-start-navigation', (details) => {
     if (details.isMainFrame && !details.isSameDocument) endRenderer();
   });
@@ -174,7 +191,10 @@ async function start(isQuitting: () => boolean) {
     log.warn(what, { error });
     platform.notify(what, (error as Error)?.message ?? String(error));
   };
-  const command = async (name: 'session.logout' | 'connections.setEnabled' | 'connections.openGui' | 'connections.openTerminal', input: unknown) => {
+  const command = async (
+    name: 'session.logout' | 'connections.setEnabled' | 'connections.openGui' | 'connections.openTerminal',
+    input: unknown,
+  ) => {
     const outcome = await dispatcher.call(name, input);
     if (!outcome.ok) throw new Error(outcome.error.message);
   };
@@ -186,11 +206,17 @@ async function start(isQuitting: () => boolean) {
     login: () => revealWindow(mainWindow),
     logout: () => void command('session.logout', {}).catch(report('Could not log out')),
     copyAddress: (connection: ConnectionView) => clipboard.writeText(connection.listen),
-    setEnabled: (name, enabled) => void command('connections.setEnabled', { name, enabled }).catch(report(`Could not turn ${name} ${enabled ? 'on' : 'off'}`)),
+    setEnabled: (name, enabled) =>
+      void command('connections.setEnabled', { name, enabled }).catch(
+        report(`Could not turn ${name} ${enabled ? 'on' : 'off'}`),
+      ),
     // app/launchers decides how (configured GUI, URL scheme, ssh user) and refuses what is off.
-    openGui: (connection) => void command('connections.openGui', { name: connection.name }).catch(report(`Could not open ${connection.name}`)),
+    openGui: (connection) =>
+      void command('connections.openGui', { name: connection.name }).catch(report(`Could not open ${connection.name}`)),
     openTerminal: (connection) =>
-      void command('connections.openTerminal', { name: connection.name }).catch(report(`Could not open a terminal for ${connection.name}`)),
+      void command('connections.openTerminal', { name: connection.name }).catch(
+        report(`Could not open a terminal for ${connection.name}`),
+      ),
     setStartAtLogin: (enabled) => {
       try {
         startAtLogin.setEnabled(enabled);

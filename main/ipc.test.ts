@@ -2,7 +2,14 @@
 // invoke handler in "main", the real dispatcher and contract between them, and a small host.
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { ApiError, type AppApi, type AppEvent, type CommandInput, type CommandName, type ConnectionView } from '../app/api';
+import {
+  ApiError,
+  type AppApi,
+  type AppEvent,
+  type CommandInput,
+  type CommandName,
+  type ConnectionView,
+} from '../app/api';
 import { createApiDispatcher, type EventMessage } from '../app/bridge/dispatcher';
 import { registerApiIpc, type InvokeEventLike } from './ipc';
 import type { PreloadBridge } from '../app/api';
@@ -15,7 +22,14 @@ const stats = { activeClients: 0, sessionsServed: 0, bytesToTarget: 0, bytesToCl
 /** A host with one connection that can be switched on and off. */
 function smallHost() {
   const events = new EventEmitter();
-  const orders: ConnectionView = { name: 'orders', protocol: 'postgres', state: 'off', listen: '127.0.0.1:15432', target: 'db:5432', stats };
+  const orders: ConnectionView = {
+    name: 'orders',
+    protocol: 'postgres',
+    state: 'off',
+    listen: '127.0.0.1:15432',
+    target: 'db:5432',
+    stats,
+  };
   const calls: string[] = [];
   const api: AppApi = {
     async call<C extends CommandName>(command: C, input: CommandInput<C>) {
@@ -44,7 +58,8 @@ function inMemoryElectron(frameUrl: string) {
   const toRenderer = new EventEmitter();
   const window = { webContents: { id: 1 } };
   const ipcMain = {
-    handle: (channel: string, handler: (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>) => void handlers.set(channel, handler),
+    handle: (channel: string, handler: (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>) =>
+      void handlers.set(channel, handler),
     removeHandler: (channel: string) => void handlers.delete(channel),
   };
   const senderEvent = { sender: { id: 1 }, senderFrame: { url: frameUrl } };
@@ -55,12 +70,15 @@ function inMemoryElectron(frameUrl: string) {
       // Structured clone, as Electron's IPC does: nothing but data crosses.
       return structuredClone(await handler(senderEvent, ...structuredClone(args)));
     },
-    on: (channel: string, listener: (event: unknown, message: EventMessage) => void) => toRenderer.on(channel, listener),
-    removeListener: (channel: string, listener: (event: unknown, message: EventMessage) => void) => toRenderer.off(channel, listener),
+    on: (channel: string, listener: (event: unknown, message: EventMessage) => void) =>
+      toRenderer.on(channel, listener),
+    removeListener: (channel: string, listener: (event: unknown, message: EventMessage) => void) =>
+      toRenderer.off(channel, listener),
   };
   const exposed: Record<string, unknown> = {};
   const contextBridge = { exposeInMainWorld: (key: string, api: unknown) => void (exposed[key] = api) };
-  const sendToWindow = (message: EventMessage) => toRenderer.emit('sesame:event', { sender: 'main' }, structuredClone(message));
+  const sendToWindow = (message: EventMessage) =>
+    toRenderer.emit('sesame:event', { sender: 'main' }, structuredClone(message));
   return { ipcMain, ipcRenderer, contextBridge, exposed, window, handlers, sendToWindow };
 }
 
@@ -92,7 +110,13 @@ describe('window.sesame over IPC', () => {
 
     const outcome = await sesame.call('connections.setEnabled', { name: 'orders', enabled: true });
     expect(outcome).toMatchObject({ ok: true, value: { name: 'orders', state: 'ready', listen: '127.0.0.1:15432' } });
-    expect(seen).toEqual([{ type: 'event', event: 'connection.changed', payload: expect.objectContaining({ name: 'orders', state: 'ready' }) }]);
+    expect(seen).toEqual([
+      {
+        type: 'event',
+        event: 'connection.changed',
+        payload: expect.objectContaining({ name: 'orders', state: 'ready' }),
+      },
+    ]);
     // The page gets the message, never the IPC event (which would expose ipcRenderer).
     expect(Object.keys(seen[0]!)).toEqual(['type', 'event', 'payload']);
 
@@ -147,11 +171,41 @@ describe('window.sesame over IPC', () => {
 describe('isTrustedSender', () => {
   const window = { webContents: { id: 7 } };
   it('accepts only our window showing our origin', () => {
-    expect(isTrustedSender({ sender: { id: 7 }, senderFrame: { url: `${RENDERER_ORIGIN}/index.html#/leases` } }, window, RENDERER_ORIGIN)).toBe(true);
-    expect(isTrustedSender({ sender: { id: 8 }, senderFrame: { url: `${RENDERER_ORIGIN}/index.html` } }, window, RENDERER_ORIGIN)).toBe(false);
+    expect(
+      isTrustedSender(
+        { sender: { id: 7 }, senderFrame: { url: `${RENDERER_ORIGIN}/index.html#/leases` } },
+        window,
+        RENDERER_ORIGIN,
+      ),
+    ).toBe(true);
+    expect(
+      isTrustedSender(
+        { sender: { id: 8 }, senderFrame: { url: `${RENDERER_ORIGIN}/index.html` } },
+        window,
+        RENDERER_ORIGIN,
+      ),
+    ).toBe(false);
     expect(isTrustedSender({ sender: { id: 7 }, senderFrame: null }, window, RENDERER_ORIGIN)).toBe(false);
-    expect(isTrustedSender({ sender: { id: 7 }, senderFrame: { url: `${RENDERER_ORIGIN}/index.html` } }, undefined, RENDERER_ORIGIN)).toBe(false);
-    expect(isTrustedSender({ sender: { id: 7 }, senderFrame: { url: 'http://localhost:5173/' } }, window, 'http://localhost:5173')).toBe(true);
-    expect(isTrustedSender({ sender: { id: 7 }, senderFrame: { url: 'http://localhost:5174/' } }, window, 'http://localhost:5173')).toBe(false);
+    expect(
+      isTrustedSender(
+        { sender: { id: 7 }, senderFrame: { url: `${RENDERER_ORIGIN}/index.html` } },
+        undefined,
+        RENDERER_ORIGIN,
+      ),
+    ).toBe(false);
+    expect(
+      isTrustedSender(
+        { sender: { id: 7 }, senderFrame: { url: 'http://localhost:5173/' } },
+        window,
+        'http://localhost:5173',
+      ),
+    ).toBe(true);
+    expect(
+      isTrustedSender(
+        { sender: { id: 7 }, senderFrame: { url: 'http://localhost:5174/' } },
+        window,
+        'http://localhost:5173',
+      ),
+    ).toBe(false);
   });
 });

@@ -71,7 +71,10 @@ describe('graceful quit', () => {
   it('still quits when closing fails, and reports why', async () => {
     const { app, calls } = fakeApp();
     const errors: string[] = [];
-    installGracefulQuit(app, { close: async () => Promise.reject(new Error('revoke failed')), onError: (e) => errors.push((e as Error).message) });
+    installGracefulQuit(app, {
+      close: async () => Promise.reject(new Error('revoke failed')),
+      onError: (e) => errors.push((e as Error).message),
+    });
     app.quit();
     await new Promise((resolve) => setImmediate(resolve));
     expect(errors).toEqual(['revoke failed']);
@@ -81,7 +84,11 @@ describe('graceful quit', () => {
   it('does not wait forever for a host that never finishes closing', async () => {
     const { app, calls } = fakeApp();
     const errors: string[] = [];
-    installGracefulQuit(app, { close: () => new Promise<void>(() => {}), onError: (e) => errors.push((e as Error).message), timeoutMs: 10 });
+    installGracefulQuit(app, {
+      close: () => new Promise<void>(() => {}),
+      onError: (e) => errors.push((e as Error).message),
+      timeoutMs: 10,
+    });
     app.quit();
     for (let i = 0; i < 500 && calls.at(-1) !== 'exited'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(errors).toEqual(['Sesame did not finish closing in time; quitting anyway.']);
@@ -108,7 +115,12 @@ describe('start at login', () => {
     const config = mkdtempSync(path.join(os.tmpdir(), 'sesame-autostart-'));
     temps.push(config);
     const env = { XDG_CONFIG_HOME: config };
-    const setting = createStartAtLogin(loginItems(), { platform: 'linux', env, execPath: '/opt/Sesame Apps/sesame', args: [] });
+    const setting = createStartAtLogin(loginItems(), {
+      platform: 'linux',
+      env,
+      execPath: '/opt/Sesame Apps/sesame',
+      args: [],
+    });
     expect(setting.available).toBe(true);
     expect(setting.isEnabled()).toBe(false);
     setting.setEnabled(true);
@@ -125,7 +137,9 @@ describe('start at login', () => {
     const config = mkdtempSync(path.join(os.tmpdir(), 'sesame-autostart-'));
     temps.push(config);
     const env = { XDG_CONFIG_HOME: config, APPIMAGE: '/home/me/Apps/Sesame.AppImage' };
-    createStartAtLogin(loginItems(), { platform: 'linux', env, execPath: '/tmp/.mount_SesameX/sesame' }).setEnabled(true);
+    createStartAtLogin(loginItems(), { platform: 'linux', env, execPath: '/tmp/.mount_SesameX/sesame' }).setEnabled(
+      true,
+    );
     expect(readFileSync(autostartFile(env), 'utf8')).toContain('Exec=/home/me/Apps/Sesame.AppImage --hidden');
   });
 
@@ -156,17 +170,24 @@ describe('start at login', () => {
 
 describe('command line', () => {
   it('reads --config in both spellings and --hidden, leaving Chromium switches alone', () => {
-    expect(parseShellArguments(['/opt/Sesame/sesame', '--config', 'conf/sesame.yaml', '--enable-logging'], '/home/me')).toEqual({
+    expect(
+      parseShellArguments(['/opt/Sesame/sesame', '--config', 'conf/sesame.yaml', '--enable-logging'], '/home/me'),
+    ).toEqual({
       configPath: '/home/me/conf/sesame.yaml',
       hidden: false,
     });
-    expect(parseShellArguments(['sesame', '--config=/etc/sesame.yaml', '--hidden'])).toEqual({ configPath: '/etc/sesame.yaml', hidden: true });
+    expect(parseShellArguments(['sesame', '--config=/etc/sesame.yaml', '--hidden'])).toEqual({
+      configPath: '/etc/sesame.yaml',
+      hidden: true,
+    });
     expect(parseShellArguments(['sesame'])).toEqual({ hidden: false });
   });
 
   it('says what is wrong with a --config without a file', () => {
     expect(() => parseShellArguments(['sesame', '--config'])).toThrow('--config needs a file path after it.');
-    expect(() => parseShellArguments(['sesame', '--config', '--hidden'])).toThrow('--config needs a file path after it.');
+    expect(() => parseShellArguments(['sesame', '--config', '--hidden'])).toThrow(
+      '--config needs a file path after it.',
+    );
     expect(() => parseShellArguments(['sesame', '--config='])).toThrow('--config= needs a file path.');
   });
 });

@@ -46,7 +46,8 @@ export function installGracefulQuit(app: LifecycleApp, options: GracefulQuitOpti
     });
     void Promise.race([options.close().then(() => 'closed' as const), deadline])
       .then((outcome) => {
-        if (outcome === 'timeout') options.onError?.(new Error('Sesame did not finish closing in time; quitting anyway.'));
+        if (outcome === 'timeout')
+          options.onError?.(new Error('Sesame did not finish closing in time; quitting anyway.'));
       })
       .catch((error: unknown) => options.onError?.(error))
       .finally(() => {

@@ -74,34 +74,43 @@ describe('openTerminal', () => {
     const bin = tempDir();
     const out = path.join(bin, 'ran.txt');
     // A terminal emulator that honours Debian's `x-terminal-emulator -e CMD ARGS…` contract.
-    writeFileSync(path.join(bin, 'x-terminal-emulator'), '#!/bin/sh\n[ "$1" = "-e" ] || exit 2\nshift\nexec "$@"\n', { mode: 0o755 });
+    writeFileSync(path.join(bin, 'x-terminal-emulator'), '#!/bin/sh\n[ "$1" = "-e" ] || exit 2\nshift\nexec "$@"\n', {
+      mode: 0o755,
+    });
     const { deps } = recordingDeps();
     const env = { PATH: `${bin}:/usr/bin:/bin` };
     const platform = createElectronPlatform(deps, { secrets, os: 'linux', env });
-    await platform.openTerminal(['sh', '-c', 'printf "%s" "$0" > "$1"', 'hello from the terminal', out], { title: 'bastion' });
+    await platform.openTerminal(['sh', '-c', 'printf "%s" "$0" > "$1"', 'hello from the terminal', out], {
+      title: 'bastion',
+    });
     expect(await waitForFile(out)).toBe('hello from the terminal');
   });
 
   it('prefers $TERMINAL and speaks the argument style of known terminals', () => {
     const bin = tempDir();
-    for (const name of ['gnome-terminal', 'xterm', 'kitty']) writeFileSync(path.join(bin, name), '#!/bin/sh\n', { mode: 0o755 });
+    for (const name of ['gnome-terminal', 'xterm', 'kitty'])
+      writeFileSync(path.join(bin, name), '#!/bin/sh\n', { mode: 0o755 });
     const argv = ['ssh', '-p', '2222', '127.0.0.1'];
     expect(terminalLaunch(argv, { os: 'linux', env: { PATH: bin }, title: 'bastion' })).toEqual({
       command: path.join(bin, 'gnome-terminal'),
       args: ['--title', 'bastion', '--', ...argv],
     });
-    expect(terminalLaunch(argv, { os: 'linux', env: { PATH: bin, TERMINAL: 'xterm' }, title: 'bastion' }).args).toEqual(['-T', 'bastion', '-e', ...argv]);
+    expect(terminalLaunch(argv, { os: 'linux', env: { PATH: bin, TERMINAL: 'xterm' }, title: 'bastion' }).args).toEqual(
+      ['-T', 'bastion', '-e', ...argv],
+    );
     expect(terminalLaunch(argv, { os: 'linux', env: { PATH: bin, TERMINAL: 'kitty' } }).args).toEqual(['-e', ...argv]);
   });
 
   it('says clearly when there is no terminal emulator', async () => {
     const { deps } = recordingDeps();
     const platform = createElectronPlatform(deps, { secrets, os: 'linux', env: { PATH: tempDir() } });
-    await expect(platform.openTerminal(['ssh', 'host'])).rejects.toThrow(/No terminal emulator found on PATH .*set \$TERMINAL/);
+    await expect(platform.openTerminal(['ssh', 'host'])).rejects.toThrow(
+      /No terminal emulator found on PATH .*set \$TERMINAL/,
+    );
   });
 
   it('drives Terminal.app on macOS with a command line the shell reads back exactly', () => {
-    const argv = ['psql', 'postgresql://127.0.0.1:15432/orders', "it's a \"test\"", '$HOME', 'a b'];
+    const argv = ['psql', 'postgresql://127.0.0.1:15432/orders', 'it\'s a "test"', '$HOME', 'a b'];
     const launch = terminalLaunch(argv, { os: 'darwin', env: {} });
     expect(launch.command).toBe('osascript');
     expect(launch.args[1]).toMatch(/^tell application "Terminal" to do script "psql /);
@@ -113,7 +122,9 @@ describe('openTerminal', () => {
 
   it('uses Windows Terminal when present, else a console window', () => {
     const bin = tempDir();
-    expect(terminalLaunch(['ssh', 'h'], { os: 'win32', env: { PATH: bin, ComSpec: 'C:\\Windows\\system32\\cmd.exe' } })).toEqual({
+    expect(
+      terminalLaunch(['ssh', 'h'], { os: 'win32', env: { PATH: bin, ComSpec: 'C:\\Windows\\system32\\cmd.exe' } }),
+    ).toEqual({
       command: 'C:\\Windows\\system32\\cmd.exe',
       args: ['/d', '/c', 'start', '', 'ssh', 'h'],
     });
@@ -139,7 +150,9 @@ describe('launch, notify, clipboard', () => {
     const platform = createElectronPlatform(deps, { secrets });
     await platform.launch([process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], "gui started")', out]);
     expect(await waitForFile(out)).toBe('gui started');
-    await expect(platform.launch(['/nonexistent/dbeaver', '-con', 'x'])).rejects.toThrow(/Could not start dbeaver: .*ENOENT/);
+    await expect(platform.launch(['/nonexistent/dbeaver', '-con', 'x'])).rejects.toThrow(
+      /Could not start dbeaver: .*ENOENT/,
+    );
   });
 
   it('shows notifications where the OS supports them and writes the clipboard', async () => {

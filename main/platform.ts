@@ -8,7 +8,10 @@ import type { Platform, SecretStore, StartAtLogin } from '../app/platform';
 
 export interface PlatformDeps {
   shell: { openExternal(url: string): Promise<void> };
-  Notification: { isSupported(): boolean; new (options: { title: string; body: string; icon?: string }): { show(): void } };
+  Notification: {
+    isSupported(): boolean;
+    new (options: { title: string; body: string; icon?: string }): { show(): void };
+  };
   clipboard: { writeText(text: string): void };
 }
 
@@ -28,11 +31,19 @@ export interface ElectronPlatformOptions {
  * register (TablePlus, Postico, DBeaver …). Anything else — file:, javascript:, custom app
  * schemes — is refused.
  */
-export const EXTERNAL_SCHEMES: ReadonlySet<string> = new Set(['http:', 'https:', 'postgres:', 'postgresql:', 'mysql:', 'mariadb:']);
+export const EXTERNAL_SCHEMES: ReadonlySet<string> = new Set([
+  'http:',
+  'https:',
+  'postgres:',
+  'postgresql:',
+  'mysql:',
+  'mariadb:',
+]);
 
 /** The URL to hand to the OS, or an error saying why it is refused. */
 export function checkExternalUrl(raw: string): URL {
-  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 8192) throw new Error('The URL to open must be a non-empty string of at most 8192 characters.');
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 8192)
+    throw new Error('The URL to open must be a non-empty string of at most 8192 characters.');
   let url: URL;
   try {
     url = new URL(raw);
@@ -48,11 +59,14 @@ export function checkExternalUrl(raw: string): URL {
 }
 
 function checkArgv(argv: unknown, what: string): string[] {
-  if (!Array.isArray(argv) || argv.length === 0) throw new Error(`The ${what} command must be a non-empty list of arguments.`);
+  if (!Array.isArray(argv) || argv.length === 0)
+    throw new Error(`The ${what} command must be a non-empty list of arguments.`);
   if (argv.length > 256) throw new Error(`The ${what} command has more than 256 arguments.`);
   for (const arg of argv) {
     if (typeof arg !== 'string' || arg.includes('\0') || arg.length > 4096) {
-      throw new Error(`Every argument of the ${what} command must be a string of at most 4096 characters without NUL bytes.`);
+      throw new Error(
+        `Every argument of the ${what} command must be a string of at most 4096 characters without NUL bytes.`,
+      );
     }
   }
   if (argv[0] === '') throw new Error(`The ${what} command has an empty program name.`);
@@ -95,26 +109,37 @@ const LINUX_TERMINALS = ['x-terminal-emulator', 'gnome-terminal', 'konsole', 'xf
  * macOS, Windows Terminal (or a console window) on Windows, and on Linux $TERMINAL or the first
  * known terminal emulator on PATH.
  */
-export function terminalLaunch(argv: string[], options: { os: NodeJS.Platform; env: NodeJS.ProcessEnv; title?: string }): TerminalLaunch {
+export function terminalLaunch(
+  argv: string[],
+  options: { os: NodeJS.Platform; env: NodeJS.ProcessEnv; title?: string },
+): TerminalLaunch {
   const { os, env } = options;
   const title = options.title ?? argv.join(' ');
   if (os === 'darwin') {
     const line = argv.map(shellQuote).join(' ');
     return {
       command: 'osascript',
-      args: ['-e', `tell application "Terminal" to do script ${appleScriptString(line)}`, '-e', 'tell application "Terminal" to activate'],
+      args: [
+        '-e',
+        `tell application "Terminal" to do script ${appleScriptString(line)}`,
+        '-e',
+        'tell application "Terminal" to activate',
+      ],
     };
   }
   if (os === 'win32') {
     // Windows Terminal reads ';' as its own command separator; `\;` passes one through.
-    if (findOnPath(['wt.exe'], env, os)) return { command: 'wt.exe', args: ['new-tab', '--title', title, ...argv.map((a) => a.replace(/;/g, '\\;'))] };
+    if (findOnPath(['wt.exe'], env, os))
+      return { command: 'wt.exe', args: ['new-tab', '--title', title, ...argv.map((a) => a.replace(/;/g, '\\;'))] };
     // `start` takes its first quoted argument as the window title: an empty one (quoted as "").
     return { command: env.ComSpec ?? 'cmd.exe', args: ['/d', '/c', 'start', '', ...argv] };
   }
   const preferred = env.TERMINAL ? [env.TERMINAL] : [];
   const found = findOnPath([...preferred, ...LINUX_TERMINALS], env, os);
   if (!found) {
-    throw new Error(`No terminal emulator found on PATH (looked for ${[...preferred, ...LINUX_TERMINALS].join(', ')}); set $TERMINAL to one.`);
+    throw new Error(
+      `No terminal emulator found on PATH (looked for ${[...preferred, ...LINUX_TERMINALS].join(', ')}); set $TERMINAL to one.`,
+    );
   }
   const name = path.basename(found);
   if (name === 'gnome-terminal') return { command: found, args: ['--title', title, '--', ...argv] };
@@ -124,7 +149,12 @@ export function terminalLaunch(argv: string[], options: { os: NodeJS.Platform; e
 }
 
 /** Start a program detached from Sesame; resolves once it has started, rejects if it cannot. */
-export function startDetached(spawn: typeof nodeSpawn, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+export function startDetached(
+  spawn: typeof nodeSpawn,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
   const options: SpawnOptions = { detached: true, stdio: 'ignore', env, windowsHide: false };
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, options);
@@ -145,7 +175,11 @@ export function createElectronPlatform(deps: PlatformDeps, options: ElectronPlat
       await deps.shell.openExternal(checkExternalUrl(url).toString());
     },
     async openTerminal(argv, terminalOptions) {
-      const launch = terminalLaunch(checkArgv(argv, 'terminal'), { os, env, ...(terminalOptions?.title ? { title: terminalOptions.title } : {}) });
+      const launch = terminalLaunch(checkArgv(argv, 'terminal'), {
+        os,
+        env,
+        ...(terminalOptions?.title ? { title: terminalOptions.title } : {}),
+      });
       await startDetached(spawn, launch.command, launch.args, env);
     },
     async launch(argv) {
@@ -158,7 +192,8 @@ export function createElectronPlatform(deps: PlatformDeps, options: ElectronPlat
       new deps.Notification({ title, body, ...(icon ? { icon } : {}) }).show();
     },
     async writeClipboard(text) {
-      if (typeof text !== 'string' || text.length > 65_536) throw new Error('Clipboard text must be a string of at most 65536 characters.');
+      if (typeof text !== 'string' || text.length > 65_536)
+        throw new Error('Clipboard text must be a string of at most 65536 characters.');
       deps.clipboard.writeText(text);
     },
     secrets: options.secrets,

@@ -88,7 +88,10 @@ export function rendererFileFor(root: string, rawUrl: string): string | undefine
 }
 
 const notFound = (csp: string) =>
-  new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8', 'content-security-policy': csp } });
+  new Response('Not found', {
+    status: 404,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'content-security-policy': csp },
+  });
 
 /** The handler for `protocol.handle(RENDERER_SCHEME, …)`: files from `root`, each with the CSP. */
 export function createRendererRequestHandler(root: string, csp: string): (request: Request) => Promise<Response> {

@@ -31,20 +31,20 @@ const loaded = await loadKeytar();
 const skipped = 'missing' in loaded ? ` — skipped: ${loaded.missing}` : '';
 
 describe.skipIf(skipped)(`secret store with the OS keychain${skipped}`, () => {
-beforeAll(async () => {
-  keychain = await startKeychain();
-  userData = await mkdtemp(path.join(os.tmpdir(), 'sesame-userdata-'));
-  // keytar (libsecret) in this worker finds the bus through the environment.
-  savedBus = process.env.DBUS_SESSION_BUS_ADDRESS;
-  process.env.DBUS_SESSION_BUS_ADDRESS = keychain.env.DBUS_SESSION_BUS_ADDRESS;
-});
+  beforeAll(async () => {
+    keychain = await startKeychain();
+    userData = await mkdtemp(path.join(os.tmpdir(), 'sesame-userdata-'));
+    // keytar (libsecret) in this worker finds the bus through the environment.
+    savedBus = process.env.DBUS_SESSION_BUS_ADDRESS;
+    process.env.DBUS_SESSION_BUS_ADDRESS = keychain.env.DBUS_SESSION_BUS_ADDRESS;
+  });
 
-afterAll(async () => {
-  if (savedBus === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
-  else process.env.DBUS_SESSION_BUS_ADDRESS = savedBus;
-  await keychain?.stop();
-  if (userData) await rm(userData, { recursive: true, force: true });
-});
+  afterAll(async () => {
+    if (savedBus === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+    else process.env.DBUS_SESSION_BUS_ADDRESS = savedBus;
+    await keychain?.stop();
+    if (userData) await rm(userData, { recursive: true, force: true });
+  });
 
   it('keeps the token in the keychain under the service "sesame", and nothing in userData', async () => {
     if ('missing' in loaded) throw new Error(loaded.missing);

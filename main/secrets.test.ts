@@ -59,7 +59,11 @@ afterEach(() => {
 describe('secret store without an OS keychain', () => {
   it('refuses to persist when safeStorage would only obfuscate (Linux basic_text), and says why', async () => {
     const userData = tempDir();
-    const store = await createSecretStore({ safeStorage: safeStorageWith('basic_text'), userDataDir: userData, platform: 'linux' });
+    const store = await createSecretStore({
+      safeStorage: safeStorageWith('basic_text'),
+      userDataDir: userData,
+      platform: 'linux',
+    });
     expect(store.kind).toBe('memory');
     expect(store.unavailableReason).toMatch(/keeps your Vault login in memory only/);
     expect(store.unavailableReason).toMatch(/the OS keychain (is not available|module is not installed) \(.+\)/);
@@ -100,7 +104,11 @@ describe('secret store without an OS keychain', () => {
   });
 
   it('uses safeStorage on macOS and Windows, where it is backed by Keychain and DPAPI', async () => {
-    const store = await createSecretStore({ safeStorage: safeStorageWith('unknown'), userDataDir: tempDir(), platform: 'darwin' });
+    const store = await createSecretStore({
+      safeStorage: safeStorageWith('unknown'),
+      userDataDir: tempDir(),
+      platform: 'darwin',
+    });
     expect(store.kind).toBe('safe-storage');
   });
 
@@ -120,7 +128,8 @@ describe('secret store without an OS keychain', () => {
 
   it('keeps nothing when keytar is not installed and safeStorage cannot encrypt', async () => {
     const store = await createSecretStore({
-      keychain: async () => createMemorySecretStore("the OS keychain module is not installed (Cannot find module 'keytar')"),
+      keychain: async () =>
+        createMemorySecretStore("the OS keychain module is not installed (Cannot find module 'keytar')"),
       safeStorage: safeStorageWith('gnome_libsecret', { available: false }),
       userDataDir: tempDir(),
       platform: 'linux',
@@ -133,7 +142,11 @@ describe('secret store without an OS keychain', () => {
   it('reports a damaged secrets file by its path, never by its content', async () => {
     const userData = tempDir();
     writeFileSync(path.join(userData, SECRETS_FILE), `{"version": 7, "note": "${TOKEN}"}`);
-    const store = await createSecretStore({ safeStorage: safeStorageWith('gnome_libsecret'), userDataDir: userData, platform: 'linux' });
+    const store = await createSecretStore({
+      safeStorage: safeStorageWith('gnome_libsecret'),
+      userDataDir: userData,
+      platform: 'linux',
+    });
     const failure = await store.get('vault-token').then(
       () => undefined,
       (error: Error) => error.message,

@@ -32,10 +32,16 @@ export interface SecretStoreOptions {
   onChoice?: (store: SecretStore, reasons: string[]) => void;
 }
 
-const oneLine = (error: unknown) => String((error as Error)?.message ?? error).split('\n')[0]!.slice(0, 200);
+const oneLine = (error: unknown) =>
+  String((error as Error)?.message ?? error)
+    .split('\n')[0]!
+    .slice(0, 200);
 
 /** Why safeStorage cannot be trusted with a secret here, or undefined when it can. */
-export async function safeStorageProblem(safeStorage: SafeStorageLike, platform: NodeJS.Platform): Promise<string | undefined> {
+export async function safeStorageProblem(
+  safeStorage: SafeStorageLike,
+  platform: NodeJS.Platform,
+): Promise<string | undefined> {
   if (platform === 'linux') {
     const backend = safeStorage.getSelectedStorageBackend?.() ?? 'unknown';
     if (backend === 'basic_text') {
@@ -61,7 +67,8 @@ export function createSafeStorageFileStore(safeStorage: SafeStorageLike, file: s
     }
     try {
       const parsed = JSON.parse(text) as Partial<SecretsFile>;
-      if (parsed.version !== 1 || typeof parsed.entries !== 'object' || parsed.entries === null) throw new Error('unexpected shape');
+      if (parsed.version !== 1 || typeof parsed.entries !== 'object' || parsed.entries === null)
+        throw new Error('unexpected shape');
       return { version: 1, entries: { ...parsed.entries } };
     } catch (error) {
       throw new Error(`${file} is not a Sesame secrets file (${oneLine(error)}); remove it to start afresh`);
@@ -136,14 +143,17 @@ export async function createSecretStore(options: SecretStoreOptions): Promise<Se
     options.onChoice?.(store, reasons);
     return store;
   };
-  const keychain = await (options.keychain ?? (() => createKeychainSecretStore(KEYCHAIN_SERVICE)))().catch((error: unknown) =>
-    createMemorySecretStore(`the OS keychain failed (${oneLine(error)})`),
+  const keychain = await (options.keychain ?? (() => createKeychainSecretStore(KEYCHAIN_SERVICE)))().catch(
+    (error: unknown) => createMemorySecretStore(`the OS keychain failed (${oneLine(error)})`),
   );
   if (keychain.kind !== 'memory') return choose(keychain);
   reasons.push(keychain.unavailableReason ?? 'the OS keychain is not available');
 
-  const problem = await safeStorageProblem(options.safeStorage, options.platform).catch((e) => `Electron safeStorage failed (${oneLine(e)})`);
-  if (!problem) return choose(createSafeStorageFileStore(options.safeStorage, path.join(options.userDataDir, SECRETS_FILE)));
+  const problem = await safeStorageProblem(options.safeStorage, options.platform).catch(
+    (e) => `Electron safeStorage failed (${oneLine(e)})`,
+  );
+  if (!problem)
+    return choose(createSafeStorageFileStore(options.safeStorage, path.join(options.userDataDir, SECRETS_FILE)));
   reasons.push(problem);
   return choose(
     createMemorySecretStore(

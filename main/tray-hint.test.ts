@@ -29,7 +29,11 @@ describe('createTrayHint', () => {
   it('still says it when the flag cannot be written, and reports why', async () => {
     const said: string[] = [];
     const errors: unknown[] = [];
-    const hint = createTrayHint({ flagFile: '/nonexistent-dir/tray-hint-shown', notify: (title) => said.push(title), onError: (e) => errors.push(e) });
+    const hint = createTrayHint({
+      flagFile: '/nonexistent-dir/tray-hint-shown',
+      notify: (title) => said.push(title),
+      onError: (e) => errors.push(e),
+    });
     hint();
     hint();
     expect(said).toEqual([TRAY_HINT.title]);

@@ -8,7 +8,11 @@ export const TRAY_HINT = {
   body: 'Your connections stay open in the tray. Quit from the tray menu to stop them.',
 };
 
-export function createTrayHint(options: { flagFile: string; notify(title: string, body: string): void; onError?(error: unknown): void }): () => void {
+export function createTrayHint(options: {
+  flagFile: string;
+  notify(title: string, body: string): void;
+  onError?(error: unknown): void;
+}): () => void {
   let shown = existsSync(options.flagFile);
   return () => {
     if (shown) return;

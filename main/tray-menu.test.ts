@@ -11,7 +11,14 @@ function session(overrides: Partial<SessionView> = {}): SessionView {
 }
 
 function connection(overrides: Partial<ConnectionView> & { name: string }): ConnectionView {
-  return { protocol: 'postgres', state: 'off', listen: '127.0.0.1:15432', target: 'db.internal:5432', stats, ...overrides };
+  return {
+    protocol: 'postgres',
+    state: 'off',
+    listen: '127.0.0.1:15432',
+    target: 'db.internal:5432',
+    stats,
+    ...overrides,
+  };
 }
 
 /** Records which action a click ran, with its argument. */
@@ -108,11 +115,24 @@ describe('buildTrayMenuTemplate', () => {
   it('gives each connection a submenu with its state, address and actions', () => {
     const { actions, calls } = recordingActions();
     const orders = connection({ name: 'orders-db', state: 'ready', stats: { ...stats, activeClients: 2 } });
-    const bastion = connection({ name: 'bastion', protocol: 'ssh', state: 'ready', listen: '127.0.0.1:2222', target: 'bastion:22' });
+    const bastion = connection({
+      name: 'bastion',
+      protocol: 'ssh',
+      state: 'ready',
+      listen: '127.0.0.1:2222',
+      target: 'bastion:22',
+    });
     const menu = buildTrayMenuTemplate(session(), [orders, bastion], actions, { now: NOW });
 
     const db = submenu(item(menu, 'orders-db — Ready'));
-    expect(labels(db)).toEqual(['Ready · 2 clients', 'Local address: 127.0.0.1:15432', 'Copy address', '---', 'Turn off', 'Open in GUI']);
+    expect(labels(db)).toEqual([
+      'Ready · 2 clients',
+      'Local address: 127.0.0.1:15432',
+      'Copy address',
+      '---',
+      'Turn off',
+      'Open in GUI',
+    ]);
     click(item(db, 'Copy address'));
     click(item(db, 'Turn off'));
     click(item(db, 'Open in GUI'));
@@ -122,7 +142,12 @@ describe('buildTrayMenuTemplate', () => {
     expect(labels(ssh)).not.toContain('Open in GUI');
     click(item(ssh, 'Open terminal'));
 
-    expect(calls).toEqual(['copyAddress 127.0.0.1:15432', 'setEnabled orders-db false', 'openGui orders-db', 'openTerminal bastion']);
+    expect(calls).toEqual([
+      'copyAddress 127.0.0.1:15432',
+      'setEnabled orders-db false',
+      'openGui orders-db',
+      'openTerminal bastion',
+    ]);
   });
 
   it('offers Turn on for an idle connection and keeps Open disabled until it is ready', () => {
@@ -136,7 +161,12 @@ describe('buildTrayMenuTemplate', () => {
 
   it('shows why a connection failed and offers Retry and Turn off', () => {
     const { actions, calls } = recordingActions();
-    const failed = connection({ name: 'billing', protocol: 'mysql', state: 'error', error: "the secret has no 'password' key" });
+    const failed = connection({
+      name: 'billing',
+      protocol: 'mysql',
+      state: 'error',
+      error: "the secret has no 'password' key",
+    });
     const menu = buildTrayMenuTemplate(session(), [failed], actions, { now: NOW });
     const entry = submenu(item(menu, 'billing — Error'));
     expect(entry[0]!.label).toBe("Error: the secret has no 'password' key");
@@ -165,9 +195,13 @@ describe('buildTrayMenuTemplate', () => {
 describe('session line and tooltip', () => {
   it('says how long is left in plain units', () => {
     expect(sessionLine(session({ expiresAt: '2030-01-03T15:00:00Z' }), NOW)).toBe('Logged in · expires in 2d 3h');
-    expect(sessionLine(session({ state: 'expiring', expiresAt: '2030-01-01T12:04:30Z' }), NOW)).toBe('Session expiring in 4m');
+    expect(sessionLine(session({ state: 'expiring', expiresAt: '2030-01-01T12:04:30Z' }), NOW)).toBe(
+      'Session expiring in 4m',
+    );
     expect(sessionLine(session({ expiresAt: undefined }), NOW)).toBe('Logged in · no expiry');
-    expect(sessionLine(session({ state: 'error', error: 'Vault is sealed' }), NOW)).toBe('Session error: Vault is sealed');
+    expect(sessionLine(session({ state: 'error', error: 'Vault is sealed' }), NOW)).toBe(
+      'Session error: Vault is sealed',
+    );
   });
 
   it('sums up the connections', () => {

@@ -13,7 +13,8 @@ export const TRAY_STATES: readonly TrayState[] = ['logged-out', 'ok', 'attention
  */
 export function trayStateFor(session: SessionView, connections: readonly ConnectionView[]): TrayState {
   if (session.state === 'error' || connections.some((c) => c.state === 'error')) return 'error';
-  if (session.state === 'logged-out' || session.state === 'logging-in' || session.state === 'expired') return 'logged-out';
+  if (session.state === 'logged-out' || session.state === 'logging-in' || session.state === 'expired')
+    return 'logged-out';
   if (session.state === 'expiring') return 'attention';
   return 'ok';
 }
@@ -75,7 +76,8 @@ export function trayTooltip(session: SessionView, connections: readonly Connecti
   const ready = connections.filter((c) => c.state === 'ready').length;
   const failed = connections.filter((c) => c.state === 'error').length;
   const parts = [`Sesame — ${sessionLine(session, now)}`];
-  if (connections.length > 0) parts.push(`${ready} of ${connections.length} connections on${failed ? `, ${failed} failed` : ''}`);
+  if (connections.length > 0)
+    parts.push(`${ready} of ${connections.length} connections on${failed ? `, ${failed} failed` : ''}`);
   return parts.join('\n');
 }
 
@@ -117,9 +119,17 @@ function connectionMenu(connection: ConnectionView, actions: TrayActions): MenuI
     items.push({ label: on ? 'Turn off' : 'Turn on', click: () => actions.setEnabled(connection.name, !on) });
   }
   if (DATABASES.has(connection.protocol)) {
-    items.push({ label: 'Open in GUI', enabled: connection.state === 'ready', click: () => actions.openGui(connection) });
+    items.push({
+      label: 'Open in GUI',
+      enabled: connection.state === 'ready',
+      click: () => actions.openGui(connection),
+    });
   } else if (connection.protocol === 'ssh') {
-    items.push({ label: 'Open terminal', enabled: connection.state === 'ready', click: () => actions.openTerminal(connection) });
+    items.push({
+      label: 'Open terminal',
+      enabled: connection.state === 'ready',
+      click: () => actions.openTerminal(connection),
+    });
   }
   return { label: literal(`${connection.name} — ${CONNECTION_STATE[connection.state]}`), submenu: items };
 }
@@ -146,7 +156,12 @@ export function buildTrayMenuTemplate(
   template.push({ type: 'separator' }, { label: 'Open Sesame', click: () => actions.showWindow() });
   if (options.startAtLogin !== undefined) {
     const current = options.startAtLogin;
-    template.push({ label: 'Start at login', type: 'checkbox', checked: current, click: () => actions.setStartAtLogin(!current) });
+    template.push({
+      label: 'Start at login',
+      type: 'checkbox',
+      checked: current,
+      click: () => actions.setStartAtLogin(!current),
+    });
   }
   template.push({ type: 'separator' }, { label: 'Quit Sesame', click: () => actions.quit() });
   return template;

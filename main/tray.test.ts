@@ -45,13 +45,16 @@ describe('tray icons in assets/', () => {
     { platform: 'linux', darkPanel: true, size: 22 },
   ] as const;
 
-  it.each(choices)('exist for every state on $platform (dark panel: $darkPanel), at 1x and 2x', ({ platform, darkPanel, size }) => {
-    for (const state of TRAY_STATES) {
-      const file = path.join(ICONS, trayIconFile(state, { platform, darkPanel }));
-      expect(readPng(file)).toMatchObject({ width: size, height: size });
-      expect(readPng(file.replace(/\.png$/, '@2x.png'))).toMatchObject({ width: size * 2, height: size * 2 });
-    }
-  });
+  it.each(choices)(
+    'exist for every state on $platform (dark panel: $darkPanel), at 1x and 2x',
+    ({ platform, darkPanel, size }) => {
+      for (const state of TRAY_STATES) {
+        const file = path.join(ICONS, trayIconFile(state, { platform, darkPanel }));
+        expect(readPng(file)).toMatchObject({ width: size, height: size });
+        expect(readPng(file.replace(/\.png$/, '@2x.png'))).toMatchObject({ width: size * 2, height: size * 2 });
+      }
+    },
+  );
 
   it('gives macOS template images that are black with alpha only', () => {
     for (const state of TRAY_STATES) {
@@ -134,7 +137,14 @@ const noActions: TrayActions = {
 describe('createTray', () => {
   const stats = { activeClients: 0, sessionsServed: 0, bytesToTarget: 0, bytesToClient: 0 };
   const session: SessionView = { state: 'authenticated', vaultAddress: 'http://vault:8200', policies: [] };
-  const orders: ConnectionView = { name: 'orders', protocol: 'postgres', state: 'ready', listen: '127.0.0.1:15432', target: 'db:5432', stats };
+  const orders: ConnectionView = {
+    name: 'orders',
+    protocol: 'postgres',
+    state: 'ready',
+    listen: '127.0.0.1:15432',
+    target: 'db:5432',
+    stats,
+  };
 
   it('shows the icon, tooltip and menu of the current state, from real files', () => {
     const electron = fakeElectron();

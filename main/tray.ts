@@ -60,7 +60,8 @@ export function createTray<Image>(deps: TrayDeps<Image>, options: ShellTrayOptio
     if (!images.has(file)) images.set(file, deps.nativeImage.createFromPath(path.join(options.iconsDir, file)));
     return images.get(file) as Image;
   };
-  const iconFor = (state: TrayState) => trayIconFile(state, { platform: options.platform, darkPanel: options.darkPanel() });
+  const iconFor = (state: TrayState) =>
+    trayIconFile(state, { platform: options.platform, darkPanel: options.darkPanel() });
 
   let shownIcon = iconFor('logged-out');
   const tray = new deps.Tray(image(shownIcon));

@@ -31,7 +31,14 @@ function stateApi(session: SessionView, connections: ConnectionView[]) {
 }
 
 const authenticated: SessionView = { state: 'authenticated', vaultAddress: 'http://127.0.0.1:8200', policies: [] };
-const orders: ConnectionView = { name: 'orders', protocol: 'postgres', state: 'ready', listen: '127.0.0.1:15432', target: 'db:5432', stats };
+const orders: ConnectionView = {
+  name: 'orders',
+  protocol: 'postgres',
+  state: 'ready',
+  listen: '127.0.0.1:15432',
+  target: 'db:5432',
+  stats,
+};
 
 describe('view mirror', () => {
   it('starts from the host state and follows its events', async () => {
@@ -67,7 +74,9 @@ describe('view mirror', () => {
 
   it('keeps an event that arrives while the first read is in flight', async () => {
     const host = stateApi(authenticated, [orders]);
-    host.setBeforeAnswer(() => host.emit({ event: 'connection.changed', payload: { ...orders, state: 'error', error: 'boom' } }));
+    host.setBeforeAnswer(() =>
+      host.emit({ event: 'connection.changed', payload: { ...orders, state: 'error', error: 'boom' } }),
+    );
     const mirror = await createViewMirror(host.api);
     expect(mirror.current().connections[0]!.state).toBe('error');
     mirror.close();
@@ -79,7 +88,11 @@ describe('notifications', () => {
     const host = stateApi(authenticated, [orders]);
     const mirror = await createViewMirror(host.api);
     const shown: string[] = [];
-    const stop = watchNotifications(mirror, (title, body) => shown.push(`${title} | ${body}`), () => NOW);
+    const stop = watchNotifications(
+      mirror,
+      (title, body) => shown.push(`${title} | ${body}`),
+      () => NOW,
+    );
 
     const expiring = { ...authenticated, state: 'expiring' as const, expiresAt: '2030-01-01T12:05:00Z' };
     host.emit({ event: 'session.changed', payload: expiring });
@@ -87,7 +100,10 @@ describe('notifications', () => {
     const failed = { ...orders, state: 'error' as const, error: "the secret at kv/orders has no 'password' key" };
     host.emit({ event: 'connection.changed', payload: failed });
     host.emit({ event: 'connection.changed', payload: failed });
-    host.emit({ event: 'activity', payload: { id: '1', time: NOW.toISOString(), level: 'info', kind: 'login', message: 'x' } });
+    host.emit({
+      event: 'activity',
+      payload: { id: '1', time: NOW.toISOString(), level: 'info', kind: 'login', message: 'x' },
+    });
 
     expect(shown).toEqual([
       'Vault session expiring | Your session ends in 5m. Log in again to keep your connections working.',

@@ -3,7 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BrowserWindowConstructorOptions, HandlerDetails, WindowOpenHandlerResponse } from 'electron';
 import { afterAll, describe, expect, it } from 'vitest';
-import { contentSecurityPolicy, createRendererRequestHandler, rendererFileFor, RENDERER_ORIGIN } from './renderer-protocol';
+import {
+  contentSecurityPolicy,
+  createRendererRequestHandler,
+  rendererFileFor,
+  RENDERER_ORIGIN,
+} from './renderer-protocol';
 import { createMainWindow, guardWebContents, rendererLocation, revealWindow } from './window';
 
 describe('main window', () => {
@@ -50,7 +55,12 @@ describe('main window', () => {
   it('turns on every Electron security switch and loads our renderer', async () => {
     const { window, loaded } = createMainWindow(
       { BrowserWindow: FakeWindow },
-      { preloadPath: '/app/out/main/preload.cjs', location: rendererLocation({}), showOnLoad: true, isQuitting: () => false },
+      {
+        preloadPath: '/app/out/main/preload.cjs',
+        location: rendererLocation({}),
+        showOnLoad: true,
+        isQuitting: () => false,
+      },
     );
     await loaded;
     expect(window.options.webPreferences).toMatchObject({
@@ -92,7 +102,9 @@ describe('main window', () => {
       origin: 'http://localhost:5173',
       devServer: 'http://localhost:5173',
     });
-    expect(() => rendererLocation({ ELECTRON_RENDERER_URL: 'http://evil.example:5173/' })).toThrow('must be an http:// URL on localhost');
+    expect(() => rendererLocation({ ELECTRON_RENDERER_URL: 'http://evil.example:5173/' })).toThrow(
+      'must be an http:// URL on localhost',
+    );
     expect(() => rendererLocation({ ELECTRON_RENDERER_URL: 'nonsense' })).toThrow('is not a URL');
   });
 });
@@ -105,10 +117,15 @@ describe('navigation guard', () => {
     const blocked: string[] = [];
     guardWebContents(
       {
-        on: (event: string, listener: (event: { preventDefault(): void }, url: string) => void) => void listeners.set(event, listener),
+        on: (event: string, listener: (event: { preventDefault(): void }, url: string) => void) =>
+          void listeners.set(event, listener),
         setWindowOpenHandler: (handler) => void (openHandler = handler),
       },
-      { trustedOrigin, openExternal: (url) => opened.push(url), onBlocked: (what, url) => blocked.push(`${what} ${url}`) },
+      {
+        trustedOrigin,
+        openExternal: (url) => opened.push(url),
+        onBlocked: (what, url) => blocked.push(`${what} ${url}`),
+      },
     );
     const navigate = (event: string, url: string) => {
       let prevented = false;
@@ -188,7 +205,9 @@ describe('renderer protocol', () => {
     }
     // The URL parser resolves dot segments at the root, so the name stays inside `root`.
     expect(rendererFileFor(root, `${RENDERER_ORIGIN}/assets/%2e%2e/%2e%2e/${secret}`)).toBe(path.join(root, secret));
-    expect((await handler(new Request(`${RENDERER_ORIGIN}/index.html`, { method: 'POST', body: 'x' }))).status).toBe(405);
+    expect((await handler(new Request(`${RENDERER_ORIGIN}/index.html`, { method: 'POST', body: 'x' }))).status).toBe(
+      405,
+    );
   });
 
   it('has a strict policy: scripts only from our origin, no eval, nothing remote', () => {

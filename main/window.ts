@@ -50,7 +50,9 @@ export function isSameOrigin(url: string, origin: string): boolean {
 export function externalWebUrl(url: string): string | undefined {
   try {
     const parsed = new URL(url);
-    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && !parsed.password ? parsed.toString() : undefined;
+    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && !parsed.password
+      ? parsed.toString()
+      : undefined;
   } catch {
     return undefined;
   }
@@ -107,7 +109,11 @@ export function isTrustedSender(
   return frame !== null && isSameOrigin(frame.url, trustedOrigin);
 }
 
-export function mainWindowOptions(options: { preloadPath: string; iconPath?: string; dev: boolean }): BrowserWindowConstructorOptions {
+export function mainWindowOptions(options: {
+  preloadPath: string;
+  iconPath?: string;
+  dev: boolean;
+}): BrowserWindowConstructorOptions {
   return {
     width: 1100,
     height: 720,
@@ -164,7 +170,11 @@ export function createMainWindow<W extends WindowLike>(
   options: MainWindowOptions,
 ): { window: W; loaded: Promise<void> } {
   const window = new deps.BrowserWindow(
-    mainWindowOptions({ preloadPath: options.preloadPath, ...(options.iconPath ? { iconPath: options.iconPath } : {}), dev: Boolean(options.location.devServer) }),
+    mainWindowOptions({
+      preloadPath: options.preloadPath,
+      ...(options.iconPath ? { iconPath: options.iconPath } : {}),
+      dev: Boolean(options.location.devServer),
+    }),
   );
   // Closing the window hides it: brokers keep running in the tray until Quit.
   window.on('close', (event) => {

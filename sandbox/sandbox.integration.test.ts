@@ -11,8 +11,18 @@ import { startSandbox, type Sandbox } from '.';
 
 const run = promisify(execFile);
 
-async function vault<T = Record<string, any>>(sandbox: Sandbox, method: string, apiPath: string, body?: unknown, token = sandbox.rootToken): Promise<T> {
-  const res = await fetch(`${sandbox.vaultAddr}/v1/${apiPath}`, { method, headers: { 'X-Vault-Token': token }, ...(body ? { body: JSON.stringify(body) } : {}) });
+async function vault<T = Record<string, any>>(
+  sandbox: Sandbox,
+  method: string,
+  apiPath: string,
+  body?: unknown,
+  token = sandbox.rootToken,
+): Promise<T> {
+  const res = await fetch(`${sandbox.vaultAddr}/v1/${apiPath}`, {
+    method,
+    headers: { 'X-Vault-Token': token },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
   expect(res.status, `${method} ${apiPath}`).toBeLessThan(300);
   return (await res.json()) as T;
 }
@@ -26,17 +36,34 @@ describe('sandbox', () => {
 
   it('describes itself with everything a script needs, as one JSON-able object', () => {
     const info = JSON.parse(JSON.stringify(sandbox.describe()));
-    expect(info).toMatchObject({ vaultAddr: sandbox.vaultAddr, rootToken: sandbox.rootToken, configPath: sandbox.configPath });
+    expect(info).toMatchObject({
+      vaultAddr: sandbox.vaultAddr,
+      rootToken: sandbox.rootToken,
+      configPath: sandbox.configPath,
+    });
     expect(info.connections[0]).toMatchObject({ name: 'sandbox-postgres', protocol: 'postgres' });
     expect(info.agentAddr).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    for (const key of ['postgres', 'mariadb', 'sshd', 'oidc', 'userpass', 'approle']) expect(info[key], key).toBeDefined();
+    for (const key of ['postgres', 'mariadb', 'sshd', 'oidc', 'userpass', 'approle'])
+      expect(info[key], key).toBeDefined();
   });
 
   it('userpass and AppRole logins give tokens with the developer policy', async () => {
     const { userpass, approle } = sandbox.logins;
-    const up = await vault(sandbox, 'POST', `auth/userpass/login/${userpass.username}`, { password: userpass.password }, '');
+    const up = await vault(
+      sandbox,
+      'POST',
+      `auth/userpass/login/${userpass.username}`,
+      { password: userpass.password },
+      '',
+    );
     expect(up.auth.policies).toContain('sandbox-developer');
-    const ar = await vault(sandbox, 'POST', 'auth/approle/login', { role_id: approle.roleId, secret_id: approle.secretId }, '');
+    const ar = await vault(
+      sandbox,
+      'POST',
+      'auth/approle/login',
+      { role_id: approle.roleId, secret_id: approle.secretId },
+      '',
+    );
     expect(ar.auth.policies).toContain('sandbox-developer');
     const kv = await vault(sandbox, 'GET', 'secret/data/sandbox/postgres', undefined, up.auth.client_token);
     expect(kv.data.data.username).toBe(sandbox.postgresAppUser);
@@ -44,21 +71,42 @@ describe('sandbox', () => {
 
   it('database roles create real users in PostgreSQL and MariaDB, dropped on revoke', async () => {
     const pgCreds = await vault(sandbox, 'GET', 'database/creds/sandbox-postgres');
-    const client = new pg.Client({ host: sandbox.postgres.host, port: sandbox.postgres.port, user: pgCreds.data.username, password: pgCreds.data.password, database: 'sandbox' });
+    const client = new pg.Client({
+      host: sandbox.postgres.host,
+      port: sandbox.postgres.port,
+      user: pgCreds.data.username,
+      password: pgCreds.data.password,
+      database: 'sandbox',
+    });
     await client.connect();
     expect((await client.query('select current_user')).rows[0].current_user).toBe(pgCreds.data.username);
     await client.end();
 
     const myCreds = await vault(sandbox, 'GET', 'database/creds/sandbox-mariadb');
-    const conn = await mysql.createConnection({ host: sandbox.mariadb.host, port: sandbox.mariadb.port, user: myCreds.data.username, password: myCreds.data.password });
+    const conn = await mysql.createConnection({
+      host: sandbox.mariadb.host,
+      port: sandbox.mariadb.port,
+      user: myCreds.data.username,
+      password: myCreds.data.password,
+    });
     const [rows] = await conn.query('select current_user() as u');
     expect((rows as Array<{ u: string }>)[0]!.u).toMatch(new RegExp(`^${myCreds.data.username}@`));
     await conn.end();
 
     await vault(sandbox, 'PUT', 'sys/leases/revoke', { lease_id: pgCreds.lease_id }).catch(() => undefined);
-    const admin = new pg.Client({ host: sandbox.postgres.host, port: sandbox.postgres.port, user: 'admin', password: sandbox.postgres.adminPassword, database: 'postgres' });
+    const admin = new pg.Client({
+      host: sandbox.postgres.host,
+      port: sandbox.postgres.port,
+      user: 'admin',
+      password: sandbox.postgres.adminPassword,
+      database: 'postgres',
+    });
     await admin.connect();
-    await expect.poll(async () => (await admin.query('select 1 from pg_roles where rolname = $1', [pgCreds.data.username])).rowCount).toBe(0);
+    await expect
+      .poll(
+        async () => (await admin.query('select 1 from pg_roles where rolname = $1', [pgCreds.data.username])).rowCount,
+      )
+      .toBe(0);
     await admin.end();
   });
 
@@ -66,13 +114,30 @@ describe('sandbox', () => {
     const keyFile = path.join(sandbox.dir, 'id_test');
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]);
     const opensshKey = await readFile(`${keyFile}.pub`, 'utf8');
-    const signed = await vault(sandbox, 'POST', 'ssh-client-signer/sign/dev', { public_key: opensshKey.trim(), valid_principals: sandbox.sshd.user });
+    const signed = await vault(sandbox, 'POST', 'ssh-client-signer/sign/dev', {
+      public_key: opensshKey.trim(),
+      valid_principals: sandbox.sshd.user,
+    });
     await writeFile(`${keyFile}-cert.pub`, signed.data.signed_key);
     const knownHosts = path.join(sandbox.dir, 'known_hosts');
     await writeFile(knownHosts, `${sandbox.sshd.knownHostsLine}\n`);
     const { stdout } = await run('ssh', [
-      '-i', keyFile, '-o', `CertificateFile=${keyFile}-cert.pub`, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes',
-      '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-p', String(sandbox.sshd.port), `${sandbox.sshd.user}@127.0.0.1`, 'echo brokered-hello',
+      '-i',
+      keyFile,
+      '-o',
+      `CertificateFile=${keyFile}-cert.pub`,
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-p',
+      String(sandbox.sshd.port),
+      `${sandbox.sshd.user}@127.0.0.1`,
+      'echo brokered-hello',
     ]);
     expect(stdout.trim()).toBe('brokered-hello');
   });

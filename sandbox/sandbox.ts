@@ -54,7 +54,13 @@ export interface SandboxOptions {
 const APP_USER = 'sandbox_app';
 
 async function createPostgresAppUser(postgres: PostgresServer, password: string) {
-  const admin = new pg.Client({ host: postgres.host, port: postgres.port, user: postgres.adminUser, password: postgres.adminPassword, database: 'postgres' });
+  const admin = new pg.Client({
+    host: postgres.host,
+    port: postgres.port,
+    user: postgres.adminUser,
+    password: postgres.adminPassword,
+    database: 'postgres',
+  });
   await admin.connect();
   try {
     await admin.query(`CREATE ROLE ${APP_USER} LOGIN PASSWORD '${password}'`);
@@ -80,7 +86,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       startVaultDev().then(started),
       startOidcProvider().then(started),
     ]);
-    options.log?.info('servers ready', { vault: vault.address, postgres: postgres.port, mariadb: mariadb.port, idp: idp.issuer });
+    options.log?.info('servers ready', {
+      vault: vault.address,
+      postgres: postgres.port,
+      mariadb: mariadb.port,
+      idp: idp.issuer,
+    });
     const seeder = new VaultSeeder(vault.address, vault.rootToken);
 
     const appPassword = randomPassword();
@@ -88,7 +99,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await seeder.write('secret/data/sandbox/postgres', { data: { username: APP_USER, password: appPassword } });
 
     const client = idp.clients[0]!;
-    const logins = await seedAuth(seeder, { issuer: idp.issuer, clientId: client.clientId, clientSecret: client.clientSecret });
+    const logins = await seedAuth(seeder, {
+      issuer: idp.issuer,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+    });
 
     await seeder.write('sys/mounts/database', { type: 'database' });
     await seedDatabase(seeder, {
@@ -98,7 +113,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       username: postgres.adminUser,
       password: postgres.adminPassword,
       role: 'sandbox-postgres',
-      creation: [`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE ${APP_USER};`],
+      creation: [
+        `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE ${APP_USER};`,
+      ],
       revocation: [`DROP ROLE IF EXISTS "{{name}}";`],
     });
     await seedDatabase(seeder, {
@@ -112,7 +129,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       revocation: [`DROP USER IF EXISTS '{{name}}'@'%';`],
     });
 
-    const sshd = await startSshd({ trustedUserCaKeys: [await seedSshCa(seeder, (await import('node:os')).userInfo().username)] }).then(started);
+    const sshd = await startSshd({
+      trustedUserCaKeys: [await seedSshCa(seeder, (await import('node:os')).userInfo().username)],
+    }).then(started);
 
     const tokenFile = path.join(dir, 'vault-token');
     await writeFile(tokenFile, `${vault.rootToken}\n`, { mode: 0o600 });
@@ -156,12 +175,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           protocol: 'ssh',
           listen: connections[3]!.listen,
           target: { host: sshd.host, port: sshd.port, user: sshd.user, hostKey: sshd.hostPublicKey },
-          credentials: { from: 'vault-ssh-sign', mount: 'ssh-client-signer', role: 'dev', principals: [sshd.user], ttl: '5m' },
+          credentials: {
+            from: 'vault-ssh-sign',
+            mount: 'ssh-client-signer',
+            role: 'dev',
+            principals: [sshd.user],
+            ttl: '5m',
+          },
         },
       ],
     };
     const configPath = path.join(dir, 'sesame.yaml');
-    await writeFile(configPath, `# Written by the Sesame sandbox; removed when it stops.\n${stringify(config)}`, { mode: 0o600 });
+    await writeFile(configPath, `# Written by the Sesame sandbox; removed when it stops.\n${stringify(config)}`, {
+      mode: 0o600,
+    });
     await chmod(dir, 0o700);
 
     const user = idp.users[0]!;
@@ -184,10 +211,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         rootToken: vault.rootToken,
         configPath,
         connections,
-        postgres: { host: postgres.host, port: postgres.port, adminUser: postgres.adminUser, adminPassword: postgres.adminPassword, database: 'sandbox' },
-        mariadb: { host: mariadb.host, port: mariadb.port, adminUser: mariadb.adminUser, adminPassword: mariadb.adminPassword },
+        postgres: {
+          host: postgres.host,
+          port: postgres.port,
+          adminUser: postgres.adminUser,
+          adminPassword: postgres.adminPassword,
+          database: 'sandbox',
+        },
+        mariadb: {
+          host: mariadb.host,
+          port: mariadb.port,
+          adminUser: mariadb.adminUser,
+          adminPassword: mariadb.adminPassword,
+        },
         sshd: { host: sshd.host, port: sshd.port, user: sshd.user, knownHostsLine: sshd.knownHostsLine },
-        oidc: { issuer: idp.issuer, username: user.username, password: user.password, role: logins.oidcRole, mount: 'oidc' },
+        oidc: {
+          issuer: idp.issuer,
+          username: user.username,
+          password: user.password,
+          role: logins.oidcRole,
+          mount: 'oidc',
+        },
         userpass: { mount: 'userpass', ...logins.userpass },
         approle: logins.approle,
         database: { mount: 'database', roles: ['sandbox-postgres', 'sandbox-mariadb'] },

@@ -16,7 +16,8 @@ export class VaultSeeder {
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     const text = await response.text();
-    if (!response.ok) throw new Error(`seeding Vault: ${method} ${apiPath} answered ${response.status} ${text.slice(0, 300)}`);
+    if (!response.ok)
+      throw new Error(`seeding Vault: ${method} ${apiPath} answered ${response.status} ${text.slice(0, 300)}`);
     return text ? (JSON.parse(text) as T) : undefined;
   }
 
@@ -42,12 +43,25 @@ export async function seedAuth(vault: VaultSeeder, idp: { issuer: string; client
 
   const userpass = { username: 'developer', password: randomPassword() };
   await vault.write('sys/auth/userpass', { type: 'userpass' });
-  await vault.write(`auth/userpass/users/${userpass.username}`, { password: userpass.password, token_policies: 'sandbox-developer', token_ttl: '1h' });
+  await vault.write(`auth/userpass/users/${userpass.username}`, {
+    password: userpass.password,
+    token_policies: 'sandbox-developer',
+    token_ttl: '1h',
+  });
 
   await vault.write('sys/auth/approle', { type: 'approle' });
-  await vault.write('auth/approle/role/sesame-ci', { token_policies: 'sandbox-developer', token_ttl: '1h', secret_id_ttl: '24h' });
-  const roleId = (await vault.request<{ data: { role_id: string } }>('GET', 'auth/approle/role/sesame-ci/role-id'))!.data.role_id;
-  const secretId = (await vault.request<{ data: { secret_id: string } }>('POST', 'auth/approle/role/sesame-ci/secret-id', {}))!.data.secret_id;
+  await vault.write('auth/approle/role/sesame-ci', {
+    token_policies: 'sandbox-developer',
+    token_ttl: '1h',
+    secret_id_ttl: '24h',
+  });
+  const roleId = (await vault.request<{ data: { role_id: string } }>('GET', 'auth/approle/role/sesame-ci/role-id'))!
+    .data.role_id;
+  const secretId = (await vault.request<{ data: { secret_id: string } }>(
+    'POST',
+    'auth/approle/role/sesame-ci/secret-id',
+    {},
+  ))!.data.secret_id;
 
   await vault.write('sys/auth/oidc', { type: 'oidc' });
   await vault.write('auth/oidc/config', {
@@ -99,7 +113,9 @@ export async function seedDatabase(vault: VaultSeeder, db: DatabaseSeed) {
 /** The SSH CA that signs developers' keys; returns its public key for sshd's TrustedUserCAKeys. */
 export async function seedSshCa(vault: VaultSeeder, allowedUser: string): Promise<string> {
   await vault.write('sys/mounts/ssh-client-signer', { type: 'ssh' });
-  const ca = await vault.request<{ data: { public_key: string } }>('POST', 'ssh-client-signer/config/ca', { generate_signing_key: true });
+  const ca = await vault.request<{ data: { public_key: string } }>('POST', 'ssh-client-signer/config/ca', {
+    generate_signing_key: true,
+  });
   await vault.write('ssh-client-signer/roles/dev', {
     key_type: 'ca',
     allow_user_certificates: true,

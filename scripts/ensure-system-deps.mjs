@@ -18,7 +18,9 @@ if (missing.length === 0) {
 const command = installCommand(missing);
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 if (!isRoot) {
-  console.error(`system packages: missing ${missing.join(', ')}. Run as root, then npm install again:\n  sudo sh -c '${command}'`);
+  console.error(
+    `system packages: missing ${missing.join(', ')}. Run as root, then npm install again:\n  sudo sh -c '${command}'`,
+  );
   process.exit(lenient ? 0 : 1);
 }
 
@@ -36,7 +38,11 @@ if (!hadPolicy) spawnSync('rm', ['-f', policy]);
 const still = missingPackages();
 if (result.status !== 0 || still.length) {
   const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n  ');
-  console.error(`system packages: apt-get failed (exit ${result.status}; ${logFile}); still missing ${still.join(', ') || 'none'}. The command was:\n  ${command}\n  ${tail}`);
+  console.error(
+    `system packages: apt-get failed (exit ${result.status}; ${logFile}); still missing ${still.join(', ') || 'none'}. The command was:\n  ${command}\n  ${tail}`,
+  );
   process.exit(lenient ? 0 : 1);
 }
-console.log(`system packages: installed ${missing.join(', ')} in ${((Date.now() - started) / 1000).toFixed(0)} s (apt's output: ${path.relative(process.cwd(), logFile)})`);
+console.log(
+  `system packages: installed ${missing.join(', ')} in ${((Date.now() - started) / 1000).toFixed(0)} s (apt's output: ${path.relative(process.cwd(), logFile)})`,
+);

@@ -41,7 +41,8 @@ export function layerOf(file) {
 
 const isTest = (file) => /\.(test|e2e)\.tsx?$/.test(file) || ['e2e', 'hardening'].includes(layerOf(file));
 /** Integration tests start real servers (sandbox/, processes, Chromium); unit tests may not. */
-const isIntegrationTest = (file) => /\.integration\.test\.tsx?$/.test(file) || ['e2e', 'hardening'].includes(layerOf(file));
+const isIntegrationTest = (file) =>
+  /\.integration\.test\.tsx?$/.test(file) || ['e2e', 'hardening'].includes(layerOf(file));
 /** Test helpers (`testing.ts`, a `testing/` folder) and child-process fixtures (`*.fixture.ts`). */
 export const isTestingModule = (file) => {
   const rel = path.relative(ROOT, file).split(path.sep);
@@ -85,7 +86,10 @@ const rule = {
           return;
         }
         if (test && !isIntegrationTest(file) && toLayer === 'sandbox' && fromLayer !== 'sandbox') {
-          context.report({ node, message: `a unit test may not import sandbox/ ('${source}'): it starts real servers; name the file *.integration.test.ts.` });
+          context.report({
+            node,
+            message: `a unit test may not import sandbox/ ('${source}'): it starts real servers; name the file *.integration.test.ts.`,
+          });
           return;
         }
         // Tests may use any layer's test helpers (the renderer's UI tests run on app/bridge/testing).

@@ -19,7 +19,10 @@ describe('import cycles', () => {
     await mkdir(path.join(dir, 'broker', 'x'), { recursive: true });
     await writeFile(path.join(dir, 'broker', 'x', 'index.ts'), "export * from './a';\n");
     await writeFile(path.join(dir, 'broker', 'x', 'a.ts'), "import type { B } from './b';\nexport type A = B;\n");
-    await writeFile(path.join(dir, 'broker', 'x', 'b.ts'), "import type { A } from './index';\nexport type B = A | 1;\n");
+    await writeFile(
+      path.join(dir, 'broker', 'x', 'b.ts'),
+      "import type { A } from './index';\nexport type B = A | 1;\n",
+    );
     expect(findImportCycles(dir)).toEqual([['broker/x/a.ts', 'broker/x/b.ts', 'broker/x/index.ts']]);
   });
 });

@@ -31,7 +31,9 @@ export function findImportCycles(root: string): string[][] {
     const deps: string[] = [];
     for (const match of readFileSync(file, 'utf8').matchAll(SPECIFIER)) {
       const base = path.resolve(path.dirname(file), match[1]!);
-      const hit = ['', '.ts', '.tsx', '/index.ts', '/index.tsx'].map((ext) => base + ext).find((candidate) => known.has(candidate));
+      const hit = ['', '.ts', '.tsx', '/index.ts', '/index.tsx']
+        .map((ext) => base + ext)
+        .find((candidate) => known.has(candidate));
       if (hit) deps.push(hit);
     }
     graph.set(file, deps);

@@ -21,6 +21,10 @@ export function keychainModuleStatus(root) {
   try {
     return JSON.parse(result.stdout.trim().split('\n').pop());
   } catch {
-    return { ok: false, reason: 'load-failed', detail: (result.stderr || 'the probe printed nothing').trim().split('\n')[0] };
+    return {
+      ok: false,
+      reason: 'load-failed',
+      detail: (result.stderr || 'the probe printed nothing').trim().split('\n')[0],
+    };
   }
 }

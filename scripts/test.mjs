@@ -40,9 +40,14 @@ const playwrightJson = path.join(results, 'playwright.json');
 const npx = 'npx';
 const checks = [
   () => step('system', process.execPath, ['scripts/ensure-system-deps.mjs']),
-  () => step('typecheck', npx, ['tsc', '-p', 'tsconfig.json']) && step('typecheck-renderer', npx, ['tsc', '-p', 'renderer/tsconfig.json']) && step('typecheck-renderer-tests', npx, ['tsc', '-p', 'renderer/tsconfig.test.json']),
-  () => step('lint', npx, ['eslint', '--max-warnings', '0', '.']),
-  () => step('build', npx, ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']) && step('build-shell', npx, ['tsx', 'main/build.ts']),
+  () =>
+    step('typecheck', npx, ['tsc', '-p', 'tsconfig.json']) &&
+    step('typecheck-renderer', npx, ['tsc', '-p', 'renderer/tsconfig.json']) &&
+    step('typecheck-renderer-tests', npx, ['tsc', '-p', 'renderer/tsconfig.test.json']),
+  () => step('lint', npx, ['eslint', '--max-warnings', '0', '.']) && step('format', npx, ['prettier', '--check', '.']),
+  () =>
+    step('build', npx, ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']) &&
+    step('build-shell', npx, ['tsx', 'main/build.ts']),
 ];
 let ok = checks.every((check) => check());
 let unitOk = false;
@@ -54,16 +59,34 @@ const keychainLine = keychain.ok
   : `keychain module: NOT USABLE (${keychain.detail}), so the keychain tests are SKIPPED; to run them: apt-get install libsecret-1-dev && npm install`;
 if (ok && (only.length === 0 || only.includes('unit'))) console.log(`\n${keychainLine}`);
 if (ok) {
-  unitOk = step('unit', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
-  e2eOk = step('e2e', npx, ['playwright', 'test', '-c', 'e2e/playwright.config.ts'], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson });
+  unitOk = step('unit', npx, [
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${vitestJson}`,
+  ]);
+  e2eOk = step('e2e', npx, ['playwright', 'test', '-c', 'e2e/playwright.config.ts'], {
+    PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson,
+  });
   ok = unitOk && e2eOk;
 }
 
-const unit = counts(vitestJson, (r) => ({ passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + (r.numTodoTests ?? 0) }));
-const e2e = counts(playwrightJson, (r) => ({ passed: r.stats.expected, failed: r.stats.unexpected + (r.stats.flaky ?? 0), skipped: r.stats.skipped }));
+const unit = counts(vitestJson, (r) => ({
+  passed: r.numPassedTests,
+  failed: r.numFailedTests,
+  skipped: r.numPendingTests + (r.numTodoTests ?? 0),
+}));
+const e2e = counts(playwrightJson, (r) => ({
+  passed: r.stats.expected,
+  failed: r.stats.unexpected + (r.stats.flaky ?? 0),
+  skipped: r.stats.skipped,
+}));
 const passed = unit.passed + e2e.passed;
 const failed = unit.failed + e2e.failed + (ok ? 0 : unit.failed + e2e.failed === 0 ? 1 : 0);
-console.log(`\nvitest: ${unit.passed} passed, ${unit.failed} failed, ${unit.skipped} skipped · playwright: ${e2e.passed} passed, ${e2e.failed} failed, ${e2e.skipped} skipped · ${((Date.now() - started) / 1000).toFixed(0)} s`);
+console.log(
+  `\nvitest: ${unit.passed} passed, ${unit.failed} failed, ${unit.skipped} skipped · playwright: ${e2e.passed} passed, ${e2e.failed} failed, ${e2e.skipped} skipped · ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);
 if (!keychain.ok) console.log(keychainLine);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(ok ? 0 : 1);

@@ -7,7 +7,9 @@ import { syncBuiltinESMExports } from 'node:module';
 const starters = ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork'] as const;
 for (const name of starters) {
   (childProcess as unknown as Record<string, unknown>)[name] = () => {
-    throw new Error(`A unit test may not start a process (child_process.${name}); name the test file *.integration.test.ts.`);
+    throw new Error(
+      `A unit test may not start a process (child_process.${name}); name the test file *.integration.test.ts.`,
+    );
   };
 }
 // `import { spawn } from 'node:child_process'` sees the replacements too.

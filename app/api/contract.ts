@@ -2,10 +2,28 @@
 // schemas. Both bridges (Electron IPC and the browser WebSocket) validate against these at
 // the edge, so the host only ever sees well-formed input.
 import { z } from 'zod';
-import { ActivityEvent, AppInfo, AppReset, ConnectionRemoved, ConnectionView, KnownGui, LaunchResult, ReloadResult, SessionView, VaultHealthView } from './views';
+import {
+  ActivityEvent,
+  AppInfo,
+  AppReset,
+  ConnectionRemoved,
+  ConnectionView,
+  KnownGui,
+  LaunchResult,
+  ReloadResult,
+  SessionView,
+  VaultHealthView,
+} from './views';
 import { LeaseIdInput, LeaseRemoved, LeasesCleared, LeaseView } from './leases';
 import { SettingsUpdateInput, SettingsUpdateResult, SettingsView, VaultSettingsInput } from './settings';
-import { TerminalExit, TerminalId, TerminalInputInput, TerminalOpenInput, TerminalOutput, TerminalResizeInput } from './terminal';
+import {
+  TerminalExit,
+  TerminalId,
+  TerminalInputInput,
+  TerminalOpenInput,
+  TerminalOutput,
+  TerminalResizeInput,
+} from './terminal';
 
 const name = z.string().min(1).max(128);
 const secretInput = z.string().min(1).max(16_384);
@@ -152,7 +170,12 @@ export interface AppApi {
 }
 
 /** The messages both bridges carry (WebSocket frames, Electron IPC). */
-export const CallMessage = z.object({ type: z.literal('call'), id: z.number().int().nonnegative(), command: z.string().max(64), input: z.unknown() });
+export const CallMessage = z.object({
+  type: z.literal('call'),
+  id: z.number().int().nonnegative(),
+  command: z.string().max(64),
+  input: z.unknown(),
+});
 export type CallMessage = z.infer<typeof CallMessage>;
 /**
  * Browser mode only: the first message on the WebSocket proves who is calling — the one-time
@@ -160,7 +183,9 @@ export type CallMessage = z.infer<typeof CallMessage>;
  * the tab's sessionStorage). The bridge answers `welcome` with the session secret to keep, or
  * closes the socket with BRIDGE_DENIED and the reason.
  */
-export const HelloMessage = z.object({ type: z.literal('hello'), token: z.string().max(200).optional(), session: z.string().max(200).optional() }).strict();
+export const HelloMessage = z
+  .object({ type: z.literal('hello'), token: z.string().max(200).optional(), session: z.string().max(200).optional() })
+  .strict();
 export type HelloMessage = z.infer<typeof HelloMessage>;
 export type WelcomeMessage = { type: 'welcome'; session: string };
 /** The close code of a socket the bridge refused to sign in (application range, 4000–4999). */
@@ -174,14 +199,21 @@ export type BridgeMessage =
   | { type: 'event'; event: EventName; payload: unknown };
 
 /** Validate a command's input at a bridge edge, naming the field at fault. */
-export function parseCommandInput<C extends CommandName>(command: C, input: unknown): z.infer<(typeof commands)[C]['input']> {
+export function parseCommandInput<C extends CommandName>(
+  command: C,
+  input: unknown,
+): z.infer<(typeof commands)[C]['input']> {
   const spec = commands[command];
   if (!spec) throw new ApiError('unknown-command', `Unknown command '${String(command)}'.`);
   const result = spec.input.safeParse(input ?? {});
   if (!result.success) {
     const issue = result.error.issues[0];
     const field = issue?.path.join('.') || undefined;
-    throw new ApiError('invalid-input', `${command}: ${field ? `${field}: ` : ''}${issue?.message ?? 'invalid input'}`, field);
+    throw new ApiError(
+      'invalid-input',
+      `${command}: ${field ? `${field}: ` : ''}${issue?.message ?? 'invalid input'}`,
+      field,
+    );
   }
   return result.data as z.infer<(typeof commands)[C]['input']>;
 }

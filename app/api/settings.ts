@@ -36,13 +36,21 @@ export const VaultAddressInput = z
   .trim()
   .min(1, { message: 'enter the address of your Vault, e.g. https://vault.example.com:8200' })
   .max(2048)
-  .refine((v) => /^https?:\/\/[^\s/]+/i.test(v) && URL.canParse(v), { message: 'expected an http(s) URL such as https://vault.example.com:8200' });
+  .refine((v) => /^https?:\/\/[^\s/]+/i.test(v) && URL.canParse(v), {
+    message: 'expected an http(s) URL such as https://vault.example.com:8200',
+  });
 
 /** Vault connection settings; `caCert: null` / `namespace: null` remove them. */
 export const VaultSettingsInput = z
   .object({
     address: VaultAddressInput,
-    namespace: z.string().trim().max(512).regex(/^[\w./-]*$/, { message: 'a namespace is a path such as team-a or team-a/dev' }).nullable().optional(),
+    namespace: z
+      .string()
+      .trim()
+      .max(512)
+      .regex(/^[\w./-]*$/, { message: 'a namespace is a path such as team-a or team-a/dev' })
+      .nullable()
+      .optional(),
     caCert: path.nullable().optional(),
   })
   .strict();
@@ -61,7 +69,9 @@ export const SettingsUpdateInput = z
         listen: z
           .string()
           .trim()
-          .regex(/^(?:\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$/, { message: 'expected a loopback HOST:PORT such as 127.0.0.1:8100' })
+          .regex(/^(?:\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$/, {
+            message: 'expected a loopback HOST:PORT such as 127.0.0.1:8100',
+          })
           .nullable()
           .optional(),
         tokenSink: path.nullable().optional(),
@@ -73,7 +83,10 @@ export const SettingsUpdateInput = z
      * A known GUI, or null for the system's URL handler. Command templates are set in the config
      * file only: the UI never names a program to run (a compromised renderer could not either).
      */
-    gui: z.object({ connection: z.string().min(1).max(128), gui: KnownGui.nullable() }).strict().optional(),
+    gui: z
+      .object({ connection: z.string().min(1).max(128), gui: KnownGui.nullable() })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((v) => Object.values(v).some((x) => x !== undefined), { message: 'name at least one setting to change' });

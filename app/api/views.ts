@@ -2,7 +2,15 @@
 // never its value. Every field here is safe to log, render and send over the bridge.
 import { z } from 'zod';
 
-export const SessionState = z.enum(['logged-out', 'logging-in', 'authenticated', 'renewing', 'expiring', 'expired', 'error']);
+export const SessionState = z.enum([
+  'logged-out',
+  'logging-in',
+  'authenticated',
+  'renewing',
+  'expiring',
+  'expired',
+  'error',
+]);
 export type SessionState = z.infer<typeof SessionState>;
 
 export const AuthMethod = z.enum(['token', 'userpass', 'approle', 'jwt', 'oidc']);
@@ -116,7 +124,15 @@ export const ConnectionRemoved = z.object({ name: z.string() });
 export type ConnectionRemoved = z.infer<typeof ConnectionRemoved>;
 
 /** Vault's health as the host last saw it (or as a check of a typed address found it). */
-export const VaultHealthStatus = z.enum(['ok', 'standby', 'sealed', 'uninitialized', 'unreachable', 'error', 'unconfigured']);
+export const VaultHealthStatus = z.enum([
+  'ok',
+  'standby',
+  'sealed',
+  'uninitialized',
+  'unreachable',
+  'error',
+  'unconfigured',
+]);
 export type VaultHealthStatus = z.infer<typeof VaultHealthStatus>;
 
 export const VaultHealthView = z.object({

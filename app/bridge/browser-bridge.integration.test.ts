@@ -19,7 +19,10 @@ const clients: ApiClient[] = [];
 beforeEach(async () => {
   staticDir = await mkdtemp(path.join(tmpdir(), 'sesame-bridge-'));
   await mkdir(path.join(staticDir, 'assets'));
-  await writeFile(path.join(staticDir, 'index.html'), '<!doctype html><title>Sesame</title><script type="module" src="./assets/app.js"></script>');
+  await writeFile(
+    path.join(staticDir, 'index.html'),
+    '<!doctype html><title>Sesame</title><script type="module" src="./assets/app.js"></script>',
+  );
   await writeFile(path.join(staticDir, 'assets', 'app.js'), 'console.log("sesame");');
   await writeFile(path.join(staticDir, '.env'), 'NOT=served');
   host = createMemoryHost({
@@ -62,7 +65,7 @@ async function hello(proof: { token?: string; session?: string }) {
 }
 
 describe('the one-time token', () => {
-  it('travels in the link\'s #fragment (never in a request) and signs in one socket for a session secret', async () => {
+  it("travels in the link's #fragment (never in a request) and signs in one socket for a session secret", async () => {
     expect(bridge.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{40,}$/);
     const token = tokenOf(bridge.url);
     const answer = await hello({ token });
@@ -110,9 +113,33 @@ describe('without a sign-in', () => {
 
   it('another site may not frame or fetch the page (Sec-Fetch-Site cross-site or same-site); a top-level navigation is fine', async () => {
     expect((await httpGet(bridge.port, '/', { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
-    expect((await httpGet(bridge.port, '/', { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'script' })).status).toBe(403);
-    expect((await httpGet(bridge.port, '/', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' })).status).toBe(403);
-    expect((await httpGet(bridge.port, '/', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' })).status).toBe(200);
+    expect(
+      (
+        await httpGet(bridge.port, '/', {
+          'sec-fetch-site': 'same-site',
+          'sec-fetch-mode': 'no-cors',
+          'sec-fetch-dest': 'script',
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await httpGet(bridge.port, '/', {
+          'sec-fetch-site': 'cross-site',
+          'sec-fetch-mode': 'navigate',
+          'sec-fetch-dest': 'iframe',
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await httpGet(bridge.port, '/', {
+          'sec-fetch-site': 'cross-site',
+          'sec-fetch-mode': 'navigate',
+          'sec-fetch-dest': 'document',
+        })
+      ).status,
+    ).toBe(200);
     expect((await httpGet(bridge.port, '/', { 'sec-fetch-site': 'none' })).status).toBe(200);
     expect((await httpGet(bridge.port, '/assets/app.js', { 'sec-fetch-site': 'same-origin' })).status).toBe(200);
   });
@@ -207,12 +234,19 @@ describe('with a session', () => {
       input: { name: 'orders-db', enabled: true, padding: 'x'.repeat(MAX_CALL_BYTES) },
     });
     expect(await client.sendRaw(oversized, 41)).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
-    expect(await client.sendRaw('{not json', -1)).toMatchObject({ id: -1, ok: false, error: { code: 'invalid-input' } });
+    expect(await client.sendRaw('{not json', -1)).toMatchObject({
+      id: -1,
+      ok: false,
+      error: { code: 'invalid-input' },
+    });
     expect(await client.sendRaw(JSON.stringify({ type: 'call', command: 'app.info' }), -1)).toMatchObject({
       ok: false,
       error: { code: 'invalid-input', field: 'id' },
     });
-    expect(await client.sendRaw(Buffer.from([1, 2, 3]), -1)).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+    expect(await client.sendRaw(Buffer.from([1, 2, 3]), -1)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input' },
+    });
 
     const list = await client.call('connections.list', {});
     expect(list).toMatchObject({ ok: true, value: [{ name: 'orders-db', state: 'off' }] });

@@ -10,7 +10,13 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { BRIDGE_DENIED, HelloMessage, type AppApi, type BridgeDenial } from '../api';
 import { silentLogger, type Logger } from '../../broker/log';
 import { createAccessControl, loopbackHostForUrl, type AccessControl } from './access';
-import { createApiDispatcher, readableId, UNREADABLE_CALL_ID, type ApiDispatcher, type ResultMessage } from './dispatcher';
+import {
+  createApiDispatcher,
+  readableId,
+  UNREADABLE_CALL_ID,
+  type ApiDispatcher,
+  type ResultMessage,
+} from './dispatcher';
 import { createStaticFiles, securityHeaders, type StaticFiles } from './static-files';
 
 /** Calls larger than this are answered with a typed error instead of being run. */
@@ -120,7 +126,10 @@ async function handleRequest(
   if (!served) refuse(response, 404, 'Not found.', headers);
 }
 
-function upgradeRefusal(request: IncomingMessage, access: AccessControl): { status: number; reason: string } | undefined {
+function upgradeRefusal(
+  request: IncomingMessage,
+  access: AccessControl,
+): { status: number; reason: string } | undefined {
   if (!access.hasValidHost(request)) return { status: 403, reason: 'Host header is not the bound loopback address' };
   const path = (request.url ?? '').split('?')[0];
   if (path !== API_PATH) return { status: 404, reason: 'no WebSocket here' };
@@ -158,7 +167,9 @@ function serveSocket(ws: WebSocket, dispatcher: ApiDispatcher, access: AccessCon
   ws.on('error', (error) => log.warn('WebSocket error', { error }));
   ws.on('message', (data: RawData, isBinary: boolean) => {
     if (signedIn) {
-      answer(data, isBinary, dispatcher).then(send, (error: unknown) => log.error('could not answer a call', { error }));
+      answer(data, isBinary, dispatcher).then(send, (error: unknown) =>
+        log.error('could not answer a call', { error }),
+      );
       return;
     }
     clearTimeout(silence);
@@ -200,9 +211,13 @@ async function answer(data: RawData, isBinary: boolean, dispatcher: ApiDispatche
   }
   if (buffer.byteLength > MAX_CALL_BYTES) {
     // Still bounded by MAX_FRAME_BYTES, so reading it for its id is cheap; it is never run.
-    return badFrame(readableId(message), `A call may be at most ${MAX_CALL_BYTES} bytes; this one is ${buffer.byteLength}.`);
+    return badFrame(
+      readableId(message),
+      `A call may be at most ${MAX_CALL_BYTES} bytes; this one is ${buffer.byteLength}.`,
+    );
   }
-  if (message === undefined) return badFrame(UNREADABLE_CALL_ID, 'A call must be a JSON object; this frame is not valid JSON.');
+  if (message === undefined)
+    return badFrame(UNREADABLE_CALL_ID, 'A call must be a JSON object; this frame is not valid JSON.');
   return dispatcher.handleMessage(message);
 }
 

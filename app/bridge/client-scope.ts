@@ -17,7 +17,8 @@ export function createClientScope(dispatcher: ApiDispatcher): ClientScope {
     async call(command, input) {
       const outcome = await dispatcher.call(command, input);
       if (outcome.ok && command === 'terminal.open') terminals.add((outcome.value as { id: string }).id);
-      if (command === 'terminal.close' && input && typeof input === 'object') terminals.delete(String((input as { id?: unknown }).id));
+      if (command === 'terminal.close' && input && typeof input === 'object')
+        terminals.delete(String((input as { id?: unknown }).id));
       return outcome;
     },
     async end() {

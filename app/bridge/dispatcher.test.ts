@@ -48,7 +48,10 @@ describe('createApiDispatcher', () => {
   it('never lets the host see invalid input', async () => {
     const host = scriptedHost(() => connection);
     const dispatcher = createApiDispatcher(host.api);
-    expect(await dispatcher.call(42, {})).toMatchObject({ ok: false, error: { code: 'invalid-input', field: 'command' } });
+    expect(await dispatcher.call(42, {})).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input', field: 'command' },
+    });
     expect(await dispatcher.call('toString', {})).toMatchObject({ ok: false, error: { code: 'unknown-command' } });
     expect(await dispatcher.call('connections.setEnabled', { name: '', enabled: true })).toMatchObject({
       ok: false,
@@ -58,7 +61,11 @@ describe('createApiDispatcher', () => {
       ok: false,
       error: { code: 'invalid-input', field: 'password' },
     });
-    expect(await dispatcher.handleMessage('call')).toMatchObject({ id: -1, ok: false, error: { code: 'invalid-input' } });
+    expect(await dispatcher.handleMessage('call')).toMatchObject({
+      id: -1,
+      ok: false,
+      error: { code: 'invalid-input' },
+    });
     expect(await dispatcher.handleMessage({ type: 'call', id: 3, command: 'x'.repeat(65) })).toMatchObject({
       id: 3,
       ok: false,
@@ -71,7 +78,8 @@ describe('createApiDispatcher', () => {
     const records: LogRecord[] = [];
     const log = createLogger('test', (r) => records.push(r));
     const host = scriptedHost((command) => {
-      if (command === 'session.logout') throw new ApiError('vault-sealed', 'Vault is sealed; ask an operator to unseal it.');
+      if (command === 'session.logout')
+        throw new ApiError('vault-sealed', 'Vault is sealed; ask an operator to unseal it.');
       throw new Error(`token ${SECRET} rejected`);
     });
     const dispatcher = createApiDispatcher(host.api, { log });

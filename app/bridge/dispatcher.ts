@@ -132,7 +132,10 @@ export function toApiError(error: unknown, command: string, log: Logger): ApiErr
   if (error instanceof ApiError) return error;
   if (isApiErrorLike(error)) return new ApiError(error.code, error.message, error.field);
   log.error('command failed unexpectedly', { command, error });
-  return new ApiError('internal', `Sesame hit an unexpected error while running '${command}'; the log has the details.`);
+  return new ApiError(
+    'internal',
+    `Sesame hit an unexpected error while running '${command}'; the log has the details.`,
+  );
 }
 
 /** An ApiError that crossed a module or realm boundary and lost its class. */

@@ -96,6 +96,12 @@ export function resolveInside(root: string, pathname: string): string | undefine
   const file = path.resolve(root, `.${path.posix.normalize(decoded)}`);
   if (file !== root && !file.startsWith(root + path.sep)) return undefined;
   // Dotfiles are never part of a Vite build.
-  if (path.relative(root, file).split(path.sep).some((part) => part.startsWith('.'))) return undefined;
+  if (
+    path
+      .relative(root, file)
+      .split(path.sep)
+      .some((part) => part.startsWith('.'))
+  )
+    return undefined;
   return file;
 }

@@ -36,29 +36,121 @@ describe('config', () => {
   });
 
   const bad: Array<[string, string, { field: string; line?: number; message: RegExp }]> = [
-    ['unknown protocol', valid.replace('protocol: postgres', 'protocol: postgress'), { field: 'connections[0].protocol', line: 7, message: /expected one of 'postgres'/ }],
+    [
+      'unknown protocol',
+      valid.replace('protocol: postgres', 'protocol: postgress'),
+      { field: 'connections[0].protocol', line: 7, message: /expected one of 'postgres'/ },
+    ],
     ['missing target', valid.replace(/ {4}target:.*\n/, ''), { field: 'connections[0].target', message: /required/ }],
-    ['port of wrong type', valid.replace('port: 5432', 'port: "five"'), { field: 'connections[0].target.port', line: 9, message: /number/ }],
-    ['port out of range', valid.replace('port: 5432', 'port: 70000'), { field: 'connections[0].target.port', message: /65535/ }],
-    ['bad listen address', valid.replace('listen: 127.0.0.1:15432', 'listen: 15432'), { field: 'connections[0].listen', line: 8, message: /HOST:PORT/ }],
-    ['vault address not a URL', valid.replace('http://127.0.0.1:8200', 'vault.local'), { field: 'vault.address', line: 3, message: /URL/ }],
-    ['unknown auth method', valid.replace('method: token', 'method: kerberos'), { field: 'vault.auth.method', message: /'token'/ }],
-    ['unknown field', valid.replace('    listen:', '    lisen: x\n    listen:'), { field: 'connections[0]', message: /unknown field 'lisen'/ }],
-    ['unknown credential source', valid.replace('from: vault-kv', 'from: vault-kvv'), { field: 'connections[0].credentials.from', message: /'vault-kv'/ }],
-    ['bad duration', valid.replace('path: secret/orders-db', 'path: secret/orders-db, maxAge: soon'), { field: 'connections[0].credentials.maxAge', message: /duration/ }],
-    ['duplicate name', valid + valid.split('connections:\n')[1]!.replace('15432', '15433'), { field: 'connections[1].name', message: /already used/ }],
-    ['duplicate listen', valid + valid.split('connections:\n')[1]!.replace('orders-db', 'other'), { field: 'connections[1].listen', message: /already used/ }],
-    ['bad sslmode', valid.replace('database: orders', 'database: orders, sslmode: always'), { field: 'connections[0].target.sslmode', message: /verify-full/ }],
+    [
+      'port of wrong type',
+      valid.replace('port: 5432', 'port: "five"'),
+      { field: 'connections[0].target.port', line: 9, message: /number/ },
+    ],
+    [
+      'port out of range',
+      valid.replace('port: 5432', 'port: 70000'),
+      { field: 'connections[0].target.port', message: /65535/ },
+    ],
+    [
+      'bad listen address',
+      valid.replace('listen: 127.0.0.1:15432', 'listen: 15432'),
+      { field: 'connections[0].listen', line: 8, message: /HOST:PORT/ },
+    ],
+    [
+      'vault address not a URL',
+      valid.replace('http://127.0.0.1:8200', 'vault.local'),
+      { field: 'vault.address', line: 3, message: /URL/ },
+    ],
+    [
+      'unknown auth method',
+      valid.replace('method: token', 'method: kerberos'),
+      { field: 'vault.auth.method', message: /'token'/ },
+    ],
+    [
+      'unknown field',
+      valid.replace('    listen:', '    lisen: x\n    listen:'),
+      { field: 'connections[0]', message: /unknown field 'lisen'/ },
+    ],
+    [
+      'unknown credential source',
+      valid.replace('from: vault-kv', 'from: vault-kvv'),
+      { field: 'connections[0].credentials.from', message: /'vault-kv'/ },
+    ],
+    [
+      'bad duration',
+      valid.replace('path: secret/orders-db', 'path: secret/orders-db, maxAge: soon'),
+      { field: 'connections[0].credentials.maxAge', message: /duration/ },
+    ],
+    [
+      'duplicate name',
+      valid + valid.split('connections:\n')[1]!.replace('15432', '15433'),
+      { field: 'connections[1].name', message: /already used/ },
+    ],
+    [
+      'duplicate listen',
+      valid + valid.split('connections:\n')[1]!.replace('orders-db', 'other'),
+      { field: 'connections[1].listen', message: /already used/ },
+    ],
+    [
+      'bad sslmode',
+      valid.replace('database: orders', 'database: orders, sslmode: always'),
+      { field: 'connections[0].target.sslmode', message: /verify-full/ },
+    ],
     ['missing vault section', 'connections: []\n', { field: 'vault', message: /required/ }],
-    ['mysql sslmode in postgres words', valid.replace('protocol: postgres', 'protocol: mysql').replace('database: orders', 'database: orders, sslmode: require'), { field: 'connections[0].target.sslmode', message: /'required'/ }],
-    ['ssh target without a way to verify the host', valid.replace('protocol: postgres', 'protocol: ssh').replace('database: orders', 'user: deploy'), { field: 'connections[0].target', line: 9, message: /hostKey, knownHosts or hostCa/ }],
-    ['ssh-agent on a TCP port', valid.replace('protocol: postgres', 'protocol: ssh-agent').replace(/ {4}target:.*\n/, ''), { field: 'connections[0].listen', line: 8, message: /unix:/ }],
-    ['ssh client auth with no keys', valid.replace('protocol: postgres', 'protocol: ssh').replace('database: orders', 'hostKey: "ssh-ed25519 AAAA"').replace('    credentials:', '    clientAuth: { method: publicKey, publicKeys: [] }\n    credentials:'), { field: 'connections[0].clientAuth.publicKeys', message: />=1|at least 1|too small/i }],
-    ['a field both fetched and fixed', valid.replace('path: secret/orders-db', 'path: secret/orders-db, fields: { username: user }, values: { username: app }'), { field: 'connections[0].credentials.values.username', message: /both fetched/ }],
-    ['file source without fields', valid.replace('{ from: vault-kv, path: secret/orders-db }', '{ from: file }'), { field: 'connections[0].credentials.fields', message: /required/ }],
-    ['health endpoint off loopback', valid + 'daemon:\n  health: 0.0.0.0:8480\n', { field: 'daemon.health', line: 12, message: /loopback/ }],
-    ['connections not a list', valid.replace(/connections:[\s\S]*/, 'connections: orders-db\n'), { field: 'connections', line: 5, message: /array/ }],
-    ['autoStart not a boolean', valid.replace('    listen:', '    autoStart: "yes"\n    listen:'), { field: 'connections[0].autoStart', line: 8, message: /boolean/ }],
+    [
+      'mysql sslmode in postgres words',
+      valid
+        .replace('protocol: postgres', 'protocol: mysql')
+        .replace('database: orders', 'database: orders, sslmode: require'),
+      { field: 'connections[0].target.sslmode', message: /'required'/ },
+    ],
+    [
+      'ssh target without a way to verify the host',
+      valid.replace('protocol: postgres', 'protocol: ssh').replace('database: orders', 'user: deploy'),
+      { field: 'connections[0].target', line: 9, message: /hostKey, knownHosts or hostCa/ },
+    ],
+    [
+      'ssh-agent on a TCP port',
+      valid.replace('protocol: postgres', 'protocol: ssh-agent').replace(/ {4}target:.*\n/, ''),
+      { field: 'connections[0].listen', line: 8, message: /unix:/ },
+    ],
+    [
+      'ssh client auth with no keys',
+      valid
+        .replace('protocol: postgres', 'protocol: ssh')
+        .replace('database: orders', 'hostKey: "ssh-ed25519 AAAA"')
+        .replace('    credentials:', '    clientAuth: { method: publicKey, publicKeys: [] }\n    credentials:'),
+      { field: 'connections[0].clientAuth.publicKeys', message: />=1|at least 1|too small/i },
+    ],
+    [
+      'a field both fetched and fixed',
+      valid.replace(
+        'path: secret/orders-db',
+        'path: secret/orders-db, fields: { username: user }, values: { username: app }',
+      ),
+      { field: 'connections[0].credentials.values.username', message: /both fetched/ },
+    ],
+    [
+      'file source without fields',
+      valid.replace('{ from: vault-kv, path: secret/orders-db }', '{ from: file }'),
+      { field: 'connections[0].credentials.fields', message: /required/ },
+    ],
+    [
+      'health endpoint off loopback',
+      valid + 'daemon:\n  health: 0.0.0.0:8480\n',
+      { field: 'daemon.health', line: 12, message: /loopback/ },
+    ],
+    [
+      'connections not a list',
+      valid.replace(/connections:[\s\S]*/, 'connections: orders-db\n'),
+      { field: 'connections', line: 5, message: /array/ },
+    ],
+    [
+      'autoStart not a boolean',
+      valid.replace('    listen:', '    autoStart: "yes"\n    listen:'),
+      { field: 'connections[0].autoStart', line: 8, message: /boolean/ },
+    ],
   ];
 
   it.each(bad)('refuses %s, naming the field and line', (_kind, text, expected) => {
@@ -80,7 +172,9 @@ describe('config', () => {
       parseConfig(valid.replace('protocol: postgres', 'protocol: ftp'), '/etc/sesame.yaml');
       expect.unreachable();
     } catch (error) {
-      expect((error as Error).message).toContain("/etc/sesame.yaml:7:15: connections[0].protocol: expected one of 'postgres'");
+      expect((error as Error).message).toContain(
+        "/etc/sesame.yaml:7:15: connections[0].protocol: expected one of 'postgres'",
+      );
     }
   });
 
@@ -133,11 +227,17 @@ daemon:
     const [, mysql, ssh, agent] = config.connections;
     expect(mysql?.protocol === 'mysql' && mysql.target.port).toBe(3306);
     expect(ssh?.protocol === 'ssh' && ssh.target.port).toBe(22);
-    expect(agent?.protocol === 'ssh-agent' && agent.key).toEqual({ comment: 'deploy', lifetime: 3_600_000, confirm: false });
+    expect(agent?.protocol === 'ssh-agent' && agent.key).toEqual({
+      comment: 'deploy',
+      lifetime: 3_600_000,
+      confirm: false,
+    });
     expect(config.daemon?.health).toBe('127.0.0.1:8480');
   });
 
   it('names a missing file', async () => {
-    await expect(loadConfig('/nonexistent/sesame.yaml')).rejects.toThrow('/nonexistent/sesame.yaml: invalid configuration\n  /nonexistent/sesame.yaml: file not found');
+    await expect(loadConfig('/nonexistent/sesame.yaml')).rejects.toThrow(
+      '/nonexistent/sesame.yaml: invalid configuration\n  /nonexistent/sesame.yaml: file not found',
+    );
   });
 });

@@ -32,7 +32,7 @@ describe('editing the config file in place', () => {
   });
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-  it('changes only the listen address: comments and the user\'s layout stay', async () => {
+  it("changes only the listen address: comments and the user's layout stay", async () => {
     file = path.join(dir, 'config.yaml');
     await writeFile(file, original);
     const config = await setConnectionListen(file, 'orders-db', '127.0.0.1:25432');
@@ -45,7 +45,9 @@ describe('editing the config file in place', () => {
 
   it('refuses a change that makes the file invalid, leaving it untouched', async () => {
     const before = await readFile(file, 'utf8');
-    await expect(setConnectionListen(file, 'reports', '127.0.0.1:25432')).rejects.toThrow(/connections\[1\]\.listen: 127\.0\.0\.1:25432 is already used by connections\[0\]/);
+    await expect(setConnectionListen(file, 'reports', '127.0.0.1:25432')).rejects.toThrow(
+      /connections\[1\]\.listen: 127\.0\.0\.1:25432 is already used by connections\[0\]/,
+    );
     await expect(setConnectionListen(file, 'nope', '127.0.0.1:3')).rejects.toThrow(/no connection named 'nope'/);
     expect(await readFile(file, 'utf8')).toBe(before);
   });

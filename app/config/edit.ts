@@ -25,7 +25,9 @@ function connectionNode(doc: Document, file: string, name: string) {
       if (isMap(item) && item.get('name') === name) return item;
     }
   }
-  throw new ConfigError(file, [{ field: 'connections', message: `there is no connection named '${name}' in the file` }]);
+  throw new ConfigError(file, [
+    { field: 'connections', message: `there is no connection named '${name}' in the file` },
+  ]);
 }
 
 /** Set `connections[name].listen` in the file, keeping everything else as the user wrote it. */
@@ -64,7 +66,10 @@ export function setVaultSettings(file: string, edit: VaultSettingsEdit): Promise
 }
 
 /** Set or remove (null) the caching proxy's listener and the token sink. */
-export function setAgentSettings(file: string, edit: { listen?: string | null; tokenSink?: string | null }): Promise<SesameConfig> {
+export function setAgentSettings(
+  file: string,
+  edit: { listen?: string | null; tokenSink?: string | null },
+): Promise<SesameConfig> {
   return editConfigFile(file, (doc) => {
     setOrDelete(doc, ['agent'], 'listen', edit.listen);
     setOrDelete(doc, ['agent'], 'tokenSink', edit.tokenSink);

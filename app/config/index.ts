@@ -1,6 +1,14 @@
 export { SesameConfig, ConnectionConfig, CredentialsConfig, AuthConfig, isLoopbackHost } from './schema';
 export type { ConnectionProtocol } from './schema';
-export { parseConfig, loadConfig, saveConfig, writeConfigText, defaultConfigPath, ConfigError, formatFieldPath } from './load';
+export {
+  parseConfig,
+  loadConfig,
+  saveConfig,
+  writeConfigText,
+  defaultConfigPath,
+  ConfigError,
+  formatFieldPath,
+} from './load';
 export type { ConfigProblem } from './load';
 export { editConfigFile, setAgentSettings, setConnectionGui, setConnectionListen, setVaultSettings } from './edit';
 export type { VaultSettingsEdit } from './edit';

@@ -23,14 +23,21 @@ export class ConfigError extends Error {
   ) {
     super(
       `${file}: ${title}\n` +
-        problems.map((p) => `  ${file}${p.line ? `:${p.line}:${p.column}` : ''}: ${p.field ? `${p.field}: ` : ''}${p.message}`).join('\n'),
+        problems
+          .map(
+            (p) => `  ${file}${p.line ? `:${p.line}:${p.column}` : ''}: ${p.field ? `${p.field}: ` : ''}${p.message}`,
+          )
+          .join('\n'),
     );
     this.name = 'ConfigError';
   }
 }
 
 export function formatFieldPath(segments: readonly PropertyKey[]): string {
-  return segments.reduce<string>((out, s) => (typeof s === 'number' ? `${out}[${s}]` : out ? `${out}.${String(s)}` : String(s)), '');
+  return segments.reduce<string>(
+    (out, s) => (typeof s === 'number' ? `${out}[${s}]` : out ? `${out}.${String(s)}` : String(s)),
+    '',
+  );
 }
 
 /** Parse and validate config text; `file` is used in messages only. */
@@ -42,7 +49,11 @@ export function parseConfig(text: string, file: string): SesameConfig {
       file,
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
-        return { field: '', message: `YAML syntax: ${e.message.split('\n')[0]}`, ...(pos ? { line: pos.line, column: pos.col } : {}) };
+        return {
+          field: '',
+          message: `YAML syntax: ${e.message.split('\n')[0]}`,
+          ...(pos ? { line: pos.line, column: pos.col } : {}),
+        };
       }),
     );
   }
@@ -73,12 +84,14 @@ function nearestNode(doc: ReturnType<typeof parseDocument>, segments: readonly P
 }
 
 function describeIssue(issue: z.core.$ZodIssue, missing: boolean): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
   if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') {
     const options = (issue as { options?: unknown[] }).options;
     return `expected one of ${(options ?? []).map((o) => `'${String(o)}'`).join(', ')}`;
   }
-  if (issue.code === 'invalid_value' && issue.values.length > 1) return `expected one of ${issue.values.map((v) => `'${String(v)}'`).join(', ')}`;
+  if (issue.code === 'invalid_value' && issue.values.length > 1)
+    return `expected one of ${issue.values.map((v) => `'${String(v)}'`).join(', ')}`;
   if (issue.code === 'invalid_type' && missing) return `is required (${issue.expected} expected)`;
   return issue.message;
 }
@@ -88,7 +101,8 @@ export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env, platform
   if (env.SESAME_CONFIG) return env.SESAME_CONFIG;
   const home = os.homedir();
   if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Sesame', 'config.yaml');
-  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Sesame', 'config.yaml');
+  if (platform === 'win32')
+    return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Sesame', 'config.yaml');
   return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'sesame', 'config.yaml');
 }
 
@@ -98,7 +112,9 @@ export async function readConfigText(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(file, [{ field: '', message: code === 'ENOENT' ? 'file not found' : `cannot read (${code})` }]);
+    throw new ConfigError(file, [
+      { field: '', message: code === 'ENOENT' ? 'file not found' : `cannot read (${code})` },
+    ]);
   }
 }
 
@@ -119,14 +135,17 @@ export async function saveConfig(file: string, config: unknown): Promise<SesameC
  * seconds (as in Vault): written back, they say their unit, so a save/load round trip is exact.
  */
 function durationsAsText(config: unknown): unknown {
-  if (!config || typeof config !== 'object' || !Array.isArray((config as { connections?: unknown }).connections)) return config;
+  if (!config || typeof config !== 'object' || !Array.isArray((config as { connections?: unknown }).connections))
+    return config;
   const ms = (value: unknown) => (typeof value === 'number' ? `${value}ms` : value);
   const connections = (config as { connections: Record<string, unknown>[] }).connections.map((c) => {
     const credentials = c.credentials as Record<string, unknown> | undefined;
     const key = c.key as Record<string, unknown> | undefined;
     return {
       ...c,
-      ...(credentials && 'maxAge' in credentials ? { credentials: { ...credentials, maxAge: ms(credentials.maxAge) } } : {}),
+      ...(credentials && 'maxAge' in credentials
+        ? { credentials: { ...credentials, maxAge: ms(credentials.maxAge) } }
+        : {}),
       ...(key && 'lifetime' in key ? { key: { ...key, lifetime: ms(key.lifetime) } } : {}),
     };
   });

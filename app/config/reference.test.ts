@@ -16,7 +16,23 @@ describe('the config reference', () => {
 
   it('names every protocol, credential source and login method', () => {
     const text = renderConfigReference();
-    for (const value of ['postgres', 'mysql', 'ssh', 'ssh-agent', 'vault-kv', 'vault-dynamic', 'vault-ssh-sign', 'env', 'file', 'literal', 'token', 'userpass', 'approle', 'jwt', 'oidc']) {
+    for (const value of [
+      'postgres',
+      'mysql',
+      'ssh',
+      'ssh-agent',
+      'vault-kv',
+      'vault-dynamic',
+      'vault-ssh-sign',
+      'env',
+      'file',
+      'literal',
+      'token',
+      'userpass',
+      'approle',
+      'jwt',
+      'oidc',
+    ]) {
       expect(text).toMatch(new RegExp(`: ${value}\` —`));
     }
   });

@@ -42,8 +42,10 @@ function typeOf(schema: Json): string {
   if (variants) return variants.map(typeOf).join(' or ');
   const type = Array.isArray(schema.type) ? schema.type.join(' or ') : schema.type;
   if (type === 'array') return `list of ${schema.items ? typeOf(schema.items) : 'values'}`;
-  if (type === 'object' && schema.additionalProperties && typeof schema.additionalProperties === 'object') return `map of name → ${typeOf(schema.additionalProperties)}`;
-  if (type === 'integer' && schema.minimum !== undefined && schema.maximum !== undefined) return `integer ${schema.minimum}–${schema.maximum}`;
+  if (type === 'object' && schema.additionalProperties && typeof schema.additionalProperties === 'object')
+    return `map of name → ${typeOf(schema.additionalProperties)}`;
+  if (type === 'integer' && schema.minimum !== undefined && schema.maximum !== undefined)
+    return `integer ${schema.minimum}–${schema.maximum}`;
   if (type === 'string' && schema.format === 'uri') return 'URL';
   return type ?? 'value';
 }
@@ -68,7 +70,12 @@ function rows(schema: Json, prefix: string, sections: Sections): Row[] {
     const path = `${prefix}${name}`;
     const union = field.oneOf && discriminatorOf(field.oneOf);
     if (union) {
-      out.push({ field: path, type: `one of (by \`${union}\`), see below`, required: requirement(field, name, schema), description: field.description ?? '' });
+      out.push({
+        field: path,
+        type: `one of (by \`${union}\`), see below`,
+        required: requirement(field, name, schema),
+        description: field.description ?? '',
+      });
       if (!sections.has(path)) sections.set(path, '');
       sections.set(path, unionSection(path, field, union, sections));
       continue;
@@ -76,27 +83,59 @@ function rows(schema: Json, prefix: string, sections: Sections): Row[] {
     const isObject = field.type === 'object' && field.properties;
     const isObjectList = field.type === 'array' && field.items?.oneOf && discriminatorOf(field.items.oneOf);
     if (isObjectList) {
-      out.push({ field: path, type: `list, each one of (by \`${discriminatorOf(field.items!.oneOf!)}\`), see below`, required: requirement(field, name, schema), description: field.description ?? '' });
+      out.push({
+        field: path,
+        type: `list, each one of (by \`${discriminatorOf(field.items!.oneOf!)}\`), see below`,
+        required: requirement(field, name, schema),
+        description: field.description ?? '',
+      });
       sections.set(`${path}[]`, '');
-      sections.set(`${path}[]`, unionSection(`${path}[]`, field.items!, discriminatorOf(field.items!.oneOf!)!, sections));
+      sections.set(
+        `${path}[]`,
+        unionSection(`${path}[]`, field.items!, discriminatorOf(field.items!.oneOf!)!, sections),
+      );
       continue;
     }
-    out.push({ field: path, type: isObject ? 'object' : typeOf(field), required: requirement(field, name, schema), description: field.description ?? '' });
+    out.push({
+      field: path,
+      type: isObject ? 'object' : typeOf(field),
+      required: requirement(field, name, schema),
+      description: field.description ?? '',
+    });
     if (isObject) out.push(...rows(field, `${path}.`, sections));
   }
   return out;
 }
 
 function table(list: Row[]): string {
-  return ['| Field | Type | | Description |', '| --- | --- | --- | --- |', ...list.map((r) => `| \`${r.field}\` | ${cell(r.type)} | ${cell(r.required)} | ${cell(r.description)} |`)].join('\n');
+  return [
+    '| Field | Type | | Description |',
+    '| --- | --- | --- | --- |',
+    ...list.map((r) => `| \`${r.field}\` | ${cell(r.type)} | ${cell(r.required)} | ${cell(r.description)} |`),
+  ].join('\n');
 }
 
 function unionSection(path: string, union: Json, discriminator: string, sections: Sections): string {
   const parts = [`### \`${path}\` — one of, by \`${discriminator}\``, '', union.description ?? ''];
   for (const variant of union.oneOf ?? []) {
     const value = variant.properties?.[discriminator]?.const;
-    parts.push('', `#### \`${discriminator}: ${String(value)}\` — ${variant.description ?? ''}`, '', variant.properties?.[discriminator]?.description ?? '', '');
-    const fields = rows({ ...variant, properties: Object.fromEntries(Object.entries(variant.properties ?? {}).filter(([key]) => key !== discriminator)) }, `${path}.`, sections);
+    parts.push(
+      '',
+      `#### \`${discriminator}: ${String(value)}\` — ${variant.description ?? ''}`,
+      '',
+      variant.properties?.[discriminator]?.description ?? '',
+      '',
+    );
+    const fields = rows(
+      {
+        ...variant,
+        properties: Object.fromEntries(
+          Object.entries(variant.properties ?? {}).filter(([key]) => key !== discriminator),
+        ),
+      },
+      `${path}.`,
+      sections,
+    );
     parts.push(fields.length ? table(fields) : '_No other fields._');
   }
   return parts.join('\n');
@@ -108,7 +147,7 @@ export function renderConfigReference(): string {
   const out = [
     '# Sesame configuration reference',
     '',
-    '<!-- Generated from app/config/schema.ts by `npm run docs:config`; edit the schema\'s descriptions, not this file. -->',
+    "<!-- Generated from app/config/schema.ts by `npm run docs:config`; edit the schema's descriptions, not this file. -->",
     '',
     'One YAML file: `~/.config/sesame/config.yaml` (macOS: `~/Library/Application Support/Sesame`, Windows: `%APPDATA%\\Sesame`), or wherever `--config` / `SESAME_CONFIG` says. Every problem is reported as `FILE:LINE:COL: field.path: expectation`. Paths in the file may start with `~/` or be relative to the file.',
   ];
@@ -119,7 +158,10 @@ export function renderConfigReference(): string {
     out.push(table(own.filter((row) => row.field !== name || own.length === 1)));
     for (const extra of sections.values()) out.push('', extra);
   }
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
 }
 
 /** Fields whose description is missing: every field must say what it is for. */
@@ -130,7 +172,11 @@ export function undescribedFields(): string[] {
     for (const [name, field] of Object.entries(schema.properties ?? {})) {
       const here = path ? `${path}.${name}` : name;
       if (!field.description) missing.push(here);
-      for (const variant of field.oneOf ?? field.items?.oneOf ?? []) walk(variant, `${here}[${String(Object.values(variant.properties ?? {}).find((p) => p.const !== undefined)?.const)}]`);
+      for (const variant of field.oneOf ?? field.items?.oneOf ?? [])
+        walk(
+          variant,
+          `${here}[${String(Object.values(variant.properties ?? {}).find((p) => p.const !== undefined)?.const)}]`,
+        );
       if (field.properties) walk(field, here);
     }
   };

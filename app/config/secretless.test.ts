@@ -31,7 +31,12 @@ describe('secretless.yml import', () => {
         name: 'pg-db',
         protocol: 'postgres',
         listen: '127.0.0.1:5432',
-        target: { host: 'postgres.my-service.internal', port: 5432, sslmode: 'verify-full', caCert: '/etc/secretless/pg-ca.pem' },
+        target: {
+          host: 'postgres.my-service.internal',
+          port: 5432,
+          sslmode: 'verify-full',
+          caCert: '/etc/secretless/pg-ca.pem',
+        },
         credentials: { from: 'env', fields: { password: 'PG_PASSWORD' }, values: { username: 'my-service' } },
       }),
     ]);
@@ -58,10 +63,22 @@ describe('secretless.yml import', () => {
       name: 'inventory-mysql',
       protocol: 'mysql',
       listen: '127.0.0.1:3306',
-      target: { host: 'mysql.my-service.internal', port: 3306, sslmode: 'verify-identity', caCert: '/etc/ssl/mysql-ca.pem' },
-      credentials: { from: 'vault-kv', path: 'kv/inventory/mysql', version: 1, fields: { username: 'user', password: 'pass' } },
+      target: {
+        host: 'mysql.my-service.internal',
+        port: 3306,
+        sslmode: 'verify-identity',
+        caCert: '/etc/ssl/mysql-ca.pem',
+      },
+      credentials: {
+        from: 'vault-kv',
+        path: 'kv/inventory/mysql',
+        version: 1,
+        fields: { username: 'user', password: 'pass' },
+      },
     });
-    expect(notes).toContain('inventory-mysql: kv/inventory/mysql is read as a KV version 1 secret (its id has no data/ segment)');
+    expect(notes).toContain(
+      'inventory-mysql: kv/inventory/mysql is read as a KV version 1 secret (its id has no data/ segment)',
+    );
   });
 
   it('ssh with a pinned host key, and one without: root and known_hosts, both said in notes', () => {
@@ -71,7 +88,12 @@ describe('secretless.yml import', () => {
         name: 'bastion',
         protocol: 'ssh',
         listen: '127.0.0.1:2222',
-        target: { host: 'bastion.myorg.com', port: 22, user: 'deploy', hostKey: expect.stringMatching(/^ssh-ed25519 AAAA/) },
+        target: {
+          host: 'bastion.myorg.com',
+          port: 22,
+          user: 'deploy',
+          hostKey: expect.stringMatching(/^ssh-ed25519 AAAA/),
+        },
         credentials: { from: 'file', fields: { private_key: '/secrets/id_ed25519' } },
         clientAuth: { method: 'none' },
       }),
@@ -82,7 +104,9 @@ describe('secretless.yml import', () => {
       }),
     ]);
     expect(notes).toContain("legacy-box: logs in as root (Secretless's default user)");
-    expect(notes.join('\n')).toMatch(/legacy-box: Secretless accepted any host key; Sesame checks legacy\.myorg\.com against ~\/\.ssh\/known_hosts/);
+    expect(notes.join('\n')).toMatch(
+      /legacy-box: Secretless accepted any host key; Sesame checks legacy\.myorg\.com against ~\/\.ssh\/known_hosts/,
+    );
   });
 
   it('ssh-agent on a unix socket with the key from a file and its options', () => {
@@ -102,7 +126,10 @@ describe('secretless.yml import', () => {
       ['health-check', 'mysql', 'unix:/sock/mysql.sock'],
       ['pg_no_tls', 'postgres', '127.0.0.1:6666'],
     ]);
-    expect(config.connections[1]).toMatchObject({ target: { host: 'pg_no_tls', port: 5432, sslmode: 'disable' }, credentials: { from: 'literal', values: { username: 'test', password: 'test' } } });
+    expect(config.connections[1]).toMatchObject({
+      target: { host: 'pg_no_tls', port: 5432, sslmode: 'disable' },
+      credentials: { from: 'literal', values: { username: 'test', password: 'test' } },
+    });
     expect(config.connections[0]).toMatchObject({ target: { host: 'mysql', port: 3306, sslmode: 'required' } });
     expect(notes.filter((n) => /literal values in the file/.test(n))).toHaveLength(2);
   });
@@ -110,9 +137,17 @@ describe('secretless.yml import', () => {
   it('refuses what Sesame cannot express, each with file, line, service and field', () => {
     const problems = problemsOf(() => importFixture('unsupported.yml'));
     const byField = Object.fromEntries(problems.map((p) => [p.field, p]));
-    expect(byField['services.http_basic_auth.connector']).toMatchObject({ line: 5, message: expect.stringMatching(/'basic_auth' connector is not supported/) });
-    expect(byField['services.conjur-pg.credentials.password.from']).toMatchObject({ line: 19, message: expect.stringMatching(/'conjur' provider is not supported/) });
-    expect(byField['services.mixed-pg.credentials']?.message).toMatch(/several providers \(username from env, password from vault\)/);
+    expect(byField['services.http_basic_auth.connector']).toMatchObject({
+      line: 5,
+      message: expect.stringMatching(/'basic_auth' connector is not supported/),
+    });
+    expect(byField['services.conjur-pg.credentials.password.from']).toMatchObject({
+      line: 19,
+      message: expect.stringMatching(/'conjur' provider is not supported/),
+    });
+    expect(byField['services.mixed-pg.credentials']?.message).toMatch(
+      /several providers \(username from env, password from vault\)/,
+    );
     expect(byField['services.client-cert-mysql.credentials.sslcert']?.message).toMatch(/sslcert is not supported/);
     expect(byField['services.dynamic-pg.credentials.username.get']?.message).toMatch(/dynamic secret/);
     expect(problems).toHaveLength(5);
@@ -121,7 +156,9 @@ describe('secretless.yml import', () => {
   it('with skipUnsupported, imports the rest and lists what was left out', () => {
     const file = path.join(FIXTURES, 'mixed.yml');
     const text = `${readFileSync(path.join(FIXTURES, 'pg-env-password.yml'), 'utf8')}  web:\n    connector: generic_http\n    listenOn: tcp://0.0.0.0:8080\n`;
-    expect(() => importSecretless(text, file, { env })).toThrow(/services\.web\.connector: the 'generic_http' connector is not supported/);
+    expect(() => importSecretless(text, file, { env })).toThrow(
+      /services\.web\.connector: the 'generic_http' connector is not supported/,
+    );
     const result = importSecretless(text, file, { env, skipUnsupported: true });
     expect(result.config.connections.map((c) => c.name)).toEqual(['pg-db']);
     expect(result.skipped).toEqual([{ service: 'web', reason: expect.stringMatching(/generic_http/) }]);
@@ -132,10 +169,26 @@ describe('secretless.yml import', () => {
     ['a version 1 file', 'listeners:\n  - name: pg\n    protocol: pg\n', /version 1 file/],
     ['a missing version', 'services: {}\n', /version: expected version: 2/],
     ['no services', 'version: 2\n', /services: expected a map of services/],
-    ['a bad listenOn', 'version: 2\nservices:\n  pg:\n    connector: pg\n    listenOn: 5432\n    credentials: { host: h, username: u, password: p }\n', /:5:15: services\.pg\.listenOn: expected tcp:\/\/HOST:PORT/],
-    ['an unknown credential', 'version: 2\nservices:\n  pg:\n    connector: pg\n    listenOn: tcp://:5432\n    credentials: { host: h, username: u, password: p, colour: blue }\n', /services\.pg\.credentials\.colour: unknown credential for the pg connector/],
-    ['a password missing', 'version: 2\nservices:\n  pg:\n    connector: pg\n    listenOn: tcp://:5432\n    credentials: { host: h, username: u }\n', /services\.pg\.credentials\.password: is required/],
-    ['a host from a provider', 'version: 2\nservices:\n  pg:\n    connector: pg\n    listenOn: tcp://:5432\n    credentials: { host: { from: env, get: PG_HOST }, username: u, password: p }\n', /services\.pg\.credentials\.host: comes from env \(PG_HOST\)/],
+    [
+      'a bad listenOn',
+      'version: 2\nservices:\n  pg:\n    connector: pg\n    listenOn: 5432\n    credentials: { host: h, username: u, password: p }\n',
+      /:5:15: services\.pg\.listenOn: expected tcp:\/\/HOST:PORT/,
+    ],
+    [
+      'an unknown credential',
+      'version: 2\nservices:\n  pg:\n    connector: pg\n    listenOn: tcp://:5432\n    credentials: { host: h, username: u, password: p, colour: blue }\n',
+      /services\.pg\.credentials\.colour: unknown credential for the pg connector/,
+    ],
+    [
+      'a password missing',
+      'version: 2\nservices:\n  pg:\n    connector: pg\n    listenOn: tcp://:5432\n    credentials: { host: h, username: u }\n',
+      /services\.pg\.credentials\.password: is required/,
+    ],
+    [
+      'a host from a provider',
+      'version: 2\nservices:\n  pg:\n    connector: pg\n    listenOn: tcp://:5432\n    credentials: { host: { from: env, get: PG_HOST }, username: u, password: p }\n',
+      /services\.pg\.credentials\.host: comes from env \(PG_HOST\)/,
+    ],
     ['YAML syntax', 'version: 2\nservices: [\n', /YAML syntax/],
   ])('refuses %s clearly', (_kind, text, message) => {
     expect(() => importSecretless(text, '/tmp/secretless.yml', { env })).toThrow(message);

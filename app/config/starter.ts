@@ -46,7 +46,12 @@ export async function writeStarterConfig(file: string, settings: StarterSettings
   try {
     await writeFile(file, text, { mode: 0o600, flag: 'wx' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new ConfigError(file, [{ field: '', message: 'a config file already exists here; it was left as it is' }], 'not created');
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new ConfigError(
+        file,
+        [{ field: '', message: 'a config file already exists here; it was left as it is' }],
+        'not created',
+      );
     throw error;
   }
   return config;

@@ -44,7 +44,10 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
       log.error('the host could not start with the new settings; undoing them', { reason: request.reason, error: why });
       await request.rollback();
       attach(await build(true));
-      events.emit('event', { event: 'app.reset', payload: { reason: `the new settings were undone: ${why}` } } satisfies AppEvent);
+      events.emit('event', {
+        event: 'app.reset',
+        payload: { reason: `the new settings were undone: ${why}` },
+      } satisfies AppEvent);
       throw new ApiError('conflict', `Sesame could not start with the new settings (${why}); they were undone.`);
     }
     events.emit('event', { event: 'app.reset', payload: { reason: request.reason } } satisfies AppEvent);

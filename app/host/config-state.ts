@@ -50,10 +50,18 @@ export function createConfigState(options: ConfigStateOptions): ConfigState {
       result.added.length + result.removed.length + result.changed.length === 0
         ? 'no connection changed'
         : `${result.changed.length} restarted${list(result.changed)}, ${result.added.length} added${list(result.added)}, ${result.removed.length} removed${list(result.removed)}`;
-    activity.add({ level: 'info', kind: 'config-applied', message: `${why}: ${summary}; ${result.unchanged.length} kept running${list(result.unchanged)}` });
+    activity.add({
+      level: 'info',
+      kind: 'config-applied',
+      message: `${why}: ${summary}; ${result.unchanged.length} kept running${list(result.unchanged)}`,
+    });
     log.info('config applied', { why, ...result });
     if (restartNeeded.length > 0) {
-      activity.add({ level: 'warn', kind: 'restart-needed', message: `the ${restartNeeded.join(' and ')} settings changed: they take effect when Sesame restarts` });
+      activity.add({
+        level: 'warn',
+        kind: 'restart-needed',
+        message: `the ${restartNeeded.join(' and ')} settings changed: they take effect when Sesame restarts`,
+      });
     }
     return result;
   }
@@ -74,8 +82,15 @@ export function createConfigState(options: ConfigStateOptions): ConfigState {
           loaded = await loadConfig(options.configPath);
         } catch (error) {
           if (!(error instanceof ConfigError)) throw error;
-          log.error('the changed config file is invalid; the running config stays', { file: options.configPath, problems: error.problems });
-          activity.add({ level: 'error', kind: 'config-invalid', message: `${error.message}\nThe running config stays until the file is fixed.` });
+          log.error('the changed config file is invalid; the running config stays', {
+            file: options.configPath,
+            problems: error.problems,
+          });
+          activity.add({
+            level: 'error',
+            kind: 'config-invalid',
+            message: `${error.message}\nThe running config stays until the file is fixed.`,
+          });
           throw error;
         }
         return apply(loaded, 'the config file changed');

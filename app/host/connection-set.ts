@@ -126,7 +126,12 @@ export function createConnectionSet(options: ConnectionSetOptions): ConnectionSe
       const config = configOf(name);
       await supervisor.remove(name);
       if (config) define(config);
-      activity.add({ level: 'info', kind: 'connection-off', message: 'turned off; what it held from Vault was released', connection: name });
+      activity.add({
+        level: 'info',
+        kind: 'connection-off',
+        message: 'turned off; what it held from Vault was released',
+        connection: name,
+      });
       const off = view(name);
       emit({ event: 'connection.changed', payload: off });
       return off;

@@ -4,7 +4,14 @@
 import type { Logger } from '../../broker/log';
 import type { ConnectionSpec } from '../../broker/supervisor';
 import type { CredentialFetcher } from '../../broker/connector';
-import { createEnvFetcher, createLiteralFetcher, createVaultDynamicFetcher, createVaultKvFetcher, type DynamicLeaseEvent, type SessionTokenSource } from '../../broker/credentials';
+import {
+  createEnvFetcher,
+  createLiteralFetcher,
+  createVaultDynamicFetcher,
+  createVaultKvFetcher,
+  type DynamicLeaseEvent,
+  type SessionTokenSource,
+} from '../../broker/credentials';
 import { createMysqlConnector } from '../../broker/mysql';
 import { createPostgresConnector } from '../../broker/postgres';
 import type { VaultClient } from '../../broker/vault';
@@ -43,7 +50,12 @@ const REQUIRED_FIELDS: Record<ConnectionConfig['protocol'], string[]> = {
   'ssh-agent': ['private_key'],
 };
 
-export function credentialFetcherFor(source: CredentialsConfig, required: string[], deps: ConnectionDeps, connection = ''): CredentialFetcher {
+export function credentialFetcherFor(
+  source: CredentialsConfig,
+  required: string[],
+  deps: ConnectionDeps,
+  connection = '',
+): CredentialFetcher {
   switch (source.from) {
     case 'vault-ssh-sign':
       return createVaultSshCertificateSource(deps.vault, deps.session, {
@@ -143,7 +155,11 @@ export function connectionSpecFor(config: ConnectionConfig, deps: ConnectionDeps
     case 'ssh-agent':
       return {
         ...base,
-        ...sshAgentPartsFor(config, (source) => credentialFetcherFor(source, REQUIRED_FIELDS['ssh-agent'], deps, config.name), deps.log?.child(config.name)),
+        ...sshAgentPartsFor(
+          config,
+          (source) => credentialFetcherFor(source, REQUIRED_FIELDS['ssh-agent'], deps, config.name),
+          deps.log?.child(config.name),
+        ),
       };
   }
 }

@@ -3,7 +3,15 @@
 import type { VaultSession } from '../../broker/vault-session';
 import type { Logger } from '../../broker/log';
 import type { VaultClient } from '../../broker/vault';
-import { ApiError, type AppEvent, type CommandInput, type CommandName, type CommandOutput, type ReloadResult, type SessionView } from '../api';
+import {
+  ApiError,
+  type AppEvent,
+  type CommandInput,
+  type CommandName,
+  type CommandOutput,
+  type ReloadResult,
+  type SessionView,
+} from '../api';
 import type { SesameConfig } from '../config';
 import type { Platform } from '../platform';
 import type { ActivityLog } from './activity';

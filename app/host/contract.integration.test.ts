@@ -9,7 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../broker/log';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { freePort } from '../../sandbox/servers';
-import { createApiDispatcher, createBrowserBridge, type BrowserBridge, type EventMessage, type ResultMessage } from '../bridge';
+import {
+  createApiDispatcher,
+  createBrowserBridge,
+  type BrowserBridge,
+  type EventMessage,
+  type ResultMessage,
+} from '../bridge';
 import { signIn, type ApiClient } from '../bridge/testing/clients';
 import { createAppHost, type AppHost } from '.';
 import { kvPut, postgresConnection, psql, recordingPlatform } from './testing';
@@ -43,7 +49,9 @@ describe('the AppApi contract over the real host', () => {
       body: JSON.stringify({ policies: ['sandbox-developer'], ttl: '1h' }),
     });
     childToken = ((await created.json()) as { auth: { client_token: string } }).auth.client_token;
-    const kv = await fetch(`${sandbox.vaultAddr}/v1/secret/data/sandbox/postgres`, { headers: { 'X-Vault-Token': sandbox.rootToken } });
+    const kv = await fetch(`${sandbox.vaultAddr}/v1/secret/data/sandbox/postgres`, {
+      headers: { 'X-Vault-Token': sandbox.rootToken },
+    });
     Object.assign(secrets, {
       rootToken: sandbox.rootToken,
       childToken,
@@ -64,7 +72,13 @@ describe('the AppApi contract over the real host', () => {
           postgresConnection('orders', await freePort(), pg, 'sandbox/postgres'),
           postgresConnection('nopass', await freePort(), pg, 'sandbox/no-password'),
           // key.confirm needs the desktop approval prompt: this build refuses it with the reason.
-          { name: 'agent', protocol: 'ssh-agent', listen: `unix:${sandbox.dir}/agent.sock`, key: { confirm: true }, credentials: { from: 'vault-kv', path: 'secret/sandbox/agent-key' } },
+          {
+            name: 'agent',
+            protocol: 'ssh-agent',
+            listen: `unix:${sandbox.dir}/agent.sock`,
+            key: { confirm: true },
+            credentials: { from: 'vault-kv', path: 'secret/sandbox/agent-key' },
+          },
         ],
       }),
     );
@@ -76,7 +90,8 @@ describe('the AppApi contract over the real host', () => {
     stopDispatcher.push(dispatcher.subscribe((message) => memoryEvents.push(overTheWire(message))));
     let nextId = 1;
     transports['dispatcher over an in-memory transport'] = {
-      call: async (command, input) => overTheWire(await dispatcher.handleMessage(overTheWire({ type: 'call', id: nextId++, command, input }))),
+      call: async (command, input) =>
+        overTheWire(await dispatcher.handleMessage(overTheWire({ type: 'call', id: nextId++, command, input }))),
       events: memoryEvents,
     };
 
@@ -85,7 +100,10 @@ describe('the AppApi contract over the real host', () => {
     await writeFile(path.join(staticDir, 'index.html'), '<!doctype html><title>Sesame</title>');
     bridge = await createBrowserBridge({ api: host, staticDir, log: silentLogger });
     socket = await signIn(bridge.url);
-    transports['the real WebSocket bridge'] = { call: (command, input) => socket.call(command, input), events: socket.events };
+    transports['the real WebSocket bridge'] = {
+      call: (command, input) => socket.call(command, input),
+      events: socket.events,
+    };
   });
 
   afterAll(async () => {
@@ -110,13 +128,25 @@ describe('the AppApi contract over the real host', () => {
     it('logs in, turns a connection on, brokers psql, and pushes the change as events', async () => {
       expect(await ok('app.info')).toMatchObject({ mode: 'browser', configPath });
       const session = await ok('session.login', { method: 'token', token: childToken });
-      expect(session).toMatchObject({ state: 'authenticated', policies: expect.arrayContaining(['sandbox-developer']) });
+      expect(session).toMatchObject({
+        state: 'authenticated',
+        policies: expect.arrayContaining(['sandbox-developer']),
+      });
       const on = await ok('connections.setEnabled', { name: 'orders', enabled: true });
       expect(on).toMatchObject({ state: 'ready' });
       expect((await psql(on.listen as unknown as string, 'select current_user')).stdout).toBe(sandbox.postgresAppUser);
-      await expect.poll(() => t().events.some((e) => e.event === 'connection.changed' && (e.payload as { name: string; state: string }).name === 'orders')).toBe(true);
+      await expect
+        .poll(() =>
+          t().events.some(
+            (e) => e.event === 'connection.changed' && (e.payload as { name: string; state: string }).name === 'orders',
+          ),
+        )
+        .toBe(true);
       const list = (await ok('connections.list')) as unknown as { name: string; state: string; error?: string }[];
-      expect(list.find((c) => c.name === 'agent')).toMatchObject({ state: 'error', error: expect.stringMatching(/^key\.confirm needs the desktop app's approval prompt/) });
+      expect(list.find((c) => c.name === 'agent')).toMatchObject({
+        state: 'error',
+        error: expect.stringMatching(/^key\.confirm needs the desktop app's approval prompt/),
+      });
       await ok('connections.setEnabled', { name: 'orders', enabled: false });
     });
 
@@ -124,21 +154,62 @@ describe('the AppApi contract over the real host', () => {
     it.each([
       ['wrong types', 'connections.setEnabled', { name: 5, enabled: 'yes' }, 'invalid-input', 'name'],
       ['a missing field', 'connections.setEnabled', { name: 'orders' }, 'invalid-input', 'enabled'],
-      ['an unknown field', 'connections.setEnabled', { name: 'orders', enabled: true, force: true }, 'invalid-input', undefined],
+      [
+        'an unknown field',
+        'connections.setEnabled',
+        { name: 'orders', enabled: true, force: true },
+        'invalid-input',
+        undefined,
+      ],
       ['an unknown connection', 'connections.setEnabled', { name: 'nope', enabled: true }, 'not-found', 'name'],
-      ['an unknown connection to move', 'connections.setListen', { name: 'nope', listen: '127.0.0.1:2' }, 'not-found', 'name'],
+      [
+        'an unknown connection to move',
+        'connections.setListen',
+        { name: 'nope', listen: '127.0.0.1:2' },
+        'not-found',
+        'name',
+      ],
       ['an oversized name', 'connections.setEnabled', { name: oversized, enabled: true }, 'invalid-input', 'name'],
       ['an oversized token', 'session.login', { method: 'token', token: oversized }, 'invalid-input', 'token'],
-      ['an oversized listen address', 'connections.setListen', { name: 'orders', listen: `127.0.0.1:1${oversized}` }, 'invalid-input', 'listen'],
-      ['a listen address of the wrong form', 'connections.setListen', { name: 'orders', listen: 'localhost' }, 'invalid-input', 'listen'],
-      ['a GUI that is not a known one', 'connections.openGui', { name: 'orders', gui: 'sh -c "rm -rf ~"' }, 'invalid-input', 'gui'],
-      ['a template smuggled in', 'connections.openTerminal', { name: 'orders', command: 'xterm' }, 'invalid-input', undefined],
+      [
+        'an oversized listen address',
+        'connections.setListen',
+        { name: 'orders', listen: `127.0.0.1:1${oversized}` },
+        'invalid-input',
+        'listen',
+      ],
+      [
+        'a listen address of the wrong form',
+        'connections.setListen',
+        { name: 'orders', listen: 'localhost' },
+        'invalid-input',
+        'listen',
+      ],
+      [
+        'a GUI that is not a known one',
+        'connections.openGui',
+        { name: 'orders', gui: 'sh -c "rm -rf ~"' },
+        'invalid-input',
+        'gui',
+      ],
+      [
+        'a template smuggled in',
+        'connections.openTerminal',
+        { name: 'orders', command: 'xterm' },
+        'invalid-input',
+        undefined,
+      ],
       ['an unknown command', 'connections.delete', { name: 'orders' }, 'unknown-command', 'command'],
       ['input that is not an object', 'connections.list', 'all', 'invalid-input', undefined],
     ])('answers %s with a typed error and changes nothing', async (_what, command, input, code, field) => {
       // Counters may still settle from earlier sessions; the state is what must not change.
-      const states = async () => ((await ok('connections.list')) as unknown as { stats?: unknown }[]).map(({ stats: _stats, ...view }) => view);
-      const before = { session: await ok('session.get'), connections: await states(), file: await readFile(configPath, 'utf8') };
+      const states = async () =>
+        ((await ok('connections.list')) as unknown as { stats?: unknown }[]).map(({ stats: _stats, ...view }) => view);
+      const before = {
+        session: await ok('session.get'),
+        connections: await states(),
+        file: await readFile(configPath, 'utf8'),
+      };
       const result = await t().call(command, input);
       expect(result.ok).toBe(false);
       if (result.ok) return;
@@ -162,8 +233,16 @@ describe('the AppApi contract over the real host', () => {
     };
     await step('session.logout');
     await step('session.login', { method: 'token', token: secrets.wrongToken });
-    await step('session.login', { method: 'userpass', username: sandbox.logins.userpass.username, password: `${secrets.userpassPassword}-wrong` });
-    await step('session.login', { method: 'userpass', username: sandbox.logins.userpass.username, password: secrets.userpassPassword });
+    await step('session.login', {
+      method: 'userpass',
+      username: sandbox.logins.userpass.username,
+      password: `${secrets.userpassPassword}-wrong`,
+    });
+    await step('session.login', {
+      method: 'userpass',
+      username: sandbox.logins.userpass.username,
+      password: secrets.userpassPassword,
+    });
     await step('connections.setEnabled', { name: 'orders', enabled: true });
     await step('connections.setEnabled', { name: 'nopass', enabled: true });
     await step('connections.setEnabled', { name: 'agent', enabled: true });
@@ -193,7 +272,8 @@ describe('the AppApi contract over the real host', () => {
     const walk = (value: unknown): void => {
       if (typeof value === 'string') strings.push(value);
       else if (Array.isArray(value)) value.forEach(walk);
-      else if (value && typeof value === 'object') Object.entries(value).forEach(([k, v]) => (strings.push(k), walk(v)));
+      else if (value && typeof value === 'object')
+        Object.entries(value).forEach(([k, v]) => (strings.push(k), walk(v)));
     };
     walk(seen);
     expect(strings.length).toBeGreaterThan(200);

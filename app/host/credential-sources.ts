@@ -27,7 +27,8 @@ export function createFileFetcher(fields: Record<string, string>, baseDir: strin
           text = await readFile(file, 'utf8');
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT') throw new CredentialError('not-found', `the file ${file} (for '${field}') does not exist`);
+          if (code === 'ENOENT')
+            throw new CredentialError('not-found', `the file ${file} (for '${field}') does not exist`);
           throw new CredentialError('config', `cannot read the file ${file} (for '${field}'): ${code ?? 'error'}`);
         }
         // `echo secret > file` leaves a newline that is not part of the secret.
@@ -41,7 +42,10 @@ export function createFileFetcher(fields: Record<string, string>, baseDir: strin
 }
 
 /** Adds fixed fields to every credential `inner` fetches; fetched fields win (they are never both). */
-export function withFixedValues(inner: CredentialFetcher, fixed: Record<string, string> | undefined): CredentialFetcher {
+export function withFixedValues(
+  inner: CredentialFetcher,
+  fixed: Record<string, string> | undefined,
+): CredentialFetcher {
   if (!fixed || Object.keys(fixed).length === 0) return inner;
   const merged = new WeakMap<Credential, Credential>();
   return {

@@ -14,18 +14,28 @@ describe('vault-dynamic connections in the host', () => {
   let sandbox: Sandbox;
   let host: AppHost;
   let admin: pg.Client;
-  const roleExists = async (name: string) => (await admin.query('select 1 from pg_roles where rolname = $1', [name])).rowCount === 1;
+  const roleExists = async (name: string) =>
+    (await admin.query('select 1 from pg_roles where rolname = $1', [name])).rowCount === 1;
 
   beforeAll(async () => {
     sandbox = await startSandbox();
     const configPath = path.join(sandbox.dir, 'dynamic.yaml');
     const dynamic = (lease: string) => ({ from: 'vault-dynamic', path: 'database/creds/sandbox-postgres', lease });
     await writeTestConfig(configPath, sandbox, [
-      { ...postgresConnection('per-client', await freePort(), sandbox.postgres, 'unused'), credentials: dynamic('per-connection') },
+      {
+        ...postgresConnection('per-client', await freePort(), sandbox.postgres, 'unused'),
+        credentials: dynamic('per-connection'),
+      },
       { ...postgresConnection('shared', await freePort(), sandbox.postgres, 'unused'), credentials: dynamic('shared') },
     ]);
     host = await createAppHost({ configPath, platform: recordingPlatform(), mode: 'browser', log: silentLogger });
-    admin = new pg.Client({ host: sandbox.postgres.host, port: sandbox.postgres.port, user: 'admin', password: sandbox.postgres.adminPassword, database: 'postgres' });
+    admin = new pg.Client({
+      host: sandbox.postgres.host,
+      port: sandbox.postgres.port,
+      user: 'admin',
+      password: sandbox.postgres.adminPassword,
+      database: 'postgres',
+    });
     await admin.connect();
   });
   afterAll(async () => {
@@ -45,7 +55,9 @@ describe('vault-dynamic connections in the host', () => {
     expect(lease).toMatchObject({ kind: 'lease', path: 'database/creds/sandbox-postgres' });
     expect(JSON.stringify(leases)).not.toMatch(/password/i);
     await expect.poll(() => roleExists(user), { timeout: 10_000 }).toBe(false);
-    await expect.poll(async () => (await host.call('leases.list', {})).find((l) => l.id === lease!.id)?.state ?? 'removed').not.toBe('active');
+    await expect
+      .poll(async () => (await host.call('leases.list', {})).find((l) => l.id === lease!.id)?.state ?? 'removed')
+      .not.toBe('active');
   });
 
   it('turning a shared connection off revokes its lease (the user is dropped); on again takes a new one', async () => {
@@ -67,7 +79,9 @@ describe('vault-dynamic connections in the host', () => {
     const first = await psql(view.listen, 'select current_user');
     expect(first.stderr).toBe('');
     expect(await roleExists(first.stdout)).toBe(true);
-    const lease = (await host.call('leases.list', {})).find((l) => l.origin === 'connection:shared' && l.state === 'active')!;
+    const lease = (await host.call('leases.list', {})).find(
+      (l) => l.origin === 'connection:shared' && l.state === 'active',
+    )!;
     expect(lease.renewable).toBe(true);
     const revoked = await host.call('leases.revoke', { id: lease.id });
     expect(revoked.state).toBe('revoked');

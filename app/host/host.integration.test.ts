@@ -30,14 +30,26 @@ describe('app host over the real broker', () => {
     sandbox = await startSandbox();
     await kvPut(sandbox, 'wrong-password', { username: sandbox.postgresAppUser, password: 'not-the-password' });
     await kvPut(sandbox, 'no-password', { username: sandbox.postgresAppUser });
-    const secret = await fetch(`${sandbox.vaultAddr}/v1/secret/data/sandbox/postgres`, { headers: { 'X-Vault-Token': sandbox.rootToken } });
+    const secret = await fetch(`${sandbox.vaultAddr}/v1/secret/data/sandbox/postgres`, {
+      headers: { 'X-Vault-Token': sandbox.rootToken },
+    });
     appPassword = ((await secret.json()) as { data: { data: { password: string } } }).data.data.password;
     const secretsDir = path.join(sandbox.dir, 'secrets');
     await mkdir(secretsDir, { mode: 0o700 });
     await writeFile(path.join(secretsDir, 'pg-password'), `${appPassword}\n`, { mode: 0o600 });
-    const admin = await mysql.createConnection({ host: sandbox.mariadb.host, port: sandbox.mariadb.port, user: sandbox.mariadb.adminUser, password: sandbox.mariadb.adminPassword });
+    const admin = await mysql.createConnection({
+      host: sandbox.mariadb.host,
+      port: sandbox.mariadb.port,
+      user: sandbox.mariadb.adminUser,
+      password: sandbox.mariadb.adminPassword,
+    });
     try {
-      for (const sql of [`CREATE USER 'shop'@'%' IDENTIFIED BY '${mysqlPassword}'`, 'CREATE DATABASE shop', "GRANT ALL ON shop.* TO 'shop'@'%'"]) await admin.query(sql);
+      for (const sql of [
+        `CREATE USER 'shop'@'%' IDENTIFIED BY '${mysqlPassword}'`,
+        'CREATE DATABASE shop',
+        "GRANT ALL ON shop.* TO 'shop'@'%'",
+      ])
+        await admin.query(sql);
     } finally {
       await admin.end();
     }
@@ -45,11 +57,17 @@ describe('app host over the real broker', () => {
     const pg = { host: sandbox.postgres.host, port: sandbox.postgres.port };
     const configPath = path.join(sandbox.dir, 'host-test.yaml');
     await writeTestConfig(configPath, sandbox, [
-      postgresConnection('orders', await freePort(), pg, 'sandbox/postgres', { gui: "psql {url} -At -c 'select current_user'" }),
+      postgresConnection('orders', await freePort(), pg, 'sandbox/postgres', {
+        gui: "psql {url} -At -c 'select current_user'",
+      }),
       postgresConnection('wrong', await freePort(), pg, 'wrong-password'),
       postgresConnection('nopass', await freePort(), pg, 'no-password'),
       postgresConnection('from-file', await freePort(), pg, '', {
-        credentials: { from: 'file', fields: { password: 'secrets/pg-password' }, values: { username: sandbox.postgresAppUser } },
+        credentials: {
+          from: 'file',
+          fields: { password: 'secrets/pg-password' },
+          values: { username: sandbox.postgresAppUser },
+        },
       }),
       {
         name: 'shop',
@@ -90,7 +108,13 @@ describe('app host over the real broker', () => {
     const result = await psql(view.listen, 'select current_user');
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe(sandbox.postgresAppUser);
-    await expect.poll(() => events.some((e) => e.event === 'connection.changed' && e.payload.name === 'orders' && e.payload.stats.sessionsServed >= 1)).toBe(true);
+    await expect
+      .poll(() =>
+        events.some(
+          (e) => e.event === 'connection.changed' && e.payload.name === 'orders' && e.payload.stats.sessionsServed >= 1,
+        ),
+      )
+      .toBe(true);
 
     const off = await host.call('connections.setEnabled', { name: 'orders', enabled: false });
     expect(off.state).toBe('off');
@@ -127,19 +151,36 @@ describe('app host over the real broker', () => {
     const list = await host.call('connections.list', {});
     expect(list.map((c) => c.name)).toEqual(['orders', 'wrong', 'nopass', 'from-file', 'shop', 'agent']);
     const agent = list.find((c) => c.name === 'agent')!;
-    const reason = expect.stringMatching(/^key\.confirm needs the desktop app's approval prompt, which this build does not have yet/);
+    const reason = expect.stringMatching(
+      /^key\.confirm needs the desktop app's approval prompt, which this build does not have yet/,
+    );
     expect(agent).toMatchObject({ protocol: 'ssh-agent', state: 'error', error: reason, target: 'ssh-agent' });
     const again = await host.call('connections.setEnabled', { name: 'agent', enabled: true });
     expect(again).toMatchObject({ state: 'error', error: reason });
     const activity = await host.call('activity.list', {});
-    expect(activity.some((a) => a.connection === 'agent' && a.level === 'error' && /key\.confirm: false/.test(a.message))).toBe(true);
+    expect(
+      activity.some((a) => a.connection === 'agent' && a.level === 'error' && /key\.confirm: false/.test(a.message)),
+    ).toBe(true);
   });
 
   it('brokers the real mariadb CLI to MariaDB with the KV credential, whatever user it names', async () => {
     const view = await host.call('connections.setEnabled', { name: 'shop', enabled: true });
     expect(view).toMatchObject({ state: 'ready', protocol: 'mysql', connectionString: `mysql://${view.listen}/shop` });
     const [address, port] = view.listen.split(':') as [string, string];
-    const result = await run('mariadb', ['--no-defaults', '-h', address, '-P', port, '--protocol=TCP', '-u', 'whoever', '--batch', '-N', '-e', 'select current_user(), database()']);
+    const result = await run('mariadb', [
+      '--no-defaults',
+      '-h',
+      address,
+      '-P',
+      port,
+      '--protocol=TCP',
+      '-u',
+      'whoever',
+      '--batch',
+      '-N',
+      '-e',
+      'select current_user(), database()',
+    ]);
     expect(result.stderr).toBe('');
     expect(result.stdout.split('\t')).toEqual(['shop@%', 'shop']);
   });
@@ -150,7 +191,13 @@ describe('app host over the real broker', () => {
     const result = await host.call('connections.openGui', { name: 'orders' });
     expect(result).toEqual({ connection: 'orders', how: 'command', opened: 'psql' });
     const ran = launched.at(-1)!;
-    expect(ran.argv).toEqual(['psql', `postgresql://${view.listen}/sandbox?sslmode=disable`, '-At', '-c', 'select current_user']);
+    expect(ran.argv).toEqual([
+      'psql',
+      `postgresql://${view.listen}/sandbox?sslmode=disable`,
+      '-At',
+      '-c',
+      'select current_user',
+    ]);
     expect(ran).toMatchObject({ status: 0, stdout: sandbox.postgresAppUser, stderr: '' });
   });
 
@@ -169,25 +216,52 @@ describe('app host over the real broker', () => {
     expect(platform.calls.at(-1)?.args[0]).toEqual(
       process.platform === 'darwin'
         ? expect.arrayContaining(['open', '-con'])
-        : [expect.stringMatching(/^dbeaver/), '-con', `driver=mysql|host=${address}|port=${port}|database=shop|user=sesame|name=Sesame shop|save=false|connect=true`],
+        : [
+            expect.stringMatching(/^dbeaver/),
+            '-con',
+            `driver=mysql|host=${address}|port=${port}|database=shop|user=sesame|name=Sesame shop|save=false|connect=true`,
+          ],
     );
     const pgadmin = host.call('connections.openGui', { name: 'shop', gui: 'pgadmin4' });
-    await expect(pgadmin).rejects.toMatchObject({ code: 'invalid-input', message: 'pgAdmin 4 does not open mysql connections' });
-    expect(await host.call('connections.openTerminal', { name: 'shop' })).toEqual({ connection: 'shop', how: 'terminal', opened: 'mysql in a terminal' });
-    expect(platform.calls.at(-1)).toEqual({ kind: 'openTerminal', args: [['mysql', '-h', address, '-P', port, '--protocol=TCP', '-u', 'sesame', '-D', 'shop'], { title: 'Sesame: shop' }] });
+    await expect(pgadmin).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: 'pgAdmin 4 does not open mysql connections',
+    });
+    expect(await host.call('connections.openTerminal', { name: 'shop' })).toEqual({
+      connection: 'shop',
+      how: 'terminal',
+      opened: 'mysql in a terminal',
+    });
+    expect(platform.calls.at(-1)).toEqual({
+      kind: 'openTerminal',
+      args: [
+        ['mysql', '-h', address, '-P', port, '--protocol=TCP', '-u', 'sesame', '-D', 'shop'],
+        { title: 'Sesame: shop' },
+      ],
+    });
   });
 
   it('will not open a connection that is off or unavailable', async () => {
-    await expect(host.call('connections.openGui', { name: 'nopass' })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/^'nopass' is in error/) });
+    await expect(host.call('connections.openGui', { name: 'nopass' })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/^'nopass' is in error/),
+    });
     await host.call('connections.setEnabled', { name: 'wrong', enabled: false });
-    await expect(host.call('connections.openTerminal', { name: 'wrong' })).rejects.toMatchObject({ code: 'conflict', message: "'wrong' is off: turn it on first" });
+    await expect(host.call('connections.openTerminal', { name: 'wrong' })).rejects.toMatchObject({
+      code: 'conflict',
+      message: "'wrong' is off: turn it on first",
+    });
     await expect(host.call('connections.openTerminal', { name: 'agent' })).rejects.toMatchObject({ code: 'conflict' });
   });
 
   it('refuses unknown connections and bad input without changing state', async () => {
     const before = await host.call('connections.list', {});
-    await expect(host.call('connections.setEnabled', { name: 'nope', enabled: true })).rejects.toMatchObject({ code: 'not-found' });
-    await expect(host.call('connections.setListen', { name: 'nope', listen: '127.0.0.1:1' })).rejects.toMatchObject({ code: 'not-found' });
+    await expect(host.call('connections.setEnabled', { name: 'nope', enabled: true })).rejects.toMatchObject({
+      code: 'not-found',
+    });
+    await expect(host.call('connections.setListen', { name: 'nope', listen: '127.0.0.1:1' })).rejects.toMatchObject({
+      code: 'not-found',
+    });
     await expect(host.call('connections.openGui', { name: 'nope' })).rejects.toMatchObject({ code: 'not-found' });
     expect(await host.call('connections.list', {})).toEqual(before);
   });
@@ -210,13 +284,30 @@ services:
         from: vault
         get: secret/data/sandbox/postgres#data.password
 `;
-    const imported = importSecretless(secretless, path.join(sandbox.dir, 'secretless.yml'), { vaultAddress: sandbox.vaultAddr });
+    const imported = importSecretless(secretless, path.join(sandbox.dir, 'secretless.yml'), {
+      vaultAddress: sandbox.vaultAddr,
+    });
     const configPath = path.join(sandbox.dir, 'imported.yaml');
-    await writeFile(configPath, imported.text.replace('auth:\n    method: token', `auth:\n    method: token\n    tokenFile: ${sandbox.dir}/vault-token`));
-    const importedHost = await createAppHost({ configPath, platform: recordingPlatform(), mode: 'browser', log: silentLogger });
+    await writeFile(
+      configPath,
+      imported.text.replace(
+        'auth:\n    method: token',
+        `auth:\n    method: token\n    tokenFile: ${sandbox.dir}/vault-token`,
+      ),
+    );
+    const importedHost = await createAppHost({
+      configPath,
+      platform: recordingPlatform(),
+      mode: 'browser',
+      log: silentLogger,
+    });
     try {
       const view = await importedHost.call('connections.setEnabled', { name: 'imported-pg', enabled: true });
-      expect(view).toMatchObject({ state: 'ready', listen: `127.0.0.1:${listen}`, credentialPath: 'secret/sandbox/postgres' });
+      expect(view).toMatchObject({
+        state: 'ready',
+        listen: `127.0.0.1:${listen}`,
+        credentialPath: 'secret/sandbox/postgres',
+      });
       const result = await psql(view.listen, 'select current_user');
       expect(result.stderr).toBe('');
       expect(result.stdout).toBe(sandbox.postgresAppUser);

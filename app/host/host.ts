@@ -83,13 +83,21 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
   const sshHostKeys = createSshHostKeys(platform.secrets, log.child('ssh'));
   const connections = createConnectionSet({
     supervisor,
-    buildSpec: (config) => connectionSpecFor(config, { vault, session, baseDir, onLease, sshHostKeys, log: log.child('ssh-agent') }),
+    buildSpec: (config) =>
+      connectionSpecFor(config, { vault, session, baseDir, onLease, sshHostKeys, log: log.child('ssh-agent') }),
     prepare: (configs) => sshHostKeys.prepare(configs),
     emit,
     activity,
     log,
   });
-  const state = createConfigState({ initial, configPath: options.configPath, mode: options.mode, connections, activity, log });
+  const state = createConfigState({
+    initial,
+    configPath: options.configPath,
+    mode: options.mode,
+    connections,
+    activity,
+    log,
+  });
 
   let starting = true;
   let restored = false;
@@ -104,9 +112,16 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
 
   const currentSession = () => sessionView(session.snapshot(), vault.address, initial.vault.namespace);
   session.onChange(() => emit({ event: 'session.changed', payload: currentSession() }));
-  supervisor.onChange((status) => emit({ event: 'connection.changed', payload: connectionView(status, connections.config(status.name)) }));
+  supervisor.onChange((status) =>
+    emit({ event: 'connection.changed', payload: connectionView(status, connections.config(status.name)) }),
+  );
   supervisor.onEvent((e) =>
-    activity.add({ level: e.kind === 'credential-error' ? 'error' : 'info', kind: e.kind, message: e.message, connection: e.connection }),
+    activity.add({
+      level: e.kind === 'credential-error' ? 'error' : 'info',
+      kind: e.kind,
+      message: e.message,
+      connection: e.connection,
+    }),
   );
 
   const ctx: HostContext = {
@@ -153,7 +168,11 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
   noticeRestore();
   // A session restored from the keychain has said so already.
   if (started?.state === 'authenticated' && !restored) {
-    activity.add({ level: 'info', kind: 'login', message: `logged in to ${vault.address} with ${started.method} (policies: ${started.policies.join(', ')})` });
+    activity.add({
+      level: 'info',
+      kind: 'login',
+      message: `logged in to ${vault.address} with ${started.method} (policies: ${started.policies.join(', ')})`,
+    });
   }
   await connections.apply(state.config().connections);
 

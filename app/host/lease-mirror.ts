@@ -23,18 +23,35 @@ export function mirrorDynamicLeases(registry: LeaseRegistry, vault: VaultClient,
           },
           {
             async renew(increment) {
-              const response = await vault.request({ method: 'PUT', path: 'sys/leases/renew', token: await token(), body: { lease_id: event.leaseId, increment } });
+              const response = await vault.request({
+                method: 'PUT',
+                path: 'sys/leases/renew',
+                token: await token(),
+                body: { lease_id: event.leaseId, increment },
+              });
               return { ttl: response?.lease_duration ?? 0, renewable: response?.renewable ?? false };
             },
             async revoke() {
-              await vault.request({ method: 'PUT', path: 'sys/leases/revoke', token: await token(), body: { lease_id: event.leaseId } });
+              await vault.request({
+                method: 'PUT',
+                path: 'sys/leases/revoke',
+                token: await token(),
+                body: { lease_id: event.leaseId },
+              });
             },
           },
         );
         break;
       case 'renewed': {
         const current = registry.get(id);
-        if (current) registry.update(id, { expiresAt: event.expiresAt, renewable: event.renewable, renewals: current.renewals + 1, lastRenewedAt: new Date(), lastError: null });
+        if (current)
+          registry.update(id, {
+            expiresAt: event.expiresAt,
+            renewable: event.renewable,
+            renewals: current.renewals + 1,
+            lastRenewedAt: new Date(),
+            lastError: null,
+          });
         break;
       }
       case 'renew-failed':

@@ -53,12 +53,21 @@ describe('connections.setListen', () => {
     expect(text).toContain(`listen: 127.0.0.1:${port}`);
     expect(await readFile(`${configPath}.bak`, 'utf8')).toContain(`listen: ${before.listen}`);
     const activity = await host.call('activity.list', {});
-    expect(activity.some((a) => a.message.startsWith(`orders moved from ${before.listen} to 127.0.0.1:${port}: 1 restarted (orders)`))).toBe(true);
+    expect(
+      activity.some((a) =>
+        a.message.startsWith(`orders moved from ${before.listen} to 127.0.0.1:${port}: 1 restarted (orders)`),
+      ),
+    ).toBe(true);
   });
 
   it('keeps the port across restarts', async () => {
     const current = (await host.call('connections.list', {})).find((c) => c.name === 'orders')!;
-    const second = await createAppHost({ configPath, platform: recordingPlatform(), mode: 'browser', log: silentLogger });
+    const second = await createAppHost({
+      configPath,
+      platform: recordingPlatform(),
+      mode: 'browser',
+      log: silentLogger,
+    });
     opened.push(second);
     expect((await second.call('connections.list', {})).find((c) => c.name === 'orders')?.listen).toBe(current.listen);
     await second.close();
@@ -71,17 +80,31 @@ describe('connections.setListen', () => {
   });
 
   it.each([
-    ['a port another program holds', () => `127.0.0.1:${busyPort}`, 'conflict', /already in use by another program; choose another address \(nothing was changed\)/],
-    ['the address of another connection', async () => (await host.call('connections.list', {})).find((c) => c.name === 'reports')!.listen, 'conflict', /already the address of 'reports'/],
+    [
+      'a port another program holds',
+      () => `127.0.0.1:${busyPort}`,
+      'conflict',
+      /already in use by another program; choose another address \(nothing was changed\)/,
+    ],
+    [
+      'the address of another connection',
+      async () => (await host.call('connections.list', {})).find((c) => c.name === 'reports')!.listen,
+      'conflict',
+      /already the address of 'reports'/,
+    ],
     ['an address other machines can reach', () => '0.0.0.0:15999', 'invalid-input', /not a loopback address/],
     ['port 0', () => '127.0.0.1:0', 'invalid-input', /fixed port/],
   ])('refuses %s and changes nothing', async (_what, listen, code, message) => {
     const fileBefore = await readFile(configPath, 'utf8');
     const listBefore = await host.call('connections.list', {});
-    const error = await host.call('connections.setListen', { name: 'orders', listen: await listen() }).catch((e: unknown) => e);
+    const error = await host
+      .call('connections.setListen', { name: 'orders', listen: await listen() })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code, field: 'listen', message: expect.stringMatching(message) });
     expect(await readFile(configPath, 'utf8')).toBe(fileBefore);
-    expect((await host.call('connections.list', {})).map((c) => [c.name, c.state, c.listen])).toEqual(listBefore.map((c) => [c.name, c.state, c.listen]));
+    expect((await host.call('connections.list', {})).map((c) => [c.name, c.state, c.listen])).toEqual(
+      listBefore.map((c) => [c.name, c.state, c.listen]),
+    );
     const orders = listBefore.find((c) => c.name === 'orders')!;
     expect((await psql(orders.listen, 'select 1')).stdout).toBe('1');
   });

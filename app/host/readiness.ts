@@ -7,7 +7,14 @@ import type { SesameConfig } from '../config';
 export interface Readiness {
   ready: boolean;
   session: { state: SessionView['state']; needed: boolean; ready: boolean; error?: string };
-  connections: { name: string; protocol: string; state: ConnectionView['state']; listen: string; ready: boolean; error?: string }[];
+  connections: {
+    name: string;
+    protocol: string;
+    state: ConnectionView['state'];
+    listen: string;
+    ready: boolean;
+    error?: string;
+  }[];
 }
 
 const LOGGED_IN = new Set<SessionView['state']>(['authenticated', 'renewing', 'expiring']);

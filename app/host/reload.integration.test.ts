@@ -15,9 +15,23 @@ import { createAppHost, diffConnections, type AppHost } from '.';
 import { postgresConnection, psql, recordingPlatform, writeTestConfig } from './testing';
 
 describe('diffing connections', () => {
-  const a = { name: 'a', protocol: 'postgres', listen: '127.0.0.1:1', autoStart: false, target: { host: 'h', port: 5432, sslmode: 'prefer' }, credentials: { from: 'literal', values: { x: 'y' } } } as const;
+  const a = {
+    name: 'a',
+    protocol: 'postgres',
+    listen: '127.0.0.1:1',
+    autoStart: false,
+    target: { host: 'h', port: 5432, sslmode: 'prefer' },
+    credentials: { from: 'literal', values: { x: 'y' } },
+  } as const;
   it('compares full settings whatever the key order', () => {
-    const reordered = { credentials: a.credentials, target: { sslmode: 'prefer', port: 5432, host: 'h' }, autoStart: false, listen: a.listen, protocol: a.protocol, name: 'a' } as const;
+    const reordered = {
+      credentials: a.credentials,
+      target: { sslmode: 'prefer', port: 5432, host: 'h' },
+      autoStart: false,
+      listen: a.listen,
+      protocol: a.protocol,
+      name: 'a',
+    } as const;
     expect(diffConnections([a], [reordered])).toEqual({ added: [], removed: [], changed: [], unchanged: ['a'] });
     const moved = { ...a, credentials: { from: 'literal', values: { x: 'z' } } } as const;
     expect(diffConnections([a], [moved]).changed.map((c) => c.name)).toEqual(['a']);
@@ -77,7 +91,13 @@ describe('reloading a running host', () => {
       ...config,
       connections: config.connections.map((c) => (c.name === 'moving' ? { ...c, listen: `127.0.0.1:${newPort}` } : c)),
     });
-    expect(result).toEqual({ added: [], removed: [], changed: ['moving'], unchanged: ['steady', 'leaving'], restartNeeded: [] });
+    expect(result).toEqual({
+      added: [],
+      removed: [],
+      changed: ['moving'],
+      unchanged: ['steady', 'leaving'],
+      restartNeeded: [],
+    });
 
     // The same backend session: its temporary table is still there.
     expect((await held.query('select n from during_reload')).rows).toEqual([{ n: 1 }]);
@@ -96,7 +116,13 @@ describe('reloading a running host', () => {
       postgresConnection('arriving', addedPort, pgTarget(), 'sandbox/postgres', { autoStart: true }),
     ]);
     const result = await host.reloadFromFile();
-    expect(result).toEqual({ added: ['arriving'], removed: ['leaving'], changed: [], unchanged: ['steady', 'moving'], restartNeeded: [] });
+    expect(result).toEqual({
+      added: ['arriving'],
+      removed: ['leaving'],
+      changed: [],
+      unchanged: ['steady', 'moving'],
+      restartNeeded: [],
+    });
     expect(events.some((e) => e.event === 'connection.removed' && e.payload.name === 'leaving')).toBe(true);
     const list = await host.call('connections.list', {});
     expect(list.map((c) => [c.name, c.state])).toEqual([
@@ -112,10 +138,21 @@ describe('reloading a running host', () => {
     await writeFile(configPath, good.replace('protocol: postgres', 'protocol: postgress'));
     const before = await host.call('connections.list', {});
     const error = await host.call('config.reload', {}).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/reload-test\.yaml:\d+:\d+: connections\[0\]\.protocol: expected one of 'postgres'/) });
+    expect(error).toMatchObject({
+      code: 'invalid-input',
+      message: expect.stringMatching(
+        /reload-test\.yaml:\d+:\d+: connections\[0\]\.protocol: expected one of 'postgres'/,
+      ),
+    });
     const entry = (await host.call('activity.list', {})).at(-1);
-    expect(entry).toMatchObject({ level: 'error', kind: 'config-invalid', message: expect.stringMatching(/The running config stays until the file is fixed/) });
-    expect((await host.call('connections.list', {})).map((c) => [c.name, c.state, c.listen])).toEqual(before.map((c) => [c.name, c.state, c.listen]));
+    expect(entry).toMatchObject({
+      level: 'error',
+      kind: 'config-invalid',
+      message: expect.stringMatching(/The running config stays until the file is fixed/),
+    });
+    expect((await host.call('connections.list', {})).map((c) => [c.name, c.state, c.listen])).toEqual(
+      before.map((c) => [c.name, c.state, c.listen]),
+    );
     expect((await psql(before[0]!.listen, 'select 1')).stdout).toBe('1');
     await writeFile(configPath, good);
   });

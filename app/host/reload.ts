@@ -14,14 +14,21 @@ export interface ConnectionDiff {
 /** JSON with object keys sorted, so two equal configs give the same text whatever the key order. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
   );
 }
 
 /** What the broker serves: the config without the launcher's choice. */
 const brokerSettings = ({ gui: _gui, ...rest }: ConnectionConfig) => canonicalJson(rest);
 
-export function diffConnections(before: readonly ConnectionConfig[], after: readonly ConnectionConfig[]): ConnectionDiff {
+export function diffConnections(
+  before: readonly ConnectionConfig[],
+  after: readonly ConnectionConfig[],
+): ConnectionDiff {
   const old = new Map(before.map((c) => [c.name, brokerSettings(c)]));
   const next = new Set(after.map((c) => c.name));
   const diff: ConnectionDiff = { added: [], removed: [], changed: [], unchanged: [] };
@@ -37,7 +44,9 @@ export function diffConnections(before: readonly ConnectionConfig[], after: read
 
 /** Top-level settings a running host cannot switch to (they need a restart), by name. */
 export function settingsNeedingRestart(before: SesameConfig, after: SesameConfig): string[] {
-  return (['vault', 'agent'] as const).filter((key) => canonicalJson(before[key] ?? null) !== canonicalJson(after[key] ?? null));
+  return (['vault', 'agent'] as const).filter(
+    (key) => canonicalJson(before[key] ?? null) !== canonicalJson(after[key] ?? null),
+  );
 }
 
 /** Daemon mode has nobody to toggle a switch: every connection starts with the host. */

@@ -33,11 +33,21 @@ afterAll(async () => {
 });
 
 async function open(configPath: string, platform = recordingPlatform()) {
-  const host = await createAppHost({ configPath, platform, mode: 'browser', log: silentLogger, vaultHealthIntervalMs: 200 });
+  const host = await createAppHost({
+    configPath,
+    platform,
+    mode: 'browser',
+    log: silentLogger,
+    vaultHealthIntervalMs: 200,
+  });
   hosts.push(host);
   const events: AppEvent[] = [];
   host.subscribe((event) => events.push(event));
-  return { host, events, resets: () => events.filter((e) => e.event === 'app.reset').map((e) => (e.payload as AppReset).reason) };
+  return {
+    host,
+    events,
+    resets: () => events.filter((e) => e.event === 'app.reset').map((e) => (e.payload as AppReset).reason),
+  };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<ApiError> {
@@ -71,7 +81,10 @@ describe('first run', () => {
     await expect(stat(configPath)).rejects.toThrow(/ENOENT/);
 
     const saved = await host.call('settings.update', { vault: { address: vaultA.address } });
-    expect(saved).toMatchObject({ restarted: true, settings: { vault: { address: vaultA.address, authMethod: 'oidc' } } });
+    expect(saved).toMatchObject({
+      restarted: true,
+      settings: { vault: { address: vaultA.address, authMethod: 'oidc' } },
+    });
     expect(resets()).toHaveLength(1);
     expect((await stat(configPath)).mode & 0o777).toBe(0o600);
     expect((await stat(path.dirname(configPath))).mode & 0o777).toBe(0o700);
@@ -120,7 +133,11 @@ describe('settings.update on a running host', () => {
         '',
       ].join('\n'),
     );
-    ({ host, events, resets } = await open(configPath, { ...recordingPlatform(), notify: (title) => void notified.push(title), startAtLogin }));
+    ({ host, events, resets } = await open(configPath, {
+      ...recordingPlatform(),
+      notify: (title) => void notified.push(title),
+      startAtLogin,
+    }));
     await host.call('session.login', { method: 'token', token: vaultA.rootToken });
   });
 
@@ -142,9 +159,13 @@ describe('settings.update on a running host', () => {
 
   it('refuses a URL that is not Vault and an unreadable CA file, naming the field; the file is unchanged', async () => {
     const before = await readFile(configPath, 'utf8');
-    const notVault = await refusal(host.call('settings.update', { vault: { address: `http://127.0.0.1:${await freePort()}` } }));
+    const notVault = await refusal(
+      host.call('settings.update', { vault: { address: `http://127.0.0.1:${await freePort()}` } }),
+    );
     expect(notVault).toMatchObject({ code: 'vault-unreachable', field: 'vault.address' });
-    const badCa = await refusal(host.call('settings.update', { vault: { address: vaultA.address, caCert: path.join(dir, 'missing-ca.pem') } }));
+    const badCa = await refusal(
+      host.call('settings.update', { vault: { address: vaultA.address, caCert: path.join(dir, 'missing-ca.pem') } }),
+    );
     expect(badCa).toMatchObject({ code: 'invalid-input', field: 'vault.caCert' });
     expect(await readFile(configPath, 'utf8')).toBe(before);
   });
@@ -155,20 +176,29 @@ describe('settings.update on a running host', () => {
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const busyPort = (busy.address() as net.AddressInfo).port;
     try {
-      expect(await refusal(host.call('settings.update', { agent: { listen: `127.0.0.1:${busyPort}` } }))).toMatchObject({ code: 'conflict', field: 'agent.listen' });
+      expect(await refusal(host.call('settings.update', { agent: { listen: `127.0.0.1:${busyPort}` } }))).toMatchObject(
+        { code: 'conflict', field: 'agent.listen' },
+      );
     } finally {
       busy.close();
     }
-    expect(await refusal(host.call('settings.update', { agent: { listen: `0.0.0.0:${await freePort()}` } }))).toMatchObject({ code: 'invalid-input', field: 'agent.listen' });
+    expect(
+      await refusal(host.call('settings.update', { agent: { listen: `0.0.0.0:${await freePort()}` } })),
+    ).toMatchObject({ code: 'invalid-input', field: 'agent.listen' });
     const orders = (await host.call('connections.list', {}))[0]!.listen;
-    expect(await refusal(host.call('settings.update', { agent: { listen: orders } }))).toMatchObject({ code: 'conflict', field: 'agent.listen' });
+    expect(await refusal(host.call('settings.update', { agent: { listen: orders } }))).toMatchObject({
+      code: 'conflict',
+      field: 'agent.listen',
+    });
     expect(await readFile(configPath, 'utf8')).toBe(before);
 
     const listen = `127.0.0.1:${await freePort()}`;
     const on = await host.call('settings.update', { agent: { listen } });
     expect(on).toMatchObject({ restarted: true, settings: { agent: { listen } } });
     // The proxy answers with the session's token (auto-auth): lookup-self without a token of ours.
-    const lookup = await fetch(`http://${listen}/v1/auth/token/lookup-self`, { headers: { 'X-Vault-Request': 'true' } });
+    const lookup = await fetch(`http://${listen}/v1/auth/token/lookup-self`, {
+      headers: { 'X-Vault-Request': 'true' },
+    });
     expect(lookup.status).toBe(200);
     expect(((await lookup.json()) as { data: { policies: string[] } }).data.policies).toContain('root');
 
@@ -179,7 +209,9 @@ describe('settings.update on a running host', () => {
   });
 
   it('the token sink: a missing folder is refused; a set sink gets the token with mode 0600', async () => {
-    const missing = await refusal(host.call('settings.update', { agent: { tokenSink: path.join(dir, 'no-such-dir', 'token') } }));
+    const missing = await refusal(
+      host.call('settings.update', { agent: { tokenSink: path.join(dir, 'no-such-dir', 'token') } }),
+    );
     expect(missing).toMatchObject({ code: 'invalid-input', field: 'agent.tokenSink' });
     const sink = path.join(dir, 'vault-token-sink');
     const saved = await host.call('settings.update', { agent: { tokenSink: sink } });
@@ -193,18 +225,34 @@ describe('settings.update on a running host', () => {
   it('GUI choice and start at login apply without a restart; the UI cannot name a program to run', async () => {
     const resetsBefore = resets().length;
     // Command templates come from the config file only: the bridges' contract and the host refuse them.
-    expect(() => parseCommandInput('settings.update', { gui: { connection: 'orders', gui: 'psql {url}' } })).toThrow(expect.objectContaining({ field: 'gui.gui' }));
-    const template = await refusal(host.call('settings.update', { gui: { connection: 'orders', gui: 'psql {url}' } } as never));
+    expect(() => parseCommandInput('settings.update', { gui: { connection: 'orders', gui: 'psql {url}' } })).toThrow(
+      expect.objectContaining({ field: 'gui.gui' }),
+    );
+    const template = await refusal(
+      host.call('settings.update', { gui: { connection: 'orders', gui: 'psql {url}' } } as never),
+    );
     expect(template).toMatchObject({ code: 'invalid-input', field: 'gui' });
-    expect(await refusal(host.call('settings.update', { gui: { connection: 'nobody', gui: 'dbeaver' } }))).toMatchObject({ code: 'not-found' });
+    expect(
+      await refusal(host.call('settings.update', { gui: { connection: 'nobody', gui: 'dbeaver' } })),
+    ).toMatchObject({ code: 'not-found' });
 
-    const changed = await host.call('settings.update', { gui: { connection: 'orders', gui: 'dbeaver' }, startAtLogin: true });
-    expect(changed).toMatchObject({ restarted: false, settings: { startAtLogin: true, guis: [{ connection: 'orders', gui: 'dbeaver' }] } });
+    const changed = await host.call('settings.update', {
+      gui: { connection: 'orders', gui: 'dbeaver' },
+      startAtLogin: true,
+    });
+    expect(changed).toMatchObject({
+      restarted: false,
+      settings: { startAtLogin: true, guis: [{ connection: 'orders', gui: 'dbeaver' }] },
+    });
     expect(startAtLogin.on).toBe(true);
     expect(await readFile(configPath, 'utf8')).toMatch(/gui: dbeaver/);
     expect(resets()).toHaveLength(resetsBefore);
     const activity = await host.call('activity.list', {});
-    expect(activity.some((a) => a.message.startsWith('"Open in …" for orders changed: no connection changed; 1 kept running (orders)'))).toBe(true);
+    expect(
+      activity.some((a) =>
+        a.message.startsWith('"Open in …" for orders changed: no connection changed; 1 kept running (orders)'),
+      ),
+    ).toBe(true);
     await host.call('settings.update', { gui: { connection: 'orders', gui: null } });
     expect(await readFile(configPath, 'utf8')).not.toContain('gui:');
   });
@@ -213,11 +261,15 @@ describe('settings.update on a running host', () => {
     const other = await writeConfig('plain.yaml', `vault:\n  address: ${vaultA.address}\n`);
     const { host: plain } = await open(other);
     expect((await plain.call('settings.get', {})).startAtLogin).toBeUndefined();
-    expect(await refusal(plain.call('settings.update', { startAtLogin: true }))).toMatchObject({ code: 'conflict', field: 'startAtLogin' });
+    expect(await refusal(plain.call('settings.update', { startAtLogin: true }))).toMatchObject({
+      code: 'conflict',
+      field: 'startAtLogin',
+    });
   });
 
   it('Vault health: sealing is an event and an activity line; unsealing brings it back', async () => {
-    const healthOf = () => events.filter((e) => e.event === 'vault.health').map((e) => (e.payload as VaultHealthView).status);
+    const healthOf = () =>
+      events.filter((e) => e.event === 'vault.health').map((e) => (e.payload as VaultHealthView).status);
     expect((await host.call('vault.health', {})).status).toBe('ok');
     vaultA.seal();
     try {

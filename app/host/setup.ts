@@ -4,7 +4,14 @@
 // from that file. Every other command says what is missing instead of failing obscurely.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ApiError, type AppEvent, type CommandInput, type CommandName, type CommandOutput, type SessionView } from '../api';
+import {
+  ApiError,
+  type AppEvent,
+  type CommandInput,
+  type CommandName,
+  type CommandOutput,
+  type SessionView,
+} from '../api';
 import { writeStarterConfig } from '../config';
 import type { AppHost, AppHostOptions, CoreHooks } from './host';
 import { checkVaultFrom, requireUsableVault } from './commands/settings';
@@ -17,21 +24,44 @@ export function createSetupHost(options: AppHostOptions, hooks: CoreHooks): AppH
   const listeners = new Set<(event: AppEvent) => void>();
 
   const handlers: { [C in CommandName]?: (input: CommandInput<C>) => Promise<CommandOutput<C>> } = {
-    'app.info': async () => ({ version: options.version ?? '0.0.0', mode: options.mode, configPath: options.configPath, sandbox: false, setup: true }),
+    'app.info': async () => ({
+      version: options.version ?? '0.0.0',
+      mode: options.mode,
+      configPath: options.configPath,
+      sandbox: false,
+      setup: true,
+    }),
     'session.get': async () => session,
     'connections.list': async () => [],
     'activity.list': async () => [],
     'leases.list': async () => [],
-    'vault.health': async () => ({ address: '', status: 'unconfigured', message: 'No Vault address is set yet.', checkedAt: new Date().toISOString() }),
+    'vault.health': async () => ({
+      address: '',
+      status: 'unconfigured',
+      message: 'No Vault address is set yet.',
+      checkedAt: new Date().toISOString(),
+    }),
     'vault.check': async ({ address, caCert }) => checkVaultFrom(baseDir, address, caCert),
     'settings.update': async (input) => {
       if (!input.vault) throw new ApiError('conflict', NOT_SET_UP, 'vault.address');
       const { address, namespace, caCert } = input.vault;
       const health = await requireUsableVault(baseDir, address, caCert);
-      await writeStarterConfig(options.configPath, { address, ...(namespace ? { namespace } : {}), ...(caCert ? { caCert } : {}) });
-      hooks.requestRestart({ reason: `Vault at ${address} was saved to ${options.configPath}`, rollback: () => rm(options.configPath, { force: true }) });
+      await writeStarterConfig(options.configPath, {
+        address,
+        ...(namespace ? { namespace } : {}),
+        ...(caCert ? { caCert } : {}),
+      });
+      hooks.requestRestart({
+        reason: `Vault at ${address} was saved to ${options.configPath}`,
+        rollback: () => rm(options.configPath, { force: true }),
+      });
       return {
-        settings: { configPath: options.configPath, vault: { address, authMethod: 'oidc', ...(namespace ? { namespace } : {}), ...(caCert ? { caCert } : {}) }, agent: {}, guis: [] },
+        settings: {
+          configPath: options.configPath,
+          vault: { address, authMethod: 'oidc', ...(namespace ? { namespace } : {}), ...(caCert ? { caCert } : {}) },
+          agent: {},
+          guis: [],
+        },
         restarted: true,
         message: `Saved: ${health.message}`,
       };
@@ -57,7 +87,11 @@ export function createSetupHost(options: AppHostOptions, hooks: CoreHooks): AppH
     currentConfig: () => {
       throw new ApiError('conflict', NOT_SET_UP);
     },
-    readiness: () => ({ ready: false, session: { state: 'logged-out', needed: true, ready: false, error: NOT_SET_UP }, connections: [] }),
+    readiness: () => ({
+      ready: false,
+      session: { state: 'logged-out', needed: true, ready: false, error: NOT_SET_UP },
+      connections: [],
+    }),
     async close() {
       listeners.clear();
     },

@@ -23,7 +23,11 @@ function withAgent(socket: string, command: string, args: string[]): Promise<Ran
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir(), SSH_AUTH_SOCK: socket };
   return new Promise((resolve) => {
     execFile(command, args, { env, timeout: 30_000 }, (error, stdout, stderr) =>
-      resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr: stderr.trim() }),
+      resolve({
+        status: error ? Number((error as { code?: number }).code ?? 1) : 0,
+        stdout: stdout.trim(),
+        stderr: stderr.trim(),
+      }),
     );
   });
 }
@@ -43,7 +47,9 @@ describe('ssh-agent connections in the host', () => {
     knownHosts = path.join(keysDir, 'known_hosts');
     await writeFile(knownHosts, `${sandbox.sshd.knownHostsLine}\n`);
     const kvKey = path.join(keysDir, 'kv_key');
-    expect((await withAgent('', 'ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'kv', '-f', kvKey])).status).toBe(0);
+    expect((await withAgent('', 'ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'kv', '-f', kvKey])).status).toBe(
+      0,
+    );
     kvKeyFingerprint = (await withAgent('', 'ssh-keygen', ['-l', '-f', `${kvKey}.pub`])).stdout.split(' ')[1]!;
     await kvPut(sandbox, 'agent-key', { private_key: await readFile(kvKey, 'utf8') });
 
@@ -53,7 +59,12 @@ describe('ssh-agent connections in the host', () => {
         name: 'agent',
         protocol: 'ssh-agent',
         listen: `unix:${socketOf('agent')}`,
-        credentials: { from: 'vault-ssh-sign', mount: 'ssh-client-signer', role: 'dev', principals: [sandbox.sshd.user] },
+        credentials: {
+          from: 'vault-ssh-sign',
+          mount: 'ssh-client-signer',
+          role: 'dev',
+          principals: [sandbox.sshd.user],
+        },
         key: { comment: 'sesame-vault-cert', lifetime: '5m' },
       },
       {
@@ -97,9 +108,22 @@ describe('ssh-agent connections in the host', () => {
     expect(listed.stdout.split('\n')).toHaveLength(1);
 
     const login = await withAgent(socketOf('agent'), 'ssh', [
-      '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=no', '-o', 'IdentityFile=/nonexistent',
-      '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes',
-      '-p', String(sandbox.sshd.port), `${sandbox.sshd.user}@127.0.0.1`, 'echo agent-ok',
+      '-F',
+      '/dev/null',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'IdentitiesOnly=no',
+      '-o',
+      'IdentityFile=/nonexistent',
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-p',
+      String(sandbox.sshd.port),
+      `${sandbox.sshd.user}@127.0.0.1`,
+      'echo agent-ok',
     ]);
     expect(login.stdout).toBe('agent-ok');
   });
@@ -127,15 +151,26 @@ describe('ssh-agent connections in the host', () => {
     const listed = await withAgent(socketOf('agent-missing'), 'ssh-add', ['-l']);
     expect(listed.stdout).toBe('The agent has no identities.');
     const activity = await host.call('activity.list', {});
-    expect(activity.some((a) => a.connection === 'agent-missing' && a.level === 'error' && a.message.includes('no-such-key'))).toBe(true);
+    expect(
+      activity.some(
+        (a) => a.connection === 'agent-missing' && a.level === 'error' && a.message.includes('no-such-key'),
+      ),
+    ).toBe(true);
   });
 
   it('refuses key.confirm, which needs the desktop prompt, with the reason in the activity', async () => {
     const view = await host.call('connections.setEnabled', { name: 'agent-confirm', enabled: true });
-    expect(view).toMatchObject({ state: 'error', error: expect.stringMatching(/^key\.confirm needs the desktop app's approval prompt/) });
+    expect(view).toMatchObject({
+      state: 'error',
+      error: expect.stringMatching(/^key\.confirm needs the desktop app's approval prompt/),
+    });
     await expect(stat(socketOf('agent-confirm'))).rejects.toMatchObject({ code: 'ENOENT' });
     const activity = await host.call('activity.list', {});
-    expect(activity.some((a) => a.connection === 'agent-confirm' && a.level === 'error' && /key\.confirm: false/.test(a.message))).toBe(true);
+    expect(
+      activity.some(
+        (a) => a.connection === 'agent-confirm' && a.level === 'error' && /key\.confirm: false/.test(a.message),
+      ),
+    ).toBe(true);
   });
 
   it('removes the socket when the connection is turned off', async () => {

@@ -31,18 +31,29 @@ export interface SshAgentParts {
  * credential source of a (possibly adjusted) credentials config. Throws an Error with the
  * reason when the settings cannot be served (key.confirm, a lifetime too short or set twice).
  */
-export function sshAgentPartsFor(config: SshAgentConfig, fetcherFor: (source: CredentialsConfig) => CredentialFetcher, log?: Logger): SshAgentParts {
+export function sshAgentPartsFor(
+  config: SshAgentConfig,
+  fetcherFor: (source: CredentialsConfig) => CredentialFetcher,
+  log?: Logger,
+): SshAgentParts {
   if (config.key.confirm) {
     throw new Error(
       "key.confirm needs the desktop app's approval prompt, which this build does not have yet, so no key is offered; set key.confirm: false to use the agent without asking",
     );
   }
   const lifetime = config.key.lifetime;
-  if (lifetime !== undefined && lifetime < MIN_LIFETIME_MS) throw new Error(`key.lifetime must be at least ${MIN_LIFETIME_MS / 1000}s`);
+  if (lifetime !== undefined && lifetime < MIN_LIFETIME_MS)
+    throw new Error(`key.lifetime must be at least ${MIN_LIFETIME_MS / 1000}s`);
 
   const source = sourceWithLifetime(config.credentials, lifetime);
-  const inner = source.from === 'vault-ssh-sign' || lifetime === undefined ? fetcherFor(source) : expiringAfter(fetcherFor(source), lifetime);
-  const connector = createSshAgentConnector({ identities: [{ credentials: inner, comment: config.key.comment ?? config.name }], ...(log ? { log } : {}) });
+  const inner =
+    source.from === 'vault-ssh-sign' || lifetime === undefined
+      ? fetcherFor(source)
+      : expiringAfter(fetcherFor(source), lifetime);
+  const connector = createSshAgentConnector({
+    identities: [{ credentials: inner, comment: config.key.comment ?? config.name }],
+    ...(log ? { log } : {}),
+  });
   const credentials = agentHealth(connector, inner, source.from.startsWith('vault') ? 'vault' : 'config');
   return {
     credentials,
@@ -61,7 +72,8 @@ export function sshAgentPartsFor(config: SshAgentConfig, fetcherFor: (source: Cr
 /** The certificate TTL from key.lifetime; refuses both being set, which would leave one ignored. */
 function sourceWithLifetime(source: CredentialsConfig, lifetime: number | undefined): CredentialsConfig {
   if (source.from !== 'vault-ssh-sign' || lifetime === undefined) return source;
-  if (source.ttl !== undefined) throw new Error('set either key.lifetime or credentials.ttl (the certificate lifetime), not both');
+  if (source.ttl !== undefined)
+    throw new Error('set either key.lifetime or credentials.ttl (the certificate lifetime), not both');
   return { ...source, ttl: `${Math.ceil(lifetime / 1000)}s` };
 }
 
@@ -72,7 +84,10 @@ function expiringAfter(inner: CredentialFetcher, lifetimeMs: number): Credential
     async get(options) {
       const credential = await inner.get(options);
       const end = new Date(Date.now() + lifetimeMs);
-      return { ...credential, expiresAt: credential.expiresAt && credential.expiresAt < end ? credential.expiresAt : end };
+      return {
+        ...credential,
+        expiresAt: credential.expiresAt && credential.expiresAt < end ? credential.expiresAt : end,
+      };
     },
     ...(inner.release ? { release: inner.release.bind(inner) } : {}),
     ...(inner.close ? { close: inner.close.bind(inner) } : {}),
@@ -83,7 +98,11 @@ function expiringAfter(inner: CredentialFetcher, lifetimeMs: number): Credential
  * The fetcher the supervisor watches: no key, only whether the agent has one to offer. A
  * failing source's reason names its path (the identity store never words a key).
  */
-function agentHealth(connector: SshAgentConnector, inner: CredentialFetcher, kind: 'vault' | 'config'): CredentialFetcher {
+function agentHealth(
+  connector: SshAgentConnector,
+  inner: CredentialFetcher,
+  kind: 'vault' | 'config',
+): CredentialFetcher {
   return {
     description: inner.description,
     async get(): Promise<Credential> {

@@ -29,8 +29,20 @@ describe('ssh connections in the host', () => {
     const [, port] = view.listen.split(':') as [string, string];
     const knownHosts = path.join(sandbox.dir, 'broker_known_hosts');
     const result = await run('ssh', [
-      '-p', port, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${knownHosts}`,
-      '-o', 'IdentitiesOnly=yes', '-o', 'IdentityFile=/nonexistent', `${sandbox.sshd.user}@127.0.0.1`, 'echo brokered; whoami',
+      '-p',
+      port,
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=accept-new',
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'IdentityFile=/nonexistent',
+      `${sandbox.sshd.user}@127.0.0.1`,
+      'echo brokered; whoami',
     ]);
     expect(result.stdout.split('\n')).toEqual(['brokered', sandbox.sshd.user]);
     expect(await platform.secrets.get(hostKeyAccount('sandbox-ssh'))).toMatch(/PRIVATE KEY/);

@@ -36,7 +36,11 @@ export function createSshHostKeys(secrets: SecretStore, log: Logger): SshHostKey
         }
         if (!key) {
           key = createSshHostKey();
-          await secrets.set(account, key.privateKey).catch((error: Error) => log.warn('could not keep the SSH host key in the keychain', { connection: config.name, error }));
+          await secrets
+            .set(account, key.privateKey)
+            .catch((error: Error) =>
+              log.warn('could not keep the SSH host key in the keychain', { connection: config.name, error }),
+            );
         }
         keys.set(config.name, key);
         log.info('SSH host key', { connection: config.name, fingerprint: key.fingerprint });
@@ -52,7 +56,10 @@ export function sshConnectorFor(config: SshConfig, hostKeys: SshHostKeys, baseDi
   if (!hostKey) throw new Error(`the SSH host key of '${config.name}' is not ready`);
   const { knownHosts, ...target } = config.target;
   return createSshConnector({
-    target: { ...target, ...(knownHosts ? { knownHosts: readKnownHosts(resolveConfigPath(knownHosts, baseDir)) } : {}) },
+    target: {
+      ...target,
+      ...(knownHosts ? { knownHosts: readKnownHosts(resolveConfigPath(knownHosts, baseDir)) } : {}),
+    },
     hostKey: hostKey.privateKey,
     ...(config.clientAuth.method === 'publicKey' ? { clientAuth: { publicKeys: config.clientAuth.publicKeys } } : {}),
   });

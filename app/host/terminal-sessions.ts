@@ -55,28 +55,38 @@ export function createTerminalSessions(options: TerminalSessionsOptions): Termin
 
   const find = (id: string): Session => {
     const session = sessions.get(id);
-    if (!session) throw new ApiError('not-found', `There is no open terminal with id '${id}' (it may have exited).`, 'id');
+    if (!session)
+      throw new ApiError('not-found', `There is no open terminal with id '${id}' (it may have exited).`, 'id');
     return session;
   };
 
   async function open({ config, listen, cols, rows }: OpenTerminal): Promise<string> {
     const { name } = config;
-    if (sessions.size + opening >= max) throw new ApiError('conflict', `At most ${max} terminals can be open at once: close one before opening another for '${name}'.`);
+    if (sessions.size + opening >= max)
+      throw new ApiError(
+        'conflict',
+        `At most ${max} terminals can be open at once: close one before opening another for '${name}'.`,
+      );
     const hostKey = hostKeys.get(name);
-    if (!hostKey) throw new ApiError('conflict', `The local SSH host key of '${name}' is not ready yet: turn it on first.`, 'name');
+    if (!hostKey)
+      throw new ApiError('conflict', `The local SSH host key of '${name}' is not ready yet: turn it on first.`, 'name');
     const pinned = hostKey.publicKey.split(' ')[1];
     opening += 1;
     try {
       const client = new ssh2.Client();
       const id = randomUUID();
-      const stream = await connectShell(client, {
-        sock: connectTo(listen),
-        username: config.target.user ?? os.userInfo().username,
-        // Raw key blob; only the endpoint's own key (kept in the keychain) is accepted.
-        hostVerifier: (key: Buffer) => key.toString('base64') === pinned,
-        readyTimeout: options.openTimeoutMs ?? 20_000,
-        keepaliveInterval: 30_000,
-      }, { term: 'xterm-256color', cols, rows }).catch((error: Error) => {
+      const stream = await connectShell(
+        client,
+        {
+          sock: connectTo(listen),
+          username: config.target.user ?? os.userInfo().username,
+          // Raw key blob; only the endpoint's own key (kept in the keychain) is accepted.
+          hostVerifier: (key: Buffer) => key.toString('base64') === pinned,
+          readyTimeout: options.openTimeoutMs ?? 20_000,
+          keepaliveInterval: 30_000,
+        },
+        { term: 'xterm-256color', cols, rows },
+      ).catch((error: Error) => {
         client.end();
         throw new ApiError('conflict', `Could not open a terminal on '${name}': ${plainReason(error)}.`, 'name');
       });
@@ -124,7 +134,10 @@ export function createTerminalSessions(options: TerminalSessionsOptions): Termin
         flush();
         sessions.delete(id);
         client.end();
-        emit({ event: 'terminal.exit', payload: { id, ...exit, ...(failure ? { message: `The session on '${name}' ended: ${failure}.` } : {}) } });
+        emit({
+          event: 'terminal.exit',
+          payload: { id, ...exit, ...(failure ? { message: `The session on '${name}' ended: ${failure}.` } : {}) },
+        });
         log.info('terminal closed', { connection: name, id, ...exit });
         resolve();
       };
@@ -162,7 +175,11 @@ function connectTo(listen: string): net.Socket {
   return net.connect({ host: listen.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(listen.slice(colon + 1)) });
 }
 
-function connectShell(client: ssh2.Client, config: ssh2.ConnectConfig, pty: ssh2.PseudoTtyOptions): Promise<ClientChannel> {
+function connectShell(
+  client: ssh2.Client,
+  config: ssh2.ConnectConfig,
+  pty: ssh2.PseudoTtyOptions,
+): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     client.once('error', reject);
     client.once('close', () => reject(new Error('the connection closed during set-up')));
@@ -180,8 +197,10 @@ function connectShell(client: ssh2.Client, config: ssh2.ConnectConfig, pty: ssh2
 /** ssh2's errors in words a user can act on; they name no secret (none is used here). */
 function plainReason(error: Error & { level?: string; code?: string }): string {
   if (error.code === 'ECONNREFUSED') return 'nothing listens on its local address (is it on?)';
-  if (error.level === 'client-authentication') return 'the local endpoint refused the login (does it ask for a public key?)';
-  if (/host key|verification failed/i.test(error.message)) return "the local endpoint's host key is not the one in the keychain";
+  if (error.level === 'client-authentication')
+    return 'the local endpoint refused the login (does it ask for a public key?)';
+  if (/host key|verification failed/i.test(error.message))
+    return "the local endpoint's host key is not the one in the keychain";
   if (/timed out/i.test(error.message)) return 'the SSH handshake timed out';
   return error.message.replace(/\.$/, '');
 }

@@ -14,7 +14,12 @@ describe('in-app terminals', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox();
-    host = await createAppHost({ configPath: sandbox.configPath, platform: recordingPlatform(), mode: 'browser', log: silentLogger });
+    host = await createAppHost({
+      configPath: sandbox.configPath,
+      platform: recordingPlatform(),
+      mode: 'browser',
+      log: silentLogger,
+    });
     host.subscribe((event) => events.push(event));
   });
   afterAll(async () => {
@@ -24,7 +29,10 @@ describe('in-app terminals', () => {
 
   const output = (id: string) =>
     events.map((e) => (e.event === 'terminal.output' && e.payload.id === id ? e.payload.data : '')).join('');
-  const exitOf = (id: string) => events.find((e): e is { event: 'terminal.exit'; payload: TerminalExit } => e.event === 'terminal.exit' && e.payload.id === id);
+  const exitOf = (id: string) =>
+    events.find(
+      (e): e is { event: 'terminal.exit'; payload: TerminalExit } => e.event === 'terminal.exit' && e.payload.id === id,
+    );
   /** Resolves once `check` holds on the events seen so far (the vitest timeout bounds it). */
   const until = async (check: () => boolean) => {
     while (!check()) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -51,7 +59,10 @@ describe('in-app terminals', () => {
 
     await host.call('terminal.close', { id });
     await until(() => exitOf(id) !== undefined);
-    await expect(host.call('terminal.input', { id, data: 'ls\n' })).rejects.toMatchObject({ code: 'not-found', field: 'id' });
+    await expect(host.call('terminal.input', { id, data: 'ls\n' })).rejects.toMatchObject({
+      code: 'not-found',
+      field: 'id',
+    });
   });
 
   it('reports the exit code when the shell exits by itself', async () => {
@@ -63,8 +74,12 @@ describe('in-app terminals', () => {
 
   it('holds at most 8 terminals at once and says so', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 8; i++) ids.push((await host.call('terminal.open', { name: 'sandbox-ssh', cols: 80, rows: 24 })).id);
-    await expect(host.call('terminal.open', { name: 'sandbox-ssh', cols: 80, rows: 24 })).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('At most 8 terminals') });
+    for (let i = 0; i < 8; i++)
+      ids.push((await host.call('terminal.open', { name: 'sandbox-ssh', cols: 80, rows: 24 })).id);
+    await expect(host.call('terminal.open', { name: 'sandbox-ssh', cols: 80, rows: 24 })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('At most 8 terminals'),
+    });
     for (const id of ids) await host.call('terminal.close', { id });
     await until(() => ids.every((id) => exitOf(id) !== undefined));
     const again = await host.call('terminal.open', { name: 'sandbox-ssh', cols: 80, rows: 24 });
@@ -72,20 +87,39 @@ describe('in-app terminals', () => {
   });
 
   it('answers bad input with typed errors', async () => {
-    await expect(host.call('terminal.input', { id: 'no-such-terminal', data: 'x' })).rejects.toMatchObject({ code: 'not-found', field: 'id' });
-    await expect(host.call('terminal.resize', { id: 'no-such-terminal', cols: 80, rows: 24 })).rejects.toMatchObject({ code: 'not-found' });
-    await expect(host.call('terminal.open', { name: 'no-such-connection', cols: 80, rows: 24 })).rejects.toMatchObject({ code: 'not-found', field: 'name' });
+    await expect(host.call('terminal.input', { id: 'no-such-terminal', data: 'x' })).rejects.toMatchObject({
+      code: 'not-found',
+      field: 'id',
+    });
+    await expect(host.call('terminal.resize', { id: 'no-such-terminal', cols: 80, rows: 24 })).rejects.toMatchObject({
+      code: 'not-found',
+    });
+    await expect(host.call('terminal.open', { name: 'no-such-connection', cols: 80, rows: 24 })).rejects.toMatchObject({
+      code: 'not-found',
+      field: 'name',
+    });
     const postgres = host.currentConfig().connections.find((c) => c.protocol === 'postgres')!.name;
-    await expect(host.call('terminal.open', { name: postgres, cols: 80, rows: 24 })).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringContaining('ssh connections only') });
+    await expect(host.call('terminal.open', { name: postgres, cols: 80, rows: 24 })).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: expect.stringContaining('ssh connections only'),
+    });
     await expect(host.call('terminal.close', { id: 'no-such-terminal' })).resolves.toEqual({});
   });
 
   it('refuses oversized or malformed input at the edge, naming the field', () => {
     // The bridges validate with these schemas before the host sees a call.
     const big = 'é'.repeat(40 * 1024); // 80 KiB as UTF-8, under the limit in characters
-    expect(() => parseCommandInput('terminal.input', { id: 'x', data: big })).toThrow(expect.objectContaining({ code: 'invalid-input', field: 'data' }));
-    expect(() => parseCommandInput('terminal.input', { id: 'x', data: 'a'.repeat(64 * 1024 + 1) })).toThrow(expect.objectContaining({ field: 'data' }));
-    expect(() => parseCommandInput('terminal.open', { name: 'sandbox-ssh', cols: 0, rows: 24 })).toThrow(expect.objectContaining({ field: 'cols' }));
-    expect(() => parseCommandInput('terminal.resize', { id: 'x', cols: 80, rows: 24.5 })).toThrow(expect.objectContaining({ field: 'rows' }));
+    expect(() => parseCommandInput('terminal.input', { id: 'x', data: big })).toThrow(
+      expect.objectContaining({ code: 'invalid-input', field: 'data' }),
+    );
+    expect(() => parseCommandInput('terminal.input', { id: 'x', data: 'a'.repeat(64 * 1024 + 1) })).toThrow(
+      expect.objectContaining({ field: 'data' }),
+    );
+    expect(() => parseCommandInput('terminal.open', { name: 'sandbox-ssh', cols: 0, rows: 24 })).toThrow(
+      expect.objectContaining({ field: 'cols' }),
+    );
+    expect(() => parseCommandInput('terminal.resize', { id: 'x', cols: 80, rows: 24.5 })).toThrow(
+      expect.objectContaining({ field: 'rows' }),
+    );
   });
 });

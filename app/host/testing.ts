@@ -21,21 +21,31 @@ export async function kvPut(vault: VaultForTests, secretPath: string, data: Reco
 }
 
 /** The real psql; async, since the broker runs in the test's own process. */
-export function psql(listen: string, sql: string, user = 'whoever'): Promise<{ status: number; stdout: string; stderr: string }> {
+export function psql(
+  listen: string,
+  sql: string,
+  user = 'whoever',
+): Promise<{ status: number; stdout: string; stderr: string }> {
   const [host, port] = [listen.slice(0, listen.lastIndexOf(':')), listen.slice(listen.lastIndexOf(':') + 1)];
   return run('psql', ['-h', host, '-p', port, '-U', user, '-d', 'sandbox', '-w', '-At', '-c', sql]);
 }
 
 /** Any program with PG* variables removed and no password file, so only the broker can log in. */
 export function run(command: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG') && !k.startsWith('MYSQL')));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('PG') && !k.startsWith('MYSQL')),
+  );
   return new Promise((resolve) => {
     execFile(
       command,
       args,
       { env: { ...env, PGPASSFILE: '/nonexistent/pgpass', PGCONNECT_TIMEOUT: '10' }, timeout: 30_000 },
       (error, stdout, stderr) =>
-        resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr: stderr.trim() }),
+        resolve({
+          status: error ? Number((error as { code?: number }).code ?? 1) : 0,
+          stdout: stdout.trim(),
+          stderr: stderr.trim(),
+        }),
     );
   });
 }
@@ -67,7 +77,13 @@ export interface PostgresTarget {
 }
 
 /** A postgres connection on `port` reading `secret/<secret>`, for config files in tests. */
-export function postgresConnection(name: string, port: number, target: PostgresTarget, secret: string, extra: Record<string, unknown> = {}) {
+export function postgresConnection(
+  name: string,
+  port: number,
+  target: PostgresTarget,
+  secret: string,
+  extra: Record<string, unknown> = {},
+) {
   return {
     name,
     protocol: 'postgres',
@@ -79,7 +95,16 @@ export function postgresConnection(name: string, port: number, target: PostgresT
 }
 
 /** Write a Sesame config that logs in with the sandbox's token file. */
-export async function writeTestConfig(file: string, vault: VaultForTests & { dir: string }, connections: unknown[], extra: Record<string, unknown> = {}): Promise<void> {
-  const config = { vault: { address: vault.vaultAddr, auth: { method: 'token', tokenFile: `${vault.dir}/vault-token` } }, connections, ...extra };
+export async function writeTestConfig(
+  file: string,
+  vault: VaultForTests & { dir: string },
+  connections: unknown[],
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  const config = {
+    vault: { address: vault.vaultAddr, auth: { method: 'token', tokenFile: `${vault.dir}/vault-token` } },
+    connections,
+    ...extra,
+  };
   await writeFile(file, `# Written by a Sesame test.\n${stringify(config)}`, { mode: 0o600 });
 }

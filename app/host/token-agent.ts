@@ -1,7 +1,12 @@
 // The token agent inside the host: the session's options from the config (keychain, browser,
 // token sink, non-interactive re-login), its events as activity and notifications, the lease
 // registry as LeaseViews, and the caching proxy when the config asks for one.
-import { createVaultSession, type LoginRequest, type SessionEvent, type VaultSession } from '../../broker/vault-session';
+import {
+  createVaultSession,
+  type LoginRequest,
+  type SessionEvent,
+  type VaultSession,
+} from '../../broker/vault-session';
 import { createLeaseRegistry, trackSessionToken, type LeaseRecord, type LeaseRegistry } from '../../broker/leases';
 import type { Logger } from '../../broker/log';
 import { startAgentProxy, type AgentProxy } from '../../broker/proxy';
@@ -19,15 +24,30 @@ export function autoAuthFor(auth: AuthConfig, baseDir: string): LoginRequest | u
     case 'token':
       return auth.tokenFile ? { method: 'token', tokenFile: file(auth.tokenFile)! } : undefined;
     case 'approle':
-      return auth.roleIdFile && auth.secretIdFile ? { method: 'approle', mount: auth.mount, roleIdFile: file(auth.roleIdFile)!, secretIdFile: file(auth.secretIdFile)! } : undefined;
+      return auth.roleIdFile && auth.secretIdFile
+        ? {
+            method: 'approle',
+            mount: auth.mount,
+            roleIdFile: file(auth.roleIdFile)!,
+            secretIdFile: file(auth.secretIdFile)!,
+          }
+        : undefined;
     case 'jwt':
-      return auth.jwtFile ? { method: 'jwt', mount: auth.mount, role: auth.role, jwtFile: file(auth.jwtFile)! } : undefined;
+      return auth.jwtFile
+        ? { method: 'jwt', mount: auth.mount, role: auth.role, jwtFile: file(auth.jwtFile)! }
+        : undefined;
     default:
       return undefined;
   }
 }
 
-export function createHostSession(vault: VaultClient, config: SesameConfig, baseDir: string, platform: Platform, log: Logger): VaultSession {
+export function createHostSession(
+  vault: VaultClient,
+  config: SesameConfig,
+  baseDir: string,
+  platform: Platform,
+  log: Logger,
+): VaultSession {
   const autoAuth = autoAuthFor(config.vault.auth, baseDir);
   const sink = config.agent?.tokenSink;
   return createVaultSession(vault, log, {
@@ -43,12 +63,22 @@ export function createHostSession(vault: VaultClient, config: SesameConfig, base
  * `starting`: true while the host's start-up login runs; its first auto-auth login is not
  * "logged in again" (the host says it once, with the policies).
  */
-export function reportSessionEvents(session: VaultSession, activity: ActivityLog, platform: Platform, starting: () => boolean = () => false): () => void {
-  const say = (level: 'info' | 'warn' | 'error', kind: string, message: string) => activity.add({ level, kind, message });
+export function reportSessionEvents(
+  session: VaultSession,
+  activity: ActivityLog,
+  platform: Platform,
+  starting: () => boolean = () => false,
+): () => void {
+  const say = (level: 'info' | 'warn' | 'error', kind: string, message: string) =>
+    activity.add({ level, kind, message });
   return session.onEvent((event: SessionEvent) => {
     switch (event.type) {
       case 'expiring':
-        say('warn', 'session-expiring', `the Vault session ends at ${event.expiresAt.toISOString()}; log in again to keep connections working`);
+        say(
+          'warn',
+          'session-expiring',
+          `the Vault session ends at ${event.expiresAt.toISOString()}; log in again to keep connections working`,
+        );
         platform.notify('Vault session expiring', 'Log in again in Sesame to keep your connections working.');
         break;
       case 'expired':
@@ -83,7 +113,12 @@ export function reportSessionEvents(session: VaultSession, activity: ActivityLog
   });
 }
 
-const VIEW_KIND: Record<LeaseRecord['kind'], LeaseView['kind']> = { 'session-token': 'token', 'child-token': 'token', lease: 'lease', 'kv-secret': 'kv' };
+const VIEW_KIND: Record<LeaseRecord['kind'], LeaseView['kind']> = {
+  'session-token': 'token',
+  'child-token': 'token',
+  lease: 'lease',
+  'kv-secret': 'kv',
+};
 
 export function leaseView(record: LeaseRecord, now = Date.now()): LeaseView {
   const origin = record.origin.type === 'connection' ? `connection:${record.origin.name}` : record.origin.type;
@@ -92,7 +127,12 @@ export function leaseView(record: LeaseRecord, now = Date.now()): LeaseView {
     id: record.id,
     path: record.path,
     issuedAt: record.issuedAt.toISOString(),
-    ...(record.expiresAt ? { expiresAt: record.expiresAt.toISOString(), ttlSeconds: Math.max(0, Math.round((record.expiresAt.getTime() - now) / 1000)) } : {}),
+    ...(record.expiresAt
+      ? {
+          expiresAt: record.expiresAt.toISOString(),
+          ttlSeconds: Math.max(0, Math.round((record.expiresAt.getTime() - now) / 1000)),
+        }
+      : {}),
     renewable: record.renewable,
     renewals: record.renewals,
     hits: record.hits,

@@ -18,7 +18,10 @@ describe('postgres over a unix socket', () => {
     socketDir = path.join(sandbox.dir, 'sockets');
     const configPath = path.join(sandbox.dir, 'unix.yaml');
     await writeTestConfig(configPath, sandbox, [
-      { ...postgresConnection('local', 0, sandbox.postgres, 'sandbox/postgres'), listen: `unix:${socketDir}/.s.PGSQL.6543` },
+      {
+        ...postgresConnection('local', 0, sandbox.postgres, 'sandbox/postgres'),
+        listen: `unix:${socketDir}/.s.PGSQL.6543`,
+      },
     ]);
     host = await createAppHost({ configPath, platform: recordingPlatform(), mode: 'browser', log: silentLogger });
   });
@@ -33,7 +36,18 @@ describe('postgres over a unix socket', () => {
     expect(view.connectionString).toBe(`postgresql:///sandbox?host=${encodeURIComponent(socketDir)}&port=6543`);
     expect((await stat(`${socketDir}/.s.PGSQL.6543`)).mode & 0o777).toBe(0o600);
     expect((await stat(socketDir)).mode & 0o777).toBe(0o700);
-    const result = await run('psql', ['-h', socketDir, '-p', '6543', '-d', 'sandbox', '-w', '-At', '-c', 'select current_user']);
+    const result = await run('psql', [
+      '-h',
+      socketDir,
+      '-p',
+      '6543',
+      '-d',
+      'sandbox',
+      '-w',
+      '-At',
+      '-c',
+      'select current_user',
+    ]);
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe(sandbox.postgresAppUser);
     const viaString = await run('psql', [view.connectionString!, '-w', '-At', '-c', 'select 1']);

@@ -29,7 +29,12 @@ const isUp = (h: VaultHealthView) => h.status === 'ok' || h.status === 'standby'
 export function watchVaultHealth(client: VaultClient, options: VaultHealthOptions): VaultHealthWatcher {
   const interval = options.intervalMs ?? 5_000;
   const troubled = options.troubledIntervalMs ?? 1_000;
-  let current: VaultHealthView = { address: client.address, status: 'unconfigured', message: 'Vault has not been checked yet.', checkedAt: new Date().toISOString() };
+  let current: VaultHealthView = {
+    address: client.address,
+    status: 'unconfigured',
+    message: 'Vault has not been checked yet.',
+    checkedAt: new Date().toISOString(),
+  };
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   let inFlight: Promise<VaultHealthView> | undefined;
@@ -44,8 +49,16 @@ export function watchVaultHealth(client: VaultClient, options: VaultHealthOption
       options.activity.add({ level: 'info', kind: 'vault-up', message: `Vault is back: ${next.message}` });
       if (!isUp(previous) && previous.status !== 'unconfigured') options.notify?.('Vault is back', next.message);
     } else {
-      options.activity.add({ level: next.status === 'sealed' ? 'warn' : 'error', kind: `vault-${next.status}`, message: next.message });
-      if (isUp(previous)) options.notify?.(next.status === 'sealed' ? 'Vault is sealed' : 'Vault cannot be reached', `${next.message} Connections that hold credentials keep working.`);
+      options.activity.add({
+        level: next.status === 'sealed' ? 'warn' : 'error',
+        kind: `vault-${next.status}`,
+        message: next.message,
+      });
+      if (isUp(previous))
+        options.notify?.(
+          next.status === 'sealed' ? 'Vault is sealed' : 'Vault cannot be reached',
+          `${next.message} Connections that hold credentials keep working.`,
+        );
     }
   }
 

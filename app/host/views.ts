@@ -22,7 +22,12 @@ export function sessionView(snapshot: SessionSnapshot, vaultAddress: string, nam
 }
 
 /** What a user pastes into their tool: the local address, never a password (none is needed). */
-export function connectionString(protocol: string, listen: string, database?: string, user?: string): string | undefined {
+export function connectionString(
+  protocol: string,
+  listen: string,
+  database?: string,
+  user?: string,
+): string | undefined {
   const db = encodeURIComponent(database ?? '');
   if (listen.startsWith('unix:')) {
     if (protocol !== 'postgres') return undefined;

@@ -20,7 +20,8 @@ interface GuiDefinition {
 /** The TCP address, or an error: these GUIs cannot reach a unix socket by a command line. */
 function tcp(target: LaunchTarget, label: string) {
   const address = localAddress(target.listen);
-  if (address.kind !== 'tcp') throw new LaunchError(`${label} needs a TCP address; ${target.name} listens on ${target.listen}`);
+  if (address.kind !== 'tcp')
+    throw new LaunchError(`${label} needs a TCP address; ${target.name} listens on ${target.listen}`);
   return address;
 }
 
@@ -47,7 +48,8 @@ export const KNOWN_GUIS: Record<KnownGui, GuiDefinition> = {
       const address = tcp(target, 'DBeaver');
       // DBeaver's -con takes `key=value|key=value`: a | or = inside a value would change the spec.
       for (const [what, value] of [['database', target.database ?? '']] as const) {
-        if (/[|=]/.test(value)) throw new LaunchError(`DBeaver cannot take a ${what} containing | or = ('${value}'); use a command template`);
+        if (/[|=]/.test(value))
+          throw new LaunchError(`DBeaver cannot take a ${what} containing | or = ('${value}'); use a command template`);
       }
       const spec = [
         `driver=${target.protocol === 'postgres' ? 'postgresql' : 'mysql'}`,
@@ -65,12 +67,18 @@ export const KNOWN_GUIS: Record<KnownGui, GuiDefinition> = {
   pgadmin4: {
     label: 'pgAdmin 4',
     protocols: ['postgres'],
-    command: (target, os) => ({ argv: byOs(os, { linux: 'pgadmin4', darwin: 'pgAdmin 4', win32: 'pgAdmin4.exe' }, []), hint: addressHint(target, 'pgAdmin 4') }),
+    command: (target, os) => ({
+      argv: byOs(os, { linux: 'pgadmin4', darwin: 'pgAdmin 4', win32: 'pgAdmin4.exe' }, []),
+      hint: addressHint(target, 'pgAdmin 4'),
+    }),
   },
   datagrip: {
     label: 'DataGrip',
     protocols: ['postgres', 'mysql'],
-    command: (target, os) => ({ argv: byOs(os, { linux: 'datagrip', darwin: 'DataGrip', win32: 'datagrip64.exe' }, []), hint: addressHint(target, 'DataGrip') }),
+    command: (target, os) => ({
+      argv: byOs(os, { linux: 'datagrip', darwin: 'DataGrip', win32: 'datagrip64.exe' }, []),
+      hint: addressHint(target, 'DataGrip'),
+    }),
   },
   tableplus: {
     label: 'TablePlus',
@@ -78,7 +86,14 @@ export const KNOWN_GUIS: Record<KnownGui, GuiDefinition> = {
     command: (target, os) => {
       tcp(target, 'TablePlus');
       // TablePlus registers postgresql:// and mysql:// and takes the URL as its argument.
-      return { argv: byOs(os, { linux: 'tableplus', darwin: 'TablePlus', win32: 'TablePlus.exe' }, [databaseUrl(target, true)], true) };
+      return {
+        argv: byOs(
+          os,
+          { linux: 'tableplus', darwin: 'TablePlus', win32: 'TablePlus.exe' },
+          [databaseUrl(target, true)],
+          true,
+        ),
+      };
     },
   },
   'mysql-workbench': {
@@ -86,7 +101,12 @@ export const KNOWN_GUIS: Record<KnownGui, GuiDefinition> = {
     protocols: ['mysql'],
     command(target, os) {
       const address = tcp(target, 'MySQL Workbench');
-      return { argv: byOs(os, { linux: 'mysql-workbench', darwin: 'MySQLWorkbench', win32: 'MySQLWorkbench.exe' }, ['--query', `${PLACEHOLDER_USER}@${address.host}:${address.port}`]) };
+      return {
+        argv: byOs(os, { linux: 'mysql-workbench', darwin: 'MySQLWorkbench', win32: 'MySQLWorkbench.exe' }, [
+          '--query',
+          `${PLACEHOLDER_USER}@${address.host}:${address.port}`,
+        ]),
+      };
     },
   },
   'beekeeper-studio': {
@@ -94,7 +114,14 @@ export const KNOWN_GUIS: Record<KnownGui, GuiDefinition> = {
     protocols: ['postgres', 'mysql'],
     command: (target, os) => {
       tcp(target, 'Beekeeper Studio');
-      return { argv: byOs(os, { linux: 'beekeeper-studio', darwin: 'Beekeeper Studio', win32: 'Beekeeper Studio.exe' }, [databaseUrl(target, true)], true) };
+      return {
+        argv: byOs(
+          os,
+          { linux: 'beekeeper-studio', darwin: 'Beekeeper Studio', win32: 'Beekeeper Studio.exe' },
+          [databaseUrl(target, true)],
+          true,
+        ),
+      };
     },
   },
 };

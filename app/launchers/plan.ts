@@ -19,16 +19,27 @@ export function currentOs(platform: NodeJS.Platform = process.platform): OsName 
  * "Open in …": `choice` (a known GUI the user picked) wins over `configured` (the connection's
  * `gui` setting: a known name or a command template); with neither, the URL goes to the OS.
  */
-export function planGuiLaunch(target: LaunchTarget, options: { choice?: KnownGui; configured?: string; os?: OsName } = {}): LaunchPlan {
+export function planGuiLaunch(
+  target: LaunchTarget,
+  options: { choice?: KnownGui; configured?: string; os?: OsName } = {},
+): LaunchPlan {
   if (target.protocol === 'ssh') throw new LaunchError(`${target.name} is an SSH connection: use Open terminal`);
-  if (target.protocol === 'ssh-agent') throw new LaunchError(`${target.name} is an ssh-agent: set SSH_AUTH_SOCK=${localPath(target)} instead`);
-  if (target.protocol !== 'postgres' && target.protocol !== 'mysql') throw new LaunchError(`${target.name} is ${target.protocol}: no database GUI opens it`);
+  if (target.protocol === 'ssh-agent')
+    throw new LaunchError(`${target.name} is an ssh-agent: set SSH_AUTH_SOCK=${localPath(target)} instead`);
+  if (target.protocol !== 'postgres' && target.protocol !== 'mysql')
+    throw new LaunchError(`${target.name} is ${target.protocol}: no database GUI opens it`);
   const os = options.os ?? currentOs();
   const gui = options.choice ?? options.configured;
-  if (!gui) return { how: 'url', url: databaseUrl(target), opened: `the application registered for ${target.protocol === 'postgres' ? 'postgresql' : 'mysql'}:// URLs` };
+  if (!gui)
+    return {
+      how: 'url',
+      url: databaseUrl(target),
+      opened: `the application registered for ${target.protocol === 'postgres' ? 'postgresql' : 'mysql'}:// URLs`,
+    };
   if (isKnownGui(gui)) {
     const known = KNOWN_GUIS[gui];
-    if (!known.protocols.includes(target.protocol)) throw new LaunchError(`${known.label} does not open ${target.protocol} connections`);
+    if (!known.protocols.includes(target.protocol))
+      throw new LaunchError(`${known.label} does not open ${target.protocol} connections`);
     const { argv, hint } = known.command(target, os);
     return { how: 'command', argv, opened: known.label, ...(hint ? { hint } : {}) };
   }
@@ -59,8 +70,13 @@ export function planTerminal(target: LaunchTarget): Extract<LaunchPlan, { how: '
   const address = localAddress(target.listen);
   switch (target.protocol) {
     case 'ssh': {
-      if (address.kind !== 'tcp') throw new LaunchError(`${target.name} listens on a unix socket; ssh needs a TCP address`);
-      return { how: 'terminal', argv: ['ssh', '-p', address.port, target.user ? `${target.user}@${address.host}` : address.host], opened: 'ssh in a terminal' };
+      if (address.kind !== 'tcp')
+        throw new LaunchError(`${target.name} listens on a unix socket; ssh needs a TCP address`);
+      return {
+        how: 'terminal',
+        argv: ['ssh', '-p', address.port, target.user ? `${target.user}@${address.host}` : address.host],
+        opened: 'ssh in a terminal',
+      };
     }
     case 'postgres':
       return { how: 'terminal', argv: ['psql', databaseUrl(target)], opened: 'psql in a terminal' };
@@ -69,7 +85,9 @@ export function planTerminal(target: LaunchTarget): Extract<LaunchPlan, { how: '
         how: 'terminal',
         argv: [
           'mysql',
-          ...(address.kind === 'tcp' ? ['-h', address.host, '-P', address.port, '--protocol=TCP'] : ['-S', address.path]),
+          ...(address.kind === 'tcp'
+            ? ['-h', address.host, '-P', address.port, '--protocol=TCP']
+            : ['-S', address.path]),
           '-u',
           PLACEHOLDER_USER,
           ...(target.database ? ['-D', target.database] : []),

@@ -55,7 +55,8 @@ export function databaseUrl(target: LaunchTarget, withUser = false): string {
         ? `postgresql://${user}/${db}?host=${encodeURIComponent(address.path.replace(/\/[^/]*$/, '') || '/')}&port=${/\.s\.PGSQL\.(\d+)$/.exec(address.path)?.[1] ?? '5432'}`
         : `postgresql://${user}${hostInUrl(address.host)}:${address.port}/${db}?sslmode=disable`;
   } else if (target.protocol === 'mysql') {
-    if (address.kind === 'unix') throw new LaunchError(`${target.name} listens on a unix socket; a mysql:// URL needs a TCP address`);
+    if (address.kind === 'unix')
+      throw new LaunchError(`${target.name} listens on a unix socket; a mysql:// URL needs a TCP address`);
     url = `mysql://${user}${hostInUrl(address.host)}:${address.port}/${db}`;
   } else {
     throw new LaunchError(`${target.name} is ${target.protocol}: there is no database URL to open`);
@@ -75,6 +76,7 @@ export function assertSafeUrl(url: string): string {
   if (!(ALLOWED_URL_SCHEMES as readonly string[]).includes(scheme)) {
     throw new LaunchError(`the URL scheme '${scheme}:' is not allowed (allowed: ${ALLOWED_URL_SCHEMES.join(', ')})`);
   }
-  if (parsed.password !== '' || /[?&](password|pass|pwd)=/i.test(parsed.search)) throw new LaunchError('a URL with a password is never opened');
+  if (parsed.password !== '' || /[?&](password|pass|pwd)=/i.test(parsed.search))
+    throw new LaunchError('a URL with a password is never opened');
   return url;
 }

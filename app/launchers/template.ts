@@ -20,7 +20,8 @@ const SHELL_OPERATORS = /^(?:[|;&<>`]|\$\()/;
 
 /** Split a template into words: whitespace separates; '…' is literal; "…" allows \" and \\; \x escapes x. */
 export function splitCommandLine(template: string): string[] {
-  if (template.length > MAX_TEMPLATE) throw new TemplateError(`the command template is longer than ${MAX_TEMPLATE} characters`);
+  if (template.length > MAX_TEMPLATE)
+    throw new TemplateError(`the command template is longer than ${MAX_TEMPLATE} characters`);
   if (/[\0\r\n]/.test(template)) throw new TemplateError('the command template must be one line');
   const words: string[] = [];
   let word = '';
@@ -52,7 +53,9 @@ export function splitCommandLine(template: string): string[] {
       word += template[++i];
     } else {
       if (SHELL_OPERATORS.test(template.slice(i, i + 2))) {
-        throw new TemplateError(`'${ch}' in the command template: it runs without a shell, so pipes, redirections and ; are not available (quote it to pass it literally)`);
+        throw new TemplateError(
+          `'${ch}' in the command template: it runs without a shell, so pipes, redirections and ; are not available (quote it to pass it literally)`,
+        );
       }
       word += ch;
     }
@@ -67,7 +70,9 @@ export function fillTemplate(words: readonly string[], values: PlaceholderValues
   return words.map((word) =>
     word.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
       if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
-        throw new TemplateError(`unknown placeholder {${name}} in the command template (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')})`);
+        throw new TemplateError(
+          `unknown placeholder {${name}} in the command template (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')})`,
+        );
       }
       return values[name as Placeholder];
     }),
@@ -77,6 +82,7 @@ export function fillTemplate(words: readonly string[], values: PlaceholderValues
 /** The argv for `template` with `values`; the program is never a placeholder (it must be named). */
 export function commandFromTemplate(template: string, values: PlaceholderValues): string[] {
   const words = splitCommandLine(template);
-  if (/\{[A-Za-z_]/.test(words[0]!)) throw new TemplateError('the command template must start with the program to run, not a placeholder');
+  if (/\{[A-Za-z_]/.test(words[0]!))
+    throw new TemplateError('the command template must start with the program to run, not a placeholder');
   return fillTemplate(words, values);
 }

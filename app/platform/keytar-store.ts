@@ -6,12 +6,15 @@ import { createMemorySecretStore, type SecretStore } from './platform';
 
 export async function createKeychainSecretStore(service = 'sesame'): Promise<SecretStore> {
   const loaded = await loadKeytar();
-  if ('missing' in loaded) return createMemorySecretStore(`${loaded.missing}; the Vault session lasts until Sesame quits`);
+  if ('missing' in loaded)
+    return createMemorySecretStore(`${loaded.missing}; the Vault session lasts until Sesame quits`);
   try {
     // Any call proves the secret service answers (on Linux: a D-Bus session with a keyring).
     await loaded.keytar.findCredentials(service);
   } catch (error) {
-    return createMemorySecretStore(`the OS keychain is not available (${firstLine(error)}); the Vault session lasts until Sesame quits`);
+    return createMemorySecretStore(
+      `the OS keychain is not available (${firstLine(error)}); the Vault session lasts until Sesame quits`,
+    );
   }
   return keytarSecretStore(loaded.keytar, service);
 }

@@ -42,7 +42,8 @@ async function serveFromStdin(): Promise<void> {
   let text = '';
   for await (const chunk of process.stdin) text += String(chunk);
   const spec = JSON.parse(text) as BrokerSpec;
-  const connector: Connector = spec.protocol === 'postgres' ? createPostgresConnector(spec.target) : createMysqlConnector(spec.target);
+  const connector: Connector =
+    spec.protocol === 'postgres' ? createPostgresConnector(spec.target) : createMysqlConnector(spec.target);
   const credentials = createLiteralFetcher(spec.values);
   const log = createLogger(`bench.${spec.protocol}`, jsonLineSink, 'warn');
   const bytes = { toTarget: 0, toClient: 0 };

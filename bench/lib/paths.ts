@@ -19,7 +19,11 @@ export interface ComparedPaths {
   stop(): Promise<void>;
 }
 
-export async function startComparedPaths(targetPort: number, spec: BrokerSpec, options: Pick<BrokerProcessOptions, 'cpuProfDir'> = {}): Promise<ComparedPaths> {
+export async function startComparedPaths(
+  targetPort: number,
+  spec: BrokerSpec,
+  options: Pick<BrokerProcessOptions, 'cpuProfDir'> = {},
+): Promise<ComparedPaths> {
   const relays = await startRelays(targetPort);
   const brokers: BrokerProcess[] = [];
   try {
@@ -31,7 +35,11 @@ export async function startComparedPaths(targetPort: number, spec: BrokerSpec, o
     throw err;
   }
   const [broker, baseline] = brokers;
-  const ports = new Map<PathName, number>([['direct', targetPort], ...relays.map((r) => [r.name, r.port] as const), ['broker', broker!.port]]);
+  const ports = new Map<PathName, number>([
+    ['direct', targetPort],
+    ...relays.map((r) => [r.name, r.port] as const),
+    ['broker', broker!.port],
+  ]);
   if (baseline) ports.set('baseline', baseline.port);
   return {
     ports,
@@ -51,7 +59,12 @@ export type RowShape = Omit<BenchRow, 'direct' | 'broker' | 'references'>;
 /** A row from one number per path: direct and broker, the rest as references. */
 export function rowFromPaths(values: ReadonlyMap<string, number>, shape: RowShape): BenchRow {
   const references = Object.fromEntries([...values].filter(([name]) => name !== 'direct' && name !== 'broker'));
-  return { ...shape, direct: values.get('direct')!, broker: values.get('broker')!, ...(Object.keys(references).length > 0 && { references }) };
+  return {
+    ...shape,
+    direct: values.get('direct')!,
+    broker: values.get('broker')!,
+    ...(Object.keys(references).length > 0 && { references }),
+  };
 }
 
 /**
@@ -96,7 +109,11 @@ export async function measureEach<E extends { readonly name: string }>(
  * path's process (relay, broker, baseline) spent meanwhile: steadier than throughput on a busy
  * machine, and what a data-phase change should lower.
  */
-export async function withHopCpu<T>(paths: ComparedPaths, path: string, work: () => Promise<T>): Promise<{ result: T; cpuMicros?: number }> {
+export async function withHopCpu<T>(
+  paths: ComparedPaths,
+  path: string,
+  work: () => Promise<T>,
+): Promise<{ result: T; cpuMicros?: number }> {
   const hop = paths.processes.get(path as PathName);
   if (!hop) return { result: await work() };
   const before = await hop.cpuMicros();

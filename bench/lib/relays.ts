@@ -41,7 +41,11 @@ async function startNodeRelay(targetPort: number): Promise<Relay> {
 /** socat forks a process per connection, as a classic relay does. */
 async function startSocat(targetPort: number): Promise<Relay> {
   const port = await freePort();
-  const child = spawn('socat', [`TCP4-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork,nodelay,backlog=128`, `TCP4:127.0.0.1:${targetPort},nodelay`], { stdio: 'ignore' });
+  const child = spawn(
+    'socat',
+    [`TCP4-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork,nodelay,backlog=128`, `TCP4:127.0.0.1:${targetPort},nodelay`],
+    { stdio: 'ignore' },
+  );
   const stop = stopper(child);
   for (let i = 0; !(await isPortOpen(port)); i++) {
     if (i === 50 || child.exitCode !== null) {

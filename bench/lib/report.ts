@@ -93,11 +93,22 @@ export function markdownTable(report: BenchReport): string {
 /** Write `<name>.json` and `<name>.md` to bench/results/ and print the table. */
 export function writeReport(report: BenchReport): { json: string; markdown: string } {
   mkdirSync(resultsDir, { recursive: true });
-  const slug = report.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const slug = report.name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
   const json = path.join(resultsDir, `${slug}.json`);
   const markdown = path.join(resultsDir, `${slug}.md`);
-  const rows = report.rows.map((r) => ({ ...r, ratio: ratioOf(r), ...(r.references && { referenceRatios: referenceRatios(r) }), met: meetsTarget(r) }));
-  writeFileSync(json, `${JSON.stringify({ name: report.name, time: new Date().toISOString(), node: process.version, cpus: os.cpus().length, rows, notes: report.notes ?? [] }, null, 2)}\n`);
+  const rows = report.rows.map((r) => ({
+    ...r,
+    ratio: ratioOf(r),
+    ...(r.references && { referenceRatios: referenceRatios(r) }),
+    met: meetsTarget(r),
+  }));
+  writeFileSync(
+    json,
+    `${JSON.stringify({ name: report.name, time: new Date().toISOString(), node: process.version, cpus: os.cpus().length, rows, notes: report.notes ?? [] }, null, 2)}\n`,
+  );
   const table = markdownTable(report);
   writeFileSync(markdown, `${table}\n`);
   console.log(`\n${table}\n\n(written to ${path.relative(process.cwd(), json)} and .md)`);
@@ -105,7 +116,12 @@ export function writeReport(report: BenchReport): { json: string; markdown: stri
 }
 
 /** The notes every database bench ends with: the machine's load, the new-connection loop, hop CPU. */
-export function runNotes(options: { loadAtStart: number; connectClient: string; connectIterations: number; hopCpu: readonly string[] }): string[] {
+export function runNotes(options: {
+  loadAtStart: number;
+  connectClient: string;
+  connectIterations: number;
+  hopCpu: readonly string[];
+}): string[] {
   return [
     `Paths rotate which runs first. Client, relays, broker and server share the machine's ${os.cpus().length} cores; 1-minute load average ${options.loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end (other work on the machine counts).`,
     `New connection: ${options.connectIterations} × ${options.connectClient} connect + SELECT 1 + end each way; target ≤ direct + 1 ms at p50.`,

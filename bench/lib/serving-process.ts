@@ -22,7 +22,8 @@ export async function startServingProcess(what: string, args: string[], stdin = 
   const lines = createInterface({ input: child.stdout! });
   const nextLine = () =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
-      const onExit = (code: number | null, signal: string | null) => reject(new Error(`the ${what} exited with ${code ?? signal}`));
+      const onExit = (code: number | null, signal: string | null) =>
+        reject(new Error(`the ${what} exited with ${code ?? signal}`));
       child.once('exit', onExit);
       lines.once('line', (line) => {
         child.off('exit', onExit);

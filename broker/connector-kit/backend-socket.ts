@@ -21,7 +21,13 @@ const VERIFY_FAILURE = /CERT|SIGNATURE|ISSUER|ALTNAME|SELF_SIGNED|VERIFY/;
  * TCP_NODELAY and keep-alive, ready for `relayChunks` in the data phase. On failure the socket
  * is destroyed and a BackendUnreachableError thrown.
  */
-export async function connectTcp<C>(host: string, port: number, where: string, deadline: Race, codes: ErrorCodes<C>): Promise<net.Socket> {
+export async function connectTcp<C>(
+  host: string,
+  port: number,
+  where: string,
+  deadline: Race,
+  codes: ErrorCodes<C>,
+): Promise<net.Socket> {
   const fail = (message: string) => new BackendUnreachableError(codes, message);
   const socket = connectForRelay(host, port);
   socket.on('error', ignoreError);
@@ -29,7 +35,9 @@ export async function connectTcp<C>(host: string, port: number, where: string, d
     await deadline.race(
       new Promise<void>((resolve, reject) => {
         socket.once('connect', resolve);
-        socket.once('error', (err: NodeJS.ErrnoException) => reject(fail(`cannot reach the backend ${where}: ${err.code ?? err.message}`)));
+        socket.once('error', (err: NodeJS.ErrnoException) =>
+          reject(fail(`cannot reach the backend ${where}: ${err.code ?? err.message}`)),
+        );
       }),
     );
   } catch (err) {
@@ -50,7 +58,12 @@ export interface TlsHandshake {
 }
 
 /** Waits for `socket` (from `tls.connect`) to finish its handshake; rejects with a BackendUnreachableError. */
-export async function awaitTlsHandshake<C>(socket: tls.TLSSocket, handshake: TlsHandshake, deadline: Race, codes: ErrorCodes<C>): Promise<void> {
+export async function awaitTlsHandshake<C>(
+  socket: tls.TLSSocket,
+  handshake: TlsHandshake,
+  deadline: Race,
+  codes: ErrorCodes<C>,
+): Promise<void> {
   const { where, sslmode, verifyChain } = handshake;
   const fail = (message: string) => new BackendUnreachableError(codes, message);
   socket.on('error', ignoreError);

@@ -79,7 +79,11 @@ export async function loginWithCredential<T, C>(
   }
 }
 
-function pendingCredential<C>(ctx: ConnectorContext, options: CredentialLogin<C>, refresh: boolean): PendingCredential & { readonly value?: Credential } {
+function pendingCredential<C>(
+  ctx: ConnectorContext,
+  options: CredentialLogin<C>,
+  refresh: boolean,
+): PendingCredential & { readonly value?: Credential } {
   const { codes, held, deadline } = options;
   const source = ctx.credentials.description;
   let fetching: Promise<Credential> | undefined;
@@ -100,7 +104,10 @@ function pendingCredential<C>(ctx: ConnectorContext, options: CredentialLogin<C>
       if (deadline && err === deadline.signal.reason) throw err;
       const cause = err instanceof CredentialError ? err : undefined;
       const message = `could not get the credential from ${source}: ${describeError(err)}`;
-      throw new CredentialError(cause?.kind ?? 'vault', message, cause?.vaultKind, { code: codes.credential, cause: err });
+      throw new CredentialError(cause?.kind ?? 'vault', message, cause?.vaultKind, {
+        code: codes.credential,
+        cause: err,
+      });
     }
   };
   return {
@@ -121,5 +128,7 @@ export function releaseCredential(ctx: ConnectorContext, credential: Credential)
   if (!fetcher.release) return;
   Promise.resolve()
     .then(() => fetcher.release?.(credential))
-    .catch((err: unknown) => ctx.log.warn('could not release the credential', { path: credential.path, error: describeError(err) }));
+    .catch((err: unknown) =>
+      ctx.log.warn('could not release the credential', { path: credential.path, error: describeError(err) }),
+    );
 }

@@ -49,7 +49,8 @@ export class ProtocolViolationError<C> extends ClientConnectionError<C> {
   }
 }
 
-export type CredentialErrorKind = 'missing-field' | 'not-found' | 'vault' | 'no-session' | 'config' | 'unusable' | 'refused';
+export type CredentialErrorKind =
+  'missing-field' | 'not-found' | 'vault' | 'no-session' | 'config' | 'unusable' | 'refused';
 
 /**
  * Why a credential could not be had or used. Credential sources throw it without a code (they
@@ -98,7 +99,10 @@ export class PeerClosedError<C> extends ClientConnectionError<C> {
     readonly peer: 'client' | 'backend',
     phase: string,
   ) {
-    super(peer === 'client' ? codes.clientClosed : codes.backendClosed, `the ${peer} closed the connection while ${phase}`);
+    super(
+      peer === 'client' ? codes.clientClosed : codes.backendClosed,
+      `the ${peer} closed the connection while ${phase}`,
+    );
     this.name = 'PeerClosedError';
   }
 }

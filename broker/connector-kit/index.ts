@@ -12,10 +12,29 @@ export {
 } from './runner';
 export * from './errors';
 export { createClientCount, watchAbort, type ClientCount } from './lifecycle';
-export { holdCredentials, loginWithCredential, releaseCredential, type HeldCredentials, type PendingCredential, type CredentialLogin } from './credentials';
+export {
+  holdCredentials,
+  loginWithCredential,
+  releaseCredential,
+  type HeldCredentials,
+  type PendingCredential,
+  type CredentialLogin,
+} from './credentials';
 export { createPhaseDeadline, type PhaseDeadline } from './deadline';
-export { createBufferedReader, type BufferedReader, type BufferedReaderOptions, type Framing, type Peer } from './socket-reader';
+export {
+  createBufferedReader,
+  type BufferedReader,
+  type BufferedReaderOptions,
+  type Framing,
+  type Peer,
+} from './socket-reader';
 export { CLOSE_GRACE_MS, closeGracefully, untilBothClosed } from './sockets';
 export { connectForRelay, relayChunks } from './relay';
 export { connectTcp, awaitTlsHandshake, type TlsHandshake } from './backend-socket';
-export { resolveTlsTarget, backendTargetFields, timeoutsSchema, maxSessionsSchema, type TlsTargetFields } from './target';
+export {
+  resolveTlsTarget,
+  backendTargetFields,
+  timeoutsSchema,
+  maxSessionsSchema,
+  type TlsTargetFields,
+} from './target';

@@ -95,7 +95,7 @@ function trickle(socket: net.Socket, data: Buffer, piece: number): void {
 }
 
 describe('relayChunks', () => {
-  it('relays the backend\'s bytes intact to a client that stalls, counting every byte', async () => {
+  it("relays the backend's bytes intact to a client that stalls, counting every byte", async () => {
     const download = pattern(1024 * 1024);
     // Small chunks to a client that does not read yet: once its (unix socket) buffer is full,
     // the relay's writes queue while staying under the stream's highWaterMark, so it keeps
@@ -115,7 +115,7 @@ describe('relayChunks', () => {
     expect(bytes).toEqual({ toTarget: 0, toClient: download.length });
   });
 
-  it('relays the client\'s bytes intact to a slow backend, counting every byte', async () => {
+  it("relays the client's bytes intact to a slow backend, counting every byte", async () => {
     const upload = pattern(8 * 1024 * 1024);
     let uploaded: Promise<Buffer> = Promise.resolve(Buffer.alloc(0));
     const backendPort = await listen((socket) => void (uploaded = readSlowly(socket, upload.length)));

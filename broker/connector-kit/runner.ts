@@ -86,7 +86,10 @@ export function clientMessage(ctx: ConnectorContext, text: string): string {
 export function createClientRunner<C, H>(protocol: ClientProtocol<C, H>): ClientRunner {
   const { codes } = protocol;
   // The words are the client's to see, so they stay "sessions".
-  const count = createClientCount(protocol.maxClients, (max) => new TooManyClientsError(codes, `too many clients: at most ${max} sessions at once`));
+  const count = createClientCount(
+    protocol.maxClients,
+    (max) => new TooManyClientsError(codes, `too many clients: at most ${max} sessions at once`),
+  );
 
   async function serve(socket: Socket, ctx: ConnectorContext): Promise<void> {
     socket.on('error', (err) => ctx.log.debug('client socket error', { error: err.message }));
@@ -139,9 +142,17 @@ export function createClientRunner<C, H>(protocol: ClientProtocol<C, H>): Client
   }
 
   /** The login with the credential; a refusal even of a fresh credential is a credential error. */
-  async function logIn(steps: ClientSteps<C, H>, hello: H, ctx: ConnectorContext, deadline: PhaseDeadline<C>, held: HeldCredentials): Promise<LoggedIn> {
+  async function logIn(
+    steps: ClientSteps<C, H>,
+    hello: H,
+    ctx: ConnectorContext,
+    deadline: PhaseDeadline<C>,
+    held: HeldCredentials,
+  ): Promise<LoggedIn> {
     try {
-      return await loginWithCredential(ctx, { codes, held, deadline }, (credential, retry) => steps.login(hello, credential, retry));
+      return await loginWithCredential(ctx, { codes, held, deadline }, (credential, retry) =>
+        steps.login(hello, credential, retry),
+      );
     } catch (err) {
       if (!(err instanceof BackendRefusedError && err.refusedCredential)) throw err;
       const message = `${err.message} (credential from ${ctx.credentials.description}, also after fetching it afresh)`;

@@ -28,7 +28,11 @@ export interface BufferedReader {
   release(): Buffer;
 }
 
-export function createBufferedReader<C>(socket: Socket, framing: Framing, options: BufferedReaderOptions<C>): BufferedReader {
+export function createBufferedReader<C>(
+  socket: Socket,
+  framing: Framing,
+  options: BufferedReaderOptions<C>,
+): BufferedReader {
   const { peer, signal, codes } = options;
   let ended = false;
   let failure: Error | undefined;
@@ -65,10 +69,13 @@ export function createBufferedReader<C>(socket: Socket, framing: Framing, option
         if (signal.aborted) throw signal.reason as Error;
         if (failure) {
           const message = `the ${peer} connection failed while ${what}: ${failure.message}`;
-          throw peer === 'backend' ? new BackendUnreachableError(codes, message) : new ProtocolViolationError(codes, message);
+          throw peer === 'backend'
+            ? new BackendUnreachableError(codes, message)
+            : new ProtocolViolationError(codes, message);
         }
         if (ended) {
-          if (framing.buffered > 0) throw new ProtocolViolationError(codes, `the ${peer} sent a truncated packet while ${what}`);
+          if (framing.buffered > 0)
+            throw new ProtocolViolationError(codes, `the ${peer} sent a truncated packet while ${what}`);
           throw new PeerClosedError(codes, peer, what);
         }
         await new Promise<void>((resolve) => {

@@ -59,6 +59,8 @@ export function resolveTlsTarget<S extends z.ZodType<TlsTargetFields>>(
     if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
     return { ...target, ca } as Resolved;
   } catch (err) {
-    throw fail(`invalid ${protocol} target: target.caFile: cannot read a CA certificate from ${target.caFile}: ${(err as Error).message}`);
+    throw fail(
+      `invalid ${protocol} target: target.caFile: cannot read a CA certificate from ${target.caFile}: ${(err as Error).message}`,
+    );
   }
 }

@@ -20,7 +20,11 @@ export interface TestListener {
   close(): Promise<void>;
 }
 
-export async function listenForTests(connector: Connector, credentials: CredentialFetcher, connectionName: string): Promise<TestListener> {
+export async function listenForTests(
+  connector: Connector,
+  credentials: CredentialFetcher,
+  connectionName: string,
+): Promise<TestListener> {
   const logs: LogRecord[] = [];
   const bytes = { toTarget: 0, toClient: 0 };
   const meter: SessionMeter = {

@@ -8,7 +8,10 @@ export function createLiteralFetcher(values: Record<string, string>): Credential
 }
 
 /** `fields` maps credential field → environment variable name. */
-export function createEnvFetcher(fields: Record<string, string>, env: NodeJS.ProcessEnv = process.env): CredentialFetcher {
+export function createEnvFetcher(
+  fields: Record<string, string>,
+  env: NodeJS.ProcessEnv = process.env,
+): CredentialFetcher {
   return {
     description: `environment variables ${Object.values(fields).join(', ')}`,
     async get() {

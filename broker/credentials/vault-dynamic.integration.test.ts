@@ -12,7 +12,12 @@ import { createPostgresConnector } from '../postgres';
 import { runPsql } from '../postgres/testing';
 import { listenForTests, type TestListener } from '../connector-kit/testing';
 import { createVaultClient, type VaultClient } from '../vault';
-import { createVaultDynamicFetcher, type DynamicLeaseEvent, type VaultDynamicFetcher, type VaultDynamicSource } from './vault-dynamic';
+import {
+  createVaultDynamicFetcher,
+  type DynamicLeaseEvent,
+  type VaultDynamicFetcher,
+  type VaultDynamicSource,
+} from './vault-dynamic';
 import { CredentialError } from './errors';
 
 let sandbox: Sandbox;
@@ -50,7 +55,13 @@ function dynamic(options: Omit<VaultDynamicSource, 'onLease'>) {
 
 async function pgRoleExists(name: string): Promise<boolean> {
   const { postgres } = sandbox;
-  const client = new pg.Client({ host: postgres.host, port: postgres.port, user: postgres.adminUser, password: postgres.adminPassword, database: 'postgres' });
+  const client = new pg.Client({
+    host: postgres.host,
+    port: postgres.port,
+    user: postgres.adminUser,
+    password: postgres.adminPassword,
+    database: 'postgres',
+  });
   await client.connect();
   try {
     const result = await client.query('select 1 from pg_roles where rolname = $1', [name]);
@@ -62,7 +73,13 @@ async function pgRoleExists(name: string): Promise<boolean> {
 
 async function pgAdmin(sql: string): Promise<void> {
   const { postgres } = sandbox;
-  const client = new pg.Client({ host: postgres.host, port: postgres.port, user: postgres.adminUser, password: postgres.adminPassword, database: 'postgres' });
+  const client = new pg.Client({
+    host: postgres.host,
+    port: postgres.port,
+    user: postgres.adminUser,
+    password: postgres.adminPassword,
+    database: 'postgres',
+  });
   await client.connect();
   try {
     await client.query(sql);
@@ -72,7 +89,12 @@ async function pgAdmin(sql: string): Promise<void> {
 }
 
 async function listenPostgres(fetcher: VaultDynamicFetcher) {
-  const connector = createPostgresConnector({ host: sandbox.postgres.host, port: sandbox.postgres.port, database: 'sandbox', sslmode: 'disable' });
+  const connector = createPostgresConnector({
+    host: sandbox.postgres.host,
+    port: sandbox.postgres.port,
+    database: 'sandbox',
+    sslmode: 'disable',
+  });
   const listener = await listenForTests(connector, fetcher, 'orders-dynamic');
   listeners.push(listener);
   return listener;
@@ -97,7 +119,9 @@ async function shortPostgresRole(role: string, ttl: string, maxTtl: string): Pro
     username: postgres.adminUser,
     password: postgres.adminPassword,
     role,
-    creation: [`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE ${sandbox.postgresAppUser};`],
+    creation: [
+      `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE ${sandbox.postgresAppUser};`,
+    ],
     revocation: [`DROP ROLE IF EXISTS "{{name}}";`],
   });
   await seeder.write(`database/roles/${role}`, { default_ttl: ttl, max_ttl: maxTtl });
@@ -137,24 +161,44 @@ describe('vault-dynamic per-connection', () => {
     expect(events.filter((e) => e.type === 'issued')).toHaveLength(2);
     expect(events.filter((e) => e.type === 'revoked').map((e) => e.reason)).toEqual(['released', 'released']);
     expect(events).toHaveLength(4);
-    expect(events.every((e) => e.path === 'database/creds/sandbox-postgres' && e.leaseId.startsWith('database/creds/sandbox-postgres/'))).toBe(true);
+    expect(
+      events.every(
+        (e) => e.path === 'database/creds/sandbox-postgres' && e.leaseId.startsWith('database/creds/sandbox-postgres/'),
+      ),
+    ).toBe(true);
     expect(fetcher.leases()).toEqual([]);
   });
 
   it('gives each mariadb CLI session its own user and drops it after the client disconnects', async () => {
     const { fetcher, waitFor } = dynamic({ path: 'database/creds/sandbox-mariadb', lease: 'per-connection' });
-    const connector = createMysqlConnector({ host: sandbox.mariadb.host, port: sandbox.mariadb.port, sslmode: 'disable' });
+    const connector = createMysqlConnector({
+      host: sandbox.mariadb.host,
+      port: sandbox.mariadb.port,
+      sslmode: 'disable',
+    });
     const listener = await listenForTests(connector, fetcher, 'orders-mariadb');
     listeners.push(listener);
 
-    const result = await runMariadbCli(listener.port, ['-u', 'whoever', '-N', '-B', '-e', 'select substring_index(current_user(), "@", 1)']);
+    const result = await runMariadbCli(listener.port, [
+      '-u',
+      'whoever',
+      '-N',
+      '-B',
+      '-e',
+      'select substring_index(current_user(), "@", 1)',
+    ]);
     expect(result.stderr).toBe('');
     const user = result.stdout.trim();
     expect(user).toMatch(/^v-/);
 
     await listener.settled();
     await waitFor((e) => e.type === 'revoked');
-    const admin = await mysql.createConnection({ host: sandbox.mariadb.host, port: sandbox.mariadb.port, user: sandbox.mariadb.adminUser, password: sandbox.mariadb.adminPassword });
+    const admin = await mysql.createConnection({
+      host: sandbox.mariadb.host,
+      port: sandbox.mariadb.port,
+      user: sandbox.mariadb.adminUser,
+      password: sandbox.mariadb.adminPassword,
+    });
     try {
       const [rows] = await admin.query('select count(*) as n from mysql.user where user = ?', [user]);
       expect((rows as { n: number }[])[0]!.n).toBe(0);
@@ -208,12 +252,20 @@ describe('vault-dynamic shared', () => {
     await pgAdmin(`alter role "${rotated.values.username}" password 'changed-elsewhere'`);
     const third = await psqlUser(listener.port);
     expect(third).not.toBe(rotated.values.username);
-    expect(listener.logs.some((r) => r.message === 'the backend refused the credential; fetching it afresh')).toBe(true);
+    expect(listener.logs.some((r) => r.message === 'the backend refused the credential; fetching it afresh')).toBe(
+      true,
+    );
 
     const text = JSON.stringify(events);
     expect(text).not.toContain(direct.values.password!);
     expect(text).not.toContain(rotated.values.password!);
-    expect(events.every((e) => Object.keys(e).every((k) => ['type', 'leaseId', 'path', 'mode', 'ttl', 'expiresAt', 'renewable', 'reason'].includes(k)))).toBe(true);
+    expect(
+      events.every((e) =>
+        Object.keys(e).every((k) =>
+          ['type', 'leaseId', 'path', 'mode', 'ttl', 'expiresAt', 'renewable', 'reason'].includes(k),
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('keeps serving the cached user while Vault is down, until its lease ends', async () => {
@@ -240,10 +292,18 @@ describe('vault-dynamic shared', () => {
 
 describe('vault-dynamic input', () => {
   it('refuses a bad path or lease mode with an error naming the field', () => {
-    expect(() => createVaultDynamicFetcher(vault, session, { path: 'database/../creds', lease: 'shared' })).toThrow(/path 'database\/\.\.\/creds'/);
-    expect(() => createVaultDynamicFetcher(vault, session, { path: 'creds', lease: 'shared' })).toThrow(CredentialError);
-    expect(() => createVaultDynamicFetcher(vault, session, { path: 'database/creds/x', lease: 'pooled' as 'shared' })).toThrow(/lease must be/);
-    expect(() => createVaultDynamicFetcher(vault, session, { path: 'database/creds/x', lease: 'shared', renewIncrement: 0 })).toThrow(/renewIncrement/);
+    expect(() => createVaultDynamicFetcher(vault, session, { path: 'database/../creds', lease: 'shared' })).toThrow(
+      /path 'database\/\.\.\/creds'/,
+    );
+    expect(() => createVaultDynamicFetcher(vault, session, { path: 'creds', lease: 'shared' })).toThrow(
+      CredentialError,
+    );
+    expect(() =>
+      createVaultDynamicFetcher(vault, session, { path: 'database/creds/x', lease: 'pooled' as 'shared' }),
+    ).toThrow(/lease must be/);
+    expect(() =>
+      createVaultDynamicFetcher(vault, session, { path: 'database/creds/x', lease: 'shared', renewIncrement: 0 }),
+    ).toThrow(/renewIncrement/);
   });
 
   it('says which path is wrong when Vault has no such role, and refuses secrets without a lease', async () => {

@@ -98,11 +98,16 @@ function checkSource(source: VaultDynamicSource): string {
     throw bad(`renewIncrement must be a whole number of seconds ≥ 1 (got ${String(increment)})`);
   }
   const margin = source.expiryMarginMs;
-  if (margin !== undefined && (!Number.isFinite(margin) || margin < 0)) throw bad(`expiryMarginMs must be ≥ 0 (got ${String(margin)})`);
+  if (margin !== undefined && (!Number.isFinite(margin) || margin < 0))
+    throw bad(`expiryMarginMs must be ≥ 0 (got ${String(margin)})`);
   return path;
 }
 
-export function createVaultDynamicFetcher(vault: VaultClient, session: SessionTokenSource, source: VaultDynamicSource): VaultDynamicFetcher {
+export function createVaultDynamicFetcher(
+  vault: VaultClient,
+  session: SessionTokenSource,
+  source: VaultDynamicSource,
+): VaultDynamicFetcher {
   const path = checkSource(source);
   const mode = source.lease;
   const required = source.required ?? ['username', 'password'];
@@ -115,7 +120,15 @@ export function createVaultDynamicFetcher(vault: VaultClient, session: SessionTo
   const emit = (lease: HeldLease, type: DynamicLeaseEvent['type'], reason?: string) => {
     const ended = type === 'revoked' || type === 'expired';
     const ttl = ended ? 0 : Math.max(0, Math.round((lease.expiresAt - Date.now()) / 1000));
-    const event: DynamicLeaseEvent = { type, leaseId: lease.leaseId, path, mode, ttl, expiresAt: new Date(lease.expiresAt), renewable: lease.renewable && !lease.final };
+    const event: DynamicLeaseEvent = {
+      type,
+      leaseId: lease.leaseId,
+      path,
+      mode,
+      ttl,
+      expiresAt: new Date(lease.expiresAt),
+      renewable: lease.renewable && !lease.final,
+    };
     if (reason !== undefined) event.reason = reason;
     try {
       source.onLease?.(event);
@@ -127,11 +140,14 @@ export function createVaultDynamicFetcher(vault: VaultClient, session: SessionTo
   /** Runs `fn` at `at` (epoch ms) without keeping the process alive; re-arms past setTimeout's limit. */
   const at = (lease: HeldLease, when: number, fn: () => void) => {
     const delay = Math.max(0, when - Date.now());
-    const timer = setTimeout(() => {
-      lease.timers.delete(timer);
-      if (delay > MAX_TIMER_MS) at(lease, when, fn);
-      else fn();
-    }, Math.min(delay, MAX_TIMER_MS));
+    const timer = setTimeout(
+      () => {
+        lease.timers.delete(timer);
+        if (delay > MAX_TIMER_MS) at(lease, when, fn);
+        else fn();
+      },
+      Math.min(delay, MAX_TIMER_MS),
+    );
     timer.unref();
     lease.timers.add(timer);
   };
@@ -141,12 +157,17 @@ export function createVaultDynamicFetcher(vault: VaultClient, session: SessionTo
   };
   const marginOf = (lease: HeldLease) => Math.min(source.expiryMarginMs ?? DEFAULT_MARGIN_MS, lease.firstTtlMs / 4);
   const retryDelay = (lease: HeldLease) =>
-    Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(6, lease.failures - 1), Math.max(RETRY_MIN_MS, (lease.expiresAt - Date.now()) / 4));
+    Math.min(
+      RETRY_MAX_MS,
+      RETRY_MIN_MS * 2 ** Math.min(6, lease.failures - 1),
+      Math.max(RETRY_MIN_MS, (lease.expiresAt - Date.now()) / 4),
+    );
 
   function vaultFailure(error: unknown, what: string): CredentialError {
     if (error instanceof CredentialError) return error;
     if (error instanceof VaultError) {
-      if (error.kind === 'not-found') return new CredentialError('not-found', `Vault has nothing at ${path}: is the role name right?`);
+      if (error.kind === 'not-found')
+        return new CredentialError('not-found', `Vault has nothing at ${path}: is the role name right?`);
       return new CredentialError('vault', error.message, error.kind);
     }
     return new CredentialError('vault', `${what} ${path} failed: ${(error as Error).message ?? String(error)}`);
@@ -163,7 +184,10 @@ export function createVaultDynamicFetcher(vault: VaultClient, session: SessionTo
     const leaseId = typeof response?.lease_id === 'string' ? response.lease_id : '';
     const ttl = typeof response?.lease_duration === 'number' ? response.lease_duration : 0;
     if (!leaseId || ttl <= 0) {
-      throw new CredentialError('config', `Vault answered ${path} without a lease: vault-dynamic needs a dynamic secret such as database/creds/<role>`);
+      throw new CredentialError(
+        'config',
+        `Vault answered ${path} without a lease: vault-dynamic needs a dynamic secret such as database/creds/<role>`,
+      );
     }
     const values: Record<string, string> = {};
     for (const [key, value] of Object.entries(response?.data ?? {})) {
@@ -197,7 +221,9 @@ export function createVaultDynamicFetcher(vault: VaultClient, session: SessionTo
   function arm(lease: HeldLease): void {
     stopTimers(lease);
     const now = Date.now();
-    at(lease, lease.expiresAt, () => end(lease, lease.final ? 'it reached its max TTL' : 'it could not be renewed in time'));
+    at(lease, lease.expiresAt, () =>
+      end(lease, lease.final ? 'it reached its max TTL' : 'it could not be renewed in time'),
+    );
     if (!lease.final) at(lease, now + ((lease.expiresAt - now) * 2) / 3, () => void renew(lease));
     else if (lease === current) at(lease, lease.expiresAt - marginOf(lease), () => void replaceCurrent());
   }
@@ -206,7 +232,12 @@ export function createVaultDynamicFetcher(vault: VaultClient, session: SessionTo
     const increment = source.renewIncrement ?? Math.round(lease.firstTtlMs / 1000);
     try {
       const token = await session.token();
-      const response = await vault.request({ method: 'PUT', path: 'sys/leases/renew', body: { lease_id: lease.leaseId, increment }, token });
+      const response = await vault.request({
+        method: 'PUT',
+        path: 'sys/leases/renew',
+        body: { lease_id: lease.leaseId, increment },
+        token,
+      });
       if (!held.has(lease.leaseId) || lease.revoking) return;
       const granted = typeof response?.lease_duration === 'number' ? response.lease_duration : 0;
       if (granted <= 0) throw new CredentialError('vault', `Vault did not extend the lease of ${path}`);
@@ -223,7 +254,9 @@ export function createVaultDynamicFetcher(vault: VaultClient, session: SessionTo
       emit(lease, 'renew-failed', failure.message);
       log?.warn('could not renew a dynamic credential lease', { path, leaseId: lease.leaseId, error: failure.message });
       // Vault said no (lease unknown, past its max TTL, denied): it will not be extended.
-      const transient = failure.vaultKind === undefined || ['unreachable', 'timeout', 'server', 'rate-limited', 'sealed'].includes(failure.vaultKind);
+      const transient =
+        failure.vaultKind === undefined ||
+        ['unreachable', 'timeout', 'server', 'rate-limited', 'sealed'].includes(failure.vaultKind);
       if (!transient) {
         lease.final = true;
         arm(lease);
@@ -256,7 +289,10 @@ export function createVaultDynamicFetcher(vault: VaultClient, session: SessionTo
       await obtainShared();
     } catch (error) {
       old.failures++;
-      log?.warn('could not replace an ending dynamic credential; the current one is used until it ends', { path, error: (error as Error).message });
+      log?.warn('could not replace an ending dynamic credential; the current one is used until it ends', {
+        path,
+        error: (error as Error).message,
+      });
       if (current === old && held.has(old.leaseId)) at(old, Date.now() + retryDelay(old), () => void replaceCurrent());
     }
   }
@@ -309,7 +345,10 @@ export function createVaultDynamicFetcher(vault: VaultClient, session: SessionTo
     } catch (error) {
       // Vault is down or refusing: the cached user still works until its lease ends.
       if (cached && held.has(cached.leaseId) && Date.now() < cached.expiresAt && !cached.retired) {
-        log?.info('using the cached dynamic credential: a fresh one could not be fetched', { path, error: (error as Error).message });
+        log?.info('using the cached dynamic credential: a fresh one could not be fetched', {
+          path,
+          error: (error as Error).message,
+        });
         return credentialOf(cached);
       }
       throw error;
@@ -333,7 +372,12 @@ export function createVaultDynamicFetcher(vault: VaultClient, session: SessionTo
       else if (lease.retired !== undefined) await revoke(lease, lease.retired);
     },
     leases: () =>
-      [...held.values()].map((l) => ({ leaseId: l.leaseId, expiresAt: new Date(l.expiresAt), holders: l.holders, current: l === current })),
+      [...held.values()].map((l) => ({
+        leaseId: l.leaseId,
+        expiresAt: new Date(l.expiresAt),
+        holders: l.holders,
+        current: l === current,
+      })),
     async close() {
       closed = true;
       current = undefined;

@@ -33,7 +33,11 @@ export function vaultKvApiPath(source: Pick<VaultKvSource, 'mount' | 'path' | 'v
   return source.version === 2 ? `${mount}/data/${path}` : `${mount}/${path}`;
 }
 
-export function createVaultKvFetcher(vault: VaultClient, session: SessionTokenSource, source: VaultKvSource): CredentialFetcher {
+export function createVaultKvFetcher(
+  vault: VaultClient,
+  session: SessionTokenSource,
+  source: VaultKvSource,
+): CredentialFetcher {
   const apiPath = vaultKvApiPath(source);
   let cached: { credential: Credential; at: number } | undefined;
   let inflight: Promise<Credential> | undefined;
@@ -47,7 +51,8 @@ export function createVaultKvFetcher(vault: VaultClient, session: SessionTokenSo
       raw = source.version === 2 ? ((data?.data as Record<string, unknown> | null) ?? undefined) : data;
     } catch (error) {
       if (error instanceof VaultError) {
-        if (error.kind === 'not-found') throw new CredentialError('not-found', `there is no Vault secret at ${apiPath}`);
+        if (error.kind === 'not-found')
+          throw new CredentialError('not-found', `there is no Vault secret at ${apiPath}`);
         throw new CredentialError('vault', error.message, error.kind);
       }
       throw error;
@@ -82,7 +87,8 @@ export function createVaultKvFetcher(vault: VaultClient, session: SessionTokenSo
       } catch (error) {
         // Like Vault Agent: while Vault cannot answer (down, sealed, overloaded), the last value
         // read keeps serving. A refusal (403, 404, a missing field) is not papered over.
-        if (cached && error instanceof CredentialError && error.kind === 'vault' && STALE_OK.has(error.vaultKind ?? '')) return cached.credential;
+        if (cached && error instanceof CredentialError && error.kind === 'vault' && STALE_OK.has(error.vaultKind ?? ''))
+          return cached.credential;
         throw error;
       }
     },

@@ -32,12 +32,24 @@ describe('lease registry', () => {
     const r = registry(50);
     const changes: LeaseChange['type'][] = [];
     r.onChange((c) => changes.push(c.type));
-    r.track({ id: 'lease:a', kind: 'lease', path: 'database/creds/ro', leaseId: 'a', expiresAt: inSeconds(60), renewable: true, origin: { type: 'connection', name: 'orders' } });
+    r.track({
+      id: 'lease:a',
+      kind: 'lease',
+      path: 'database/creds/ro',
+      leaseId: 'a',
+      expiresAt: inSeconds(60),
+      renewable: true,
+      origin: { type: 'connection', name: 'orders' },
+    });
     r.recordHit('lease:a');
     r.recordHit('lease:a');
     await new Promise((resolve) => r.onChange((c) => c.type === 'updated' && c.lease.hits === 2 && resolve(c)));
     r.evict('lease:a');
-    expect(r.get('lease:a')).toMatchObject({ state: 'evicted', endReason: 'evicted on request', origin: { type: 'connection', name: 'orders' } });
+    expect(r.get('lease:a')).toMatchObject({
+      state: 'evicted',
+      endReason: 'evicted on request',
+      origin: { type: 'connection', name: 'orders' },
+    });
     await new Promise((resolve) => r.onChange((c) => c.type === 'removed' && resolve(c)));
     expect(r.get('lease:a')).toBeUndefined();
     expect(changes).toEqual(['added', 'updated', 'ended', 'removed']);
@@ -48,7 +60,14 @@ describe('lease registry', () => {
     let left = 4; // seconds to the "max TTL"
     const started = Date.now();
     r.track(
-      { id: 'lease:b', kind: 'lease', path: 'database/creds/ro', expiresAt: inSeconds(2), renewable: true, origin: { type: 'proxy' } },
+      {
+        id: 'lease:b',
+        kind: 'lease',
+        path: 'database/creds/ro',
+        expiresAt: inSeconds(2),
+        renewable: true,
+        origin: { type: 'proxy' },
+      },
       {
         renew: async (increment) => {
           left = 4 - (Date.now() - started) / 1000;
@@ -64,14 +83,36 @@ describe('lease registry', () => {
 
   it('keeps an entry through transient failures until it expires; a refused renewal evicts it', async () => {
     const r = registry();
-    const sealed = new VaultError('sealed', 'Vault at http://vault is sealed', 'sys/leases/renew', 503, ['Vault is sealed']);
-    r.track({ id: 'lease:c', kind: 'lease', path: 'p', expiresAt: inSeconds(1.5), renewable: true, origin: { type: 'proxy' } }, { renew: () => Promise.reject(sealed) }, { autoRenew: true });
+    const sealed = new VaultError('sealed', 'Vault at http://vault is sealed', 'sys/leases/renew', 503, [
+      'Vault is sealed',
+    ]);
+    r.track(
+      {
+        id: 'lease:c',
+        kind: 'lease',
+        path: 'p',
+        expiresAt: inSeconds(1.5),
+        renewable: true,
+        origin: { type: 'proxy' },
+      },
+      { renew: () => Promise.reject(sealed) },
+      { autoRenew: true },
+    );
     const failing = await until(r, 'lease:c', (l) => !!l.lastError);
     expect(failing).toMatchObject({ state: 'active', lastError: expect.stringMatching(/sealed/) });
     expect((await until(r, 'lease:c', (l) => !!l.endedAt)).state).toBe('expired');
 
-    const gone = new VaultError('bad-request', 'Vault refused sys/leases/renew (400): lease not found', 'sys/leases/renew', 400, ['lease not found']);
-    r.track({ id: 'lease:d', kind: 'lease', path: 'p', expiresAt: inSeconds(30), renewable: true, origin: { type: 'proxy' } }, { renew: () => Promise.reject(gone) });
+    const gone = new VaultError(
+      'bad-request',
+      'Vault refused sys/leases/renew (400): lease not found',
+      'sys/leases/renew',
+      400,
+      ['lease not found'],
+    );
+    r.track(
+      { id: 'lease:d', kind: 'lease', path: 'p', expiresAt: inSeconds(30), renewable: true, origin: { type: 'proxy' } },
+      { renew: () => Promise.reject(gone) },
+    );
     await expect(r.renew('lease:d')).rejects.toThrow(/lease not found/);
     expect(r.get('lease:d')).toMatchObject({ state: 'evicted', endReason: expect.stringMatching(/renewal refused/) });
   });
@@ -80,7 +121,18 @@ describe('lease registry', () => {
     const r = registry();
     const ended: string[] = [];
     const track = (id: string, parentId?: string) =>
-      r.track({ id, kind: id.startsWith('token') ? 'child-token' : 'lease', path: 'p', expiresAt: inSeconds(60), renewable: true, origin: { type: 'proxy' }, ...(parentId ? { parentId } : {}) }, { onEnd: (state) => ended.push(`${id}:${state}`) });
+      r.track(
+        {
+          id,
+          kind: id.startsWith('token') ? 'child-token' : 'lease',
+          path: 'p',
+          expiresAt: inSeconds(60),
+          renewable: true,
+          origin: { type: 'proxy' },
+          ...(parentId ? { parentId } : {}),
+        },
+        { onEnd: (state) => ended.push(`${id}:${state}`) },
+      );
     track('token:parent');
     track('token:child', 'token:parent');
     track('lease:grandchild', 'token:child');
@@ -99,16 +151,31 @@ describe('lease registry', () => {
   it('revoke calls the owner and marks it revoked; what cannot be done says why', async () => {
     const r = registry();
     let revoked = 0;
-    r.track({ id: 'lease:e', kind: 'lease', path: 'p', expiresAt: inSeconds(60), renewable: true, origin: { type: 'proxy' } }, { revoke: async () => void revoked++ });
+    r.track(
+      { id: 'lease:e', kind: 'lease', path: 'p', expiresAt: inSeconds(60), renewable: true, origin: { type: 'proxy' } },
+      { revoke: async () => void revoked++ },
+    );
     await r.revoke('lease:e');
     expect(revoked).toBe(1);
     expect(r.get('lease:e')?.state).toBe('revoked');
     await expect(r.revoke('lease:e')).rejects.toThrow(/already revoked/);
 
-    r.track({ id: 'kv:root/|secret/data/app', kind: 'kv-secret', path: 'secret/data/app', renewable: false, origin: { type: 'proxy' } });
+    r.track({
+      id: 'kv:root/|secret/data/app',
+      kind: 'kv-secret',
+      path: 'secret/data/app',
+      renewable: false,
+      origin: { type: 'proxy' },
+    });
     await expect(r.revoke('kv:root/|secret/data/app')).rejects.toThrow(/evict secret\/data\/app instead/);
     await expect(r.renew('kv:root/|secret/data/app')).rejects.toThrow(/not renewable/);
-    r.track({ id: 'token:s', kind: 'session-token', path: 'auth/token/lookup-self', renewable: true, origin: { type: 'session' } });
+    r.track({
+      id: 'token:s',
+      kind: 'session-token',
+      path: 'auth/token/lookup-self',
+      renewable: true,
+      origin: { type: 'session' },
+    });
     expect(() => r.evict('token:s')).toThrow(/log out/);
     await expect(r.renew('nope')).rejects.toThrow(/no lease, token or cached secret 'nope'/);
   });

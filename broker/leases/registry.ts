@@ -43,7 +43,8 @@ const isDefinitive = (error: unknown) => {
   return kind === 'bad-request' || kind === 'permission-denied' || kind === 'not-found';
 };
 /** "past the max TTL, cannot renew", "lease is not renewable": valid until expiry, not beyond. */
-const atMaxTtl = (error: unknown) => (error as { kind?: string }).kind === 'bad-request' && /max TTL|not renewable/i.test((error as Error).message);
+const atMaxTtl = (error: unknown) =>
+  (error as { kind?: string }).kind === 'bad-request' && /max TTL|not renewable/i.test((error as Error).message);
 const text = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function createLeaseRegistry(options: LeaseRegistryOptions): LeaseRegistry {
@@ -60,10 +61,12 @@ export function createLeaseRegistry(options: LeaseRegistryOptions): LeaseRegistr
 
   const view = (e: Entry): LeaseRecord => {
     const r = e.record;
-    const ttl = r.expiresAt && !r.endedAt ? Math.max(0, Math.round((r.expiresAt.getTime() - Date.now()) / 1000)) : undefined;
+    const ttl =
+      r.expiresAt && !r.endedAt ? Math.max(0, Math.round((r.expiresAt.getTime() - Date.now()) / 1000)) : undefined;
     return { ...r, ...(ttl !== undefined ? { ttl } : {}) };
   };
-  const changed = (type: LeaseChange['type'], e: Entry) => emitter.emit('change', { type, lease: view(e) } satisfies LeaseChange);
+  const changed = (type: LeaseChange['type'], e: Entry) =>
+    emitter.emit('change', { type, lease: view(e) } satisfies LeaseChange);
   const live = (e: Entry | undefined): e is Entry => !!e && !e.record.endedAt;
   const clearTimers = (e: Entry) => {
     for (const timer of e.timers) clearTimeout(timer);
@@ -165,14 +168,19 @@ export function createLeaseRegistry(options: LeaseRegistryOptions): LeaseRegistr
     // Vault ends what a token created with it; evicting a token locally evicts its children.
     const childState: EndState = state === 'evicted' ? 'evicted' : 'revoked';
     for (const child of entries.values()) {
-      if (child.record.parentId === id && live(child)) end(child.record.id, childState, `its parent token ${state === 'evicted' ? 'was evicted' : `was ${state}`}`);
+      if (child.record.parentId === id && live(child))
+        end(child.record.id, childState, `its parent token ${state === 'evicted' ? 'was evicted' : `was ${state}`}`);
     }
-    later(e, () => {
-      if (entries.get(id) === e) {
-        entries.delete(id);
-        changed('removed', e);
-      }
-    }, retainMs);
+    later(
+      e,
+      () => {
+        if (entries.get(id) === e) {
+          entries.delete(id);
+          changed('removed', e);
+        }
+      },
+      retainMs,
+    );
   }
 
   function flushHits() {
@@ -190,7 +198,9 @@ export function createLeaseRegistry(options: LeaseRegistryOptions): LeaseRegistr
       if (live(previous)) end(lease.id, 'evicted', 'replaced by a newer entry');
       if (previous) clearTimers(previous);
       const now = new Date();
-      const ttlSeconds = lease.expiresAt ? Math.max(0, Math.round((lease.expiresAt.getTime() - now.getTime()) / 1000)) : 0;
+      const ttlSeconds = lease.expiresAt
+        ? Math.max(0, Math.round((lease.expiresAt.getTime() - now.getTime()) / 1000))
+        : 0;
       const e: Entry = {
         record: { ...lease, issuedAt: lease.issuedAt ?? now, renewals: 0, hits: 0, state: 'active' },
         actions,
@@ -245,17 +255,28 @@ export function createLeaseRegistry(options: LeaseRegistryOptions): LeaseRegistr
 
     async renew(id) {
       const e = mustGet(id);
-      if (e.record.endedAt) throw new LeaseActionError(`${id} has already ${e.record.state === 'evicted' ? 'been evicted' : e.record.state}`);
-      if (!e.record.renewable || !e.actions.renew) throw new LeaseActionError(`${e.record.kind} ${id} is not renewable`);
+      if (e.record.endedAt)
+        throw new LeaseActionError(
+          `${id} has already ${e.record.state === 'evicted' ? 'been evicted' : e.record.state}`,
+        );
+      if (!e.record.renewable || !e.actions.renew)
+        throw new LeaseActionError(`${e.record.kind} ${id} is not renewable`);
       await renewEntry(e);
       return view(e);
     },
 
     async revoke(id) {
       const e = mustGet(id);
-      if (e.record.endedAt) throw new LeaseActionError(`${id} has already ${e.record.state === 'evicted' ? 'been evicted' : e.record.state}`);
+      if (e.record.endedAt)
+        throw new LeaseActionError(
+          `${id} has already ${e.record.state === 'evicted' ? 'been evicted' : e.record.state}`,
+        );
       if (!e.actions.revoke) {
-        throw new LeaseActionError(e.record.kind === 'kv-secret' ? `a cached KV secret has no lease to revoke; evict ${e.record.path} instead` : `${e.record.kind} ${id} cannot be revoked from here`);
+        throw new LeaseActionError(
+          e.record.kind === 'kv-secret'
+            ? `a cached KV secret has no lease to revoke; evict ${e.record.path} instead`
+            : `${e.record.kind} ${id} cannot be revoked from here`,
+        );
       }
       try {
         await e.actions.revoke();
@@ -269,7 +290,8 @@ export function createLeaseRegistry(options: LeaseRegistryOptions): LeaseRegistr
 
     evict(id, reason = 'evicted on request') {
       const e = mustGet(id);
-      if (e.record.kind === 'session-token') throw new LeaseActionError('the session token cannot be evicted; log out to end the session');
+      if (e.record.kind === 'session-token')
+        throw new LeaseActionError('the session token cannot be evicted; log out to end the session');
       end(id, 'evicted', reason);
     },
 

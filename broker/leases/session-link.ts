@@ -46,11 +46,20 @@ export function trackSessionToken(registry: LeaseRegistry, session: TrackableSes
   const sync = (snap: SessionSnapshot) => {
     // A login in progress decides nothing yet: a failed attempt keeps the session it replaces.
     if (snap.state === 'logging-in') return;
-    const hasToken = (snap.state === 'authenticated' || snap.state === 'renewing' || snap.state === 'expiring') && !!snap.accessor;
+    const hasToken =
+      (snap.state === 'authenticated' || snap.state === 'renewing' || snap.state === 'expiring') && !!snap.accessor;
     const id = hasToken ? tokenEntryId(snap.accessor!) : undefined;
     if (current && current !== id) {
       const state = snap.state === 'logged-out' ? 'revoked' : id ? 'evicted' : 'expired';
-      registry.end(current, state, snap.state === 'logged-out' ? 'logged out' : id ? 'replaced by a new login' : (snap.error ?? 'the session ended'));
+      registry.end(
+        current,
+        state,
+        snap.state === 'logged-out'
+          ? 'logged out'
+          : id
+            ? 'replaced by a new login'
+            : (snap.error ?? 'the session ended'),
+      );
       current = undefined;
     }
     if (!id) return;

@@ -27,11 +27,16 @@ describe('listener', () => {
       const server = net.createServer();
       await first.close();
       await new Promise<void>((r) => server.listen(socketPath, r));
-      await new Promise<void>((r) => { server.close(() => r()); });
+      await new Promise<void>((r) => {
+        server.close(() => r());
+      });
       const second = await startListener(`unix:${socketPath}`, (s) => s.end('two'));
       const reply = await new Promise<string>((resolve) => {
         let data = '';
-        net.connect(socketPath).on('data', (d) => (data += d)).on('end', () => resolve(data));
+        net
+          .connect(socketPath)
+          .on('data', (d) => (data += d))
+          .on('end', () => resolve(data));
       });
       expect(reply).toBe('two');
       await second.close();

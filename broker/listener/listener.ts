@@ -15,7 +15,8 @@ export function parseListenAddress(text: string): ListenAddress {
     return { kind: 'unix', path: socketPath };
   }
   const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text);
-  if (!match) throw new Error(`listen address '${text}': expected HOST:PORT (e.g. 127.0.0.1:15432) or unix:/absolute/path`);
+  if (!match)
+    throw new Error(`listen address '${text}': expected HOST:PORT (e.g. 127.0.0.1:15432) or unix:/absolute/path`);
   const port = Number(match[3]);
   if (port > 65535) throw new Error(`listen address '${text}': port ${port} is out of range (0-65535)`);
   return { kind: 'tcp', host: match[1] ?? match[2]!, port };
@@ -35,7 +36,10 @@ export interface Listener {
 }
 
 export class ListenError extends Error {
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
     this.name = 'ListenError';
   }
@@ -62,7 +66,9 @@ export async function startListener(text: string, onSocket: (socket: net.Socket)
   if (wanted.kind === 'unix') await chmod(wanted.path, 0o600);
   const bound = server.address();
   const address: ListenAddress =
-    wanted.kind === 'unix' || typeof bound !== 'object' || !bound ? wanted : { kind: 'tcp', host: wanted.host, port: bound.port };
+    wanted.kind === 'unix' || typeof bound !== 'object' || !bound
+      ? wanted
+      : { kind: 'tcp', host: wanted.host, port: bound.port };
 
   return {
     address,
@@ -100,7 +106,8 @@ async function prepareUnixSocketPath(socketPath: string): Promise<void> {
   try {
     await ensurePrivateDirectory(path.dirname(socketPath));
   } catch (error) {
-    if (error instanceof PrivatePathError) throw new ListenError(`cannot listen on unix:${socketPath}: ${error.message}`, 'EPERM');
+    if (error instanceof PrivatePathError)
+      throw new ListenError(`cannot listen on unix:${socketPath}: ${error.message}`, 'EPERM');
     throw error;
   }
   const existing = await lstat(socketPath).catch(() => undefined);

@@ -21,7 +21,8 @@ export interface Logger {
   child(scope: string): Logger;
 }
 
-const SECRET_KEY = /(pass(word)?|secret|token|private_?key|credential|authorization|cookie|jwt|signed_key|client_token|hmac)/i;
+const SECRET_KEY =
+  /(pass(word)?|secret|token|private_?key|credential|authorization|cookie|jwt|signed_key|client_token|hmac)/i;
 /** Vault tokens (`hvs.`, `hvb.`, `s.`), so a token inside a message string is caught too. */
 const TOKEN_IN_TEXT = /\b(hv[sbr]\.[A-Za-z0-9_-]{8,}|s\.[A-Za-z0-9]{20,})/g;
 
@@ -34,7 +35,8 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(value)) {
-      out[key] = SECRET_KEY.test(key) && v !== undefined && v !== null && v !== '' ? '[redacted]' : redact(v, depth + 1);
+      out[key] =
+        SECRET_KEY.test(key) && v !== undefined && v !== null && v !== '' ? '[redacted]' : redact(v, depth + 1);
     }
     return out;
   }

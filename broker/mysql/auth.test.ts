@@ -2,7 +2,13 @@ import { constants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cachingSha2Proof, cleartextPassword, greetingScramble, nativePasswordProof, rsaEncryptedPassword } from './auth';
+import {
+  cachingSha2Proof,
+  cleartextPassword,
+  greetingScramble,
+  nativePasswordProof,
+  rsaEncryptedPassword,
+} from './auth';
 
 const bytes = (...b: number[]) => Buffer.from(b);
 
@@ -17,10 +23,14 @@ describe('mysql_native_password', () => {
   it('agrees with the mysql2 driver for other passwords, and is empty for an empty password', () => {
     const require = createRequire(import.meta.url);
     // Not in the package's exports map: load the driver's own file by path.
-    const auth41 = require(path.join(path.dirname(require.resolve('mysql2')), 'lib', 'auth_41.js')) as { calculateToken(p: string, s1: Buffer, s2: Buffer): Buffer };
+    const auth41 = require(path.join(path.dirname(require.resolve('mysql2')), 'lib', 'auth_41.js')) as {
+      calculateToken(p: string, s1: Buffer, s2: Buffer): Buffer;
+    };
     const scramble = greetingScramble();
     for (const password of ['p', 'pässwörd', 'x'.repeat(100)]) {
-      expect(nativePasswordProof(password, scramble)).toEqual(auth41.calculateToken(password, scramble.subarray(0, 8), scramble.subarray(8)));
+      expect(nativePasswordProof(password, scramble)).toEqual(
+        auth41.calculateToken(password, scramble.subarray(0, 8), scramble.subarray(8)),
+      );
     }
     expect(nativePasswordProof('', scramble)).toHaveLength(0);
   });
@@ -29,11 +39,48 @@ describe('mysql_native_password', () => {
 describe('caching_sha2_password', () => {
   it('matches the known vectors (go-sql-driver/mysql)', () => {
     const s1 = bytes(10, 47, 74, 111, 75, 73, 34, 48, 88, 76, 114, 74, 37, 13, 3, 80, 82, 2, 23, 21);
-    expect(cachingSha2Proof('secret', s1).toString('hex')).toBe('f490e76f66d9d86665ce54d98c78d0acfe2fb0b08b423da807144873d30b312c');
-    expect(cachingSha2Proof('secret2', s1).toString('hex')).toBe('abc3934a012cf342e876071c8ee202de51785b430258a7a0138bc79c4d800bc6');
+    expect(cachingSha2Proof('secret', s1).toString('hex')).toBe(
+      'f490e76f66d9d86665ce54d98c78d0acfe2fb0b08b423da807144873d30b312c',
+    );
+    expect(cachingSha2Proof('secret2', s1).toString('hex')).toBe(
+      'abc3934a012cf342e876071c8ee202de51785b430258a7a0138bc79c4d800bc6',
+    );
     const s2 = bytes(90, 105, 74, 126, 30, 48, 37, 56, 3, 23, 115, 127, 69, 22, 41, 84, 32, 123, 43, 118);
     expect(cachingSha2Proof('secret', s2)).toEqual(
-      bytes(102, 32, 5, 35, 143, 161, 140, 241, 171, 232, 56, 139, 43, 14, 107, 196, 249, 170, 147, 60, 220, 204, 120, 178, 214, 15, 184, 150, 26, 61, 57, 235),
+      bytes(
+        102,
+        32,
+        5,
+        35,
+        143,
+        161,
+        140,
+        241,
+        171,
+        232,
+        56,
+        139,
+        43,
+        14,
+        107,
+        196,
+        249,
+        170,
+        147,
+        60,
+        220,
+        204,
+        120,
+        178,
+        214,
+        15,
+        184,
+        150,
+        26,
+        61,
+        57,
+        235,
+      ),
     );
   });
 
@@ -46,7 +93,10 @@ describe('caching_sha2_password', () => {
     const pem = Buffer.from(publicKey.export({ type: 'spki', format: 'pem' }) as string);
     const scramble = greetingScramble();
     const sealed = rsaEncryptedPassword('a fairly long password that is longer than the scramble', scramble, pem);
-    const opened = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, sealed);
+    const opened = privateDecrypt(
+      { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+      sealed,
+    );
     const plain = Buffer.from(opened.map((b, i) => b ^ scramble[i % 20]!));
     expect(plain.toString('utf8')).toBe('a fairly long password that is longer than the scramble\0');
   });
@@ -55,7 +105,9 @@ describe('caching_sha2_password', () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const ec = Buffer.from(publicKey.export({ type: 'spki', format: 'pem' }) as string);
     expect(() => rsaEncryptedPassword('pw', greetingScramble(), ec)).toThrow(/ec public key; RSA is required/);
-    expect(() => rsaEncryptedPassword('pw', greetingScramble(), Buffer.from('not a key'))).toThrow(/unusable RSA public key/);
+    expect(() => rsaEncryptedPassword('pw', greetingScramble(), Buffer.from('not a key'))).toThrow(
+      /unusable RSA public key/,
+    );
   });
 });
 

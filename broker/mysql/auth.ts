@@ -50,7 +50,10 @@ export function rsaEncryptedPassword(password: string, scramble: Buffer, publicK
   try {
     key = createPublicKey({ key: publicKeyPem, format: 'pem' });
   } catch (err) {
-    throw new BackendUnreachableError(MYSQL_CODES, `the backend sent an unusable RSA public key: ${(err as Error).message}`);
+    throw new BackendUnreachableError(
+      MYSQL_CODES,
+      `the backend sent an unusable RSA public key: ${(err as Error).message}`,
+    );
   }
   if (key.asymmetricKeyType !== 'rsa') {
     const type = key.asymmetricKeyType ?? 'non-RSA';

@@ -3,7 +3,13 @@
 // and whichever exchange the server asks for — mysql_native_password, caching_sha2_password
 // (fast path or full authentication) and AuthSwitchRequest — up to the server's OK.
 import type net from 'node:net';
-import { BackendRefusedError, BackendUnreachableError, ProtocolViolationError, UnsupportedError, connectTcp } from '../connector-kit';
+import {
+  BackendRefusedError,
+  BackendUnreachableError,
+  ProtocolViolationError,
+  UnsupportedError,
+  connectTcp,
+} from '../connector-kit';
 import { cachingSha2Proof, cleartextPassword, nativePasswordProof, rsaEncryptedPassword } from './auth';
 import type { UserPassword } from './login';
 import { MYSQL_CODES, MysqlError, type Deadline, type MysqlCode } from './errors';
@@ -70,7 +76,10 @@ export async function connectBackend(target: ResolvedMysqlTarget, deadline: Dead
     }
     const greeting = parseServerGreeting(payload);
     if (target.sslmode !== 'disable' && target.sslmode !== 'preferred' && !has(greeting.capabilities, Cap.SSL)) {
-      throw new BackendUnreachableError(MYSQL_CODES, `the backend ${where} does not offer TLS, and sslmode is ${target.sslmode}`);
+      throw new BackendUnreachableError(
+        MYSQL_CODES,
+        `the backend ${where} does not offer TLS, and sslmode is ${target.sslmode}`,
+      );
     }
     return { socket, reader, greeting, where };
   } catch (err) {
@@ -103,7 +112,8 @@ export async function loginBackend(
     const tls = has(login.capabilities, Cap.SSL);
     let seq = 1;
     if (tls) {
-      if (reader.release().length > 0) throw new ProtocolViolationError(MYSQL_CODES, 'the backend sent unexpected bytes before the TLS handshake');
+      if (reader.release().length > 0)
+        throw new ProtocolViolationError(MYSQL_CODES, 'the backend sent unexpected bytes before the TLS handshake');
       socket.write(encodePacket(seq++, encodeSslRequest(login)));
       socket = await upgradeToTls(socket, target, deadline);
       reader = createPacketReader(socket, { peer: 'backend', signal: deadline.signal });
@@ -118,7 +128,17 @@ export async function loginBackend(
       authPlugin: plugin,
     });
     socket.write(encodePacket(seq, response));
-    const result = await authenticate({ socket, reader, user, password, tls, plugin, scramble: greeting.scramble, seq, where });
+    const result = await authenticate({
+      socket,
+      reader,
+      user,
+      password,
+      tls,
+      plugin,
+      scramble: greeting.scramble,
+      seq,
+      where,
+    });
     return { socket, tls, authPlugin: result.plugin, ok: result.ok, leftover: reader.release() };
   } catch (err) {
     socket.destroy();
@@ -141,7 +161,9 @@ interface AuthExchange {
 }
 
 function proof(plugin: string, password: string, scramble: Buffer): Buffer {
-  return plugin === CACHING_SHA2_PASSWORD ? cachingSha2Proof(password, scramble) : nativePasswordProof(password, scramble);
+  return plugin === CACHING_SHA2_PASSWORD
+    ? cachingSha2Proof(password, scramble)
+    : nativePasswordProof(password, scramble);
 }
 
 async function authenticate(x: AuthExchange): Promise<{ plugin: string; ok: Buffer }> {
@@ -171,7 +193,11 @@ async function authenticate(x: AuthExchange): Promise<{ plugin: string; ok: Buff
               `the broker supports ${NATIVE_PASSWORD} and ${CACHING_SHA2_PASSWORD}`,
           );
         }
-        if (request.data.length < 20) throw new ProtocolViolationError(MYSQL_CODES, `the auth switch to ${wanted} carries a ${request.data.length}-byte scramble`);
+        if (request.data.length < 20)
+          throw new ProtocolViolationError(
+            MYSQL_CODES,
+            `the auth switch to ${wanted} carries a ${request.data.length}-byte scramble`,
+          );
         plugin = wanted;
         scramble = request.data.subarray(0, 20);
         awaitingPublicKey = false;
@@ -179,7 +205,8 @@ async function authenticate(x: AuthExchange): Promise<{ plugin: string; ok: Buff
         break;
       }
       case 0x01: {
-        if (plugin !== CACHING_SHA2_PASSWORD) throw new ProtocolViolationError(MYSQL_CODES, `unexpected AuthMoreData from the backend during ${plugin}`);
+        if (plugin !== CACHING_SHA2_PASSWORD)
+          throw new ProtocolViolationError(MYSQL_CODES, `unexpected AuthMoreData from the backend during ${plugin}`);
         const data = payload.subarray(1);
         if (awaitingPublicKey) {
           awaitingPublicKey = false;
@@ -193,11 +220,18 @@ async function authenticate(x: AuthExchange): Promise<{ plugin: string; ok: Buff
             awaitingPublicKey = true;
             send(Buffer.from([0x02])); // request_public_key
           }
-        } else throw new ProtocolViolationError(MYSQL_CODES, `unexpected caching_sha2_password message from the backend (${data.length} bytes)`);
+        } else
+          throw new ProtocolViolationError(
+            MYSQL_CODES,
+            `unexpected caching_sha2_password message from the backend (${data.length} bytes)`,
+          );
         break;
       }
       default:
-        throw new ProtocolViolationError(MYSQL_CODES, `unexpected packet 0x${(payload[0] ?? 0).toString(16)} from the backend during authentication`);
+        throw new ProtocolViolationError(
+          MYSQL_CODES,
+          `unexpected packet 0x${(payload[0] ?? 0).toString(16)} from the backend during authentication`,
+        );
     }
   }
 }
@@ -210,6 +244,7 @@ function refused(err: MysqlCode, message: string): BackendRefusedError<MysqlCode
 
 /** A backend that breaks the protocol is a backend that cannot be used. */
 function asBackendError(err: unknown, where: string): unknown {
-  if (err instanceof ProtocolViolationError) return new BackendUnreachableError(MYSQL_CODES, `backend ${where}: ${err.message}`);
+  if (err instanceof ProtocolViolationError)
+    return new BackendUnreachableError(MYSQL_CODES, `backend ${where}: ${err.message}`);
   return err;
 }

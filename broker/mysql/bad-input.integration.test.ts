@@ -5,7 +5,15 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomPassword, startMariaDb, type MariaDbServer } from '../../sandbox/servers';
 import { createMysqlConnector } from './connector';
-import { Cap, createPacketFramer, encodePacket, encodeSslRequest, parseErr, parseServerGreeting, type Packet } from './protocol';
+import {
+  Cap,
+  createPacketFramer,
+  encodePacket,
+  encodeSslRequest,
+  parseErr,
+  parseServerGreeting,
+  type Packet,
+} from './protocol';
 import { asRoot, connectThrough, listenForTests, literalFetcher, type TestListener } from './testing';
 
 const APP_PASSWORD = randomPassword();
@@ -17,7 +25,12 @@ const cleanups: (() => Promise<void> | void)[] = [];
 beforeAll(async () => {
   server = await startMariaDb();
   await asRoot(server, [`CREATE USER 'app'@'%' IDENTIFIED BY '${APP_PASSWORD}'`]);
-  const connector = createMysqlConnector({ host: server.host, port: server.port, sslmode: 'disable', timeouts: { handshakeMs: 1500 } });
+  const connector = createMysqlConnector({
+    host: server.host,
+    port: server.port,
+    sslmode: 'disable',
+    timeouts: { handshakeMs: 1500 },
+  });
   listener = await listenForTests(connector, literalFetcher(good));
 });
 
@@ -95,13 +108,22 @@ describe('a client sending bad input', () => {
 
   it('answers a wrong sequence id, a pre-4.1 client and an SSLRequest with ERR 1043', async () => {
     const cases: [Buffer, RegExp][] = [
-      [encodePacket(5, handshakeResponse(CAPS_41)), /the client sent sequence id 5 while reading the client's handshake response \(expected 1\)/],
+      [
+        encodePacket(5, handshakeResponse(CAPS_41)),
+        /the client sent sequence id 5 while reading the client's handshake response \(expected 1\)/,
+      ],
       [encodePacket(1, Buffer.from([0x05, 0x84, 0, 0, 0, 0x78, 0])), /the client speaks the pre-4\.1 protocol/],
       [
-        encodePacket(1, encodeSslRequest({ capabilities: CAPS_41, mariadbCapabilities: 0, maxPacketSize: 1 << 24, charset: 33 })),
+        encodePacket(
+          1,
+          encodeSslRequest({ capabilities: CAPS_41, mariadbCapabilities: 0, maxPacketSize: 1 << 24, charset: 33 }),
+        ),
         /the client asked for TLS, which the broker does not offer on the local connection; connect without it \(mariadb --skip-ssl/,
       ],
-      [encodePacket(1, Buffer.concat([handshakeResponse(CAPS_41).subarray(0, 32), Buffer.from('no-terminator')])), /unterminated string in the handshake response/],
+      [
+        encodePacket(1, Buffer.concat([handshakeResponse(CAPS_41).subarray(0, 32), Buffer.from('no-terminator')])),
+        /unterminated string in the handshake response/,
+      ],
     ];
     for (const [bytes, message] of cases) {
       const client = await rawClient(listener.port);
@@ -134,7 +156,9 @@ describe('a client sending bad input', () => {
     for (const client of [silent, midPacket]) {
       const err = await client.finalError();
       expect(err).toMatchObject({ code: 1159, sqlstate: '08S01' });
-      expect(err.message).toBe("sesame: connection 'orders-mysql': timed out after 1500 ms while waiting for the client's handshake response");
+      expect(err.message).toBe(
+        "sesame: connection 'orders-mysql': timed out after 1500 ms while waiting for the client's handshake response",
+      );
     }
   });
 });
@@ -156,7 +180,12 @@ describe('a backend that misbehaves', () => {
   }
 
   async function errorThrough(port: number) {
-    const connector = createMysqlConnector({ host: '127.0.0.1', port, sslmode: 'disable', timeouts: { handshakeMs: 1500 } });
+    const connector = createMysqlConnector({
+      host: '127.0.0.1',
+      port,
+      sslmode: 'disable',
+      timeouts: { handshakeMs: 1500 },
+    });
     const l = await listenForTests(connector, literalFetcher(good));
     cleanups.push(() => l.close());
     const client = await rawClient(l.port);
@@ -167,18 +196,26 @@ describe('a backend that misbehaves', () => {
     const port = await fakeBackend(() => {});
     const err = await errorThrough(port);
     expect(err).toMatchObject({ code: 1429, sqlstate: 'HY000', seq: 0 });
-    expect(err.message).toBe(`sesame: connection 'orders-mysql': timed out after 1500 ms while waiting for the greeting of the backend 127.0.0.1:${port}`);
+    expect(err.message).toBe(
+      `sesame: connection 'orders-mysql': timed out after 1500 ms while waiting for the greeting of the backend 127.0.0.1:${port}`,
+    );
   });
 
   it('reports a backend that speaks something else', async () => {
     const port = await fakeBackend((socket) => socket.write('SSH-2.0-OpenSSH_9.2\r\n'));
     const err = await errorThrough(port);
     expect(err.code).toBe(1429);
-    expect(err.message).toMatch(/backend 127\.0\.0\.1:\d+: the backend sent a packet of \d+ bytes during the handshake/);
+    expect(err.message).toMatch(
+      /backend 127\.0\.0\.1:\d+: the backend sent a packet of \d+ bytes during the handshake/,
+    );
   });
 
   it("relays a backend's refusal before its greeting (too many connections)", async () => {
-    const port = await fakeBackend((socket) => socket.end(encodePacket(0, Buffer.concat([Buffer.from([0xff, 0x10, 0x04]), Buffer.from('Too many connections')]))));
+    const port = await fakeBackend((socket) =>
+      socket.end(
+        encodePacket(0, Buffer.concat([Buffer.from([0xff, 0x10, 0x04]), Buffer.from('Too many connections')])),
+      ),
+    );
     const err = await errorThrough(port);
     expect(err).toMatchObject({ code: 1040, sqlstate: '08004', seq: 0 });
     expect(err.message).toMatch(/the backend 127\.0\.0\.1:\d+ refused the connection: Too many connections$/);

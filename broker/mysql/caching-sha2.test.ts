@@ -25,7 +25,8 @@ const PASSWORD = 'the right password';
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const PUBLIC_PEM = Buffer.from(publicKey.export({ type: 'spki', format: 'pem' }) as string);
 const OK = Buffer.from([0, 0, 0, 2, 0, 0, 0]);
-const hash = (algorithm: string, ...parts: Buffer[]) => parts.reduce((h, p) => h.update(p), createHash(algorithm)).digest();
+const hash = (algorithm: string, ...parts: Buffer[]) =>
+  parts.reduce((h, p) => h.update(p), createHash(algorithm)).digest();
 const xor = (a: Buffer, b: Buffer) => Buffer.from(a.map((x, i) => x ^ b[i % b.length]!));
 
 /** mysqld's check of a caching_sha2_password scramble against its stored double hash. */
@@ -45,7 +46,15 @@ function nativeProofMatches(proof: Buffer, scramble: Buffer, password: string): 
 /** What a MySQL 8 server without TLS offers (CLIENT_MYSQL set: no MariaDB extensions). */
 const MYSQL8_CAPABILITIES =
   (0xffffffff &
-    ~(Cap.SSL | Cap.COMPRESS | Cap.ZSTD_COMPRESSION | Cap.MULTI_FACTOR_AUTH | Cap.CAPABILITY_EXTENSION | Cap.SSL_VERIFY_SERVER_CERT | Cap.REMEMBER_OPTIONS)) >>>
+    ~(
+      Cap.SSL |
+      Cap.COMPRESS |
+      Cap.ZSTD_COMPRESSION |
+      Cap.MULTI_FACTOR_AUTH |
+      Cap.CAPABILITY_EXTENSION |
+      Cap.SSL_VERIFY_SERVER_CERT |
+      Cap.REMEMBER_OPTIONS
+    )) >>>
   0;
 
 const scramble20 = () => Buffer.from(randomBytes(20).map((b) => 0x21 + (b % 90)));
@@ -135,7 +144,10 @@ async function fullAuthWithRsa(x: Exchange, seq: number, scramble: Buffer): Prom
   expect(await x.read(seq + 1)).toEqual(Buffer.from([0x02]));
   x.send(seq + 2, Buffer.concat([Buffer.from([0x01]), PUBLIC_PEM]));
   const sealed = await x.read(seq + 3);
-  const opened = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, sealed);
+  const opened = privateDecrypt(
+    { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+    sealed,
+  );
   expect(xor(opened, scramble).toString()).toBe(`${PASSWORD}\0`);
   return seq + 4;
 }
@@ -155,7 +167,10 @@ describe('caching_sha2_password toward the backend', () => {
     expect(response!.database?.toString()).toBe('orders');
     expect(has(response!.capabilities, Cap.SSL) || has(response!.capabilities, Cap.COMPRESS)).toBe(false);
     expect(response!.attributes?.toString('latin1')).toContain('sesame-test');
-    expect(listener.logs.find((r) => r.message === 'session started')).toMatchObject({ authPlugin: CACHING_SHA2_PASSWORD, serverVersion: '8.0.36-scripted' });
+    expect(listener.logs.find((r) => r.message === 'session started')).toMatchObject({
+      authPlugin: CACHING_SHA2_PASSWORD,
+      serverVersion: '8.0.36-scripted',
+    });
   });
 
   it('performs full authentication with the server RSA key when the cache misses', async () => {
@@ -181,7 +196,9 @@ describe('caching_sha2_password toward the backend', () => {
     });
     const { listener } = await brokerTo(backend.port, { username: 'app', password: PASSWORD });
     await connectAndPing(listener.port);
-    expect(listener.logs.find((r) => r.message === 'session started')).toMatchObject({ authPlugin: CACHING_SHA2_PASSWORD });
+    expect(listener.logs.find((r) => r.message === 'session started')).toMatchObject({
+      authPlugin: CACHING_SHA2_PASSWORD,
+    });
   });
 
   it('follows an AuthSwitchRequest from caching_sha2 to native', async () => {
@@ -204,7 +221,11 @@ describe('caching_sha2_password toward the backend', () => {
       x.send(2, Buffer.from([0x01, 0x03]));
       x.send(3, OK);
     });
-    const { listener, credentials } = await brokerTo(backend.port, { username: 'app', password: 'stale' }, { username: 'app', password: PASSWORD });
+    const { listener, credentials } = await brokerTo(
+      backend.port,
+      { username: 'app', password: 'stale' },
+      { username: 'app', password: PASSWORD },
+    );
     await connectAndPing(listener.port);
     expect(credentials.calls).toEqual([{ refresh: false }, { refresh: true }]);
     expect(backend.seen).toHaveLength(2);

@@ -7,7 +7,12 @@ import { Cap, has, without, type HandshakeResponse, type ServerGreeting } from '
 
 /** Flags the broker handles itself on each leg. */
 const AUTH_PHASE =
-  Cap.PROTOCOL_41 | Cap.SECURE_CONNECTION | Cap.PLUGIN_AUTH | Cap.PLUGIN_AUTH_LENENC_CLIENT_DATA | Cap.CONNECT_WITH_DB | Cap.CONNECT_ATTRS;
+  Cap.PROTOCOL_41 |
+  Cap.SECURE_CONNECTION |
+  Cap.PLUGIN_AUTH |
+  Cap.PLUGIN_AUTH_LENENC_CLIENT_DATA |
+  Cap.CONNECT_WITH_DB |
+  Cap.CONNECT_ATTRS;
 
 /**
  * Flags never offered or forwarded: TLS on the local leg (the broker speaks plain TCP there),
@@ -47,7 +52,9 @@ export function forwardedToBackend(
   login: { readonly tls: boolean; readonly database: boolean; readonly attributes: boolean },
 ): BackendFlags {
   const commandPhase = without(client.capabilities & offered, NEVER | AUTH_PHASE);
-  const clientMariadb = has(client.capabilities, Cap.LONG_PASSWORD) ? 0 : (client.mariadbCapabilities & offeredMariadb) >>> 0;
+  const clientMariadb = has(client.capabilities, Cap.LONG_PASSWORD)
+    ? 0
+    : (client.mariadbCapabilities & offeredMariadb) >>> 0;
   // After a rotation retry the backend greeting is a new one; it must still offer what the
   // client negotiated from the first (it always does, unless the server changed in between).
   const lost = without(commandPhase, Cap.LONG_PASSWORD) & ~backend.capabilities;

@@ -49,7 +49,11 @@ async function listen(values: Record<string, string>, target: Record<string, unk
   return { listener, credentials, connector };
 }
 
-async function withConnection<T>(port: number, fn: (c: mysql.Connection) => Promise<T>, options: mysql.ConnectionOptions = {}): Promise<T> {
+async function withConnection<T>(
+  port: number,
+  fn: (c: mysql.Connection) => Promise<T>,
+  options: mysql.ConnectionOptions = {},
+): Promise<T> {
   const connection = await connectThrough(port, options);
   try {
     return await fn(connection);
@@ -82,7 +86,14 @@ async function connectError(port: number, options: mysql.ConnectionOptions = {})
 describe('logging in with the credential', () => {
   it('lets the real mariadb CLI in with any user and no password, as the credential user', async () => {
     const { listener, credentials } = await listen(good);
-    const result = await runMariadbCli(listener.port, ['-u', 'anything', '--batch', '--skip-column-names', '-e', 'SELECT CURRENT_USER(), @@version']);
+    const result = await runMariadbCli(listener.port, [
+      '-u',
+      'anything',
+      '--batch',
+      '--skip-column-names',
+      '-e',
+      'SELECT CURRENT_USER(), @@version',
+    ]);
     expect(result.stderr).toBe('');
     expect(result.stdout.trim().split('\t')).toEqual(['app@%', expect.stringContaining('MariaDB')]);
     await listener.settled();
@@ -93,7 +104,14 @@ describe('logging in with the credential', () => {
 
   it('switches a client that starts with caching_sha2_password to native, like a real server', async () => {
     const { listener } = await listen(good);
-    const result = await runMariadbCli(listener.port, ['-u', 'someone', '--default-auth=caching_sha2_password', '-N', '-e', 'SELECT CURRENT_USER()']);
+    const result = await runMariadbCli(listener.port, [
+      '-u',
+      'someone',
+      '--default-auth=caching_sha2_password',
+      '-N',
+      '-e',
+      'SELECT CURRENT_USER()',
+    ]);
     expect(result.stderr).toBe('');
     expect(result.stdout.trim()).toBe('app@%');
   });
@@ -111,7 +129,11 @@ describe('logging in with the credential', () => {
       const [[{ id }]] = (await c.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
       expect(c.threadId).toBe(id);
     });
-    expect(listener.logs.find((r) => r.message === 'session started')).toMatchObject({ user: 'app', database: 'orders', tls: false });
+    expect(listener.logs.find((r) => r.message === 'session started')).toMatchObject({
+      user: 'app',
+      database: 'orders',
+      tls: false,
+    });
   });
 
   it("lets the mysql CLI's KILL QUERY reach the right backend thread (the greeting carries its id)", async () => {
@@ -123,7 +145,10 @@ describe('logging in with the credential', () => {
       );
       await withConnection(listener.port, async (killer) => {
         for (;;) {
-          const list = await rows<{ Id: number; State: string }>(killer, 'SELECT ID AS Id, STATE AS State FROM information_schema.PROCESSLIST');
+          const list = await rows<{ Id: number; State: string }>(
+            killer,
+            'SELECT ID AS Id, STATE AS State FROM information_schema.PROCESSLIST',
+          );
           if (list.some((p) => p.Id === sleeper.threadId && p.State === 'User sleep')) break;
         }
         await killer.query(`KILL QUERY ${sleeper.threadId}`);
@@ -160,7 +185,9 @@ describe('credential problems', () => {
     expect(credentials.calls).toEqual([{ refresh: false }, { refresh: true }]);
     const cli = await runMariadbCli(listener.port, ['-u', 'anything', '-e', 'SELECT 1']);
     expect(cli.code).not.toBe(0);
-    expect(cli.stderr).toMatch(/^ERROR 1045 \(28000\): sesame: connection 'orders-mysql': the backend .* refused the login of user 'app'/);
+    expect(cli.stderr).toMatch(
+      /^ERROR 1045 \(28000\): sesame: connection 'orders-mysql': the backend .* refused the login of user 'app'/,
+    );
     await listener.settled();
     expect(credentials.released).toHaveLength(4);
     const everything = JSON.stringify(listener.logs) + err.message + cli.stderr;
@@ -168,23 +195,35 @@ describe('credential problems', () => {
   });
 
   it('recovers from a rotated password: the fresh credential works', async () => {
-    const { listener, credentials } = await listen({ username: 'app', password: STALE_PASSWORD }, {}, { refreshed: good });
-    await withConnection(listener.port, async (c) => expect(await rows(c, 'SELECT CURRENT_USER() AS who')).toEqual([{ who: 'app@%' }]));
+    const { listener, credentials } = await listen(
+      { username: 'app', password: STALE_PASSWORD },
+      {},
+      { refreshed: good },
+    );
+    await withConnection(listener.port, async (c) =>
+      expect(await rows(c, 'SELECT CURRENT_USER() AS who')).toEqual([{ who: 'app@%' }]),
+    );
     expect(credentials.calls).toEqual([{ refresh: false }, { refresh: true }]);
     await listener.settled();
     expect(credentials.released.map((c) => c.values.password === APP_PASSWORD)).toEqual([false, true]);
-    expect(listener.logs.some((r) => r.message === 'the backend refused the credential; fetching it afresh')).toBe(true);
+    expect(listener.logs.some((r) => r.message === 'the backend refused the credential; fetching it afresh')).toBe(
+      true,
+    );
   });
 
   it("names the missing field of a credential without 'password' or 'username'", async () => {
     const noPassword = await listen({ username: 'app' });
     const err = await connectError(noPassword.listener.port);
     expect(err.errno).toBe(1045);
-    expect(err.message).toBe("sesame: connection 'orders-mysql': the Vault secret at secret/data/orders-mysql has no 'password' field");
+    expect(err.message).toBe(
+      "sesame: connection 'orders-mysql': the Vault secret at secret/data/orders-mysql has no 'password' field",
+    );
     const noUser = await listen({ password: APP_PASSWORD });
     expect((await connectError(noUser.listener.port)).message).toMatch(/has no 'username' \(or 'user'\) field$/);
     const userKey = await listen({ user: 'app', password: APP_PASSWORD });
-    await withConnection(userKey.listener.port, async (c) => expect(await rows(c, 'SELECT CURRENT_USER() AS who')).toEqual([{ who: 'app@%' }]));
+    await withConnection(userKey.listener.port, async (c) =>
+      expect(await rows(c, 'SELECT CURRENT_USER() AS who')).toEqual([{ who: 'app@%' }]),
+    );
   });
 
   it('reports a credential source that fails, naming the source', async () => {
@@ -208,7 +247,9 @@ describe('credential problems', () => {
     const { listener, credentials } = await listen({ username: 'edwards', password: 'ed-pw' });
     const err = await connectError(listener.port);
     expect(err.errno).toBe(1251);
-    expect(err.message).toMatch(/asks for the 'client_ed25519' authentication plugin for user 'edwards'; the broker supports mysql_native_password and caching_sha2_password$/);
+    expect(err.message).toMatch(
+      /asks for the 'client_ed25519' authentication plugin for user 'edwards'; the broker supports mysql_native_password and caching_sha2_password$/,
+    );
     expect(credentials.calls).toHaveLength(1);
   });
 });
@@ -222,7 +263,9 @@ describe('backend problems', () => {
     const err = await connectError(listener.port);
     expect(err.errno).toBe(1429);
     expect(err.sqlState).toBe('HY000');
-    expect(err.message).toBe(`sesame: connection 'orders-mysql': cannot reach the backend 127.0.0.1:${closedPort}: ECONNREFUSED`);
+    expect(err.message).toBe(
+      `sesame: connection 'orders-mysql': cannot reach the backend 127.0.0.1:${closedPort}: ECONNREFUSED`,
+    );
     expect(credentials.calls).toHaveLength(0);
   });
 
@@ -230,7 +273,9 @@ describe('backend problems', () => {
     const { listener, credentials } = await listen(good, { database: 'nope' });
     const err = await connectError(listener.port);
     expect(err.errno).toBe(1044);
-    expect(err.message).toMatch(/^sesame: connection 'orders-mysql': the backend .* refused the login of user 'app': Access denied for user 'app'@'%' to database 'nope'$/);
+    expect(err.message).toMatch(
+      /^sesame: connection 'orders-mysql': the backend .* refused the login of user 'app': Access denied for user 'app'@'%' to database 'nope'$/,
+    );
     expect(credentials.calls).toHaveLength(1);
   });
 
@@ -240,13 +285,19 @@ describe('backend problems', () => {
     expect(err.errno).toBe(1429);
     expect(err.message).toMatch(/the backend 127\.0\.0\.1:\d+ does not offer TLS, and sslmode is required$/);
     const preferred = await listen(good, { sslmode: 'preferred' });
-    await withConnection(preferred.listener.port, async (c) => expect(await rows(c, 'SELECT 1 AS one')).toEqual([{ one: 1 }]));
+    await withConnection(preferred.listener.port, async (c) =>
+      expect(await rows(c, 'SELECT 1 AS one')).toEqual([{ one: 1 }]),
+    );
   });
 
   it('rejects an invalid target naming the field', () => {
     expect(() => createMysqlConnector({ host: 'db', port: 70000 } as never)).toThrow(MysqlTargetError);
-    expect(() => createMysqlConnector({ host: 'db', port: 3306, sslmode: 'verify-full' } as never)).toThrow(/target\.sslmode/);
-    expect(() => createMysqlConnector({ host: 'db', port: 3306, caFile: '/nonexistent/ca.pem', sslmode: 'verify-ca' })).toThrow(/target\.caFile: cannot read/);
+    expect(() => createMysqlConnector({ host: 'db', port: 3306, sslmode: 'verify-full' } as never)).toThrow(
+      /target\.sslmode/,
+    );
+    expect(() =>
+      createMysqlConnector({ host: 'db', port: 3306, caFile: '/nonexistent/ca.pem', sslmode: 'verify-ca' }),
+    ).toThrow(/target\.caFile: cannot read/);
   });
 });
 
@@ -267,7 +318,9 @@ describe('the command phase', () => {
       c.destroy();
     }
     await listener.settled();
-    expect(listener.logs.some((r) => r.message === 'refused a COM_CHANGE_USER from the client and ended the session')).toBe(true);
+    expect(
+      listener.logs.some((r) => r.message === 'refused a COM_CHANGE_USER from the client and ended the session'),
+    ).toBe(true);
   });
 
   it('passes LOAD DATA LOCAL INFILE whose packets start with the COM_CHANGE_USER byte and wrap the sequence id', async () => {
@@ -276,7 +329,11 @@ describe('the command phase', () => {
     const line = Buffer.concat([Buffer.alloc(63, 0x11), Buffer.from('\n')]);
     fs.writeFileSync(file, Buffer.concat(Array<Buffer>(40_000).fill(line)));
     const result = await runMariadbCli(listener.port, [
-      '-u', 'x', '--local-infile=1', '-N', '-e',
+      '-u',
+      'x',
+      '--local-infile=1',
+      '-N',
+      '-e',
       `CREATE TABLE infile_rows (b VARBINARY(100)); LOAD DATA LOCAL INFILE '${file}' INTO TABLE infile_rows CHARACTER SET binary; SELECT COUNT(*), MIN(b) = MAX(b) FROM infile_rows`,
     ]);
     expect(result.stderr).toBe('');
@@ -300,7 +357,11 @@ describe('the command phase', () => {
   it('serves 100 concurrent clients, each in its own backend session', async () => {
     const { listener } = await listen(good);
     const results = await Promise.all(
-      Array.from({ length: 100 }, () => withConnection(listener.port, (c) => rows<{ who: string; id: number }>(c, 'SELECT CURRENT_USER() AS who, CONNECTION_ID() AS id'))),
+      Array.from({ length: 100 }, () =>
+        withConnection(listener.port, (c) =>
+          rows<{ who: string; id: number }>(c, 'SELECT CURRENT_USER() AS who, CONNECTION_ID() AS id'),
+        ),
+      ),
     );
     expect(new Set(results.map(([r]) => r!.who))).toEqual(new Set(['app@%']));
     expect(new Set(results.map(([r]) => r!.id)).size).toBe(100);

@@ -5,9 +5,21 @@
 // to the backend with the credential, relays the backend's OK and pipes the rest.
 import type { Socket } from 'node:net';
 import type { Connector, ConnectorContext } from '../connector';
-import { UnsupportedError, clientMessage, createClientRunner, type ClientConnection, type ClientSteps } from '../connector-kit';
+import {
+  UnsupportedError,
+  clientMessage,
+  createClientRunner,
+  type ClientConnection,
+  type ClientSteps,
+} from '../connector-kit';
 import { greetingScramble } from './auth';
-import { backendUsesTls, connectBackend, loginBackend, type AuthenticatedBackend, type BackendConnection } from './backend';
+import {
+  backendUsesTls,
+  connectBackend,
+  loginBackend,
+  type AuthenticatedBackend,
+  type BackendConnection,
+} from './backend';
 import { forwardedToBackend, offeredToClient } from './capabilities';
 import { greetClient, type ClientSequence } from './client-handshake';
 import { printable } from './encoding';
@@ -33,7 +45,8 @@ interface Greeted {
 }
 
 /** An ERR packet with sequence id `seq`. */
-const errPacket = (seq: number, code: MysqlCode, message: string) => encodePacket(seq, encodeErr(code.code, code.sqlstate, message));
+const errPacket = (seq: number, code: MysqlCode, message: string) =>
+  encodePacket(seq, encodeErr(code.code, code.sqlstate, message));
 
 /** Validates `target` (throws MysqlTargetError naming the field) and returns the connector. */
 export function createMysqlConnector(target: MysqlTarget): MysqlConnector {
@@ -55,10 +68,17 @@ export function createMysqlConnector(target: MysqlTarget): MysqlConnector {
         admit();
         const first = await connectBackend(resolved, deadline);
         track(first.socket);
-        const offered = { ...first.greeting, capabilities: offeredToClient(first.greeting), scramble: greetingScramble() };
+        const offered = {
+          ...first.greeting,
+          capabilities: offeredToClient(first.greeting),
+          scramble: greetingScramble(),
+        };
         const clientReader = createPacketReader(socket, { peer: 'client', signal: deadline.signal });
         const response = await greetClient(socket, clientReader, offered, sequence, deadline);
-        ctx.log.debug('client handshake', { clientUser: printable(response.user), authPlugin: response.authPlugin ?? '(none)' });
+        ctx.log.debug('client handshake', {
+          clientUser: printable(response.user),
+          authPlugin: response.authPlugin ?? '(none)',
+        });
         return { first, offered, response, clientReader };
       },
       async login(greeted, credential, retry) {
@@ -76,7 +96,8 @@ export function createMysqlConnector(target: MysqlTarget): MysqlConnector {
         // Fetching overlaps with the backend's TLS handshake; a failure is reported when awaited.
         credential.start();
         let login: UserPassword | undefined;
-        const awaitCredential = async () => (login = credentialLogin(await credential.get(), ctx.credentials.description));
+        const awaitCredential = async () =>
+          (login = credentialLogin(await credential.get(), ctx.credentials.description));
         const backend = await loginBackend(
           conn,
           {
@@ -116,7 +137,13 @@ export function createMysqlConnector(target: MysqlTarget): MysqlConnector {
 }
 
 /** Relays the backend's OK with the client's next sequence id, then pipes, refusing COM_CHANGE_USER. */
-async function relay(client: Socket, backend: AuthenticatedBackend, clientReader: PacketReader, sequence: ClientSequence, ctx: ConnectorContext): Promise<string | undefined> {
+async function relay(
+  client: Socket,
+  backend: AuthenticatedBackend,
+  clientReader: PacketReader,
+  sequence: ClientSequence,
+  ctx: ConnectorContext,
+): Promise<string | undefined> {
   const pendingFromClient = clientReader.release();
   client.write(Buffer.concat([encodePacket(sequence.next, backend.ok), backend.leftover]));
   const refusal = new UnsupportedError(
@@ -131,5 +158,7 @@ async function relay(client: Socket, backend: AuthenticatedBackend, clientReader
     // A command's answer: sequence id 1.
     changeUserRefusal: () => errPacket(1, refusal.code, clientMessage(ctx, refusal.message)),
   });
-  return outcome === 'change-user-refused' ? 'refused a COM_CHANGE_USER from the client and ended the session' : undefined;
+  return outcome === 'change-user-refused'
+    ? 'refused a COM_CHANGE_USER from the client and ended the session'
+    : undefined;
 }

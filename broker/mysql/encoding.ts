@@ -66,10 +66,14 @@ export class PayloadReader {
       this.need(8);
       const v = this.buf.readBigUInt64LE(this.pos);
       this.pos += 8;
-      if (v > BigInt(this.buf.length)) throw new ProtocolViolationError(MYSQL_CODES, `impossible length in the ${this.what}`);
+      if (v > BigInt(this.buf.length))
+        throw new ProtocolViolationError(MYSQL_CODES, `impossible length in the ${this.what}`);
       return Number(v);
     }
-    throw new ProtocolViolationError(MYSQL_CODES, `invalid length-encoded integer 0x${first.toString(16)} in the ${this.what}`);
+    throw new ProtocolViolationError(
+      MYSQL_CODES,
+      `invalid length-encoded integer 0x${first.toString(16)} in the ${this.what}`,
+    );
   }
   lenencBytes(): Buffer {
     return this.bytes(this.lenencInt());
@@ -96,10 +100,14 @@ export const u32 = (n: number) => {
   b.writeUInt32LE(n >>> 0);
   return b;
 };
-export const nul = (s: Buffer | string) => Buffer.concat([Buffer.isBuffer(s) ? s : Buffer.from(s, 'utf8'), Buffer.alloc(1)]);
+export const nul = (s: Buffer | string) =>
+  Buffer.concat([Buffer.isBuffer(s) ? s : Buffer.from(s, 'utf8'), Buffer.alloc(1)]);
 
 /** Latin-1 text with control characters escaped: safe to put a peer's bytes in a message. */
 export function printable(bytes: Buffer, max = 64): string {
-  const text = bytes.subarray(0, max).toString('latin1').replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const text = bytes
+    .subarray(0, max)
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return bytes.length > max ? `${text}...` : text;
 }

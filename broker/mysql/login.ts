@@ -13,21 +13,25 @@ export interface UserPassword {
 
 /** "the Vault secret at secret/data/x" — how errors refer to a credential. */
 export function describeCredential(credential: Credential, sourceDescription: string): string {
-  return sourceDescription.startsWith('vault') ? `the Vault secret at ${credential.path}` : `the credential at ${credential.path}`;
+  return sourceDescription.startsWith('vault')
+    ? `the Vault secret at ${credential.path}`
+    : `the credential at ${credential.path}`;
 }
 
 /** MySQL user names are at most 80 characters (MariaDB), 32 (MySQL 8). */
 const MAX_USER = 80;
 
 /** A login the credential cannot make: ERR 1045. */
-const unusable = (message: string) => new CredentialError('unusable', message, undefined, { code: MYSQL_CODES.credential });
+const unusable = (message: string) =>
+  new CredentialError('unusable', message, undefined, { code: MYSQL_CODES.credential });
 
 export function credentialLogin(credential: Credential, sourceDescription: string): UserPassword {
   const { values } = credential;
   const where = describeCredential(credential, sourceDescription);
   const user = values.username || values.user || undefined;
   if (!user) throw unusable(`${where} has no 'username' (or 'user') field`);
-  if (user.length > MAX_USER || user.includes('\0')) throw unusable(`${where} has a 'username' that is not a valid MySQL user name`);
+  if (user.length > MAX_USER || user.includes('\0'))
+    throw unusable(`${where} has a 'username' that is not a valid MySQL user name`);
   const password = values.password;
   if (password === undefined) throw unusable(`${where} has no 'password' field`);
   if (password === '') throw unusable(`${where} has an empty 'password' field`);

@@ -27,7 +27,10 @@ export function createPacketReader(socket: Socket, options: PacketReaderOptions)
     async read(seq, what) {
       const packet = await reader.until(() => framer.next(), what);
       if (packet.seq !== (seq & 0xff)) {
-        throw new ProtocolViolationError(MYSQL_CODES, `the ${peer} sent sequence id ${packet.seq} while ${what} (expected ${seq & 0xff})`);
+        throw new ProtocolViolationError(
+          MYSQL_CODES,
+          `the ${peer} sent sequence id ${packet.seq} while ${what} (expected ${seq & 0xff})`,
+        );
       }
       return packet;
     },

@@ -64,7 +64,11 @@ describe('packet framing', () => {
   });
 
   it('reassembles packets split at every byte boundary, with their sequence ids', () => {
-    const stream = Buffer.concat([encodePacket(0, Buffer.from('hello')), encodePacket(1, Buffer.alloc(300, 9)), encodePacket(2, Buffer.alloc(0))]);
+    const stream = Buffer.concat([
+      encodePacket(0, Buffer.from('hello')),
+      encodePacket(1, Buffer.alloc(300, 9)),
+      encodePacket(2, Buffer.alloc(0)),
+    ]);
     for (let cut = 0; cut <= stream.length; cut++) {
       const framer = createPacketFramer(1024, 'client');
       const got = [];
@@ -85,7 +89,9 @@ describe('packet framing', () => {
   it('refuses a length over the limit before buffering the body (an HTTP request, an oversized packet)', () => {
     const http = createPacketFramer(1024, 'client');
     http.push(Buffer.from('GET / HTTP/1.1\r\n'));
-    expect(() => http.next()).toThrow(/the client sent a packet of 5522759 bytes during the handshake \(at most 1024\)/);
+    expect(() => http.next()).toThrow(
+      /the client sent a packet of 5522759 bytes during the handshake \(at most 1024\)/,
+    );
     const huge = createPacketFramer(1024, 'backend');
     huge.push(Buffer.from([0xff, 0xff, 0xff, 0]));
     expect(() => huge.next()).toThrow(ProtocolError);
@@ -117,18 +123,28 @@ describe('packet framing', () => {
 
 describe('greeting', () => {
   it('round-trips a MariaDB Handshake v10 with extended capabilities', () => {
-    const parsed = parseServerGreeting(encodeServerGreeting({ ...mariadbGreeting, authPlugin: 'mysql_native_password' }));
+    const parsed = parseServerGreeting(
+      encodeServerGreeting({ ...mariadbGreeting, authPlugin: 'mysql_native_password' }),
+    );
     expect(parsed).toEqual(mariadbGreeting);
   });
 
   it('round-trips a MySQL greeting (CLIENT_MYSQL set, no extended capabilities)', () => {
-    const mysqlGreeting = { ...mariadbGreeting, serverVersion: '8.0.36', capabilities: 0xdfffffff, mariadbCapabilities: 0, authPlugin: 'caching_sha2_password' };
+    const mysqlGreeting = {
+      ...mariadbGreeting,
+      serverVersion: '8.0.36',
+      capabilities: 0xdfffffff,
+      mariadbCapabilities: 0,
+      authPlugin: 'caching_sha2_password',
+    };
     expect(parseServerGreeting(encodeServerGreeting(mysqlGreeting))).toEqual(mysqlGreeting);
   });
 
   it('rejects other protocol versions and truncated greetings', () => {
     const good = encodeServerGreeting({ ...mariadbGreeting, authPlugin: 'mysql_native_password' });
-    expect(() => parseServerGreeting(Buffer.concat([Buffer.from([9]), good.subarray(1)]))).toThrow(/protocol version 9/);
+    expect(() => parseServerGreeting(Buffer.concat([Buffer.from([9]), good.subarray(1)]))).toThrow(
+      /protocol version 9/,
+    );
     expect(() => parseServerGreeting(good.subarray(0, 40))).toThrow(/truncated server greeting/);
   });
 });
@@ -140,7 +156,10 @@ describe('handshake response', () => {
   });
 
   it('reads a 1-byte auth length when the client lacks PLUGIN_AUTH_LENENC_CLIENT_DATA', () => {
-    const r = response({ capabilities: (Cap.PROTOCOL_41 | Cap.SECURE_CONNECTION | Cap.LONG_PASSWORD) >>> 0, mariadbCapabilities: 0 });
+    const r = response({
+      capabilities: (Cap.PROTOCOL_41 | Cap.SECURE_CONNECTION | Cap.LONG_PASSWORD) >>> 0,
+      mariadbCapabilities: 0,
+    });
     const { database: _d, authPlugin: _p, attributes: _a, ...rest } = r;
     expect(parseHandshakeResponse(encodeHandshakeResponse(rest))).toEqual({ kind: 'response', ...rest });
   });
@@ -152,7 +171,9 @@ describe('handshake response', () => {
     const noNul = Buffer.concat([encodeSslRequest(response()).subarray(0, 32), Buffer.from('user-without-end')]);
     noNul.writeUInt32LE(Cap.PROTOCOL_41, 0);
     expect(() => parseHandshakeResponse(noNul)).toThrow(/unterminated string in the handshake response/);
-    const badAttrs = encodeHandshakeResponse(response({ attributes: Buffer.concat([lenencInt(3), lenencInt(9), Buffer.from('ab')]) }));
+    const badAttrs = encodeHandshakeResponse(
+      response({ attributes: Buffer.concat([lenencInt(3), lenencInt(9), Buffer.from('ab')]) }),
+    );
     expect(() => parseHandshakeResponse(badAttrs)).toThrow(/truncated connect attributes/);
   });
 });
@@ -171,7 +192,10 @@ describe('ERR and auth switch', () => {
   });
 
   it('round-trips AuthSwitchRequest and recognises the old-password switch', () => {
-    expect(parseAuthSwitch(encodeAuthSwitch('caching_sha2_password', scramble))).toEqual({ plugin: 'caching_sha2_password', data: scramble });
+    expect(parseAuthSwitch(encodeAuthSwitch('caching_sha2_password', scramble))).toEqual({
+      plugin: 'caching_sha2_password',
+      data: scramble,
+    });
     expect(parseAuthSwitch(Buffer.from([0xfe]))).toBeUndefined();
   });
 
@@ -182,7 +206,10 @@ describe('ERR and auth switch', () => {
 
 describe('capability flags', () => {
   it('offers the backend command-phase flags without TLS or compression, plus its own auth flags', () => {
-    const offered = offeredToClient({ ...mariadbGreeting, capabilities: (mariadbGreeting.capabilities | Cap.SSL | Cap.COMPRESS) >>> 0 });
+    const offered = offeredToClient({
+      ...mariadbGreeting,
+      capabilities: (mariadbGreeting.capabilities | Cap.SSL | Cap.COMPRESS) >>> 0,
+    });
     expect(has(offered, Cap.SSL)).toBe(false);
     expect(has(offered, Cap.COMPRESS)).toBe(false);
     expect(has(offered, Cap.CAN_HANDLE_EXPIRED_PASSWORDS)).toBe(false);
@@ -193,8 +220,14 @@ describe('capability flags', () => {
 
   it("forwards the client's choice within the offer, adding SSL, database and attributes as the login needs", () => {
     const offered = offeredToClient(mariadbGreeting);
-    const client = response({ capabilities: (response().capabilities | Cap.COMPRESS | Cap.SSL | Cap.CAN_HANDLE_EXPIRED_PASSWORDS) >>> 0 });
-    const flags = forwardedToBackend(client, offered, mariadbGreeting.mariadbCapabilities, mariadbGreeting, { tls: true, database: false, attributes: true });
+    const client = response({
+      capabilities: (response().capabilities | Cap.COMPRESS | Cap.SSL | Cap.CAN_HANDLE_EXPIRED_PASSWORDS) >>> 0,
+    });
+    const flags = forwardedToBackend(client, offered, mariadbGreeting.mariadbCapabilities, mariadbGreeting, {
+      tls: true,
+      database: false,
+      attributes: true,
+    });
     expect(has(flags.capabilities, Cap.SSL)).toBe(true);
     expect(has(flags.capabilities, Cap.COMPRESS)).toBe(false);
     expect(has(flags.capabilities, Cap.CAN_HANDLE_EXPIRED_PASSWORDS)).toBe(false);
@@ -207,6 +240,8 @@ describe('capability flags', () => {
   it('fails when a retried backend no longer offers a flag the client negotiated', () => {
     const offered = offeredToClient(mariadbGreeting);
     const older = { ...mariadbGreeting, capabilities: (mariadbGreeting.capabilities & ~Cap.DEPRECATE_EOF) >>> 0 };
-    expect(() => forwardedToBackend(response(), offered, 0x1d, older, { tls: false, database: true, attributes: false })).toThrow(MysqlSessionError);
+    expect(() =>
+      forwardedToBackend(response(), offered, 0x1d, older, { tls: false, database: true, attributes: false }),
+    ).toThrow(MysqlSessionError);
   });
 });

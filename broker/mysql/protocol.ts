@@ -59,7 +59,8 @@ export interface Packet {
 }
 
 export function encodePacket(seq: number, payload: Buffer): Buffer {
-  if (payload.length >= MAX_PACKET_PAYLOAD) throw new RangeError(`a handshake packet of ${payload.length} bytes is too long`);
+  if (payload.length >= MAX_PACKET_PAYLOAD)
+    throw new RangeError(`a handshake packet of ${payload.length} bytes is too long`);
   const header = Buffer.alloc(4);
   header.writeUIntLE(payload.length, 0, 3);
   header[3] = seq & 0xff;
@@ -89,7 +90,8 @@ export function createPacketFramer(maxPayload: number, peer: 'client' | 'backend
       if (pending.length < 4) return undefined;
       const length = pending.readUIntLE(0, 3);
       if (length > maxPayload) {
-        throw new ProtocolViolationError(MYSQL_CODES, 
+        throw new ProtocolViolationError(
+          MYSQL_CODES,
           `the ${peer} sent a packet of ${length} bytes during the handshake (at most ${maxPayload}); is it speaking the MySQL protocol?`,
         );
       }
@@ -128,13 +130,21 @@ export interface ServerGreeting {
 export function parseServerGreeting(payload: Buffer): ServerGreeting {
   const r = new PayloadReader(payload, 'server greeting');
   const version = r.u8();
-  if (version !== 10) throw new ProtocolViolationError(MYSQL_CODES, `the backend speaks protocol version ${version}; the broker speaks version 10`);
+  if (version !== 10)
+    throw new ProtocolViolationError(
+      MYSQL_CODES,
+      `the backend speaks protocol version ${version}; the broker speaks version 10`,
+    );
   const serverVersion = r.nulTerminated().toString('latin1');
   const connectionId = r.u32();
   const part1 = r.bytes(8);
   r.u8(); // filler
   let capabilities = r.u16();
-  if (r.remaining === 0) throw new ProtocolViolationError(MYSQL_CODES, 'the backend greeting lacks the protocol 4.1 fields (server too old)');
+  if (r.remaining === 0)
+    throw new ProtocolViolationError(
+      MYSQL_CODES,
+      'the backend greeting lacks the protocol 4.1 fields (server too old)',
+    );
   const charset = r.u8();
   const status = r.u16();
   capabilities = (capabilities | (r.u16() << 16)) >>> 0;
@@ -142,13 +152,21 @@ export function parseServerGreeting(payload: Buffer): ServerGreeting {
   r.bytes(6);
   const mariadbCapabilities = has(capabilities, Cap.LONG_PASSWORD) ? (r.bytes(4), 0) : r.u32();
   if (!has(capabilities, Cap.PROTOCOL_41) || !has(capabilities, Cap.SECURE_CONNECTION)) {
-    throw new ProtocolViolationError(MYSQL_CODES, 'the backend does not speak protocol 4.1 with secure authentication (server too old)');
+    throw new ProtocolViolationError(
+      MYSQL_CODES,
+      'the backend does not speak protocol 4.1 with secure authentication (server too old)',
+    );
   }
   let part2 = r.bytes(Math.max(13, authDataLength - 8));
   if (part2[part2.length - 1] === 0) part2 = part2.subarray(0, part2.length - 1);
   const scramble = Buffer.concat([part1, part2]);
-  if (scramble.length < 20) throw new ProtocolViolationError(MYSQL_CODES, `the backend greeting carries a ${scramble.length}-byte scramble (expected 20)`);
-  const authPlugin = has(capabilities, Cap.PLUGIN_AUTH) && r.remaining > 0 ? r.nulTerminated(true).toString('latin1') : undefined;
+  if (scramble.length < 20)
+    throw new ProtocolViolationError(
+      MYSQL_CODES,
+      `the backend greeting carries a ${scramble.length}-byte scramble (expected 20)`,
+    );
+  const authPlugin =
+    has(capabilities, Cap.PLUGIN_AUTH) && r.remaining > 0 ? r.nulTerminated(true).toString('latin1') : undefined;
   return {
     serverVersion,
     connectionId,
@@ -206,12 +224,23 @@ export type ClientHello = { readonly kind: 'ssl' } | ({ readonly kind: 'response
 
 export function parseHandshakeResponse(payload: Buffer): ClientHello {
   const r = new PayloadReader(payload, 'handshake response');
-  if (payload.length < 4) throw new ProtocolViolationError(MYSQL_CODES, `the client's handshake response is ${payload.length} bytes long; is it a MySQL client?`);
+  if (payload.length < 4)
+    throw new ProtocolViolationError(
+      MYSQL_CODES,
+      `the client's handshake response is ${payload.length} bytes long; is it a MySQL client?`,
+    );
   const capabilities = r.u32();
   if (!has(capabilities, Cap.PROTOCOL_41)) {
-    throw new ProtocolViolationError(MYSQL_CODES, 'the client speaks the pre-4.1 protocol (HandshakeResponse320), which the broker does not accept');
+    throw new ProtocolViolationError(
+      MYSQL_CODES,
+      'the client speaks the pre-4.1 protocol (HandshakeResponse320), which the broker does not accept',
+    );
   }
-  if (payload.length < RESPONSE_HEAD) throw new ProtocolViolationError(MYSQL_CODES, `the client's handshake response is truncated (${payload.length} bytes)`);
+  if (payload.length < RESPONSE_HEAD)
+    throw new ProtocolViolationError(
+      MYSQL_CODES,
+      `the client's handshake response is truncated (${payload.length} bytes)`,
+    );
   const maxPacketSize = r.u32();
   const charset = r.u8();
   r.bytes(19);
@@ -223,8 +252,10 @@ export function parseHandshakeResponse(payload: Buffer): ClientHello {
   if (has(capabilities, Cap.PLUGIN_AUTH_LENENC_CLIENT_DATA)) authResponse = r.lenencBytes();
   else if (has(capabilities, Cap.SECURE_CONNECTION)) authResponse = r.bytes(r.u8());
   else authResponse = r.nulTerminated();
-  const database = has(capabilities, Cap.CONNECT_WITH_DB) && r.remaining > 0 ? Buffer.from(r.nulTerminated(true)) : undefined;
-  const authPlugin = has(capabilities, Cap.PLUGIN_AUTH) && r.remaining > 0 ? r.nulTerminated(true).toString('latin1') : undefined;
+  const database =
+    has(capabilities, Cap.CONNECT_WITH_DB) && r.remaining > 0 ? Buffer.from(r.nulTerminated(true)) : undefined;
+  const authPlugin =
+    has(capabilities, Cap.PLUGIN_AUTH) && r.remaining > 0 ? r.nulTerminated(true).toString('latin1') : undefined;
   let attributes: Buffer | undefined;
   if (has(capabilities, Cap.CONNECT_ATTRS) && r.remaining > 0) {
     const start = r.pos;
@@ -249,7 +280,12 @@ export function parseHandshakeResponse(payload: Buffer): ClientHello {
   };
 }
 
-function responseHead(capabilities: number, mariadbCapabilities: number, maxPacketSize: number, charset: number): Buffer {
+function responseHead(
+  capabilities: number,
+  mariadbCapabilities: number,
+  maxPacketSize: number,
+  charset: number,
+): Buffer {
   const head = Buffer.alloc(RESPONSE_HEAD);
   head.writeUInt32LE(capabilities >>> 0, 0);
   head.writeUInt32LE(maxPacketSize >>> 0, 4);
@@ -258,7 +294,9 @@ function responseHead(capabilities: number, mariadbCapabilities: number, maxPack
   return head;
 }
 
-export function encodeSslRequest(r: Pick<HandshakeResponse, 'capabilities' | 'mariadbCapabilities' | 'maxPacketSize' | 'charset'>): Buffer {
+export function encodeSslRequest(
+  r: Pick<HandshakeResponse, 'capabilities' | 'mariadbCapabilities' | 'maxPacketSize' | 'charset'>,
+): Buffer {
   return responseHead(r.capabilities | Cap.SSL, r.mariadbCapabilities, r.maxPacketSize, r.charset);
 }
 
@@ -268,7 +306,8 @@ export function encodeHandshakeResponse(r: HandshakeResponse): Buffer {
   const parts = [responseHead(caps, r.mariadbCapabilities, r.maxPacketSize, r.charset), nul(r.user)];
   if (has(caps, Cap.PLUGIN_AUTH_LENENC_CLIENT_DATA)) parts.push(lenencInt(r.authResponse.length), r.authResponse);
   else {
-    if (r.authResponse.length > 255) throw new RangeError('auth response longer than 255 bytes needs PLUGIN_AUTH_LENENC_CLIENT_DATA');
+    if (r.authResponse.length > 255)
+      throw new RangeError('auth response longer than 255 bytes needs PLUGIN_AUTH_LENENC_CLIENT_DATA');
     parts.push(Buffer.from([r.authResponse.length]), r.authResponse);
   }
   if (has(caps, Cap.CONNECT_WITH_DB)) parts.push(nul(r.database ?? Buffer.alloc(0)));
@@ -291,7 +330,8 @@ const MAX_ERROR_MESSAGE = 500;
 
 export function encodeErr(code: number, sqlstate: string, message: string): Buffer {
   let text = Buffer.from(message, 'utf8');
-  if (text.length > MAX_ERROR_MESSAGE) text = Buffer.concat([text.subarray(0, MAX_ERROR_MESSAGE - 3), Buffer.from('...')]);
+  if (text.length > MAX_ERROR_MESSAGE)
+    text = Buffer.concat([text.subarray(0, MAX_ERROR_MESSAGE - 3), Buffer.from('...')]);
   return Buffer.concat([Buffer.from([0xff]), u16(code), Buffer.from(`#${sqlstate}`, 'latin1'), text]);
 }
 

@@ -8,7 +8,10 @@ import { testSupportWithDefaults } from '../connector-kit/testing';
 export type { TestListener } from '../connector-kit/testing';
 
 /** broker/connector-kit's loopback listener and fixed-value fetcher, with this suite's defaults. */
-export const { listenForTests, literalFetcher } = testSupportWithDefaults({ connectionName: 'orders-mysql', path: 'secret/data/orders-mysql' });
+export const { listenForTests, literalFetcher } = testSupportWithDefaults({
+  connectionName: 'orders-mysql',
+  path: 'secret/data/orders-mysql',
+});
 
 export interface CliResult {
   readonly code: number | null;
@@ -20,10 +23,14 @@ export interface CliResult {
 export function runMariadbCli(port: number, args: readonly string[], stdin?: string): Promise<CliResult> {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', HOME: '/nonexistent' };
   return new Promise((resolve, reject) => {
-    const child = spawn('mariadb', ['--no-defaults', '--protocol=tcp', '-h', '127.0.0.1', '-P', String(port), '--connect-timeout=30', ...args], {
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'mariadb',
+      ['--no-defaults', '--protocol=tcp', '-h', '127.0.0.1', '-P', String(port), '--connect-timeout=30', ...args],
+      {
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -63,7 +63,13 @@ describe('TLS to the backend', () => {
 
   it('serves the mariadb CLI (plain on the local leg) over a verified backend TLS session', async () => {
     const listener = await listen({ sslmode: 'verify-identity', caFile: server.tls!.caFile });
-    const result = await runMariadbCli(listener.port, ['-u', 'anything', '-N', '-e', "SELECT CURRENT_USER(); SHOW STATUS LIKE 'Ssl_version'"]);
+    const result = await runMariadbCli(listener.port, [
+      '-u',
+      'anything',
+      '-N',
+      '-e',
+      "SELECT CURRENT_USER(); SHOW STATUS LIKE 'Ssl_version'",
+    ]);
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/^app@%\nSsl_version\tTLSv1\.[23]\n$/);
   });
@@ -88,9 +94,15 @@ describe('TLS to the backend', () => {
 
   it('fails with 1429 on a host name the certificate does not name (verify-identity), but verify-ca accepts it', async () => {
     // '127.1' reaches 127.0.0.1, but the certificate names only localhost and 127.0.0.1.
-    const mismatch = await failure((await listen({ host: '127.1', sslmode: 'verify-identity', caFile: server.tls!.caFile })).port);
+    const mismatch = await failure(
+      (await listen({ host: '127.1', sslmode: 'verify-identity', caFile: server.tls!.caFile })).port,
+    );
     expect(mismatch.errno).toBe(1429);
-    expect(mismatch.message).toMatch(/TLS verification of the backend 127\.1:\d+ failed \(sslmode verify-identity\): .*127\.1/);
-    expect(await backendCipher((await listen({ host: '127.1', sslmode: 'verify-ca', caFile: server.tls!.caFile })).port)).not.toBe('');
+    expect(mismatch.message).toMatch(
+      /TLS verification of the backend 127\.1:\d+ failed \(sslmode verify-identity\): .*127\.1/,
+    );
+    expect(
+      await backendCipher((await listen({ host: '127.1', sslmode: 'verify-ca', caFile: server.tls!.caFile })).port),
+    ).not.toBe('');
   });
 });

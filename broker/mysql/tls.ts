@@ -6,7 +6,11 @@ import { MYSQL_CODES, MysqlError, type Deadline } from './errors';
 import type { ResolvedMysqlTarget } from './target';
 
 /** Wraps `raw` (already past its SSLRequest) in TLS; rejects with a BackendUnreachableError. */
-export async function upgradeToTls(raw: net.Socket, target: ResolvedMysqlTarget, deadline: Deadline): Promise<tls.TLSSocket> {
+export async function upgradeToTls(
+  raw: net.Socket,
+  target: ResolvedMysqlTarget,
+  deadline: Deadline,
+): Promise<tls.TLSSocket> {
   const where = `${target.host}:${target.port}`;
   deadline.phase(`in the TLS handshake with the backend ${where}`, MysqlError.backendUnreachable);
   const verifyChain = target.sslmode === 'verify-ca' || target.sslmode === 'verify-identity' || !!target.ca;

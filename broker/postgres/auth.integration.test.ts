@@ -1,7 +1,15 @@
 // Every backend auth method and sslmode the connector claims, against real PostgreSQL servers.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTempDir, createTestCa, randomPassword, removeTempDir, startPostgres, type PostgresAuthMethod, type PostgresServer } from '../../sandbox/servers';
+import {
+  createTempDir,
+  createTestCa,
+  randomPassword,
+  removeTempDir,
+  startPostgres,
+  type PostgresAuthMethod,
+  type PostgresServer,
+} from '../../sandbox/servers';
 import { createPostgresConnector } from './connector';
 import type { PostgresTarget } from './target';
 import { listenForTests, literalFetcher, runPsql, type TestListener } from './testing';
@@ -96,7 +104,9 @@ describe('a TLS backend', () => {
     const client = new pg.Client({ host: '127.0.0.1', port: listener.port, user: 'x', database: 'postgres' });
     await client.connect();
     try {
-      expect((await client.query('select ssl from pg_stat_ssl where pid = pg_backend_pid()')).rows).toEqual([{ ssl: true }]);
+      expect((await client.query('select ssl from pg_stat_ssl where pid = pg_backend_pid()')).rows).toEqual([
+        { ssl: true },
+      ]);
     } finally {
       await client.end();
     }
@@ -111,11 +121,16 @@ describe('a TLS backend', () => {
 
   it('fails with 08006 when the certificate does not verify (untrusted CA)', async () => {
     const otherCa = await createTestCa(otherCaDir);
-    for (const target of [{ sslmode: 'verify-full' as const }, { sslmode: 'verify-ca' as const, caFile: otherCa.certFile }]) {
+    for (const target of [
+      { sslmode: 'verify-full' as const },
+      { sslmode: 'verify-ca' as const, caFile: otherCa.certFile },
+    ]) {
       const listener = await through(server, target);
       const result = await runPsql(listener.port, ['-At', '-c', 'select 1']);
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain(`sesame: connection 'test-db': TLS verification of the backend 127.0.0.1:${server.port} failed (sslmode ${target.sslmode})`);
+      expect(result.stderr).toContain(
+        `sesame: connection 'test-db': TLS verification of the backend 127.0.0.1:${server.port} failed (sslmode ${target.sslmode})`,
+      );
       const client = new pg.Client({ host: '127.0.0.1', port: listener.port, user: 'x' });
       await expect(client.connect()).rejects.toMatchObject({ code: '08006' });
     }
@@ -127,6 +142,8 @@ describe('a backend without TLS', () => {
     const server = servers.find((s) => !s.tls) ?? (await startWithAppUser('scram-sha-256'));
     const listener = await through(server, { sslmode: 'require' });
     const result = await runPsql(listener.port, ['-At', '-c', 'select 1']);
-    expect(result.stderr).toContain(`sesame: connection 'test-db': the backend 127.0.0.1:${server.port} does not accept TLS, and sslmode is require`);
+    expect(result.stderr).toContain(
+      `sesame: connection 'test-db': the backend 127.0.0.1:${server.port} does not accept TLS, and sslmode is require`,
+    );
   });
 });

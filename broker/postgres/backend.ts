@@ -2,7 +2,12 @@
 // password method the server asks for — cleartext, md5, SCRAM-SHA-256 or SCRAM-SHA-256-PLUS —
 // and collects what the server says before its first ReadyForQuery, for the client.
 import type { Socket } from 'node:net';
-import { BackendRefusedError, BackendUnreachableError, ProtocolViolationError, UnsupportedError } from '../connector-kit';
+import {
+  BackendRefusedError,
+  BackendUnreachableError,
+  ProtocolViolationError,
+  UnsupportedError,
+} from '../connector-kit';
 import { PG_CODES, SqlState, type Deadline } from './errors';
 import { md5PasswordResponse } from './md5';
 import {
@@ -47,7 +52,11 @@ export interface AuthenticatedBackend {
   readonly leftover: Buffer;
 }
 
-export async function openBackend(target: ResolvedPostgresTarget, login: BackendLogin, deadline: Deadline): Promise<AuthenticatedBackend> {
+export async function openBackend(
+  target: ResolvedPostgresTarget,
+  login: BackendLogin,
+  deadline: Deadline,
+): Promise<AuthenticatedBackend> {
   const transport = await openBackendTransport(target, deadline);
   const { socket } = transport;
   const where = `${target.host}:${target.port}`;
@@ -58,11 +67,23 @@ export async function openBackend(target: ResolvedPostgresTarget, login: Backend
       if (name !== 'user' && name !== 'database') parameters.set(name, value);
     }
     socket.write(startupMessage(parameters));
-    const reader = createSocketReader(socket, { peer: 'backend', maxMessageSize: MAX_HANDSHAKE_MESSAGE, signal: deadline.signal });
+    const reader = createSocketReader(socket, {
+      peer: 'backend',
+      maxMessageSize: MAX_HANDSHAKE_MESSAGE,
+      signal: deadline.signal,
+    });
 
     deadline.phase(`authenticating to the backend ${where} as user '${login.user}'`, SqlState.connectionFailure);
     const startupMessages: Buffer[] = [];
-    const authMethod = await authenticate({ reader, socket, login, channelBinding: transport.channelBinding, notices: startupMessages, deadline, where });
+    const authMethod = await authenticate({
+      reader,
+      socket,
+      login,
+      channelBinding: transport.channelBinding,
+      notices: startupMessages,
+      deadline,
+      where,
+    });
 
     deadline.phase(`waiting for the backend ${where} to start the session`, SqlState.connectionFailure);
     let backendKey: BackendKey | undefined;
@@ -81,7 +102,11 @@ export async function openBackend(target: ResolvedPostgresTarget, login: Backend
           readyForQuery: encodeMessage(type, body),
           leftover: reader.release(),
         };
-      } else throw new ProtocolViolationError(PG_CODES, `unexpected message '${printable(type)}' from the backend during session start`);
+      } else
+        throw new ProtocolViolationError(
+          PG_CODES,
+          `unexpected message '${printable(type)}' from the backend during session start`,
+        );
     }
   } catch (err) {
     socket.destroy();
@@ -102,7 +127,15 @@ interface AuthExchange {
   readonly where: string;
 }
 
-async function authenticate({ reader, socket, login, channelBinding, notices, deadline, where }: AuthExchange): Promise<BackendAuthMethod> {
+async function authenticate({
+  reader,
+  socket,
+  login,
+  channelBinding,
+  notices,
+  deadline,
+  where,
+}: AuthExchange): Promise<BackendAuthMethod> {
   let method: BackendAuthMethod = 'trust';
   let scram: ScramClient | undefined;
   for (;;) {
@@ -114,7 +147,11 @@ async function authenticate({ reader, socket, login, channelBinding, notices, de
     }
     // We ask for 3.0 with no _pq_ options, so a NegotiateProtocolVersion changes nothing for us.
     if (type === 'v') continue;
-    if (type !== 'R') throw new ProtocolViolationError(PG_CODES, `unexpected message '${printable(type)}' from the backend during authentication`);
+    if (type !== 'R')
+      throw new ProtocolViolationError(
+        PG_CODES,
+        `unexpected message '${printable(type)}' from the backend during authentication`,
+      );
     const request = parseAuthentication(body);
     switch (request.kind) {
       case 'ok':
@@ -165,9 +202,17 @@ async function authenticate({ reader, socket, login, channelBinding, notices, de
  * The backend's ErrorResponse, passed on with its SQLSTATE; an invalid password (28P01/28000)
  * might be a rotated one, so the client sees 28000 and a fresh credential is tried.
  */
-function refused(error: { code: string; message: string; detail?: string }, where: string, user: string): BackendRefusedError<string> {
+function refused(
+  error: { code: string; message: string; detail?: string },
+  where: string,
+  user: string,
+): BackendRefusedError<string> {
   const detail = error.detail ? ` (${error.detail})` : '';
   const refusedCredential = error.code === '28P01' || error.code === '28000';
   const message = `the backend ${where} refused the login of user '${user}': ${error.message}${detail}`;
-  return new BackendRefusedError(refusedCredential ? SqlState.invalidAuthorization : error.code, message, refusedCredential);
+  return new BackendRefusedError(
+    refusedCredential ? SqlState.invalidAuthorization : error.code,
+    message,
+    refusedCredential,
+  );
 }

@@ -37,7 +37,10 @@ async function adminQuery(server: PostgresServer, sql: string): Promise<pg.Query
 /** Resolves once the backend runs `sql` for APP_USER (seen in pg_stat_activity). */
 async function untilRunning(server: PostgresServer, sql: string): Promise<void> {
   for (;;) {
-    const { rowCount } = await adminQuery(server, `select 1 from pg_stat_activity where usename = '${APP_USER}' and state = 'active' and query = '${sql}'`);
+    const { rowCount } = await adminQuery(
+      server,
+      `select 1 from pg_stat_activity where usename = '${APP_USER}' and state = 'active' and query = '${sql}'`,
+    );
     if (rowCount) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -125,7 +128,10 @@ describe('cancel through the broker', () => {
 describe('cancel registry', () => {
   it('maps broker-issued keys to backend keys and forgets them on unregister', () => {
     const registry = createCancelRegistry();
-    const entry = { backendKey: { processId: 77, secretKey: Buffer.from([1, 2, 3, 4]) }, address: { host: '127.0.0.1', port: 5432 } };
+    const entry = {
+      backendKey: { processId: 77, secretKey: Buffer.from([1, 2, 3, 4]) },
+      address: { host: '127.0.0.1', port: 5432 },
+    };
     const registration = registry.register(entry);
     const { processId, secretKey } = registration.clientKey;
     expect(processId).not.toBe(77);

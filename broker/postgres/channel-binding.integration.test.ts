@@ -13,9 +13,26 @@ function certificate(name: string, keyArgs: string[], digest?: string): Buffer {
   const key = path.join(dir, `${name}.key`);
   const crt = path.join(dir, `${name}.crt`);
   execFileSync('openssl', ['genpkey', ...keyArgs, '-out', key], { stdio: 'ignore' });
-  execFileSync('openssl', ['req', '-x509', '-new', '-key', key, '-subj', `/CN=${name}`, '-days', '1', '-out', crt, ...(digest ? [`-${digest}`] : [])], {
-    stdio: 'ignore',
-  });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      key,
+      '-subj',
+      `/CN=${name}`,
+      '-days',
+      '1',
+      '-out',
+      crt,
+      ...(digest ? [`-${digest}`] : []),
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
   return new X509Certificate(fs.readFileSync(crt)).raw;
 }
 

@@ -19,7 +19,11 @@ export type ClientHello =
 
 const DECLINE = Buffer.from('N');
 
-export async function readClientStartup(reader: SocketReader, client: Socket, deadline: Deadline): Promise<ClientHello> {
+export async function readClientStartup(
+  reader: SocketReader,
+  client: Socket,
+  deadline: Deadline,
+): Promise<ClientHello> {
   deadline.phase("waiting for the client's startup message", SqlState.connectionFailure);
   const declined = new Set<string>();
   for (;;) {
@@ -28,7 +32,8 @@ export async function readClientStartup(reader: SocketReader, client: Socket, de
       case 'ssl':
       case 'gssenc':
         // A client may ask for each encryption once (libpq: GSS first, then SSL).
-        if (declined.has(packet.kind)) throw new ProtocolViolationError(PG_CODES, `the client repeated its ${packet.kind} request`);
+        if (declined.has(packet.kind))
+          throw new ProtocolViolationError(PG_CODES, `the client repeated its ${packet.kind} request`);
         declined.add(packet.kind);
         client.write(DECLINE);
         break;

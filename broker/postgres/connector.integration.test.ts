@@ -4,7 +4,15 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomPassword, startPostgres, type PostgresServer } from '../../sandbox/servers';
 import { createPostgresConnector } from './connector';
-import { createFrameReader, parseErrorResponse, startupMessage, sslRequest, gssEncRequest, parseNegotiateProtocolVersion, type Message } from './protocol';
+import {
+  createFrameReader,
+  parseErrorResponse,
+  startupMessage,
+  sslRequest,
+  gssEncRequest,
+  parseNegotiateProtocolVersion,
+  type Message,
+} from './protocol';
 import { PostgresTargetError } from './target';
 import { listenForTests, literalFetcher, runPsql, type TestListener } from './testing';
 
@@ -17,7 +25,13 @@ let server: PostgresServer;
 const listeners: TestListener[] = [];
 
 async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword, database: 'postgres' });
+  const client = new pg.Client({
+    host: server.host,
+    port: server.port,
+    user: server.adminUser,
+    password: server.adminPassword,
+    database: 'postgres',
+  });
   await client.connect();
   try {
     await client.query(sql);
@@ -79,7 +93,9 @@ afterAll(async () => {
 describe('postgres connector with psql', () => {
   it("runs psql with no password anywhere as the credential's user", async () => {
     const { listener, credentials } = await listen(good);
-    const result = await runPsql(listener.port, ['-At', '-c', 'select current_user, current_database()'], { env: { PGAPPNAME: 'walking-path' } });
+    const result = await runPsql(listener.port, ['-At', '-c', 'select current_user, current_database()'], {
+      env: { PGAPPNAME: 'walking-path' },
+    });
     expect(result.stderr).toBe('');
     expect(result.stdout.trim()).toBe(`${APP_USER}|orders`);
     await listener.settled();
@@ -94,16 +110,28 @@ describe('postgres connector with psql', () => {
 
   it("relays the client's startup parameters and honours its explicit database", async () => {
     const { listener } = await listen(good);
-    const result = await runPsql(listener.port, ['-d', 'postgres', '-At', '-c', "select current_database(), current_setting('application_name'), current_setting('work_mem')"], {
-      env: { PGAPPNAME: 'relayed-app', PGOPTIONS: '-c work_mem=7MB' },
-    });
+    const result = await runPsql(
+      listener.port,
+      [
+        '-d',
+        'postgres',
+        '-At',
+        '-c',
+        "select current_database(), current_setting('application_name'), current_setting('work_mem')",
+      ],
+      {
+        env: { PGAPPNAME: 'relayed-app', PGOPTIONS: '-c work_mem=7MB' },
+      },
+    );
     expect(result.stdout.trim()).toBe('postgres|relayed-app|7MB');
   });
 
   it("passes the backend's own refusal on with its SQLSTATE (unknown database → 3D000)", async () => {
     const { listener, credentials } = await listen(good);
     const result = await runPsql(listener.port, ['-d', 'no_such_db', '-At', '-c', 'select 1']);
-    expect(result.stderr).toContain(`sesame: connection 'test-db': the backend 127.0.0.1:${server.port} refused the login of user '${APP_USER}': database "no_such_db" does not exist`);
+    expect(result.stderr).toContain(
+      `sesame: connection 'test-db': the backend 127.0.0.1:${server.port} refused the login of user '${APP_USER}': database "no_such_db" does not exist`,
+    );
     const client = new pg.Client({ host: '127.0.0.1', port: listener.port, user: 'x', database: 'no_such_db' });
     await expect(client.connect()).rejects.toMatchObject({ code: '3D000' });
     expect(credentials.calls.every((c) => !c.refresh)).toBe(true);
@@ -132,7 +160,9 @@ describe('postgres connector with psql', () => {
     const { listener } = await listen({ username: APP_USER }, {}, { path: 'secret/data/x' });
     const result = await runPsql(listener.port, ['-At', '-c', 'select 1']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("FATAL:  sesame: connection 'test-db': the Vault secret at secret/data/x has no 'password' field");
+    expect(result.stderr).toContain(
+      "FATAL:  sesame: connection 'test-db': the Vault secret at secret/data/x has no 'password' field",
+    );
     const client = new pg.Client({ host: '127.0.0.1', port: listener.port, user: 'x' });
     await expect(client.connect()).rejects.toMatchObject({ code: '28000' });
   });
@@ -153,7 +183,11 @@ describe('postgres connector with psql', () => {
   });
 
   it('rotates: a refused stale password is fetched afresh once and the session works', async () => {
-    const { listener, credentials } = await listen({ username: APP_USER, password: 'stale-password' }, {}, { refreshed: good });
+    const { listener, credentials } = await listen(
+      { username: APP_USER, password: 'stale-password' },
+      {},
+      { refreshed: good },
+    );
     const result = await runPsql(listener.port, ['-At', '-c', 'select current_user']);
     expect(result.stdout.trim()).toBe(APP_USER);
     expect(credentials.calls).toEqual([{ refresh: false }, { refresh: true }]);
@@ -173,7 +207,9 @@ describe('postgres connector with psql', () => {
     const listener = await listenForTests(connector, literalFetcher(good));
     listeners.push(listener);
     const result = await runPsql(listener.port, ['-At', '-c', 'select 1']);
-    expect(result.stderr).toContain(`sesame: connection 'test-db': cannot reach the backend 127.0.0.1:${closedPort}: ECONNREFUSED`);
+    expect(result.stderr).toContain(
+      `sesame: connection 'test-db': cannot reach the backend 127.0.0.1:${closedPort}: ECONNREFUSED`,
+    );
     const client = new pg.Client({ host: '127.0.0.1', port: listener.port, user: 'x' });
     await expect(client.connect()).rejects.toMatchObject({ code: '08006' });
   });
@@ -184,12 +220,17 @@ describe('postgres connector with psql', () => {
     const released: string[] = [];
     const listener = await listenForTests(connector, {
       description: 'vault-dynamic database/creds/orders',
-      get: () => new Promise((resolve) => (deliver = () => resolve({ path: 'database/creds/orders', leaseId: 'lease-1', values: good }))),
+      get: () =>
+        new Promise(
+          (resolve) => (deliver = () => resolve({ path: 'database/creds/orders', leaseId: 'lease-1', values: good })),
+        ),
       release: async (credential) => void released.push(credential.leaseId ?? ''),
     });
     listeners.push(listener);
     const result = await runPsql(listener.port, ['-At', '-c', 'select 1']);
-    expect(result.stderr).toContain("sesame: connection 'test-db': timed out after 500 ms while fetching the credential from vault-dynamic database/creds/orders");
+    expect(result.stderr).toContain(
+      "sesame: connection 'test-db': timed out after 500 ms while fetching the credential from vault-dynamic database/creds/orders",
+    );
     const client = new pg.Client({ host: '127.0.0.1', port: listener.port, user: 'x' });
     await expect(client.connect()).rejects.toMatchObject({ code: '28000' });
     deliver!();
@@ -202,11 +243,19 @@ describe('postgres connector with psql', () => {
     const silentPort = (silent.address() as net.AddressInfo).port;
     try {
       for (const sslmode of ['prefer', 'disable'] as const) {
-        const connector = createPostgresConnector({ host: '127.0.0.1', port: silentPort, sslmode, timeouts: { handshakeMs: 500 } });
+        const connector = createPostgresConnector({
+          host: '127.0.0.1',
+          port: silentPort,
+          sslmode,
+          timeouts: { handshakeMs: 500 },
+        });
         const listener = await listenForTests(connector, literalFetcher(good));
         listeners.push(listener);
         const result = await runPsql(listener.port, ['-At', '-c', 'select 1']);
-        const waitingFor = sslmode === 'prefer' ? `waiting for the backend 127.0.0.1:${silentPort} to answer the SSL request` : `authenticating to the backend 127.0.0.1:${silentPort} as user '${APP_USER}'`;
+        const waitingFor =
+          sslmode === 'prefer'
+            ? `waiting for the backend 127.0.0.1:${silentPort} to answer the SSL request`
+            : `authenticating to the backend 127.0.0.1:${silentPort} as user '${APP_USER}'`;
         expect(result.stderr).toContain(`sesame: connection 'test-db': timed out after 500 ms while ${waitingFor}`);
       }
     } finally {
@@ -237,7 +286,9 @@ describe('postgres connector with node-postgres', () => {
       const prepared = { name: 'add', text: 'select $1::int + $2::int as sum', values: [20, 22] };
       expect((await client.query(prepared)).rows).toEqual([{ sum: 42 }]);
       expect((await client.query({ ...prepared, values: [1, 2] })).rows).toEqual([{ sum: 3 }]);
-      const notified = new Promise<string | undefined>((resolve) => client.once('notification', (n) => resolve(n.payload)));
+      const notified = new Promise<string | undefined>((resolve) =>
+        client.once('notification', (n) => resolve(n.payload)),
+      );
       await client.query('listen sesame_test');
       await client.query("notify sesame_test, 'hello'");
       expect(await notified).toBe('hello');
@@ -255,7 +306,10 @@ describe('postgres connector with node-postgres', () => {
     await first.connect();
     try {
       const second = new pg.Client({ host: '127.0.0.1', port: listener.port, user: 'b' });
-      await expect(second.connect()).rejects.toMatchObject({ code: '53300', message: /too many clients: at most 1 sessions at once/ });
+      await expect(second.connect()).rejects.toMatchObject({
+        code: '53300',
+        message: /too many clients: at most 1 sessions at once/,
+      });
     } finally {
       await first.end();
     }
@@ -283,10 +337,21 @@ describe('client startup edge cases', () => {
   it('answers a 3.2 client with NegotiateProtocolVersion 3.0, declining _pq_ options', async () => {
     const { listener } = await listen(good);
     const raw = await rawClient(listener.port);
-    raw.socket.write(startupMessage(new Map([['user', 'x'], ['_pq_.test_option', 'on']]), 2));
+    raw.socket.write(
+      startupMessage(
+        new Map([
+          ['user', 'x'],
+          ['_pq_.test_option', 'on'],
+        ]),
+        2,
+      ),
+    );
     const first = await raw.message();
     expect(first?.type).toBe('v');
-    expect(parseNegotiateProtocolVersion(first!.body)).toEqual({ newestMinor: 0, unrecognizedOptions: ['_pq_.test_option'] });
+    expect(parseNegotiateProtocolVersion(first!.body)).toEqual({
+      newestMinor: 0,
+      unrecognizedOptions: ['_pq_.test_option'],
+    });
     expect((await raw.message())?.type).toBe('R');
     raw.socket.destroy();
   });
@@ -297,7 +362,10 @@ describe('client startup edge cases', () => {
     raw.socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
     const error = await raw.message();
     expect(error?.type).toBe('E');
-    expect(parseErrorResponse(error!.body)).toMatchObject({ code: '08P01', message: expect.stringMatching(/invalid startup packet length/) });
+    expect(parseErrorResponse(error!.body)).toMatchObject({
+      code: '08P01',
+      message: expect.stringMatching(/invalid startup packet length/),
+    });
     await raw.closed;
 
     const oversized = await rawClient(listener.port);
@@ -306,7 +374,10 @@ describe('client startup edge cases', () => {
 
     const oldProtocol = await rawClient(listener.port);
     oldProtocol.socket.write(Buffer.from([0, 0, 0, 8, 0, 2, 0, 0]));
-    expect(parseErrorResponse((await oldProtocol.message())!.body)).toMatchObject({ code: '0A000', message: expect.stringMatching(/unsupported frontend protocol 2.0/) });
+    expect(parseErrorResponse((await oldProtocol.message())!.body)).toMatchObject({
+      code: '0A000',
+      message: expect.stringMatching(/unsupported frontend protocol 2.0/),
+    });
 
     expect((await runPsql(listener.port, ['-At', '-c', 'select 1'])).stdout.trim()).toBe('1');
   });
@@ -327,6 +398,8 @@ describe('client startup edge cases', () => {
 
   it('rejects an invalid target naming the field', () => {
     expect(() => createPostgresConnector({ host: 'db', port: 70000 })).toThrow(PostgresTargetError);
-    expect(() => createPostgresConnector({ host: 'db', port: 5432, sslmode: 'verify' as 'require' })).toThrow(/target.sslmode/);
+    expect(() => createPostgresConnector({ host: 'db', port: 5432, sslmode: 'verify' as 'require' })).toThrow(
+      /target.sslmode/,
+    );
   });
 });

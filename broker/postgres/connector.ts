@@ -45,7 +45,11 @@ export function createPostgresConnector(target: PostgresTarget): PostgresConnect
   function postgresSteps({ socket, ctx, deadline, track }: ClientConnection<string>): ClientSteps<string, Startup> {
     return {
       async greet(admit) {
-        const reader = createSocketReader(socket, { peer: 'client', maxMessageSize: MAX_HANDSHAKE_MESSAGE, signal: deadline.signal });
+        const reader = createSocketReader(socket, {
+          peer: 'client',
+          maxMessageSize: MAX_HANDSHAKE_MESSAGE,
+          signal: deadline.signal,
+        });
         const hello = await readClientStartup(reader, socket, deadline);
         // Bytes a client pipelined behind its startup wait here; the paused socket pushes back.
         const pipelined = reader.release();
@@ -59,11 +63,21 @@ export function createPostgresConnector(target: PostgresTarget): PostgresConnect
         return { parameters: hello.parameters, pipelined };
       },
       async login(startup, credential) {
-        const login = buildBackendLogin(resolved, startup.parameters, await credential.get(), ctx.credentials.description);
+        const login = buildBackendLogin(
+          resolved,
+          startup.parameters,
+          await credential.get(),
+          ctx.credentials.description,
+        );
         const backend = await openBackend(resolved, login, deadline);
         track(backend.socket);
         return {
-          logFields: { user: login.user, database: login.database ?? '(default)', tls: backend.tls, authMethod: backend.authMethod },
+          logFields: {
+            user: login.user,
+            database: login.database ?? '(default)',
+            tls: backend.tls,
+            authMethod: backend.authMethod,
+          },
           relay: () => relay(socket, backend, startup.pipelined, ctx),
         };
       },
@@ -72,7 +86,12 @@ export function createPostgresConnector(target: PostgresTarget): PostgresConnect
   }
 
   /** Hands the client the backend's startup with a broker-issued cancel key, then pipes. */
-  async function relay(client: Socket, backend: AuthenticatedBackend, pipelined: Buffer, ctx: ConnectorContext): Promise<undefined> {
+  async function relay(
+    client: Socket,
+    backend: AuthenticatedBackend,
+    pipelined: Buffer,
+    ctx: ConnectorContext,
+  ): Promise<undefined> {
     const { socket } = backend;
     const registration =
       backend.backendKey &&

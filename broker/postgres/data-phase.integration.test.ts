@@ -30,7 +30,13 @@ function copyText(): Readable {
 
 beforeAll(async () => {
   server = await startPostgres();
-  const admin = new pg.Client({ host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword, database: 'postgres' });
+  const admin = new pg.Client({
+    host: server.host,
+    port: server.port,
+    user: server.adminUser,
+    password: server.adminPassword,
+    database: 'postgres',
+  });
   await admin.connect();
   try {
     await admin.query(`create role ${APP_USER} login password '${APP_PASSWORD}'`);
@@ -81,7 +87,11 @@ describe('data phase', () => {
       const up = await client.query('select md5($1::text) as digest, length($1::text) as length', [big]);
       expect(up.rows).toEqual([{ digest: local, length: big.length }]);
       const down = await client.query("select repeat('sesame', 2000000) as big");
-      expect(createHash('md5').update(down.rows[0].big as string).digest('hex')).toBe(local);
+      expect(
+        createHash('md5')
+          .update(down.rows[0].big as string)
+          .digest('hex'),
+      ).toBe(local);
     } finally {
       await client.end();
     }
@@ -90,7 +100,12 @@ describe('data phase', () => {
   it('serves 100 concurrent clients', async () => {
     const users = await Promise.all(
       Array.from({ length: 100 }, async (_, n) => {
-        const client = new pg.Client({ host: '127.0.0.1', port: listener.port, user: `client${n}`, database: 'postgres' });
+        const client = new pg.Client({
+          host: '127.0.0.1',
+          port: listener.port,
+          user: `client${n}`,
+          database: 'postgres',
+        });
         await client.connect();
         try {
           return (await client.query('select current_user as u, $1::int as n', [n])).rows[0];

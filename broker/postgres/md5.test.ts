@@ -7,7 +7,9 @@ describe('md5 password method', () => {
   });
 
   it('salts the stored hash into the PasswordMessage payload', () => {
-    expect(md5PasswordResponse('user', 'pencil', Buffer.from([1, 2, 3, 4]))).toBe('md54376eb6913b38f9aaff38dc7cf19ca76');
+    expect(md5PasswordResponse('user', 'pencil', Buffer.from([1, 2, 3, 4]))).toBe(
+      'md54376eb6913b38f9aaff38dc7cf19ca76',
+    );
     expect(() => md5PasswordResponse('user', 'pencil', Buffer.from([1]))).toThrow(/4 bytes/);
   });
 });

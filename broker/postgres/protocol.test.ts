@@ -55,7 +55,11 @@ describe('startup packets', () => {
     const parse = (b: Buffer) => parseStartupPacket(b.subarray(4));
     expect(parse(sslRequest())).toEqual({ kind: 'ssl' });
     expect(parse(gssEncRequest())).toEqual({ kind: 'gssenc' });
-    expect(parse(cancelRequest(7, hex('01020304')))).toEqual({ kind: 'cancel', processId: 7, secretKey: hex('01020304') });
+    expect(parse(cancelRequest(7, hex('01020304')))).toEqual({
+      kind: 'cancel',
+      processId: 7,
+      secretKey: hex('01020304'),
+    });
     const v32 = parse(startupMessage(new Map([['user', 'u']]), 2));
     expect(v32).toMatchObject({ kind: 'startup', major: 3, minor: 2 });
   });
@@ -85,7 +89,12 @@ describe('frame reader', () => {
   });
 
   it('reads typed messages fed one byte at a time and keeps the rest for the data phase', () => {
-    const stream = Buffer.concat([authenticationOk(), parameterStatus('server_version', '15.18'), readyForQuery('I'), Buffer.from('Q')]);
+    const stream = Buffer.concat([
+      authenticationOk(),
+      parameterStatus('server_version', '15.18'),
+      readyForQuery('I'),
+      Buffer.from('Q'),
+    ]);
     const reader = createFrameReader(1024);
     const types: string[] = [];
     for (const byte of stream) {
@@ -101,7 +110,9 @@ describe('frame reader', () => {
     huge.push(hex('7fffffff'));
     expect(() => huge.readStartupPacket()).toThrow(/invalid startup packet length 2147483647/);
     const tooLong = createFrameReader(1024);
-    tooLong.push(Buffer.concat([hex(`0000${(MAX_STARTUP_PACKET + 1).toString(16).padStart(4, '0')}`), Buffer.alloc(10)]));
+    tooLong.push(
+      Buffer.concat([hex(`0000${(MAX_STARTUP_PACKET + 1).toString(16).padStart(4, '0')}`), Buffer.alloc(10)]),
+    );
     expect(() => tooLong.readStartupPacket()).toThrow(ProtocolError);
     const tiny = createFrameReader(1024);
     tiny.push(hex('00000004'));
@@ -129,8 +140,14 @@ describe('authentication messages', () => {
     expect(parseAuthentication(hex('00000005 0a0b0c0d'))).toEqual({ kind: 'md5', salt: hex('0a0b0c0d') });
     const sasl = Buffer.concat([hex('0000000a'), Buffer.from('SCRAM-SHA-256-PLUS\0SCRAM-SHA-256\0\0')]);
     expect(parseAuthentication(sasl)).toEqual({ kind: 'sasl', mechanisms: ['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-256'] });
-    expect(parseAuthentication(Buffer.concat([hex('0000000b'), Buffer.from('r=abc')]))).toEqual({ kind: 'sasl-continue', data: Buffer.from('r=abc') });
-    expect(parseAuthentication(Buffer.concat([hex('0000000c'), Buffer.from('v=xyz')]))).toEqual({ kind: 'sasl-final', data: Buffer.from('v=xyz') });
+    expect(parseAuthentication(Buffer.concat([hex('0000000b'), Buffer.from('r=abc')]))).toEqual({
+      kind: 'sasl-continue',
+      data: Buffer.from('r=abc'),
+    });
+    expect(parseAuthentication(Buffer.concat([hex('0000000c'), Buffer.from('v=xyz')]))).toEqual({
+      kind: 'sasl-final',
+      data: Buffer.from('v=xyz'),
+    });
     expect(parseAuthentication(hex('00000007'))).toEqual({ kind: 'unsupported', code: 7, method: 'GSSAPI' });
     expect(() => parseAuthentication(hex('0000'))).toThrow(/truncated Authentication/);
     expect(() => parseAuthentication(hex('00000005 0a0b'))).toThrow(/truncated/);
@@ -149,8 +166,14 @@ describe('server startup messages', () => {
   it('round-trips NegotiateProtocolVersion, ParameterStatus, BackendKeyData and ReadyForQuery', () => {
     const npv = negotiateProtocolVersion(0, ['_pq_.compression']);
     expect(npv[0]).toBe('v'.charCodeAt(0));
-    expect(parseNegotiateProtocolVersion(npv.subarray(5))).toEqual({ newestMinor: 0, unrecognizedOptions: ['_pq_.compression'] });
-    expect(parseParameterStatus(parameterStatus('TimeZone', 'UTC').subarray(5))).toEqual({ name: 'TimeZone', value: 'UTC' });
+    expect(parseNegotiateProtocolVersion(npv.subarray(5))).toEqual({
+      newestMinor: 0,
+      unrecognizedOptions: ['_pq_.compression'],
+    });
+    expect(parseParameterStatus(parameterStatus('TimeZone', 'UTC').subarray(5))).toEqual({
+      name: 'TimeZone',
+      value: 'UTC',
+    });
     const key = { processId: 4242, secretKey: hex('01020304') };
     expect(backendKeyData(key)).toEqual(hex('4b 0000000c 00001092 01020304'));
     expect(parseBackendKeyData(backendKeyData(key).subarray(5))).toEqual(key);
@@ -161,19 +184,38 @@ describe('server startup messages', () => {
   });
 
   it('builds an ErrorResponse psql can read: severity, SQLSTATE, message', () => {
-    const bytes = errorResponse({ severity: 'FATAL', code: '28000', message: "sesame: connection 'orders-db': no password" });
+    const bytes = errorResponse({
+      severity: 'FATAL',
+      code: '28000',
+      message: "sesame: connection 'orders-db': no password",
+    });
     expect(bytes[0]).toBe('E'.charCodeAt(0));
     expect(bytes.readInt32BE(1)).toBe(bytes.length - 1);
     const parsed = parseErrorResponse(bytes.subarray(5));
-    expect(parsed).toMatchObject({ severity: 'FATAL', code: '28000', message: "sesame: connection 'orders-db': no password" });
+    expect(parsed).toMatchObject({
+      severity: 'FATAL',
+      code: '28000',
+      message: "sesame: connection 'orders-db': no password",
+    });
     expect(parsed.fields).toMatchObject({ S: 'FATAL', V: 'FATAL', C: '28000' });
   });
 
   it('parses a real server ErrorResponse and NoticeResponse field by field', () => {
-    const body = Buffer.from('SFATAL\0VFATAL\0C28P01\0Mpassword authentication failed for user "app"\0Fauth.c\0L330\0Rauth_failed\0\0');
-    expect(parseErrorResponse(body)).toMatchObject({ severity: 'FATAL', code: '28P01', message: 'password authentication failed for user "app"' });
+    const body = Buffer.from(
+      'SFATAL\0VFATAL\0C28P01\0Mpassword authentication failed for user "app"\0Fauth.c\0L330\0Rauth_failed\0\0',
+    );
+    expect(parseErrorResponse(body)).toMatchObject({
+      severity: 'FATAL',
+      code: '28P01',
+      message: 'password authentication failed for user "app"',
+    });
     const notice = noticeResponse({ severity: 'WARNING', code: '01000', message: 'careful', hint: 'look' });
-    expect(parseNoticeResponse(notice.subarray(5))).toMatchObject({ severity: 'WARNING', code: '01000', message: 'careful', hint: 'look' });
+    expect(parseNoticeResponse(notice.subarray(5))).toMatchObject({
+      severity: 'WARNING',
+      code: '01000',
+      message: 'careful',
+      hint: 'look',
+    });
     expect(() => parseErrorResponse(Buffer.from('SFATAL'))).toThrow(/ErrorResponse/);
     expect(encodeMessage('S', Buffer.alloc(0))).toEqual(hex('53 00000004'));
   });

@@ -51,7 +51,10 @@ export function createFrameReader(maxMessageSize: number): FrameReader {
       if (pending.length < 4) return undefined;
       const length = pending.readInt32BE(0);
       if (length < 8 || length > MAX_STARTUP_PACKET) {
-        throw new ProtocolViolationError(PG_CODES, `invalid startup packet length ${length} (expected 8 to ${MAX_STARTUP_PACKET})`);
+        throw new ProtocolViolationError(
+          PG_CODES,
+          `invalid startup packet length ${length} (expected 8 to ${MAX_STARTUP_PACKET})`,
+        );
       }
       if (pending.length < length) return undefined;
       return Buffer.from(take(length).subarray(4));
@@ -61,7 +64,8 @@ export function createFrameReader(maxMessageSize: number): FrameReader {
       const type = String.fromCharCode(pending[0]!);
       const length = pending.readInt32BE(1);
       if (length < 4 || length > maxMessageSize) {
-        throw new ProtocolViolationError(PG_CODES, 
+        throw new ProtocolViolationError(
+          PG_CODES,
           `invalid length ${length} for message type '${printable(type)}' (expected 4 to ${maxMessageSize})`,
         );
       }
@@ -166,7 +170,8 @@ export function parseStartupPacket(body: Buffer): StartupPacket {
   }
   if (code === CANCEL_REQUEST_CODE) {
     const processId = r.int32();
-    if (r.remaining < 4 || r.remaining > MAX_CANCEL_KEY) throw new ProtocolViolationError(PG_CODES, 'invalid length of CancelRequest');
+    if (r.remaining < 4 || r.remaining > MAX_CANCEL_KEY)
+      throw new ProtocolViolationError(PG_CODES, 'invalid length of CancelRequest');
     return { kind: 'cancel', processId, secretKey: Buffer.from(r.rest()) };
   }
   const major = code >>> 16;
@@ -270,7 +275,8 @@ export function parseNegotiateProtocolVersion(body: Buffer): { newestMinor: numb
   const r = new BodyReader(body, 'NegotiateProtocolVersion');
   const newestMinor = r.int32();
   const count = r.int32();
-  if (count < 0 || count > 1000) throw new ProtocolViolationError(PG_CODES, `invalid option count ${count} in NegotiateProtocolVersion`);
+  if (count < 0 || count > 1000)
+    throw new ProtocolViolationError(PG_CODES, `invalid option count ${count} in NegotiateProtocolVersion`);
   const unrecognizedOptions = Array.from({ length: count }, () => r.cstring());
   return { newestMinor, unrecognizedOptions };
 }
@@ -294,7 +300,8 @@ export const backendKeyData = (key: BackendKey): Buffer =>
 export function parseBackendKeyData(body: Buffer): BackendKey {
   const r = new BodyReader(body, 'BackendKeyData');
   const processId = r.int32();
-  if (r.remaining < 4 || r.remaining > MAX_CANCEL_KEY) throw new ProtocolViolationError(PG_CODES, 'invalid length of BackendKeyData');
+  if (r.remaining < 4 || r.remaining > MAX_CANCEL_KEY)
+    throw new ProtocolViolationError(PG_CODES, 'invalid length of BackendKeyData');
   return { processId, secretKey: Buffer.from(r.rest()) };
 }
 
@@ -304,7 +311,8 @@ export const readyForQuery = (status: TransactionStatus = 'I'): Buffer => encode
 
 export function parseReadyForQuery(body: Buffer): TransactionStatus {
   const status = body.length === 1 ? String.fromCharCode(body[0]!) : '';
-  if (status !== 'I' && status !== 'T' && status !== 'E') throw new ProtocolViolationError(PG_CODES, 'invalid ReadyForQuery status');
+  if (status !== 'I' && status !== 'T' && status !== 'E')
+    throw new ProtocolViolationError(PG_CODES, 'invalid ReadyForQuery status');
   return status;
 }
 

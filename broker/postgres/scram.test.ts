@@ -6,7 +6,8 @@ import { chooseScramBinding, createScramClient, saslPrep } from './scram';
 const RFC7677 = {
   clientFirst: 'n,,n=user,r=rOprNGfwEbeRWgbNEkqO',
   serverFirst: 'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096',
-  clientFinal: 'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=',
+  clientFinal:
+    'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=',
   serverFinal: 'v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=',
 };
 
@@ -26,7 +27,9 @@ describe('SCRAM-SHA-256 client', () => {
   it('refuses a server that does not know the password (wrong signature)', async () => {
     const client = rfcClient();
     await client.clientFinalMessage(RFC7677.serverFirst);
-    expect(() => client.verifyServerFinal('v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')).toThrow(/server signature is wrong/);
+    expect(() => client.verifyServerFinal('v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')).toThrow(
+      /server signature is wrong/,
+    );
     expect(() => client.verifyServerFinal('e=invalid-proof')).toThrow(/invalid-proof/);
     expect(client.verified).toBe(false);
   });
@@ -61,15 +64,24 @@ describe('SCRAM-SHA-256-PLUS channel binding', () => {
   const bindingData = createHash('sha256').update('the server certificate').digest();
 
   it('chooses PLUS on TLS when offered, flags "y" when not, "n" without TLS', () => {
-    expect(chooseScramBinding(['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-256'], bindingData)).toEqual({ kind: 'tls-server-end-point', data: bindingData });
+    expect(chooseScramBinding(['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-256'], bindingData)).toEqual({
+      kind: 'tls-server-end-point',
+      data: bindingData,
+    });
     expect(chooseScramBinding(['SCRAM-SHA-256'], bindingData)).toEqual({ kind: 'supported' });
     expect(chooseScramBinding(['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-256'], undefined)).toEqual({ kind: 'none' });
     expect(chooseScramBinding(['OAUTHBEARER'], bindingData)).toBeUndefined();
-    expect(createScramClient({ password: 'p', channelBinding: { kind: 'supported' } }).clientFirstMessage()).toMatch(/^y,,n=,r=/);
+    expect(createScramClient({ password: 'p', channelBinding: { kind: 'supported' } }).clientFirstMessage()).toMatch(
+      /^y,,n=,r=/,
+    );
   });
 
   it('binds the proof to the certificate hash so a server holding the verifier accepts it', async () => {
-    const client = createScramClient({ password: 'pencil', nonce: 'clientnonce', channelBinding: { kind: 'tls-server-end-point', data: bindingData } });
+    const client = createScramClient({
+      password: 'pencil',
+      nonce: 'clientnonce',
+      channelBinding: { kind: 'tls-server-end-point', data: bindingData },
+    });
     expect(client.mechanism).toBe('SCRAM-SHA-256-PLUS');
     const first = client.clientFirstMessage();
     expect(first).toBe('p=tls-server-end-point,,n=,r=clientnonce');
@@ -80,7 +92,9 @@ describe('SCRAM-SHA-256-PLUS channel binding', () => {
     // What the server checks: c= carries the gs2 header plus its own certificate hash, and the
     // proof verifies against the stored key.
     const attrs = Object.fromEntries(final.split(',').map((p) => [p[0], p.slice(2)]));
-    expect(Buffer.from(attrs.c!, 'base64')).toEqual(Buffer.concat([Buffer.from('p=tls-server-end-point,,'), bindingData]));
+    expect(Buffer.from(attrs.c!, 'base64')).toEqual(
+      Buffer.concat([Buffer.from('p=tls-server-end-point,,'), bindingData]),
+    );
     const salted = pbkdf2Sync('pencil', salt, 4096, 32, 'sha256');
     const clientKey = createHmac('sha256', salted).update('Client Key').digest();
     const storedKey = createHash('sha256').update(clientKey).digest();

@@ -100,7 +100,13 @@ export function createScramClient(options: ScramClientOptions): ScramClient {
       const clientFinalWithoutProof = `c=${cbindInput.toString('base64')},r=${nonce}`;
       const authMessage = `${clientFirstBare},${serverFirst},${clientFinalWithoutProof}`;
 
-      const saltedPassword = await pbkdf2Async(Buffer.from(saslPrep(options.password), 'utf8'), salt, iterations, 32, 'sha256');
+      const saltedPassword = await pbkdf2Async(
+        Buffer.from(saslPrep(options.password), 'utf8'),
+        salt,
+        iterations,
+        32,
+        'sha256',
+      );
       const clientKey = hmac(saltedPassword, 'Client Key');
       const storedKey = createHash('sha256').update(clientKey).digest();
       const clientSignature = hmac(storedKey, authMessage);
@@ -160,17 +166,48 @@ function decodeBase64(text: string, what: string): Buffer {
 // are mapped and NFKC-normalized, and a password SASLprep rejects is used unchanged.
 type Ranges = readonly (readonly [number, number])[];
 /** RFC 3454 C.1.2, non-ASCII spaces: mapped to U+0020. */
-const NON_ASCII_SPACE: Ranges = [[0xa0, 0xa0], [0x1680, 0x1680], [0x2000, 0x200b], [0x202f, 0x202f], [0x205f, 0x205f], [0x3000, 0x3000]];
+const NON_ASCII_SPACE: Ranges = [
+  [0xa0, 0xa0],
+  [0x1680, 0x1680],
+  [0x2000, 0x200b],
+  [0x202f, 0x202f],
+  [0x205f, 0x205f],
+  [0x3000, 0x3000],
+];
 /** RFC 3454 B.1, commonly mapped to nothing. */
 const MAPPED_TO_NOTHING: Ranges = [
-  [0xad, 0xad], [0x34f, 0x34f], [0x1806, 0x1806], [0x180b, 0x180d], [0x200b, 0x200d], [0x2060, 0x2060], [0xfe00, 0xfe0f], [0xfeff, 0xfeff],
+  [0xad, 0xad],
+  [0x34f, 0x34f],
+  [0x1806, 0x1806],
+  [0x180b, 0x180d],
+  [0x200b, 0x200d],
+  [0x2060, 0x2060],
+  [0xfe00, 0xfe0f],
+  [0xfeff, 0xfeff],
 ];
 /** RFC 4013 §2.3 prohibited output (C.1.2, C.2.1–C.9), surrogates included. */
 const PROHIBITED: Ranges = [
-  ...NON_ASCII_SPACE, [0x00, 0x1f], [0x7f, 0x9f], [0x340, 0x341], [0x6dd, 0x6dd], [0x70f, 0x70f], [0x180e, 0x180e],
-  [0x200c, 0x200f], [0x2028, 0x202e], [0x2060, 0x2063], [0x206a, 0x206f], [0x2ff0, 0x2ffb], [0xd800, 0xdfff],
-  [0xe000, 0xf8ff], [0xfdd0, 0xfdef], [0xfeff, 0xfeff], [0xfff9, 0xffff], [0x1d173, 0x1d17a], [0xe0001, 0xe0001],
-  [0xe0020, 0xe007f], [0xf0000, 0x10ffff],
+  ...NON_ASCII_SPACE,
+  [0x00, 0x1f],
+  [0x7f, 0x9f],
+  [0x340, 0x341],
+  [0x6dd, 0x6dd],
+  [0x70f, 0x70f],
+  [0x180e, 0x180e],
+  [0x200c, 0x200f],
+  [0x2028, 0x202e],
+  [0x2060, 0x2063],
+  [0x206a, 0x206f],
+  [0x2ff0, 0x2ffb],
+  [0xd800, 0xdfff],
+  [0xe000, 0xf8ff],
+  [0xfdd0, 0xfdef],
+  [0xfeff, 0xfeff],
+  [0xfff9, 0xffff],
+  [0x1d173, 0x1d17a],
+  [0xe0001, 0xe0001],
+  [0xe0020, 0xe007f],
+  [0xf0000, 0x10ffff],
 ];
 const inRanges = (cp: number, ranges: Ranges): boolean => ranges.some(([lo, hi]) => cp >= lo && cp <= hi);
 

@@ -29,7 +29,11 @@ export function createSocketReader(socket: Socket, options: SocketReaderOptions)
     readMessage: (what) => reader.until(() => frames.readMessage(), what),
     async readSingleByte(what) {
       const bytes = await reader.until(() => (frames.buffered > 0 ? frames.takeRest() : undefined), what);
-      if (bytes.length !== 1) throw new ProtocolViolationError(PG_CODES, `the ${options.peer} sent unexpected bytes after its answer while ${what}`);
+      if (bytes.length !== 1)
+        throw new ProtocolViolationError(
+          PG_CODES,
+          `the ${options.peer} sent unexpected bytes after its answer while ${what}`,
+        );
       return bytes[0]!;
     },
     release: () => reader.release(),

@@ -23,10 +23,17 @@ describe('postgres target', () => {
       [{ host: 'db', port: 5432, userFrom: 'vault' }, /target\.userFrom/],
       [{ host: 'db', port: 5432, timeouts: { handshakeMs: 0 } }, /target\.timeouts\.handshakeMs/],
       [{ host: 'db', port: 5432, extra: 1 }, /target\.\(root\)|extra/],
-      [{ host: 'db', port: 5432, sslmode: 'disable', caFile: '/x.pem' }, /caFile is set but target\.sslmode is disable/],
-      [{ host: 'db', port: 5432, sslmode: 'verify-full', caFile: '/no/such/ca.pem' }, /target\.caFile: cannot read a CA certificate from \/no\/such\/ca\.pem/],
+      [
+        { host: 'db', port: 5432, sslmode: 'disable', caFile: '/x.pem' },
+        /caFile is set but target\.sslmode is disable/,
+      ],
+      [
+        { host: 'db', port: 5432, sslmode: 'verify-full', caFile: '/no/such/ca.pem' },
+        /target\.caFile: cannot read a CA certificate from \/no\/such\/ca\.pem/,
+      ],
     ];
-    for (const [input, message] of bad) expect(() => resolvePostgresTarget(input), JSON.stringify(input)).toThrow(message);
+    for (const [input, message] of bad)
+      expect(() => resolvePostgresTarget(input), JSON.stringify(input)).toThrow(message);
     expect(() => resolvePostgresTarget({ host: 'db' })).toThrow(PostgresTargetError);
   });
 
@@ -35,9 +42,13 @@ describe('postgres target', () => {
     try {
       const notPem = path.join(dir, 'ca.pem');
       fs.writeFileSync(notPem, 'hello');
-      expect(() => resolvePostgresTarget({ host: 'db', port: 5432, sslmode: 'verify-ca', caFile: notPem })).toThrow(/no PEM certificate/);
+      expect(() => resolvePostgresTarget({ host: 'db', port: 5432, sslmode: 'verify-ca', caFile: notPem })).toThrow(
+        /no PEM certificate/,
+      );
       fs.writeFileSync(notPem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-      expect(resolvePostgresTarget({ host: 'db', port: 5432, sslmode: 'verify-ca', caFile: notPem }).ca?.toString()).toContain('BEGIN CERTIFICATE');
+      expect(
+        resolvePostgresTarget({ host: 'db', port: 5432, sslmode: 'verify-ca', caFile: notPem }).ca?.toString(),
+      ).toContain('BEGIN CERTIFICATE');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

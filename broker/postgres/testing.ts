@@ -7,7 +7,10 @@ import { testSupportWithDefaults } from '../connector-kit/testing';
 export type { TestListener } from '../connector-kit/testing';
 
 /** broker/connector-kit's loopback listener and fixed-value fetcher, with this suite's defaults. */
-export const { listenForTests, literalFetcher } = testSupportWithDefaults({ connectionName: 'test-db', path: 'secret/data/test-db' });
+export const { listenForTests, literalFetcher } = testSupportWithDefaults({
+  connectionName: 'test-db',
+  path: 'secret/data/test-db',
+});
 
 export interface PsqlResult {
   readonly code: number | null;
@@ -31,7 +34,13 @@ export function runPsql(
     onStdout?: (chunk: Buffer) => void;
   } = {},
 ): Promise<PsqlResult> {
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', PGPASSFILE: '/nonexistent/sesame-no-password-file', PGCONNECT_TIMEOUT: '30', ...options.env };
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    LANG: 'C',
+    PGPASSFILE: '/nonexistent/sesame-no-password-file',
+    PGCONNECT_TIMEOUT: '30',
+    ...options.env,
+  };
   return new Promise((resolve, reject) => {
     const child = spawn('psql', ['-X', '-w', '-h', '127.0.0.1', '-p', String(port), ...args], {
       env,
@@ -40,7 +49,9 @@ export function runPsql(
     if (options.stdin && child.stdin) options.stdin.pipe(child.stdin);
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (chunk: Buffer) => (options.onStdout ? options.onStdout(chunk) : (stdout += chunk.toString())));
+    child.stdout!.on('data', (chunk: Buffer) =>
+      options.onStdout ? options.onStdout(chunk) : (stdout += chunk.toString()),
+    );
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.on('error', reject);

@@ -52,15 +52,24 @@ export async function openBackendTransport(
     }
     if (answer === 0x4e /* N */) {
       if (target.sslmode === 'prefer') return { socket: raw, tls: false };
-      throw new BackendUnreachableError(PG_CODES, `the backend ${where} does not accept TLS, and sslmode is ${target.sslmode}`);
+      throw new BackendUnreachableError(
+        PG_CODES,
+        `the backend ${where} does not accept TLS, and sslmode is ${target.sslmode}`,
+      );
     }
     if (answer !== 0x53 /* S */) {
-      throw new BackendUnreachableError(PG_CODES, `the backend ${where} answered the SSL request with an unexpected byte 0x${answer.toString(16)}`);
+      throw new BackendUnreachableError(
+        PG_CODES,
+        `the backend ${where} answered the SSL request with an unexpected byte 0x${answer.toString(16)}`,
+      );
     }
 
     deadline.phase(`in the TLS handshake with the backend ${where}`, SqlState.connectionFailure);
     // libpq: with a root certificate configured, 'require' verifies the chain like 'verify-ca'.
-    const verifyChain = target.sslmode === 'verify-ca' || target.sslmode === 'verify-full' || (target.sslmode === 'require' && !!target.ca);
+    const verifyChain =
+      target.sslmode === 'verify-ca' ||
+      target.sslmode === 'verify-full' ||
+      (target.sslmode === 'require' && !!target.ca);
     const socket = tls.connect({
       socket: raw,
       ca: target.ca,

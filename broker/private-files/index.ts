@@ -30,14 +30,21 @@ export async function ensurePrivateDirectory(dir: string): Promise<void> {
     await chmod(dir, 0o700); // mkdir's mode is subject to the umask of the day; be explicit
     return;
   }
-  if (existing.isSymbolicLink()) throw new PrivatePathError(dir, `${dir} is a symbolic link; Sesame needs a real directory of its own there`);
+  if (existing.isSymbolicLink())
+    throw new PrivatePathError(dir, `${dir} is a symbolic link; Sesame needs a real directory of its own there`);
   if (!existing.isDirectory()) throw new PrivatePathError(dir, `${dir} is not a directory`);
   const owner = uid();
   if (owner !== undefined && existing.uid !== owner) {
-    throw new PrivatePathError(dir, `${dir} belongs to another user (uid ${existing.uid}); Sesame keeps sockets and secrets only in a directory of its own`);
+    throw new PrivatePathError(
+      dir,
+      `${dir} belongs to another user (uid ${existing.uid}); Sesame keeps sockets and secrets only in a directory of its own`,
+    );
   }
   if ((existing.mode & 0o077) !== 0) {
-    throw new PrivatePathError(dir, `${dir} can be entered by other users (mode ${(existing.mode & 0o777).toString(8)}); make it private with \`chmod 700 ${dir}\``);
+    throw new PrivatePathError(
+      dir,
+      `${dir} can be entered by other users (mode ${(existing.mode & 0o777).toString(8)}); make it private with \`chmod 700 ${dir}\``,
+    );
   }
 }
 
@@ -46,16 +53,25 @@ export async function ensurePrivateDirectory(dir: string): Promise<void> {
  * symlink, in a directory that `ensurePrivateDirectory` accepts unless `sharedDir` says the
  * directory is the user's own choice (e.g. $HOME for ~/.vault-token).
  */
-export async function writePrivateFile(file: string, content: string | Buffer, options: { sharedDir?: boolean } = {}): Promise<void> {
+export async function writePrivateFile(
+  file: string,
+  content: string | Buffer,
+  options: { sharedDir?: boolean } = {},
+): Promise<void> {
   const dir = path.dirname(file);
   if (options.sharedDir) await mkdir(dir, { recursive: true, mode: 0o700 });
   else await ensurePrivateDirectory(dir);
   const target = await lstat(file).catch(() => undefined);
-  if (target?.isSymbolicLink()) throw new PrivatePathError(file, `${file} is a symbolic link; Sesame does not write through one`);
+  if (target?.isSymbolicLink())
+    throw new PrivatePathError(file, `${file} is a symbolic link; Sesame does not write through one`);
   const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const previous = process.umask(0o077);
   try {
-    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const handle = await open(
+      temp,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
     try {
       await handle.writeFile(content);
     } finally {

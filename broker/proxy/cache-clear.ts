@@ -22,15 +22,25 @@ export function parseCacheClear(json: Record<string, unknown> | undefined): Cach
   if (!json) throw badRequest('failed to parse JSON input: empty JSON provided');
   const { type, value, namespace } = json;
   for (const [name, v] of Object.entries({ type, value, namespace })) {
-    if (v !== undefined && typeof v !== 'string') throw badRequest(`failed to parse JSON input: "${name}" must be a string`);
+    if (v !== undefined && typeof v !== 'string')
+      throw badRequest(`failed to parse JSON input: "${name}" must be a string`);
   }
   if (!type) throw badRequest('failed to parse clear input: no type provided');
-  if (!TYPES.includes(type as CacheClearType)) throw badRequest(`failed to clear cache: invalid type provided: "${type as string}" (expected one of ${TYPES.join(', ')})`);
+  if (!TYPES.includes(type as CacheClearType))
+    throw badRequest(
+      `failed to clear cache: invalid type provided: "${type as string}" (expected one of ${TYPES.join(', ')})`,
+    );
   if (type !== 'all' && !value) {
-    const what = { request_path: 'request path', lease: 'lease', token: 'token', token_accessor: 'token accessor' }[type as Exclude<CacheClearType, 'all'>];
+    const what = { request_path: 'request path', lease: 'lease', token: 'token', token_accessor: 'token accessor' }[
+      type as Exclude<CacheClearType, 'all'>
+    ];
     throw badRequest(`failed to clear cache: ${what} not provided`);
   }
-  return { type: type as CacheClearType, ...(value ? { value: value as string } : {}), ...(namespace ? { namespace: namespace as string } : {}) };
+  return {
+    type: type as CacheClearType,
+    ...(value ? { value: value as string } : {}),
+    ...(namespace ? { namespace: namespace as string } : {}),
+  };
 }
 
 export interface CacheClearContext {

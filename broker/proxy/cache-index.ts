@@ -86,7 +86,8 @@ export function createCacheIndex(): CacheIndex {
     byToken: (token) => tokens.get(token),
     byAccessor: (accessor) => accessors.get(accessor),
     byLease: (leaseId) => leases.get(leaseId),
-    byPathPrefix: (namespace, prefix) => [...byId.values()].filter((e) => e.namespace === namespace && e.requestPath.startsWith(prefix)),
+    byPathPrefix: (namespace, prefix) =>
+      [...byId.values()].filter((e) => e.namespace === namespace && e.requestPath.startsWith(prefix)),
     byLeasePrefix: (prefix) => [...leases.values()].filter((e) => e.leaseId!.startsWith(prefix)),
     all: () => [...byId.values()],
     remove,

@@ -42,7 +42,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     ? new https.Agent({ keepAlive: true, maxSockets: 64, ...(options.ca ? { ca: options.ca } : {}) })
     : new http.Agent({ keepAlive: true, maxSockets: 64 });
   const prefix = base.pathname.replace(/\/+$/, '');
-  const unreachable = (why: string) => new ProxyError(502, [`error forwarding the request to Vault at ${base.origin}: ${why}`]);
+  const unreachable = (why: string) =>
+    new ProxyError(502, [`error forwarding the request to Vault at ${base.origin}: ${why}`]);
 
   return {
     forward(request) {
@@ -77,12 +78,18 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
                 if (value === undefined || DROP.has(name)) continue;
                 out[name] = Array.isArray(value) ? value.join(', ') : value;
               }
-              resolve({ status: res.statusCode ?? 502, headers: out, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+              resolve({
+                status: res.statusCode ?? 502,
+                headers: out,
+                body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+              });
             });
             res.once('error', (error: NodeJS.ErrnoException) => reject(unreachable(error.code ?? error.message)));
           },
         );
-        req.setTimeout(timeout, () => req.destroy(Object.assign(new Error('timeout'), { code: `no answer within ${timeout} ms` })));
+        req.setTimeout(timeout, () =>
+          req.destroy(Object.assign(new Error('timeout'), { code: `no answer within ${timeout} ms` })),
+        );
         req.once('error', (error: NodeJS.ErrnoException) => reject(unreachable(error.code ?? error.message)));
         req.end(request.body?.length ? request.body : undefined);
       });

@@ -89,7 +89,13 @@ export function createLeaseCache(options: LeaseCacheOptions): LeaseCache {
   function hit(entry: CacheEntry): ProxyResponse {
     registry.recordHit(entry.id);
     const r = entry.response;
-    return { status: r.status, headers: r.headers, body: r.body, cache: 'hit', age: Math.max(0, Math.floor((Date.now() - r.cachedAt) / 1000)) };
+    return {
+      status: r.status,
+      headers: r.headers,
+      body: r.body,
+      cache: 'hit',
+      age: Math.max(0, Math.floor((Date.now() - r.cachedAt) / 1000)),
+    };
   }
 
   async function managedTokenEntry(token: string): Promise<string | undefined> {
@@ -125,7 +131,11 @@ export function createLeaseCache(options: LeaseCacheOptions): LeaseCache {
       ...(life.parentId ? { parentId: life.parentId } : {}),
       ...(life.issuedAt ? { issuedAt: life.issuedAt } : {}),
     };
-    const renewal = { autoRenew: true, increment: life.increment, expireEarlyMs: Math.min(1_000, life.increment * 100) };
+    const renewal = {
+      autoRenew: true,
+      increment: life.increment,
+      expireEarlyMs: Math.min(1_000, life.increment * 100),
+    };
     index.set(entry);
     if (entry.kind === 'lease') {
       const leaseId = entry.leaseId!;
@@ -133,11 +143,24 @@ export function createLeaseCache(options: LeaseCacheOptions): LeaseCache {
         { ...common, kind: 'lease', leaseId },
         {
           renew: async (increment) => {
-            const r = await vault.request({ method: 'PUT', path: 'sys/leases/renew', token: requestToken, namespace: ns, body: { lease_id: leaseId, increment }, attempts: 1 });
+            const r = await vault.request({
+              method: 'PUT',
+              path: 'sys/leases/renew',
+              token: requestToken,
+              namespace: ns,
+              body: { lease_id: leaseId, increment },
+              attempts: 1,
+            });
             return { ttl: r?.lease_duration ?? 0, renewable: r?.renewable ?? false };
           },
           revoke: async () => {
-            await vault.request({ method: 'PUT', path: 'sys/leases/revoke', token: requestToken, namespace: ns, body: { lease_id: leaseId } });
+            await vault.request({
+              method: 'PUT',
+              path: 'sys/leases/revoke',
+              token: requestToken,
+              namespace: ns,
+              body: { lease_id: leaseId },
+            });
           },
           onEnd: () => index.remove(entry.id),
         },
@@ -150,7 +173,14 @@ export function createLeaseCache(options: LeaseCacheOptions): LeaseCache {
       { ...common, kind: 'child-token', accessor: entry.accessor! },
       {
         renew: async (increment) => {
-          const r = await vault.request({ method: 'POST', path: 'auth/token/renew-self', token, namespace: ns, body: { increment }, attempts: 1 });
+          const r = await vault.request({
+            method: 'POST',
+            path: 'auth/token/renew-self',
+            token,
+            namespace: ns,
+            body: { increment },
+            attempts: 1,
+          });
           return { ttl: r?.auth?.lease_duration ?? 0, renewable: r?.auth?.renewable ?? false };
         },
         revoke: async () => {
@@ -171,7 +201,10 @@ export function createLeaseCache(options: LeaseCacheOptions): LeaseCache {
     if (!parentId) return;
     const ttl = secret.lease_duration ?? 0;
     const leaseId = secret.lease_id!;
-    adopt({ id: `lease:${leaseId}`, kind: 'lease', leaseId, ...baseEntry(req, key, upstream) }, { expiresAt: new Date(Date.now() + ttl * 1000), increment: ttl, parentId });
+    adopt(
+      { id: `lease:${leaseId}`, kind: 'lease', leaseId, ...baseEntry(req, key, upstream) },
+      { expiresAt: new Date(Date.now() + ttl * 1000), increment: ttl, parentId },
+    );
   }
 
   async function cacheToken(req: ProxyRequest, key: string, upstream: UpstreamResponse, auth: VaultAuth) {
@@ -180,19 +213,31 @@ export function createLeaseCache(options: LeaseCacheOptions): LeaseCache {
     if (!auth.orphan && !parentId) return; // its parent is not managed here, so neither is it
     const ttl = auth.lease_duration;
     adopt(
-      { id: `token:${auth.accessor}`, kind: 'token', token: auth.client_token, accessor: auth.accessor, ...baseEntry(req, key, upstream) },
+      {
+        id: `token:${auth.accessor}`,
+        kind: 'token',
+        token: auth.client_token,
+        accessor: auth.accessor,
+        ...baseEntry(req, key, upstream),
+      },
       { expiresAt: new Date(Date.now() + ttl * 1000), increment: ttl, ...(parentId ? { parentId } : {}) },
     );
   }
 
   async function forwardAndCache(req: ProxyRequest, key: string): Promise<ProxyResponse> {
     const upstream = await forward(req);
-    const response: ProxyResponse = { status: upstream.status, headers: upstream.headers, body: upstream.body, cache: 'miss' };
+    const response: ProxyResponse = {
+      status: upstream.status,
+      headers: upstream.headers,
+      body: upstream.body,
+      cache: 'miss',
+    };
     if (upstream.status === 204) {
       await handleRevocation(req, { registry, index, autoAuth, ...(staticSecrets ? { staticSecrets } : {}) });
       return response;
     }
-    if (upstream.status !== 200 || !(upstream.headers['content-type'] ?? '').startsWith('application/json')) return response;
+    if (upstream.status !== 200 || !(upstream.headers['content-type'] ?? '').startsWith('application/json'))
+      return response;
     let secret: Envelope;
     try {
       secret = JSON.parse(upstream.body.toString('utf8')) as Envelope;
@@ -203,9 +248,13 @@ export function createLeaseCache(options: LeaseCacheOptions): LeaseCache {
     try {
       if (secret.lease_id) await cacheLease(req, key, upstream, secret);
       else if (secret.auth?.client_token) await cacheToken(req, key, upstream, secret.auth);
-      else if (staticSecrets && req.method === 'GET' && req.token && secret.mount_type === 'kv' && secret.data) staticSecrets.store(req, upstream, { data: secret.data });
+      else if (staticSecrets && req.method === 'GET' && req.token && secret.mount_type === 'kv' && secret.data)
+        staticSecrets.store(req, upstream, { data: secret.data });
     } catch (error) {
-      log.error('could not cache an answer; it was still delivered', { path: req.path, error: (error as Error).message });
+      log.error('could not cache an answer; it was still delivered', {
+        path: req.path,
+        error: (error as Error).message,
+      });
     }
     return response;
   }

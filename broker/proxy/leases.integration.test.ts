@@ -20,7 +20,8 @@ path "auth/token/create" { capabilities = ["update"] }
 path "sys/leases/renew" { capabilities = ["update"] }
 path "sys/leases/revoke" { capabilities = ["update"] }`;
 
-const creds = (role: string, token?: string) => raw(proxy.address, 'GET', `/v1/database/creds/${role}`, token ? { token } : {});
+const creds = (role: string, token?: string) =>
+  raw(proxy.address, 'GET', `/v1/database/creds/${role}`, token ? { token } : {});
 
 beforeAll(async () => {
   [vault, postgres] = await Promise.all([startVaultDev(), startPostgres()]);
@@ -40,14 +41,23 @@ beforeAll(async () => {
     ['sys/policies/acl/app', { policy: POLICY }],
   ];
   const statements = [`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`];
-  for (const [role, ttl, max] of [['long', '1h', '2h'], ['short', '3s', '7s'], ['other', '1h', '2h']]) {
-    setup.push([`database/roles/${role}`, { db_name: 'pg', creation_statements: statements, default_ttl: ttl, max_ttl: max }]);
+  for (const [role, ttl, max] of [
+    ['long', '1h', '2h'],
+    ['short', '3s', '7s'],
+    ['other', '1h', '2h'],
+  ]) {
+    setup.push([
+      `database/roles/${role}`,
+      { db_name: 'pg', creation_statements: statements, default_ttl: ttl, max_ttl: max },
+    ]);
   }
   for (const [path, body] of setup) {
     const r = await raw(vault.address, 'POST', `/v1/${path}`, { token: root, body });
     if (r.status >= 300) throw new Error(`setup ${path}: ${r.status} ${r.text}`);
   }
-  const token = (await raw(vault.address, 'POST', '/v1/auth/token/create', { token: root, body: { policies: ['app'], ttl: '1h' } })).json.auth.client_token;
+  const token = (
+    await raw(vault.address, 'POST', '/v1/auth/token/create', { token: root, body: { policies: ['app'], ttl: '1h' } })
+  ).json.auth.client_token;
   session = createVaultSession(createVaultClient({ address: vault.address }), log);
   await session.login({ method: 'token', token });
   proxy = await startAgentProxy({ vaultAddress: vault.address, listen: '127.0.0.1:0', session, log });
@@ -112,26 +122,44 @@ describe('leases through the proxy', () => {
 
     const cached = proxy.registry.list().filter((r) => r.path === 'database/creds/long' && r.state === 'active');
     expect(cached.length).toBeGreaterThan(0);
-    const prefix = await raw(proxy.address, 'PUT', '/v1/sys/leases/revoke-prefix/database/creds/long', { token: vault.rootToken });
+    const prefix = await raw(proxy.address, 'PUT', '/v1/sys/leases/revoke-prefix/database/creds/long', {
+      token: vault.rootToken,
+    });
     expect(prefix.status).toBe(204);
     for (const lease of cached) expect(proxy.registry.get(lease.id)?.state).toBe('revoked');
   });
 
   it('cache-clear by lease evicts it without revoking it', async () => {
     const one = await creds('other');
-    const cleared = await raw(proxy.address, 'POST', '/agent/v1/cache-clear', { body: { type: 'lease', value: one.json.lease_id } });
+    const cleared = await raw(proxy.address, 'POST', '/agent/v1/cache-clear', {
+      body: { type: 'lease', value: one.json.lease_id },
+    });
     expect(cleared.status).toBe(200);
     expect(proxy.registry.get(`lease:${one.json.lease_id}`)?.state).toBe('evicted');
-    const lookup = await raw(vault.address, 'PUT', '/v1/sys/leases/lookup', { token: vault.rootToken, body: { lease_id: one.json.lease_id } });
+    const lookup = await raw(vault.address, 'PUT', '/v1/sys/leases/lookup', {
+      token: vault.rootToken,
+      body: { lease_id: one.json.lease_id },
+    });
     expect(lookup.status).toBe(200);
   });
 
   it('revoking a token through the proxy evicts the leases created with it', async () => {
-    const child = (await raw(proxy.address, 'POST', '/v1/auth/token/create', { body: { policies: ['app'], ttl: '1h' } })).json.auth;
+    const child = (
+      await raw(proxy.address, 'POST', '/v1/auth/token/create', { body: { policies: ['app'], ttl: '1h' } })
+    ).json.auth;
     const lease = await creds('other', child.client_token);
     expect(proxy.registry.get(`lease:${lease.json.lease_id}`)?.parentId).toBe(`token:${child.accessor}`);
-    expect((await raw(proxy.address, 'POST', '/v1/auth/token/revoke-self', { token: child.client_token })).status).toBe(204);
+    expect((await raw(proxy.address, 'POST', '/v1/auth/token/revoke-self', { token: child.client_token })).status).toBe(
+      204,
+    );
     expect(proxy.registry.get(`lease:${lease.json.lease_id}`)?.state).toBe('revoked');
-    expect((await raw(vault.address, 'PUT', '/v1/sys/leases/lookup', { token: vault.rootToken, body: { lease_id: lease.json.lease_id } })).status).toBe(400);
+    expect(
+      (
+        await raw(vault.address, 'PUT', '/v1/sys/leases/lookup', {
+          token: vault.rootToken,
+          body: { lease_id: lease.json.lease_id },
+        })
+      ).status,
+    ).toBe(400);
   });
 });

@@ -19,30 +19,48 @@ let vault: VaultDevServer;
 let dir: string;
 
 async function run(file: string, which: 'first' | 'again', token?: string) {
-  const { stdout } = await execute(process.execPath, ['--import', 'tsx', CHILD, vault.address, file, which, ...(token ? [token] : [])], {
-    env: { ...process.env, ...keychain.env },
-    timeout: 30_000,
-  });
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as { restored: number; session: string; cache: string; accessor: string; parentId: string | null };
+  const { stdout } = await execute(
+    process.execPath,
+    ['--import', 'tsx', CHILD, vault.address, file, which, ...(token ? [token] : [])],
+    {
+      env: { ...process.env, ...keychain.env },
+      timeout: 30_000,
+    },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+    restored: number;
+    session: string;
+    cache: string;
+    accessor: string;
+    parentId: string | null;
+  };
 }
 
 const sessionToken = async () =>
-  (await raw(vault.address, 'POST', '/v1/auth/token/create', { token: vault.rootToken, body: { policies: ['creator'], ttl: '1h' } })).json.auth.client_token as string;
+  (
+    await raw(vault.address, 'POST', '/v1/auth/token/create', {
+      token: vault.rootToken,
+      body: { policies: ['creator'], ttl: '1h' },
+    })
+  ).json.auth.client_token as string;
 
 const skipped = await keytarSkipNote();
 
 describe.skipIf(skipped)(`persistent cache${skipped}`, () => {
-beforeAll(async () => {
-  [keychain, vault] = await Promise.all([startKeychain(), startVaultDev()]);
-  await raw(vault.address, 'PUT', '/v1/sys/policies/acl/creator', { token: vault.rootToken, body: { policy: 'path "auth/token/create" { capabilities = ["update"] }' } });
-  dir = await mkdtemp(path.join(os.tmpdir(), 'sesame-persist-'));
-});
+  beforeAll(async () => {
+    [keychain, vault] = await Promise.all([startKeychain(), startVaultDev()]);
+    await raw(vault.address, 'PUT', '/v1/sys/policies/acl/creator', {
+      token: vault.rootToken,
+      body: { policy: 'path "auth/token/create" { capabilities = ["update"] }' },
+    });
+    dir = await mkdtemp(path.join(os.tmpdir(), 'sesame-persist-'));
+  });
 
-afterAll(async () => {
-  await vault?.stop();
-  await keychain?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+  afterAll(async () => {
+    await vault?.stop();
+    await keychain?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
 
   it('answers from the cache after a restart, from a file no one can read', async () => {
     const file = path.join(dir, 'restart', 'agent-cache');

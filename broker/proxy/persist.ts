@@ -62,7 +62,14 @@ function encrypt(key: Buffer, plain: Buffer): Buffer {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const data = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return Buffer.from(JSON.stringify({ v: 1, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') }));
+  return Buffer.from(
+    JSON.stringify({
+      v: 1,
+      iv: iv.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+      data: data.toString('base64'),
+    }),
+  );
 }
 
 function decrypt(key: Buffer, file: Buffer): Buffer {
@@ -76,7 +83,10 @@ function decrypt(key: Buffer, file: Buffer): Buffer {
 /** The TTL first granted, read back from the cached answer: what each renewal asks for. */
 function grantedTtl(entry: CacheEntry): number {
   try {
-    const body = JSON.parse(entry.response.body.toString('utf8')) as { lease_duration?: number; auth?: { lease_duration?: number } };
+    const body = JSON.parse(entry.response.body.toString('utf8')) as {
+      lease_duration?: number;
+      auth?: { lease_duration?: number };
+    };
     return (entry.kind === 'lease' ? body.lease_duration : body.auth?.lease_duration) ?? 0;
   } catch {
     return 0;
@@ -88,7 +98,9 @@ const noPersistence = (): CachePersistence => ({ restored: 0, flush: async () =>
 export async function createCachePersistence(options: PersistOptions, deps: Deps): Promise<CachePersistence> {
   const { index, registry, cache, log, autoAuth } = deps;
   if (options.store.kind === 'memory') {
-    log.warn('the persistent cache is off: there is no keychain to keep its key in', { reason: options.store.unavailableReason });
+    log.warn('the persistent cache is off: there is no keychain to keep its key in', {
+      reason: options.store.unavailableReason,
+    });
     return noPersistence();
   }
   if (!autoAuth) {
@@ -102,7 +114,8 @@ export async function createCachePersistence(options: PersistOptions, deps: Deps
     await options.store.set(account, keyText);
   }
   const key = Buffer.from(keyText, 'base64');
-  if (key.length !== 32) throw new Error(`the persistent cache key in the keychain (${account}) is not 32 bytes; delete it to start over`);
+  if (key.length !== 32)
+    throw new Error(`the persistent cache key in the keychain (${account}) is not 32 bytes; delete it to start over`);
 
   const restored = await restore();
 
@@ -117,7 +130,10 @@ export async function createCachePersistence(options: PersistOptions, deps: Deps
     try {
       saved = JSON.parse(decrypt(key, raw).toString('utf8')) as SavedCache;
     } catch (error) {
-      log.warn('the persistent cache file cannot be read; starting empty', { file: options.file, error: (error as Error).message });
+      log.warn('the persistent cache file cannot be read; starting empty', {
+        file: options.file,
+        error: (error as Error).message,
+      });
       await rm(options.file, { force: true });
       return 0;
     }
@@ -137,7 +153,12 @@ export async function createCachePersistence(options: PersistOptions, deps: Deps
         const { expiresAt, issuedAt, increment, parentId, response, ...rest } = e;
         cache.adopt(
           { ...rest, response: { ...response, body: Buffer.from(response.body, 'base64') } },
-          { expiresAt: new Date(expiresAt), issuedAt: new Date(issuedAt), increment, ...(parentId ? { parentId } : {}) },
+          {
+            expiresAt: new Date(expiresAt),
+            issuedAt: new Date(issuedAt),
+            increment,
+            ...(parentId ? { parentId } : {}),
+          },
         );
         count++;
       }
@@ -164,7 +185,12 @@ export async function createCachePersistence(options: PersistOptions, deps: Deps
         ...(record.parentId ? { parentId: record.parentId } : {}),
       });
     }
-    const saved: SavedCache = { version: 1, sessionToken: hashToken(session), savedAt: new Date().toISOString(), entries };
+    const saved: SavedCache = {
+      version: 1,
+      sessionToken: hashToken(session),
+      savedAt: new Date().toISOString(),
+      entries,
+    };
     await mkdir(path.dirname(options.file), { recursive: true, mode: 0o700 });
     const temp = `${options.file}.${randomBytes(6).toString('hex')}.tmp`;
     try {
@@ -173,7 +199,10 @@ export async function createCachePersistence(options: PersistOptions, deps: Deps
       await rename(temp, options.file);
     } catch (error) {
       await rm(temp, { force: true });
-      log.warn('could not write the persistent cache', { file: options.file, error: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
+      log.warn('could not write the persistent cache', {
+        file: options.file,
+        error: (error as NodeJS.ErrnoException).code ?? (error as Error).message,
+      });
     }
   }
 

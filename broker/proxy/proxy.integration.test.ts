@@ -25,14 +25,20 @@ const log = createLogger('test', (r) => records.push(r), 'debug');
 const POLICY = `path "auth/token/create" { capabilities = ["update"] }
 path "secret/*" { capabilities = ["create", "read", "update", "delete", "list"] }`;
 
-const create = (body: Record<string, unknown>, token?: string) => raw(proxy.address, 'POST', '/v1/auth/token/create', { body, ...(token ? { token } : {}) });
+const create = (body: Record<string, unknown>, token?: string) =>
+  raw(proxy.address, 'POST', '/v1/auth/token/create', { body, ...(token ? { token } : {}) });
 
 beforeAll(async () => {
   vault = await startVaultDev();
   dir = await mkdtemp(path.join(os.tmpdir(), 'sesame-proxy-'));
   const root = { token: vault.rootToken };
-  expect((await raw(vault.address, 'PUT', '/v1/sys/policies/acl/dev', { ...root, body: { policy: POLICY } })).status).toBe(204);
-  const created = await raw(vault.address, 'POST', '/v1/auth/token/create', { ...root, body: { policies: ['dev'], ttl: '1h' } });
+  expect(
+    (await raw(vault.address, 'PUT', '/v1/sys/policies/acl/dev', { ...root, body: { policy: POLICY } })).status,
+  ).toBe(204);
+  const created = await raw(vault.address, 'POST', '/v1/auth/token/create', {
+    ...root,
+    body: { policies: ['dev'], ttl: '1h' },
+  });
   sessionToken = created.json.auth.client_token;
   session = createVaultSession(createVaultClient({ address: vault.address }), log);
   await session.login({ method: 'token', token: sessionToken });
@@ -59,7 +65,13 @@ describe('forwarding and caching tokens', () => {
     expect(Number(second.headers.age)).toBeGreaterThanOrEqual(0);
     expect(second.json.auth.client_token).toBe(first.json.auth.client_token);
     const entry = proxy.registry.get(`token:${first.json.auth.accessor}`);
-    expect(entry).toMatchObject({ kind: 'child-token', path: 'auth/token/create', origin: { type: 'proxy' }, hits: 1, state: 'active' });
+    expect(entry).toMatchObject({
+      kind: 'child-token',
+      path: 'auth/token/create',
+      origin: { type: 'proxy' },
+      hits: 1,
+      state: 'active',
+    });
     expect(entry?.parentId).toBe(`token:${session.snapshot().accessor}`);
     // A different body is a different request.
     expect((await create({ ...body, meta: { test: 'other' } })).headers['x-cache']).toBe('MISS');
@@ -82,13 +94,21 @@ describe('forwarding and caching tokens', () => {
     // node-vault does not send X-Vault-Request by itself: it is told to, as the proxy's refusal says.
     const bare = nodeVault({ endpoint: proxy.address, token: sessionToken });
     await expect(bare.read('secret/data/node-vault')).rejects.toThrow(/X-Vault-Request: true/);
-    const client = nodeVault({ endpoint: proxy.address, token: sessionToken, requestOptions: { headers: { 'X-Vault-Request': 'true' } } });
+    const client = nodeVault({
+      endpoint: proxy.address,
+      token: sessionToken,
+      requestOptions: { headers: { 'X-Vault-Request': 'true' } },
+    });
     await client.write('secret/data/node-vault', { data: { greeting: 'hello' } });
     const first = await client.read('secret/data/node-vault');
     const second = await client.read('secret/data/node-vault');
     expect(second.data.data).toEqual({ greeting: 'hello' });
     expect(second.data.metadata.version).toBe(first.data.metadata.version);
-    expect(proxy.registry.get('kv:root/|secret/data/node-vault')).toMatchObject({ kind: 'kv-secret', hits: 1, version: 1 });
+    expect(proxy.registry.get('kv:root/|secret/data/node-vault')).toMatchObject({
+      kind: 'kv-secret',
+      hits: 1,
+      version: 1,
+    });
   });
 
   it('renews a cached token and evicts it at its max TTL', async () => {
@@ -108,13 +128,18 @@ describe('revocation through the proxy', () => {
   it('revoke-self evicts the token and, by cascade, the tokens it created', async () => {
     const child = (await create({ policies: ['dev'], ttl: '1h', meta: { case: 'cascade' } })).json.auth;
     const grandchild = (await create({ policies: ['dev'], ttl: '1h' }, child.client_token)).json.auth;
-    expect(proxy.registry.get(`token:${grandchild.accessor}`)).toMatchObject({ parentId: `token:${child.accessor}`, state: 'active' });
+    expect(proxy.registry.get(`token:${grandchild.accessor}`)).toMatchObject({
+      parentId: `token:${child.accessor}`,
+      state: 'active',
+    });
 
     const revoked = await raw(proxy.address, 'POST', '/v1/auth/token/revoke-self', { token: child.client_token });
     expect(revoked.status).toBe(204);
     expect(proxy.registry.get(`token:${child.accessor}`)).toMatchObject({ state: 'revoked' });
     expect(proxy.registry.get(`token:${grandchild.accessor}`)).toMatchObject({ state: 'revoked' });
-    expect((await raw(vault.address, 'GET', '/v1/auth/token/lookup-self', { token: grandchild.client_token })).status).toBe(403);
+    expect(
+      (await raw(vault.address, 'GET', '/v1/auth/token/lookup-self', { token: grandchild.client_token })).status,
+    ).toBe(403);
     expect((await create({ policies: ['dev'], ttl: '1h', meta: { case: 'cascade' } })).headers['x-cache']).toBe('MISS');
   });
 
@@ -122,8 +147,13 @@ describe('revocation through the proxy', () => {
     const a = (await create({ policies: ['dev'], ttl: '1h', meta: { case: 'accessor' } })).json.auth;
     const b = (await create({ policies: ['dev'], ttl: '1h', meta: { case: 'token' } })).json.auth;
     const root = { token: vault.rootToken };
-    expect((await raw(proxy.address, 'POST', '/v1/auth/token/revoke-accessor', { ...root, body: { accessor: a.accessor } })).status).toBe(204);
-    expect((await raw(proxy.address, 'POST', '/v1/auth/token/revoke', { ...root, body: { token: b.client_token } })).status).toBe(204);
+    expect(
+      (await raw(proxy.address, 'POST', '/v1/auth/token/revoke-accessor', { ...root, body: { accessor: a.accessor } }))
+        .status,
+    ).toBe(204);
+    expect(
+      (await raw(proxy.address, 'POST', '/v1/auth/token/revoke', { ...root, body: { token: b.client_token } })).status,
+    ).toBe(204);
     expect(proxy.registry.get(`token:${a.accessor}`)?.state).toBe('revoked');
     expect(proxy.registry.get(`token:${b.accessor}`)?.state).toBe('revoked');
   });
@@ -139,7 +169,9 @@ describe('cache-clear', () => {
     expect(proxy.registry.get(`token:${parent.accessor}`)?.state).toBe('evicted');
     expect(proxy.registry.get(`token:${child.accessor}`)?.state).toBe('evicted');
     // Evicted is not revoked: the token still works at Vault.
-    expect((await raw(vault.address, 'GET', '/v1/auth/token/lookup-self', { token: parent.client_token })).status).toBe(200);
+    expect((await raw(vault.address, 'GET', '/v1/auth/token/lookup-self', { token: parent.client_token })).status).toBe(
+      200,
+    );
 
     const byAccessor = (await create({ policies: ['dev'], ttl: '1h', meta: { case: 'clear-accessor' } })).json.auth;
     expect((await clear({ type: 'token_accessor', value: byAccessor.accessor })).status).toBe(200);
@@ -161,9 +193,18 @@ describe('cache-clear', () => {
   });
 
   it('refuses unknown types and missing fields with Vault-style 400s', async () => {
-    expect(await clear({ type: 'everything' })).toMatchObject({ status: 400, json: { errors: [expect.stringMatching(/invalid type provided/)] } });
-    expect(await clear({ value: 'x' })).toMatchObject({ status: 400, json: { errors: ['failed to parse clear input: no type provided'] } });
-    expect(await clear({ type: 'token' })).toMatchObject({ status: 400, json: { errors: ['failed to clear cache: token not provided'] } });
+    expect(await clear({ type: 'everything' })).toMatchObject({
+      status: 400,
+      json: { errors: [expect.stringMatching(/invalid type provided/)] },
+    });
+    expect(await clear({ value: 'x' })).toMatchObject({
+      status: 400,
+      json: { errors: ['failed to parse clear input: no type provided'] },
+    });
+    expect(await clear({ type: 'token' })).toMatchObject({
+      status: 400,
+      json: { errors: ['failed to clear cache: token not provided'] },
+    });
     expect((await raw(proxy.address, 'POST', '/agent/v1/cache-clear', { rawBody: '{not json' })).status).toBe(400);
     expect((await raw(proxy.address, 'GET', '/agent/v1/cache-clear')).status).toBe(405);
   });
@@ -192,7 +233,9 @@ describe('Vault sealed or unreachable', () => {
     try {
       const answer = await raw(lonely.address, 'GET', '/v1/sys/health');
       expect(answer.status).toBe(502);
-      expect(answer.json.errors[0]).toMatch(/error forwarding the request to Vault at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+      expect(answer.json.errors[0]).toMatch(
+        /error forwarding the request to Vault at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/,
+      );
     } finally {
       await lonely.close();
     }
@@ -205,14 +248,19 @@ describe('bad input and listeners', () => {
     expect(badJson).toMatchObject({ status: 400, json: { errors: ['error parsing JSON'] } });
     const notObject = await raw(proxy.address, 'POST', '/v1/secret/data/x', { rawBody: '[1,2]' });
     expect(notObject.status).toBe(400);
-    const big = await raw(proxy.address, 'POST', '/v1/secret/data/x', { rawBody: `{"data":{"v":"${'x'.repeat(33 * 1024 * 1024)}"}}` });
+    const big = await raw(proxy.address, 'POST', '/v1/secret/data/x', {
+      rawBody: `{"data":{"v":"${'x'.repeat(33 * 1024 * 1024)}"}}`,
+    });
     expect(big.status).toBe(413);
     expect(big.json.errors[0]).toMatch(/larger than/);
     expect((await raw(proxy.address, 'GET', '/v1/secret/data/%E0%A4%A')).status).toBe(400);
     expect((await raw(proxy.address, 'GET', '/v1/secret/../sys/health')).status).toBe(400);
     expect((await raw(proxy.address, 'LIST', '/v1/secret/metadata')).status).toBe(400);
     expect((await raw(proxy.address, 'GET', '/ui/')).status).toBe(404);
-    const fromPage = await raw(proxy.address, 'POST', '/v1/secret/data/x', { body: { data: {} }, headers: { Origin: 'https://evil.example' } });
+    const fromPage = await raw(proxy.address, 'POST', '/v1/secret/data/x', {
+      body: { data: {} },
+      headers: { Origin: 'https://evil.example' },
+    });
     expect(fromPage.status).toBe(403);
     const rebinding = await raw(proxy.address, 'GET', '/v1/sys/health', { headers: { Host: 'evil.example:8100' } });
     expect(rebinding.status).toBe(403);
@@ -220,7 +268,13 @@ describe('bad input and listeners', () => {
 
   it('listens on a unix socket', async () => {
     const socket = path.join(dir, 'agent.sock');
-    const onSocket = await startAgentProxy({ vaultAddress: vault.address, listen: `unix:${socket}`, session, registry: proxy.registry, log });
+    const onSocket = await startAgentProxy({
+      vaultAddress: vault.address,
+      listen: `unix:${socket}`,
+      session,
+      registry: proxy.registry,
+      log,
+    });
     try {
       expect(onSocket.address).toBe(`unix:${socket}`);
       const health = await raw(onSocket.address, 'GET', '/v1/sys/health');

@@ -24,7 +24,20 @@ export interface ProxyRequest {
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'x-vault-token', 'authorization']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'x-vault-token',
+  'authorization',
+]);
 const NAMESPACE = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*\/?$/;
 
 /** 'team-a' → 'team-a/', '' → 'root/' (Vault Agent's index convention). */
@@ -55,12 +68,14 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 // Vault answers an oversized body with 413 and "error parsing JSON"; we say why.
-const tooLarge = (limit: number) => new ProxyError(413, [`error parsing JSON: the request body is larger than ${limit} bytes`]);
+const tooLarge = (limit: number) =>
+  new ProxyError(413, [`error parsing JSON: the request body is larger than ${limit} bytes`]);
 
 /** Parse the request line and headers; the body is attached by the caller after reading it. */
 export function parseProxyRequest(req: IncomingMessage, body: Buffer, defaultNamespace?: string): ProxyRequest {
   const method = (req.method ?? '').toUpperCase();
-  if (!METHODS.has(method)) throw new ProxyError(405, [`unsupported operation: HTTP method ${method || '(none)'} is not supported by Vault`]);
+  if (!METHODS.has(method))
+    throw new ProxyError(405, [`unsupported operation: HTTP method ${method || '(none)'} is not supported by Vault`]);
   const url = req.url ?? '';
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
@@ -78,12 +93,14 @@ export function parseProxyRequest(req: IncomingMessage, body: Buffer, defaultNam
   }
 
   const nsHeader = header(req, 'x-vault-namespace');
-  if (nsHeader !== undefined && nsHeader !== '' && !NAMESPACE.test(nsHeader.replace(/^\//, ''))) throw badRequest('invalid namespace in X-Vault-Namespace');
+  if (nsHeader !== undefined && nsHeader !== '' && !NAMESPACE.test(nsHeader.replace(/^\//, '')))
+    throw badRequest('invalid namespace in X-Vault-Namespace');
   const namespace = canonicalNamespace(nsHeader ?? defaultNamespace);
 
   let token = header(req, 'x-vault-token') ?? '';
   const authorization = header(req, 'authorization');
-  if (!token && authorization && /^bearer\s+/i.test(authorization)) token = authorization.replace(/^bearer\s+/i, '').trim();
+  if (!token && authorization && /^bearer\s+/i.test(authorization))
+    token = authorization.replace(/^bearer\s+/i, '').trim();
 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -94,7 +111,17 @@ export function parseProxyRequest(req: IncomingMessage, body: Buffer, defaultNam
   else delete headers['x-vault-namespace'];
 
   const json = parseJsonObject(body);
-  return { method, path, query, namespace, token, headers, body, ...(json ? { json } : {}), wrapped: !!header(req, 'x-vault-wrap-ttl') };
+  return {
+    method,
+    path,
+    query,
+    namespace,
+    token,
+    headers,
+    body,
+    ...(json ? { json } : {}),
+    wrapped: !!header(req, 'x-vault-wrap-ttl'),
+  };
 }
 
 /** A request body: empty → undefined; otherwise it must be a JSON object (Vault's wording). */
@@ -107,7 +134,8 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> | undefin
   } catch {
     throw badRequest('error parsing JSON');
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('error parsing JSON: the body must be a JSON object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw badRequest('error parsing JSON: the body must be a JSON object');
   return value as Record<string, unknown>;
 }
 

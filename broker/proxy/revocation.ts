@@ -68,7 +68,8 @@ export async function handleRevocation(req: ProxyRequest, ctx: RevocationContext
     if (orphan) {
       // revoke-orphan: the token and its leases go; its child tokens live on, parentless.
       for (const child of registry.list()) {
-        if (child.parentId === id && !child.endedAt && child.kind !== 'lease') registry.update(child.id, { parentId: null });
+        if (child.parentId === id && !child.endedAt && child.kind !== 'lease')
+          registry.update(child.id, { parentId: null });
       }
     }
     registry.end(id, 'revoked', REASON);

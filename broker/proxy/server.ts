@@ -3,7 +3,13 @@
 // (use_auto_auth_token), serves /agent/v1/cache-clear, and hands the rest to the lease cache.
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
-import { createLeaseRegistry, tokenEntryId, trackSessionToken, type LeaseRegistry, type TrackableSession } from '../leases';
+import {
+  createLeaseRegistry,
+  tokenEntryId,
+  trackSessionToken,
+  type LeaseRegistry,
+  type TrackableSession,
+} from '../leases';
 import { formatListenAddress, startListener, type Listener } from '../listener';
 import type { Logger } from '../log';
 import { createVaultClient } from '../vault';
@@ -89,8 +95,16 @@ export async function startAgentProxy(options: AgentProxyOptions): Promise<Agent
   const session = options.session;
   const unlinkSession = session ? trackSessionToken(registry, session) : () => {};
 
-  const forwarder = createForwarder({ address: options.vaultAddress, ...(ca ? { ca } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
-  const vault = createVaultClient({ address: options.vaultAddress, ...(ca ? { caCert: ca } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+  const forwarder = createForwarder({
+    address: options.vaultAddress,
+    ...(ca ? { ca } : {}),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  });
+  const vault = createVaultClient({
+    address: options.vaultAddress,
+    ...(ca ? { caCert: ca } : {}),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  });
   const index = createCacheIndex();
   const autoAuth: AutoAuthSource | undefined = session
     ? {
@@ -104,18 +118,41 @@ export async function startAgentProxy(options: AgentProxyOptions): Promise<Agent
   const caching = options.cache ?? true;
   const staticSecrets =
     caching && (options.cacheStaticSecrets ?? true)
-      ? createStaticSecretCache({ index, registry, vault, log: log.child('kv-cache'), refreshMs: options.staticSecretRefreshMs ?? 30_000 })
+      ? createStaticSecretCache({
+          index,
+          registry,
+          vault,
+          log: log.child('kv-cache'),
+          refreshMs: options.staticSecretRefreshMs ?? 30_000,
+        })
       : undefined;
-  const cache = createLeaseCache({ index, registry, forwarder, vault, log, ...(autoAuth ? { autoAuth } : {}), ...(staticSecrets ? { staticSecrets } : {}) });
+  const cache = createLeaseCache({
+    index,
+    registry,
+    forwarder,
+    vault,
+    log,
+    ...(autoAuth ? { autoAuth } : {}),
+    ...(staticSecrets ? { staticSecrets } : {}),
+  });
   let persistence: CachePersistence | undefined;
   if (options.persist && caching) {
-    persistence = await createCachePersistence(options.persist, { index, registry, cache, log: log.child('persist'), ...(autoAuth ? { autoAuth } : {}) });
+    persistence = await createCachePersistence(options.persist, {
+      index,
+      registry,
+      cache,
+      log: log.child('persist'),
+      ...(autoAuth ? { autoAuth } : {}),
+    });
   }
 
   const listenText = options.listen ?? '127.0.0.1:8100';
   const loopbackOnly = listenText.startsWith('unix:') || /^(127\.|localhost|\[::1\])/.test(listenText);
 
-  function send(res: http.ServerResponse, response: Pick<ProxyResponse, 'status' | 'headers' | 'body'> & Partial<ProxyResponse>) {
+  function send(
+    res: http.ServerResponse,
+    response: Pick<ProxyResponse, 'status' | 'headers' | 'body'> & Partial<ProxyResponse>,
+  ) {
     const headers: Record<string, string> = { ...response.headers, 'content-length': String(response.body.length) };
     if (caching && response.cache) headers['x-cache'] = response.cache === 'hit' ? 'HIT' : 'MISS';
     if (response.age !== undefined) headers.age = String(response.age);
@@ -124,18 +161,31 @@ export async function startAgentProxy(options: AgentProxyOptions): Promise<Agent
   }
 
   const fail = (res: http.ServerResponse, error: ProxyError) =>
-    send(res, { status: error.status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: errorBody(error.errors) });
+    send(res, {
+      status: error.status,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+      body: errorBody(error.errors),
+    });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     // A web page must not be able to spend the developer's session (CSRF, DNS rebinding). A
     // browser marks what it sends: Origin on CORS requests, Sec-Fetch-Site/-Dest/-User on every
     // request to a loopback address (an <img> or a navigation carries no Origin, but does carry
     // those). Sec-Fetch-Mode alone is let through: Node's own fetch() sends it.
-    if (req.headers.origin) throw new ProxyError(403, ['the Sesame agent does not accept requests from web pages (Origin header present)']);
-    if (BROWSER_ONLY_HEADERS.some((name) => req.headers[name] !== undefined)) throw new ProxyError(403, ['the Sesame agent does not accept requests from web browsers (Sec-Fetch headers present)']);
-    if (loopbackOnly && req.headers.host && !LOOPBACK_HOST.test(req.headers.host)) throw new ProxyError(403, [`the Sesame agent only answers requests addressed to the loopback interface, not ${req.headers.host}`]);
+    if (req.headers.origin)
+      throw new ProxyError(403, ['the Sesame agent does not accept requests from web pages (Origin header present)']);
+    if (BROWSER_ONLY_HEADERS.some((name) => req.headers[name] !== undefined))
+      throw new ProxyError(403, [
+        'the Sesame agent does not accept requests from web browsers (Sec-Fetch headers present)',
+      ]);
+    if (loopbackOnly && req.headers.host && !LOOPBACK_HOST.test(req.headers.host))
+      throw new ProxyError(403, [
+        `the Sesame agent only answers requests addressed to the loopback interface, not ${req.headers.host}`,
+      ]);
     if (requireHeader && req.headers['x-vault-request'] !== 'true') {
-      throw new ProxyError(412, [`missing "X-Vault-Request: true" header (the vault CLI and the Vault SDKs send it)${options.requestHeaderHint ? `; ${options.requestHeaderHint}` : ''}`]);
+      throw new ProxyError(412, [
+        `missing "X-Vault-Request: true" header (the vault CLI and the Vault SDKs send it)${options.requestHeaderHint ? `; ${options.requestHeaderHint}` : ''}`,
+      ]);
     }
 
     const url = req.url ?? '/';
@@ -184,8 +234,12 @@ export async function startAgentProxy(options: AgentProxyOptions): Promise<Agent
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    const body = errorBody([status === 431 ? 'request headers too large' : `malformed HTTP request (${error.code ?? 'parse error'})`]);
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+    const body = errorBody([
+      status === 431 ? 'request headers too large' : `malformed HTTP request (${error.code ?? 'parse error'})`,
+    ]);
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
 
   let listener: Listener;
@@ -201,7 +255,12 @@ export async function startAgentProxy(options: AgentProxyOptions): Promise<Agent
   }
   const bound = formatListenAddress(listener.address);
   const address = listener.address.kind === 'unix' ? bound : `http://${bound}`;
-  log.info('agent proxy listening', { address, vault: options.vaultAddress, cache: caching, kvCaching: !!staticSecrets });
+  log.info('agent proxy listening', {
+    address,
+    vault: options.vaultAddress,
+    cache: caching,
+    kvCaching: !!staticSecrets,
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -211,7 +270,12 @@ export async function startAgentProxy(options: AgentProxyOptions): Promise<Agent
       return index.size;
     },
     restoredEntries: persistence?.restored ?? 0,
-    clearCache: (request) => clearCache(parseCacheClear(request as unknown as Record<string, unknown>), { registry, index, ...(autoAuth ? { autoAuth } : {}) }),
+    clearCache: (request) =>
+      clearCache(parseCacheClear(request as unknown as Record<string, unknown>), {
+        registry,
+        index,
+        ...(autoAuth ? { autoAuth } : {}),
+      }),
     close() {
       closing ??= (async () => {
         await listener.close();

@@ -21,15 +21,23 @@ beforeAll(async () => {
     team: 'path "secret/data/team/*" { capabilities = ["read", "create", "update"] }\npath "kv/*" { capabilities = ["read", "create", "update"] }',
     nothing: 'path "secret/data/elsewhere/*" { capabilities = ["read"] }',
   };
-  for (const [name, policy] of Object.entries(policies)) await raw(vault.address, 'PUT', `/v1/sys/policies/acl/${name}`, { ...root(), body: { policy } });
-  const make = async (policy: string) => (await raw(vault.address, 'POST', '/v1/auth/token/create', { ...root(), body: { policies: [policy], ttl: '1h' } })).json.auth.client_token as string;
+  for (const [name, policy] of Object.entries(policies))
+    await raw(vault.address, 'PUT', `/v1/sys/policies/acl/${name}`, { ...root(), body: { policy } });
+  const make = async (policy: string) =>
+    (await raw(vault.address, 'POST', '/v1/auth/token/create', { ...root(), body: { policies: [policy], ttl: '1h' } }))
+      .json.auth.client_token as string;
   tokens.reader = await make('team');
   tokens.other = await make('team');
   tokens.outsider = await make('nothing');
   await raw(vault.address, 'POST', '/v1/sys/mounts/kv', { ...root(), body: { type: 'kv', options: { version: '1' } } });
   await raw(vault.address, 'POST', '/v1/secret/data/team/db', { ...root(), body: { data: { password: 'first' } } });
   await raw(vault.address, 'POST', '/v1/kv/team/api', { ...root(), body: { key: 'one' } });
-  proxy = await startAgentProxy({ vaultAddress: vault.address, listen: '127.0.0.1:0', log, staticSecretRefreshMs: 300 });
+  proxy = await startAgentProxy({
+    vaultAddress: vault.address,
+    listen: '127.0.0.1:0',
+    log,
+    staticSecretRefreshMs: 300,
+  });
 });
 
 afterAll(async () => {
@@ -53,12 +61,20 @@ describe('KV static secrets through the proxy', () => {
     // Another token with access proves it once through Vault, then shares the cached answer.
     expect((await read('secret/data/team/db', tokens.other)).headers['x-cache']).toBe('MISS');
     expect((await read('secret/data/team/db', tokens.other)).headers['x-cache']).toBe('HIT');
-    expect(proxy.registry.get('kv:root/|secret/data/team/db')).toMatchObject({ kind: 'kv-secret', version: 1, hits: 2, renewable: false });
+    expect(proxy.registry.get('kv:root/|secret/data/team/db')).toMatchObject({
+      kind: 'kv-secret',
+      version: 1,
+      hits: 2,
+      renewable: false,
+    });
   });
 
   it('a write through the proxy evicts the cached secret at once', async () => {
     await read('secret/data/team/db', tokens.reader);
-    const write = await raw(proxy.address, 'POST', '/v1/secret/data/team/db', { token: tokens.reader, body: { data: { password: 'second' } } });
+    const write = await raw(proxy.address, 'POST', '/v1/secret/data/team/db', {
+      token: tokens.reader,
+      body: { data: { password: 'second' } },
+    });
     expect(write.status).toBe(200);
     const after = await read('secret/data/team/db', tokens.reader);
     expect(after.headers['x-cache']).toBe('MISS');

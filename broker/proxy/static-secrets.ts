@@ -41,7 +41,8 @@ export interface StaticSecretCacheOptions {
 const KV2_SIBLING = /^(.+?)\/(data|metadata|delete|destroy|undelete)\/(.+)$/;
 const vaultNamespace = (ns: string) => (ns === 'root/' ? '' : ns);
 
-export const staticKey = (namespace: string, path: string, query: string) => `kv:${namespace}|${path}${query ? `?${query}` : ''}`;
+export const staticKey = (namespace: string, path: string, query: string) =>
+  `kv:${namespace}|${path}${query ? `?${query}` : ''}`;
 
 function fingerprint(answer: KvAnswer): { version?: number; hash: string } {
   const inner = answer.data?.data;
@@ -86,7 +87,10 @@ export function createStaticSecretCache(options: StaticSecretCacheOptions): Stat
       });
       const body = response as unknown as Record<string, unknown> | null;
       const data = (response?.data ?? {}) as Record<string, unknown>;
-      const caps = (data[entry.requestPath] ?? body?.[entry.requestPath] ?? data.capabilities ?? body?.capabilities) as unknown;
+      const caps = (data[entry.requestPath] ??
+        body?.[entry.requestPath] ??
+        data.capabilities ??
+        body?.capabilities) as unknown;
       return Array.isArray(caps) && (caps.includes('read') || caps.includes('root'));
     } catch (error) {
       if (error instanceof VaultError && error.kind === 'permission-denied') return false; // token no longer valid
@@ -102,14 +106,29 @@ export function createStaticSecretCache(options: StaticSecretCacheOptions): Stat
     const reader = [...entry.allowed!.entries()].sort((a, b) => b[1] - a[1])[0]![0];
     try {
       const query = entry.key.includes('?') ? entry.key.slice(entry.key.indexOf('?')) : '';
-      const response = await vault.request({ method: 'GET', path: `${entry.requestPath}${query}`, token: reader, namespace: vaultNamespace(entry.namespace), attempts: 1 });
+      const response = await vault.request({
+        method: 'GET',
+        path: `${entry.requestPath}${query}`,
+        token: reader,
+        namespace: vaultNamespace(entry.namespace),
+        attempts: 1,
+      });
       if (!response?.data) return evict(entry, 'the secret was deleted in Vault');
       const body = Buffer.from(JSON.stringify(response));
-      replaceResponse(entry, { status: 200, headers: { ...entry.response.headers, 'content-type': 'application/json' }, body }, response as KvAnswer);
+      replaceResponse(
+        entry,
+        { status: 200, headers: { ...entry.response.headers, 'content-type': 'application/json' }, body },
+        response as KvAnswer,
+      );
     } catch (error) {
-      if (error instanceof VaultError && error.kind === 'not-found') return evict(entry, 'the secret was deleted in Vault');
+      if (error instanceof VaultError && error.kind === 'not-found')
+        return evict(entry, 'the secret was deleted in Vault');
       if (error instanceof VaultError && error.kind === 'permission-denied') entry.allowed!.delete(reader);
-      else log.debug('static secret re-check failed; keeping it', { path: entry.requestPath, error: (error as Error).message });
+      else
+        log.debug('static secret re-check failed; keeping it', {
+          path: entry.requestPath,
+          error: (error as Error).message,
+        });
     }
   }
 
@@ -171,7 +190,8 @@ export function createStaticSecretCache(options: StaticSecretCacheOptions): Stat
 
     forgetToken(token) {
       for (const entry of statics()) {
-        if (entry.allowed!.delete(token) && entry.allowed!.size === 0) evict(entry, 'no token that may read it remains');
+        if (entry.allowed!.delete(token) && entry.allowed!.size === 0)
+          evict(entry, 'no token that may read it remains');
       }
     },
 

@@ -24,10 +24,12 @@ export interface RawOptions {
 /** One HTTP request to `address` (`http://127.0.0.1:PORT` or `unix:/path`). */
 export function raw(address: string, method: string, urlPath: string, options: RawOptions = {}): Promise<RawAnswer> {
   const body = options.rawBody ?? (options.body !== undefined ? JSON.stringify(options.body) : undefined);
-  const target = address.startsWith('unix:') ? { socketPath: address.slice(5) } : (() => {
-    const u = new URL(address);
-    return { host: u.hostname, port: Number(u.port) };
-  })();
+  const target = address.startsWith('unix:')
+    ? { socketPath: address.slice(5) }
+    : (() => {
+        const u = new URL(address);
+        return { host: u.hostname, port: Number(u.port) };
+      })();
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -39,7 +41,9 @@ export function raw(address: string, method: string, urlPath: string, options: R
           // What the vault CLI and the SDKs send (the proxy requires it by default).
           'X-Vault-Request': 'true',
           ...(options.token ? { 'X-Vault-Token': options.token } : {}),
-          ...(body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}),
+          ...(body !== undefined
+            ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }
+            : {}),
           ...options.headers,
         },
       },
@@ -65,11 +69,26 @@ export function raw(address: string, method: string, urlPath: string, options: R
 }
 
 /** Resolves with the entry once `match` holds for it (polling the registry's own events). */
-export function awaitLease(registry: LeaseRegistry, id: string, match: (r: LeaseRecord) => boolean, timeoutMs = 20_000): Promise<LeaseRecord> {
+export function awaitLease(
+  registry: LeaseRegistry,
+  id: string,
+  match: (r: LeaseRecord) => boolean,
+  timeoutMs = 20_000,
+): Promise<LeaseRecord> {
   const now = registry.get(id);
   if (now && match(now)) return Promise.resolve(now);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (off(), reject(new Error(`registry entry ${id} did not reach the expected state within ${timeoutMs} ms (now ${JSON.stringify(registry.get(id))})`))), timeoutMs);
+    const timer = setTimeout(
+      () => (
+        off(),
+        reject(
+          new Error(
+            `registry entry ${id} did not reach the expected state within ${timeoutMs} ms (now ${JSON.stringify(registry.get(id))})`,
+          ),
+        )
+      ),
+      timeoutMs,
+    );
     const off = registry.onChange((change) => {
       if (change.lease.id === id && match(change.lease)) {
         clearTimeout(timer);

@@ -27,9 +27,24 @@ const peers: AgentPeer[] = [];
 function identities(): AgentIdentitySource[] {
   const session = { token: async () => vaultServer.rootToken };
   return [
-    { credentials: createVaultSshCertificateSource(vault, session, { mount: 'ssh-client-signer', role: 'dev', principals: ['root'], ttl: '6s' }), comment: 'vault-cert' },
     {
-      credentials: createVaultKvFetcher(vault, session, { mount: 'secret', path: 'deploy-key', version: 2, fields: { private_key: 'private_key' }, required: ['private_key'], maxAgeMs: 0 }),
+      credentials: createVaultSshCertificateSource(vault, session, {
+        mount: 'ssh-client-signer',
+        role: 'dev',
+        principals: ['root'],
+        ttl: '6s',
+      }),
+      comment: 'vault-cert',
+    },
+    {
+      credentials: createVaultKvFetcher(vault, session, {
+        mount: 'secret',
+        path: 'deploy-key',
+        version: 2,
+        fields: { private_key: 'private_key' },
+        required: ['private_key'],
+        maxAgeMs: 0,
+      }),
       comment: 'deploy-key',
     },
   ];
@@ -39,12 +54,20 @@ beforeAll(async () => {
   dir = createTempDir('ssh-agent');
   vaultServer = await startVaultDev();
   vault = createVaultClient({ address: vaultServer.address, attempts: 1 });
-  const root = (method: 'POST' | 'PUT', apiPath: string, body: Record<string, unknown>) => vault.request<Record<string, string>>({ method, path: apiPath, token: vaultServer.rootToken, body });
+  const root = (method: 'POST' | 'PUT', apiPath: string, body: Record<string, unknown>) =>
+    vault.request<Record<string, string>>({ method, path: apiPath, token: vaultServer.rootToken, body });
   await root('POST', 'sys/mounts/ssh-client-signer', { type: 'ssh' });
   const ca = await root('POST', 'ssh-client-signer/config/ca', { generate_signing_key: true });
-  await root('POST', 'ssh-client-signer/roles/dev', { key_type: 'ca', allow_user_certificates: true, allowed_users: 'root', max_ttl: '1h' });
+  await root('POST', 'ssh-client-signer/roles/dev', {
+    key_type: 'ca',
+    allow_user_certificates: true,
+    allowed_users: 'root',
+    max_ttl: '1h',
+  });
   const rsaKey = path.join(dir, 'deploy_rsa');
-  await runCommand('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-C', 'deploy', '-f', rsaKey], { what: 'ssh-keygen' });
+  await runCommand('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-C', 'deploy', '-f', rsaKey], {
+    what: 'ssh-keygen',
+  });
   await root('POST', 'secret/data/deploy-key', { data: { private_key: fs.readFileSync(rsaKey, 'utf8') } });
   sshdCa = await startSshd({ trustedUserCaKeys: [ca!.data!.public_key!.trim()] });
   sshdKey = await startSshd({ authorizedKeys: [fs.readFileSync(`${rsaKey}.pub`, 'utf8').trim()] });
@@ -73,10 +96,28 @@ const withAgent = (socketPath = agent.socketPath) => ({ env: { SSH_AUTH_SOCK: so
 const sshVia = (server: SshdServer, command: string) =>
   runTool(
     'ssh',
-    ['-F', '/dev/null', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-p', String(server.port), 'root@127.0.0.1', command],
+    [
+      '-F',
+      '/dev/null',
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'GlobalKnownHostsFile=/dev/null',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-p',
+      String(server.port),
+      'root@127.0.0.1',
+      command,
+    ],
     withAgent(),
   );
-const listKeys = () => runCommand('ssh-add', ['-L'], { env: { ...process.env, ...withAgent().env }, what: 'ssh-add -L' }).then((r) => r.stdout);
+const listKeys = () =>
+  runCommand('ssh-add', ['-L'], { env: { ...process.env, ...withAgent().env }, what: 'ssh-add -L' }).then(
+    (r) => r.stdout,
+  );
 
 describe('ssh-agent with Vault identities', () => {
   it('listens on a 0600 socket in a 0700 directory', () => {
@@ -90,7 +131,10 @@ describe('ssh-agent with Vault identities', () => {
     expect(lines[0]).toMatch(/^ssh-ed25519-cert-v01@openssh\.com \S+ vault-cert$/);
     expect(lines[1]).toMatch(/^ssh-rsa \S+ deploy-key$/);
     const views = agent.connector.identities();
-    expect(views.map((v) => [v.kind, v.principals?.join(',')])).toEqual([['certificate', 'root'], ['key', undefined]]);
+    expect(views.map((v) => [v.kind, v.principals?.join(',')])).toEqual([
+      ['certificate', 'root'],
+      ['key', undefined],
+    ]);
     expect(JSON.stringify(views)).not.toMatch(/PRIVATE KEY/);
   });
 
@@ -123,7 +167,10 @@ describe('ssh-agent with Vault identities', () => {
     expect(String(removeAll)).toMatch(/Failed to remove all identities|agent refused operation/);
     const askpass = path.join(dir, 'askpass.sh');
     fs.writeFileSync(askpass, '#!/bin/sh\necho lock-passphrase\n', { mode: 0o700 });
-    const lock = await runCommand('setsid', ['ssh-add', '-x'], { env: { ...env, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' }, what: 'ssh-add -x' }).catch((error: Error) => error);
+    const lock = await runCommand('setsid', ['ssh-add', '-x'], {
+      env: { ...env, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' },
+      what: 'ssh-add -x',
+    }).catch((error: Error) => error);
     expect(String(lock)).toMatch(/Failed to lock agent|agent refused operation/);
     expect((await listKeys()).trim().split('\n')).toHaveLength(2);
   });
@@ -131,12 +178,16 @@ describe('ssh-agent with Vault identities', () => {
   it('re-signs the certificate before it expires and keeps logging in', { timeout: 60_000 }, async () => {
     const first = (await listKeys()).split('\n')[0]!;
     const firstCert = parseCertificateLine(first.split(' ').slice(0, 2).join(' '), 'listed');
-    await expect.poll(async () => (await listKeys()).split('\n')[0], { timeout: 20_000, interval: 500 }).not.toBe(first);
+    await expect
+      .poll(async () => (await listKeys()).split('\n')[0], { timeout: 20_000, interval: 500 })
+      .not.toBe(first);
     const second = parseCertificateLine((await listKeys()).split('\n')[0]!.split(' ').slice(0, 2).join(' '), 'listed');
     expect(second.serial).not.toBe(firstCert.serial);
     // Re-signed ahead of time: the old certificate was still valid when the new one arrived.
     expect(second.validAfter.getTime()).toBeLessThan(firstCert.validBefore!.getTime());
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, firstCert.validBefore!.getTime() - Date.now()) + 500));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, firstCert.validBefore!.getTime() - Date.now()) + 500),
+    );
     expect(await listKeys()).not.toContain(first.split(' ')[1]);
     expect((await sshVia(sshdCa, 'echo after-resign')).stdout).toBe('after-resign\n');
   });

@@ -12,7 +12,16 @@ import { startListener, type Listener } from '../listener';
 import { WireError } from '../ssh';
 import { createIdentityStore, type AgentIdentitySource, type AgentIdentityView } from './identities';
 import { findPeer, type AgentPeer } from './peer';
-import { AGENT, AgentProtocolError, createMessageReader, failure, identitiesAnswer, parseSignRequest, SIGN_FLAG, signResponse } from './protocol';
+import {
+  AGENT,
+  AgentProtocolError,
+  createMessageReader,
+  failure,
+  identitiesAnswer,
+  parseSignRequest,
+  SIGN_FLAG,
+  signResponse,
+} from './protocol';
 import { outputBelow } from '../connector-kit/output-guard';
 
 export interface SshAgentOptions {
@@ -69,7 +78,12 @@ export function createSshAgentConnector(options: SshAgentOptions): SshAgentConne
     if (!identity) return failure();
     let algorithm: string | undefined;
     if (identity.key.keyType === 'ssh-rsa') {
-      algorithm = request.flags & SIGN_FLAG.RSA_SHA2_512 ? 'rsa-sha2-512' : request.flags & SIGN_FLAG.RSA_SHA2_256 ? 'rsa-sha2-256' : 'ssh-rsa';
+      algorithm =
+        request.flags & SIGN_FLAG.RSA_SHA2_512
+          ? 'rsa-sha2-512'
+          : request.flags & SIGN_FLAG.RSA_SHA2_256
+            ? 'rsa-sha2-256'
+            : 'ssh-rsa';
     }
     return signResponse(identity.key.sign(request.data, algorithm));
   }
@@ -175,7 +189,9 @@ export async function startSshAgent(
     if (!path.isAbsolute(socketPath)) throw new TypeError(`ssh-agent: socketPath ${socketPath} must be absolute`);
     const dir = await stat(path.dirname(socketPath)).catch(() => undefined);
     if (dir && (dir.mode & 0o077) !== 0) {
-      throw new Error(`ssh-agent: ${path.dirname(socketPath)} is open to other users (mode ${(dir.mode & 0o777).toString(8)}); use a private directory`);
+      throw new Error(
+        `ssh-agent: ${path.dirname(socketPath)} is open to other users (mode ${(dir.mode & 0o777).toString(8)}); use a private directory`,
+      );
     }
   } else {
     ownDir = await mkdtemp(path.join(os.tmpdir(), 'sesame-agent-'));
@@ -186,7 +202,10 @@ export async function startSshAgent(
   const log = options.log ?? createLogger('ssh-agent', () => {});
   const context: ConnectorContext = {
     connectionName: 'ssh-agent',
-    credentials: { description: 'agent identities', get: () => Promise.reject(new Error('the agent takes identities, not one credential')) },
+    credentials: {
+      description: 'agent identities',
+      get: () => Promise.reject(new Error('the agent takes identities, not one credential')),
+    },
     log,
     meter: { toTarget: () => {}, toClient: () => {} },
     ...options.context,
@@ -196,7 +215,9 @@ export async function startSshAgent(
   let listener: Listener;
   try {
     listener = await startListener(`unix:${socketPath}`, (socket) => {
-      connector.serve(socket, context).catch((error: unknown) => log.error('agent session failed', { error: (error as Error).message }));
+      connector
+        .serve(socket, context)
+        .catch((error: unknown) => log.error('agent session failed', { error: (error as Error).message }));
     });
   } catch (error) {
     connector.close();

@@ -4,7 +4,15 @@
 // listed it a moment ago still succeeds.
 import type { CredentialFetcher } from '../connector';
 import type { Logger } from '../log';
-import { fingerprint, isValidAt, loadPrivateKey, parseCertificateLine, samePublicKey, type SshCertificate, type SshPrivateKey } from '../ssh';
+import {
+  fingerprint,
+  isValidAt,
+  loadPrivateKey,
+  parseCertificateLine,
+  samePublicKey,
+  type SshCertificate,
+  type SshPrivateKey,
+} from '../ssh';
 
 export interface AgentIdentitySource {
   /** `createVaultSshCertificateSource(...)`, or a fetcher whose values hold `private_key` (+ `passphrase`, `certificate`). */
@@ -54,21 +62,28 @@ export interface IdentityStore {
 
 const MAX_RETRY_MS = 60_000;
 
-function toGeneration(source: AgentIdentitySource, values: Readonly<Record<string, string>>, path: string, expiresAt: Date | undefined): Generation {
+function toGeneration(
+  source: AgentIdentitySource,
+  values: Readonly<Record<string, string>>,
+  path: string,
+  expiresAt: Date | undefined,
+): Generation {
   const privateKey = values.private_key;
   if (!privateKey) throw new Error(`the credential at ${path} has no private_key`);
   const key = loadPrivateKey(privateKey, values.passphrase, `the private_key at ${path}`);
   const comment = source.comment ?? path;
   if (!values.certificate) return { blob: key.publicBlob, key, comment };
   const certificate = parseCertificateLine(values.certificate, `the certificate at ${path}`);
-  if (!samePublicKey(certificate.publicKeyBlob, key.publicBlob)) throw new Error(`the certificate at ${path} does not certify its private_key`);
+  if (!samePublicKey(certificate.publicKeyBlob, key.publicBlob))
+    throw new Error(`the certificate at ${path} does not certify its private_key`);
   return { blob: certificate.blob, key, comment, certificate, expiresAt: certificate.validBefore ?? expiresAt };
 }
 
 export function createIdentityStore(sources: readonly AgentIdentitySource[], log: Logger): IdentityStore {
   const slots: Slot[] = sources.map((source) => ({ source, generations: [], failures: 0 }));
   let closed = false;
-  const usable = (g: Generation, now = new Date()) => (g.certificate ? isValidAt(g.certificate, now) : g.expiresAt === undefined || now < g.expiresAt);
+  const usable = (g: Generation, now = new Date()) =>
+    g.certificate ? isValidAt(g.certificate, now) : g.expiresAt === undefined || now < g.expiresAt;
 
   function schedule(slot: Slot, delayMs: number): void {
     clearTimeout(slot.timer);
@@ -89,7 +104,11 @@ export function createIdentityStore(sources: readonly AgentIdentitySource[], log
       if (generation.expiresAt) {
         const lifetime = generation.expiresAt.getTime() - now.getTime();
         schedule(slot, (lifetime * 2) / 3);
-        log.info('agent identity loaded', { source: description, fingerprint: fingerprint(generation.key.publicBlob), expiresAt: generation.expiresAt.toISOString() });
+        log.info('agent identity loaded', {
+          source: description,
+          fingerprint: fingerprint(generation.key.publicBlob),
+          expiresAt: generation.expiresAt.toISOString(),
+        });
       } else {
         log.info('agent identity loaded', { source: description, fingerprint: fingerprint(generation.key.publicBlob) });
       }
@@ -97,7 +116,11 @@ export function createIdentityStore(sources: readonly AgentIdentitySource[], log
       slot.failures++;
       slot.error = (error as Error).message;
       const retry = Math.min(MAX_RETRY_MS, 1_000 * 2 ** (slot.failures - 1));
-      log.warn('agent identity could not be loaded; retrying', { source: description, error: slot.error, retryMs: retry });
+      log.warn('agent identity could not be loaded; retrying', {
+        source: description,
+        error: slot.error,
+        retryMs: retry,
+      });
       schedule(slot, retry);
     }
   }
@@ -125,7 +148,10 @@ export function createIdentityStore(sources: readonly AgentIdentitySource[], log
       const now = new Date();
       return slots.map((slot) => {
         const current = slot.generations.find((g) => usable(g, now));
-        const base = { source: slot.source.credentials.description, kind: current?.certificate ? ('certificate' as const) : ('key' as const) };
+        const base = {
+          source: slot.source.credentials.description,
+          kind: current?.certificate ? ('certificate' as const) : ('key' as const),
+        };
         if (!current) return { ...base, error: slot.error ?? 'no usable key (expired)' };
         return {
           ...base,

@@ -22,7 +22,9 @@ export const UNKNOWN_PEER: AgentPeer = { pid: undefined, processName: 'unknown' 
 
 function runSs(): Promise<string> {
   return new Promise((resolve) => {
-    execFile('ss', ['-xpnH'], { timeout: 5_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => resolve(error ? '' : stdout));
+    execFile('ss', ['-xpnH'], { timeout: 5_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout) =>
+      resolve(error ? '' : stdout),
+    );
   });
 }
 
@@ -53,7 +55,12 @@ async function describeProcess(pid: number): Promise<AgentPeer> {
   // Field 22 (starttime) comes after the parenthesised command name, which may hold spaces.
   const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   const command = cmdline.split('\0').filter(Boolean).join(' ').slice(0, 200);
-  return { pid, processName: comm.trim() || 'unknown', ...(command ? { command } : {}), ...(startTime ? { startTime } : {}) };
+  return {
+    pid,
+    processName: comm.trim() || 'unknown',
+    ...(command ? { command } : {}),
+    ...(startTime ? { startTime } : {}),
+  };
 }
 
 /** The process connected to `socket` (an accepted unix socket), or UNKNOWN_PEER. */

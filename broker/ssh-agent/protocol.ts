@@ -41,7 +41,8 @@ export function createMessageReader(onMessage: (type: number, body: Buffer) => v
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
     while (buffered.length >= 4) {
       const length = buffered.readUInt32BE(0);
-      if (length === 0 || length > MAX_MESSAGE) throw new AgentProtocolError(`agent message of ${length} bytes (at most ${MAX_MESSAGE})`);
+      if (length === 0 || length > MAX_MESSAGE)
+        throw new AgentProtocolError(`agent message of ${length} bytes (at most ${MAX_MESSAGE})`);
       if (buffered.length < 4 + length) return;
       const message = buffered.subarray(4, 4 + length);
       buffered = buffered.subarray(4 + length);
@@ -58,7 +59,11 @@ export function frame(type: number, ...parts: Buffer[]): Buffer {
 export const failure = (): Buffer => frame(AGENT.FAILURE);
 
 export function identitiesAnswer(identities: readonly { blob: Buffer; comment: string }[]): Buffer {
-  return frame(AGENT.IDENTITIES_ANSWER, sshUint32(identities.length), ...identities.flatMap((i) => [sshString(i.blob), sshString(i.comment)]));
+  return frame(
+    AGENT.IDENTITIES_ANSWER,
+    sshUint32(identities.length),
+    ...identities.flatMap((i) => [sshString(i.blob), sshString(i.comment)]),
+  );
 }
 
 export function signResponse(signatureBlob: Buffer): Buffer {

@@ -9,7 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshKeyPair, createTempDir, removeTempDir, startSshd, type SshdServer } from '../../sandbox/servers';
 import type { CredentialFetcher } from '../connector';
 import { CredentialError } from '../credentials';
-import { createSshConnector, createSshHostKey, parsePublicKeyLine, sshString, sshUint32, type SshHostKey } from './index';
+import {
+  createSshConnector,
+  createSshHostKey,
+  parsePublicKeyLine,
+  sshString,
+  sshUint32,
+  type SshHostKey,
+} from './index';
 import { sendRawPayload } from './ssh2-internals';
 import { isolatedSshOptions, listenForTests, runTool, writeKnownHosts, type TestListener } from './testing';
 
@@ -28,11 +35,15 @@ beforeAll(async () => {
   const credentials: CredentialFetcher = {
     description: 'vault-kv secret/data/bastion-key',
     async get() {
-      if (failing) throw new CredentialError('vault', 'Vault at http://127.0.0.1:1 is unreachable (ECONNREFUSED)', 'unreachable');
+      if (failing)
+        throw new CredentialError('vault', 'Vault at http://127.0.0.1:1 is unreachable (ECONNREFUSED)', 'unreachable');
       return { path: 'secret/data/bastion-key', values: { private_key: fs.readFileSync(key.privateKeyFile, 'utf8') } };
     },
   };
-  const connector = createSshConnector({ target: { host: '127.0.0.1', port: sshd.port, user: 'root', hostKey: sshd.hostPublicKey }, hostKey: hostKey.privateKey });
+  const connector = createSshConnector({
+    target: { host: '127.0.0.1', port: sshd.port, user: 'root', hostKey: sshd.hostPublicKey },
+    hostKey: hostKey.privateKey,
+  });
   listener = await listenForTests(connector, credentials, 'bastion');
   knownHosts = writeKnownHosts(dir, listener.port, hostKey.publicKey);
 });
@@ -44,7 +55,13 @@ afterAll(async () => {
 });
 
 const stillServes = async () => {
-  const result = await runTool('ssh', [...isolatedSshOptions(knownHosts), '-p', String(listener.port), 'root@127.0.0.1', 'echo still-serving']);
+  const result = await runTool('ssh', [
+    ...isolatedSshOptions(knownHosts),
+    '-p',
+    String(listener.port),
+    'root@127.0.0.1',
+    'echo still-serving',
+  ]);
   expect(result.stdout, result.stderr).toBe('still-serving\n');
 };
 
@@ -53,7 +70,10 @@ function rawExchange(bytes: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(listener.port, '127.0.0.1');
     let answer = '';
-    const guard = setTimeout(() => reject(new Error(`the endpoint kept a garbage client open; got ${JSON.stringify(answer)}`)), 20_000);
+    const guard = setTimeout(
+      () => reject(new Error(`the endpoint kept a garbage client open; got ${JSON.stringify(answer)}`)),
+      20_000,
+    );
     socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
     socket.on('close', () => {
       clearTimeout(guard);
@@ -84,7 +104,12 @@ describe('bad input', () => {
     await new Promise<void>((resolve, reject) => {
       client.once('ready', () => resolve());
       client.once('error', reject);
-      client.connect({ host: '127.0.0.1', port: listener.port, username: 'root', hostVerifier: (key: Buffer) => key.equals(expected) });
+      client.connect({
+        host: '127.0.0.1',
+        port: listener.port,
+        username: 'root',
+        hostVerifier: (key: Buffer) => key.equals(expected),
+      });
     });
     try {
       // ssh2 has no API to open an arbitrary channel type: register a pending channel and send
@@ -92,7 +117,16 @@ describe('bad input', () => {
       const failure = await new Promise<Error & { reason?: number }>((resolve) => {
         const channels = (client as unknown as { _chanMgr: { add(cb: (err: Error) => void): number } })._chanMgr;
         const id = channels.add((err) => resolve(err));
-        sendRawPayload(client, Buffer.concat([Buffer.from([90]), sshString('x-bogus@example.com'), sshUint32(id), sshUint32(2 * 1024 * 1024), sshUint32(32 * 1024)]));
+        sendRawPayload(
+          client,
+          Buffer.concat([
+            Buffer.from([90]),
+            sshString('x-bogus@example.com'),
+            sshUint32(id),
+            sshUint32(2 * 1024 * 1024),
+            sshUint32(32 * 1024),
+          ]),
+        );
       });
       expect(failure.reason).toBe(3); // SSH_OPEN_UNKNOWN_CHANNEL_TYPE
       const output = await new Promise<string>((resolve, reject) => {
@@ -112,7 +146,13 @@ describe('bad input', () => {
   it('disconnects with the reason when the credential source fails, then serves the next one', async () => {
     failing = true;
     try {
-      const result = await runTool('ssh', [...isolatedSshOptions(knownHosts), '-p', String(listener.port), 'root@127.0.0.1', 'echo never']);
+      const result = await runTool('ssh', [
+        ...isolatedSshOptions(knownHosts),
+        '-p',
+        String(listener.port),
+        'root@127.0.0.1',
+        'echo never',
+      ]);
       expect(result.code).toBe(255);
       expect(result.stderr).toContain(
         'Sesame (bastion): could not get the credential from vault-kv secret/data/bastion-key: Vault at http://127.0.0.1:1 is unreachable (ECONNREFUSED)',

@@ -41,11 +41,18 @@ export function createCertificateSource(options: CertificateSignerOptions): SshC
       throw new CredentialError('vault', (error as Error).message);
     }
     if (!samePublicKey(certificate.publicKeyBlob, key.publicBlob)) {
-      throw new CredentialError('vault', `the certificate from ${options.path} certifies a different key than the one sent`);
+      throw new CredentialError(
+        'vault',
+        `the certificate from ${options.path} certifies a different key than the one sent`,
+      );
     }
-    if (certificate.kind !== USER_CERT) throw new CredentialError('vault', `the certificate from ${options.path} is not a user certificate`);
+    if (certificate.kind !== USER_CERT)
+      throw new CredentialError('vault', `the certificate from ${options.path} is not a user certificate`);
     if (!isValidAt(certificate, new Date())) {
-      throw new CredentialError('vault', `the certificate from ${options.path} is not valid now (valid ${certificate.validAfter.toISOString()} to ${certificate.validBefore?.toISOString() ?? 'forever'}); check the clocks`);
+      throw new CredentialError(
+        'vault',
+        `the certificate from ${options.path} is not valid now (valid ${certificate.validAfter.toISOString()} to ${certificate.validBefore?.toISOString() ?? 'forever'}); check the clocks`,
+      );
     }
     const credential: Credential = {
       values: { private_key: key.exportPkcs8(), certificate: certificateLine },

@@ -42,7 +42,8 @@ function toDate(seconds: bigint): Date {
 export function parseCertificate(blob: Buffer, what = 'the certificate'): SshCertificate {
   const reader = new SshReader(blob, what);
   const certType = reader.text('type');
-  if (!certType.endsWith(CERT_SUFFIX)) throw new WireError(`${what} is not an OpenSSH certificate (${certType.slice(0, 64)})`);
+  if (!certType.endsWith(CERT_SUFFIX))
+    throw new WireError(`${what} is not an OpenSSH certificate (${certType.slice(0, 64)})`);
   const keyType = certType.slice(0, -CERT_SUFFIX.length);
   reader.bytes('nonce');
   let publicKeyBlob: Buffer;
@@ -52,7 +53,11 @@ export function parseCertificate(blob: Buffer, what = 'the certificate'): SshCer
     const n = reader.bytes('n');
     publicKeyBlob = Buffer.concat([sshString(keyType), sshString(e), sshString(n)]);
   } else if (/^ecdsa-sha2-nistp(256|384|521)$/.test(keyType)) {
-    publicKeyBlob = Buffer.concat([sshString(keyType), sshString(reader.bytes('curve')), sshString(reader.bytes('point'))]);
+    publicKeyBlob = Buffer.concat([
+      sshString(keyType),
+      sshString(reader.bytes('curve')),
+      sshString(reader.bytes('point')),
+    ]);
   } else throw new WireError(`${what} certifies an unsupported key type ${keyType.slice(0, 64)}`);
   const serial = reader.uint64('serial');
   const kind = reader.uint32('type');
@@ -97,7 +102,9 @@ export function parseCertificateLine(line: string, what: string): SshCertificate
 
 /** The CA signature is valid and made by `caBlob` (a plain public key blob). */
 export function isSignedBy(certificate: SshCertificate, caBlob: Buffer): boolean {
-  return certificate.signatureKey.equals(caBlob) && verifySignature(caBlob, certificate.signature, certificate.signedData);
+  return (
+    certificate.signatureKey.equals(caBlob) && verifySignature(caBlob, certificate.signature, certificate.signedData)
+  );
 }
 
 export function isValidAt(certificate: SshCertificate, at: Date): boolean {

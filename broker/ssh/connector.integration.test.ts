@@ -8,9 +8,24 @@ import net from 'node:net';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSshUserCa, createTempDir, freePort, removeTempDir, signUserKey, startSshd, type SshdServer } from '../../sandbox/servers';
+import {
+  createSshUserCa,
+  createTempDir,
+  freePort,
+  removeTempDir,
+  signUserKey,
+  startSshd,
+  type SshdServer,
+} from '../../sandbox/servers';
 import { createSshConnector, createSshHostKey } from './index';
-import { createTestCertificateSource, isolatedSshOptions, listenForTests, runTool, writeKnownHosts, type TestListener } from './testing';
+import {
+  createTestCertificateSource,
+  isolatedSshOptions,
+  listenForTests,
+  runTool,
+  writeKnownHosts,
+  type TestListener,
+} from './testing';
 
 let dir: string;
 let sshd: SshdServer;
@@ -25,7 +40,9 @@ const sha256File = (file: string) => createHash('sha256').update(fs.readFileSync
 
 beforeAll(async () => {
   dir = createTempDir('ssh-connector');
-  const certificates = await createTestCertificateSource({ createTempDir, createSshUserCa, signUserKey }, dir, { principals: [process.env.USER ?? 'root', 'root'] });
+  const certificates = await createTestCertificateSource({ createTempDir, createSshUserCa, signUserKey }, dir, {
+    principals: [process.env.USER ?? 'root', 'root'],
+  });
   issued = certificates.issued;
   sshd = await startSshd({ trustedUserCaKeys: [certificates.caPublicKey] });
   const hostKey = createSshHostKey();
@@ -46,8 +63,14 @@ afterAll(async () => {
 });
 
 /** Starts a long-running OpenSSH client; resolves once `ready(stderr)` holds. */
-function spawnSsh(args: string[], ready: (stderr: string) => boolean): Promise<{ child: ChildProcess; stderr: () => string }> {
-  const child = spawn('ssh', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' } });
+function spawnSsh(
+  args: string[],
+  ready: (stderr: string) => boolean,
+): Promise<{ child: ChildProcess; stderr: () => string }> {
+  const child = spawn('ssh', args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' },
+  });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let stderr = '';
@@ -71,7 +94,10 @@ async function startHashServer(): Promise<{ port: number; close: () => Promise<v
     socket.on('error', () => socket.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** Sends `payload` to 127.0.0.1:port, half-closes, and returns the answer. */
@@ -104,7 +130,9 @@ describe('ssh connector with certificate login', () => {
     expect(result.stdout).toBe(`out\n${sshd.user}\n`);
     expect(result.stderr).toContain('err');
     expect(result.code).toBe(7);
-    expect(fs.readFileSync(sshd.logFile, 'utf8')).toMatch(/Accepted publickey for \S+ from 127\.0\.0\.1 .*ED25519-CERT/);
+    expect(fs.readFileSync(sshd.logFile, 'utf8')).toMatch(
+      /Accepted publickey for \S+ from 127\.0\.0\.1 .*ED25519-CERT/,
+    );
   });
 
   it('passes stdin through and delivers EOF to the remote command', async () => {
@@ -124,7 +152,21 @@ describe('ssh connector with certificate login', () => {
     const socket = path.join(dir, 'tmux.sock');
     const tmux = (...args: string[]) => runCommand('tmux', ['-S', socket, ...args]);
     const command = ['ssh', ...sshArgs('-tt', target())].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    await runCommand('tmux', ['-S', socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'sesame', '-x', '120', '-y', '40', command]);
+    await runCommand('tmux', [
+      '-S',
+      socket,
+      '-f',
+      '/dev/null',
+      'new-session',
+      '-d',
+      '-s',
+      'sesame',
+      '-x',
+      '120',
+      '-y',
+      '40',
+      command,
+    ]);
     try {
       const screen = async (expected: RegExp) => {
         for (let i = 0; i < 200; i++) {
@@ -132,7 +174,9 @@ describe('ssh connector with certificate login', () => {
           if (expected.test(pane)) return pane;
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
-        throw new Error(`the terminal never showed ${expected}: ${(await tmux('capture-pane', '-p', '-t', 'sesame')).stdout}`);
+        throw new Error(
+          `the terminal never showed ${expected}: ${(await tmux('capture-pane', '-p', '-t', 'sesame')).stdout}`,
+        );
       };
       await tmux('send-keys', '-t', 'sesame', 'PS1="sesame> "; echo $((6*7)); tty; stty size', 'Enter');
       const first = await screen(/^42$/m);
@@ -148,7 +192,8 @@ describe('ssh connector with certificate login', () => {
       await tmux('send-keys', '-t', 'sesame', 'echo after-$((1+1))', 'Enter');
       await screen(/^after-2$/m);
       await tmux('send-keys', '-t', 'sesame', 'exit', 'Enter');
-      for (let i = 0; i < 100 && (await tmux('has-session', '-t', 'sesame')).code === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      for (let i = 0; i < 100 && (await tmux('has-session', '-t', 'sesame')).code === 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
       expect((await tmux('has-session', '-t', 'sesame')).code).not.toBe(0);
     } finally {
       await runCommand('tmux', ['-S', socket, 'kill-server']);
@@ -179,7 +224,15 @@ describe('ssh connector with certificate login', () => {
     const local = path.join(dir, 'legacy.txt');
     fs.writeFileSync(local, 'legacy scp payload\n'.repeat(1000));
     const remote = path.join(dir, 'legacy-remote.txt');
-    const result = await runTool('scp', [...isolatedSshOptions(knownHosts), '-O', '-q', '-P', String(listener.port), local, `${target()}:${remote}`]);
+    const result = await runTool('scp', [
+      ...isolatedSshOptions(knownHosts),
+      '-O',
+      '-q',
+      '-P',
+      String(listener.port),
+      local,
+      `${target()}:${remote}`,
+    ]);
     expect(result.code, result.stderr).toBe(0);
     expect(fs.readFileSync(remote, 'utf8')).toBe(fs.readFileSync(local, 'utf8'));
   });
@@ -192,8 +245,26 @@ describe('ssh connector with certificate login', () => {
     fs.writeFileSync(upload, 'put through sesame\n');
     const fetched = path.join(dir, 'fetched.txt');
     const batch = path.join(dir, 'batch.sftp');
-    fs.writeFileSync(batch, [`cd ${work}`, 'ls -1', `put ${upload} uploaded.txt`, `get existing.txt ${fetched}`, 'ls -1', 'rm existing.txt', ''].join('\n'));
-    const result = await runTool('sftp', [...isolatedSshOptions(knownHosts), '-P', String(listener.port), '-b', batch, target()]);
+    fs.writeFileSync(
+      batch,
+      [
+        `cd ${work}`,
+        'ls -1',
+        `put ${upload} uploaded.txt`,
+        `get existing.txt ${fetched}`,
+        'ls -1',
+        'rm existing.txt',
+        '',
+      ].join('\n'),
+    );
+    const result = await runTool('sftp', [
+      ...isolatedSshOptions(knownHosts),
+      '-P',
+      String(listener.port),
+      '-b',
+      batch,
+      target(),
+    ]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('existing.txt');
     expect(result.stdout).toContain('uploaded.txt');
@@ -205,12 +276,28 @@ describe('ssh connector with certificate login', () => {
   it('carries a local forward (-L) both ways, half-close included', async () => {
     const hashServer = await startHashServer();
     const localPort = await freePort();
-    const { child } = await spawnSsh(sshArgs('-N', '-o', 'ExitOnForwardFailure=yes', '-L', `127.0.0.1:${localPort}:127.0.0.1:${hashServer.port}`, target()), () => true);
+    const { child } = await spawnSsh(
+      sshArgs(
+        '-N',
+        '-o',
+        'ExitOnForwardFailure=yes',
+        '-L',
+        `127.0.0.1:${localPort}:127.0.0.1:${hashServer.port}`,
+        target(),
+      ),
+      () => true,
+    );
     try {
       await waitForPort(localPort);
       const payload = randomBytes(5 * 1024 * 1024);
-      const answers = await Promise.all([sendAndHash(localPort, payload), sendAndHash(localPort, payload.subarray(0, 1000))]);
-      expect(answers).toEqual([createHash('sha256').update(payload).digest('hex'), createHash('sha256').update(payload.subarray(0, 1000)).digest('hex')]);
+      const answers = await Promise.all([
+        sendAndHash(localPort, payload),
+        sendAndHash(localPort, payload.subarray(0, 1000)),
+      ]);
+      expect(answers).toEqual([
+        createHash('sha256').update(payload).digest('hex'),
+        createHash('sha256').update(payload.subarray(0, 1000)).digest('hex'),
+      ]);
     } finally {
       child.kill();
       await hashServer.close();
@@ -219,8 +306,9 @@ describe('ssh connector with certificate login', () => {
 
   it('carries a remote forward (-R, port chosen by the target) both ways', async () => {
     const hashServer = await startHashServer();
-    const { child, stderr } = await spawnSsh(sshArgs('-N', '-o', 'ExitOnForwardFailure=yes', '-R', `127.0.0.1:0:127.0.0.1:${hashServer.port}`, target()), (text) =>
-      /Allocated port \d+ for remote forward/.test(text),
+    const { child, stderr } = await spawnSsh(
+      sshArgs('-N', '-o', 'ExitOnForwardFailure=yes', '-R', `127.0.0.1:0:127.0.0.1:${hashServer.port}`, target()),
+      (text) => /Allocated port \d+ for remote forward/.test(text),
     );
     try {
       const remotePort = Number(/Allocated port (\d+) for remote forward/.exec(stderr())![1]);
@@ -233,50 +321,60 @@ describe('ssh connector with certificate login', () => {
   });
 
   it('answers keepalives: a client probing every second stays connected through a quiet command', async () => {
-    const result = await runTool('ssh', sshArgs('-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', target(), 'sleep 4; echo alive'));
+    const result = await runTool(
+      'ssh',
+      sshArgs('-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', target(), 'sleep 4; echo alive'),
+    );
     expect(result.stdout).toBe('alive\n');
   });
 
-  it('holds back a fast producer while the consumer does not read (backpressure both ways)', { timeout: 120_000 }, async () => {
-    const settle = async (read: () => number) => {
-      let last = -1;
-      while (read() !== last) {
-        last = read();
-        await new Promise((resolve) => setTimeout(resolve, 700));
-      }
-      return last;
-    };
-    // Target → client: the remote side writes 120 MB; the local reader pauses.
-    const total = 120 * 1024 * 1024;
-    const before = listener.bytes.toClient;
-    const child = spawn('ssh', sshArgs(target(), `head -c ${total} /dev/zero`), { stdio: ['ignore', 'pipe', 'ignore'] });
-    children.add(child);
-    child.stdout!.pause();
-    const buffered = (await settle(() => listener.bytes.toClient)) - before;
-    expect(buffered).toBeLessThan(32 * 1024 * 1024);
-    let received = 0;
-    child.stdout!.on('data', (chunk: Buffer) => (received += chunk.length));
-    child.stdout!.resume();
-    await new Promise((resolve) => child.once('close', resolve));
-    expect(received).toBe(total);
+  it(
+    'holds back a fast producer while the consumer does not read (backpressure both ways)',
+    { timeout: 120_000 },
+    async () => {
+      const settle = async (read: () => number) => {
+        let last = -1;
+        while (read() !== last) {
+          last = read();
+          await new Promise((resolve) => setTimeout(resolve, 700));
+        }
+        return last;
+      };
+      // Target → client: the remote side writes 120 MB; the local reader pauses.
+      const total = 120 * 1024 * 1024;
+      const before = listener.bytes.toClient;
+      const child = spawn('ssh', sshArgs(target(), `head -c ${total} /dev/zero`), {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      children.add(child);
+      child.stdout!.pause();
+      const buffered = (await settle(() => listener.bytes.toClient)) - before;
+      expect(buffered).toBeLessThan(32 * 1024 * 1024);
+      let received = 0;
+      child.stdout!.on('data', (chunk: Buffer) => (received += chunk.length));
+      child.stdout!.resume();
+      await new Promise((resolve) => child.once('close', resolve));
+      expect(received).toBe(total);
 
-    // Client → target: the local side sends 120 MB to a command that reads nothing for a while.
-    const sentBefore = listener.bytes.toTarget;
-    const writer = spawn('ssh', sshArgs(target(), 'sleep 6; wc -c'), { stdio: ['pipe', 'pipe', 'ignore'] });
-    children.add(writer);
-    let output = '';
-    writer.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const chunk = Buffer.alloc(1024 * 1024);
-    const pump = (async () => {
-      for (let i = 0; i < 120; i++) if (!writer.stdin!.write(chunk)) await new Promise((resolve) => writer.stdin!.once('drain', resolve));
-      writer.stdin!.end();
-    })();
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
-    expect(listener.bytes.toTarget - sentBefore).toBeLessThan(32 * 1024 * 1024);
-    await pump;
-    await new Promise((resolve) => writer.once('close', resolve));
-    expect(output.trim()).toBe(String(total));
-  });
+      // Client → target: the local side sends 120 MB to a command that reads nothing for a while.
+      const sentBefore = listener.bytes.toTarget;
+      const writer = spawn('ssh', sshArgs(target(), 'sleep 6; wc -c'), { stdio: ['pipe', 'pipe', 'ignore'] });
+      children.add(writer);
+      let output = '';
+      writer.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const chunk = Buffer.alloc(1024 * 1024);
+      const pump = (async () => {
+        for (let i = 0; i < 120; i++)
+          if (!writer.stdin!.write(chunk)) await new Promise((resolve) => writer.stdin!.once('drain', resolve));
+        writer.stdin!.end();
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(listener.bytes.toTarget - sentBefore).toBeLessThan(32 * 1024 * 1024);
+      await pump;
+      await new Promise((resolve) => writer.once('close', resolve));
+      expect(output.trim()).toBe(String(total));
+    },
+  );
 
   it('delivers the exit status to a client that closes on EOF both ways (ssh2), every time', async () => {
     const client = new ssh2.Client();
@@ -308,7 +406,11 @@ describe('ssh connector with certificate login', () => {
 
   it('serves 20 sessions at once, each with its own certificate', async () => {
     const before = issued();
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => runTool('ssh', sshArgs(target(), `echo session-${i}`), { timeoutMs: 90_000 })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        runTool('ssh', sshArgs(target(), `echo session-${i}`), { timeoutMs: 90_000 }),
+      ),
+    );
     results.forEach((result, i) => {
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toBe(`session-${i}\n`);
@@ -320,7 +422,10 @@ describe('ssh connector with certificate login', () => {
 
 function runCommand(command: string, args: string[]): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm-256color' } });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TERM: 'xterm-256color' },
+    });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.on('error', reject);

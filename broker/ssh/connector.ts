@@ -77,13 +77,15 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
     try {
       const parsed = parsePublicKeyLine(line, `clientAuth.publicKeys[${i}]`);
       const key = ssh2.utils.parseKey(line.trim());
-      if (key instanceof Error || Array.isArray(key)) throw new SshKeyError(`clientAuth.publicKeys[${i}] is not a supported public key`);
+      if (key instanceof Error || Array.isArray(key))
+        throw new SshKeyError(`clientAuth.publicKeys[${i}] is not a supported public key`);
       return { blob: parsed.blob, key };
     } catch (error) {
       throw new SshTargetError(`invalid ssh client auth: ${(error as Error).message}`);
     }
   });
-  if (options.clientAuth && allowedKeys.length === 0) throw new SshTargetError('invalid ssh client auth: clientAuth.publicKeys is empty');
+  if (options.clientAuth && allowedKeys.length === 0)
+    throw new SshTargetError('invalid ssh client auth: clientAuth.publicKeys is empty');
   const verifier = createHostVerifier(target, { onHostKeyLearned: options.onHostKeyLearned });
   const ciphers = options.localCiphers ? [...options.localCiphers] : defaultLocalCiphers();
   const serverConfig = {
@@ -99,7 +101,10 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
     throw new SshTargetError(`invalid ssh connector options: ${(error as Error).message}`);
   }
   // The words are the client's to see.
-  const clients = createClientCount(target.maxSessions, (max) => new TooManyClientsError(SSH_CODES, `too many sessions: at most ${max} at once`));
+  const clients = createClientCount(
+    target.maxSessions,
+    (max) => new TooManyClientsError(SSH_CODES, `too many sessions: at most ${max} at once`),
+  );
 
   /**
    * What to do with one local auth attempt: 'yes' starts the upstream login, 'pk-ok' answers a
@@ -119,13 +124,23 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
   }
 
   /** Logs in upstream; a refused login (maybe a rotated secret) is retried once with a fresh credential. */
-  function openUpstream(ctx: ConnectorContext, clientUser: string, held: HeldCredentials): Promise<{ client: Client; user: string; credential: Credential }> {
+  function openUpstream(
+    ctx: ConnectorContext,
+    clientUser: string,
+    held: HeldCredentials,
+  ): Promise<{ client: Client; user: string; credential: Credential }> {
     const source = ctx.credentials.description;
     // No deadline: the client's whole login has one timer (handshakeMs), the upstream login its own (connectMs).
     return loginWithCredential(ctx, { codes: SSH_CODES, held }, async (pending) => {
       const credential = await pending.get();
       const user = target.user ?? credential.values.username ?? clientUser;
-      const client = await connectUpstream({ target, verifier, login: { user, credential, source }, log: ctx.log, signal: ctx.signal });
+      const client = await connectUpstream({
+        target,
+        verifier,
+        login: { user, credential, source },
+        log: ctx.log,
+        signal: ctx.signal,
+      });
       return { client, user, credential };
     });
   }
@@ -159,7 +174,12 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
       };
 
       const onAbort = () => {
-        if (connection) refuse(connection, new ClientConnectionError(SSH_CODES.aborted, `connection '${ctx.connectionName}' was turned off`), false);
+        if (connection)
+          refuse(
+            connection,
+            new ClientConnectionError(SSH_CODES.aborted, `connection '${ctx.connectionName}' was turned off`),
+            false,
+          );
         else socket.destroy();
         upstream?.end();
       };
@@ -168,7 +188,15 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
       const handshakeTimer = setTimeout(() => {
         if (authenticated) return;
         ctx.log.info('client did not complete the SSH login in time');
-        if (connection) refuse(connection, new ClientConnectionError<SshFailureKind>('timeout', `the SSH login did not complete within ${target.timeouts.handshakeMs} ms`), false);
+        if (connection)
+          refuse(
+            connection,
+            new ClientConnectionError<SshFailureKind>(
+              'timeout',
+              `the SSH login did not complete within ${target.timeouts.handshakeMs} ms`,
+            ),
+            false,
+          );
         else socket.destroy();
       }, target.timeouts.handshakeMs);
       socket.once('close', () => {
@@ -188,7 +216,13 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
         conn.on('authentication', (auth) => {
           const proven = clientProven(auth, socket);
           if (proven === 'no') {
-            return allowedKeys.length > 0 ? auth.reject(['publickey']) : refuse(conn, new ClientConnectionError<SshFailureKind>('client-auth', 'only local clients may connect'), true);
+            return allowedKeys.length > 0
+              ? auth.reject(['publickey'])
+              : refuse(
+                  conn,
+                  new ClientConnectionError<SshFailureKind>('client-auth', 'only local clients may connect'),
+                  true,
+                );
           }
           if (proven === 'pk-ok') return auth.accept();
           if (setup) return auth.reject(); // one login per connection
@@ -199,7 +233,15 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
             if (socket.destroyed) return void upstream.end();
             upstream.on('error', (error: Error) => ctx.log.debug('upstream error', { error: error.message }));
             upstream.once('close', () => {
-              if (!socket.destroyed) refuse(conn, new ClientConnectionError(SSH_CODES.backendClosed, `${target.host} port ${target.port} closed the connection`), false);
+              if (!socket.destroyed)
+                refuse(
+                  conn,
+                  new ClientConnectionError(
+                    SSH_CODES.backendClosed,
+                    `${target.host} port ${target.port} closed the connection`,
+                  ),
+                  false,
+                );
             });
             conn.once('ready', () => relayConnection(conn, opened.client, ctx));
             authenticated = true;
@@ -212,7 +254,8 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
             });
           })().catch((error: unknown) => {
             const failure = isAnswerable<SshFailureKind>(error) ? error : new InternalError(SSH_CODES);
-            if (failure.code === 'internal') ctx.log.error('internal error in the ssh connector', { error: describeError(error) });
+            if (failure.code === 'internal')
+              ctx.log.error('internal error in the ssh connector', { error: describeError(error) });
             else ctx.log.warn('session refused', { kind: failure.code, error: failure.message });
             refuse(conn, failure, true);
           });

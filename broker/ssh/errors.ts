@@ -5,7 +5,8 @@
 // credential.
 import type { ClientConnectionError, ErrorCodes } from '../connector-kit';
 
-export type SshFailureKind = 'host-key' | 'connect' | 'credential' | 'auth' | 'busy' | 'client-auth' | 'timeout' | 'internal';
+export type SshFailureKind =
+  'host-key' | 'connect' | 'credential' | 'auth' | 'busy' | 'client-auth' | 'timeout' | 'internal';
 
 /** The kind of each failure role (ssh2 answers protocol violations itself). */
 export const SSH_CODES: ErrorCodes<SshFailureKind> = {

@@ -4,7 +4,14 @@
 // certificate is public data signed by the CA; what makes it apply to this connection is that
 // the key it certifies is the very key the server just signed the exchange hash with.
 import { spawn } from 'node:child_process';
-import { HOST_CERT, isSignedBy, isValidAt, parseCertificateLine, samePublicKey, type SshCertificate } from './certificate';
+import {
+  HOST_CERT,
+  isSignedBy,
+  isValidAt,
+  parseCertificateLine,
+  samePublicKey,
+  type SshCertificate,
+} from './certificate';
 import { fingerprint } from './keys';
 
 export type HostCertificateCheck = { ok: true; certificate: SshCertificate } | { ok: false; reason: string };
@@ -16,7 +23,9 @@ export function fetchHostCertificates(host: string, port: number, timeoutMs: num
     const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
     let child;
     try {
-      child = spawn('ssh-keyscan', ['-c', '-T', seconds, '-p', String(port), host], { stdio: ['ignore', 'pipe', 'ignore'] });
+      child = spawn('ssh-keyscan', ['-c', '-T', seconds, '-p', String(port), host], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
     } catch (error) {
       reject(new Error(`cannot run ssh-keyscan (${(error as Error).message})`));
       return;
@@ -28,7 +37,13 @@ export function fetchHostCertificates(host: string, port: number, timeoutMs: num
     });
     child.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(guard);
-      reject(new Error(error.code === 'ENOENT' ? 'ssh-keyscan (OpenSSH client) is not installed' : `ssh-keyscan failed (${error.message})`));
+      reject(
+        new Error(
+          error.code === 'ENOENT'
+            ? 'ssh-keyscan (OpenSSH client) is not installed'
+            : `ssh-keyscan failed (${error.message})`,
+        ),
+      );
     });
     child.on('close', () => {
       clearTimeout(guard);
@@ -64,9 +79,13 @@ export function checkHostCertificate(
   let reason = 'its host certificate is not signed by a trusted host CA';
   for (const certificate of forKey) {
     if (certificate.kind !== HOST_CERT) reason = 'its certificate is a user certificate, not a host certificate';
-    else if (!cas.some((ca) => isSignedBy(certificate, ca))) reason = 'its host certificate is not signed by a trusted host CA';
+    else if (!cas.some((ca) => isSignedBy(certificate, ca)))
+      reason = 'its host certificate is not signed by a trusted host CA';
     else if (!isValidAt(certificate, now)) reason = 'its host certificate has expired or is not yet valid';
-    else if (certificate.principals.length > 0 && !certificate.principals.some((p) => p.toLowerCase() === host.toLowerCase())) {
+    else if (
+      certificate.principals.length > 0 &&
+      !certificate.principals.some((p) => p.toLowerCase() === host.toLowerCase())
+    ) {
       reason = `its host certificate is not valid for the name ${host} (principals: ${certificate.principals.join(', ')})`;
     } else return { ok: true, certificate };
   }

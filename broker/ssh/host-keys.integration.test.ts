@@ -18,7 +18,14 @@ import {
 } from '../../sandbox/servers';
 import type { SshCertificateSource } from './certificate-source';
 import { createSshConnector, createSshHostKey, type HostKeyLearned, type SshTarget } from './index';
-import { createTestCertificateSource, isolatedSshOptions, listenForTests, runTool, writeKnownHosts, type TestListener } from './testing';
+import {
+  createTestCertificateSource,
+  isolatedSshOptions,
+  listenForTests,
+  runTool,
+  writeKnownHosts,
+  type TestListener,
+} from './testing';
 
 let dir: string;
 let sshd: SshdServer;
@@ -27,7 +34,9 @@ const listeners: TestListener[] = [];
 
 beforeAll(async () => {
   dir = createTempDir('ssh-host-keys');
-  const certificates = await createTestCertificateSource({ createTempDir, createSshUserCa, signUserKey }, dir, { principals: ['root'] });
+  const certificates = await createTestCertificateSource({ createTempDir, createSshUserCa, signUserKey }, dir, {
+    principals: ['root'],
+  });
   source = certificates.source;
   sshd = await startSshd({ trustedUserCaKeys: [certificates.caPublicKey] });
 });
@@ -45,7 +54,8 @@ async function connectThrough(target: SshTarget, onHostKeyLearned?: (learned: Ho
   const listener = await listenForTests(connector, source, 'bastion');
   listeners.push(listener);
   const knownHosts = writeKnownHosts(dir, listener.port, hostKey.publicKey, `known_hosts_${listener.port}`);
-  const run = () => runTool('ssh', [...isolatedSshOptions(knownHosts), '-p', String(listener.port), 'root@127.0.0.1', 'echo reached']);
+  const run = () =>
+    runTool('ssh', [...isolatedSshOptions(knownHosts), '-p', String(listener.port), 'root@127.0.0.1', 'echo reached']);
   return { run, listener };
 }
 
@@ -56,7 +66,7 @@ describe('upstream host key verification', () => {
     const result = await run();
     expect(result.code).toBe(255);
     expect(result.stdout, result.stderr).toBe('');
-    expect(result.stderr).toContain("Sesame (bastion): the host key of 127.0.0.1 port");
+    expect(result.stderr).toContain('Sesame (bastion): the host key of 127.0.0.1 port');
     expect(result.stderr).toContain('does not match the configured host key');
     expect(result.stderr).toContain(other.fingerprint);
     expect(listener.logs.some((r) => r.message === 'session refused' && r.kind === 'host-key')).toBe(true);
@@ -65,7 +75,11 @@ describe('upstream host key verification', () => {
   });
 
   it('accepts the host through a known_hosts line and refuses it when the line is @revoked', async () => {
-    const good = await connectThrough({ host: '127.0.0.1', port: sshd.port, knownHosts: `# ours\n${sshd.knownHostsLine}\n` });
+    const good = await connectThrough({
+      host: '127.0.0.1',
+      port: sshd.port,
+      knownHosts: `# ours\n${sshd.knownHostsLine}\n`,
+    });
     expect((await good.run()).stdout).toBe('reached\n');
     const revoked = await connectThrough({
       host: '127.0.0.1',
@@ -78,9 +92,13 @@ describe('upstream host key verification', () => {
   });
 
   it('trusts on first use only when opted in, reports the key, and holds it afterwards', async () => {
-    expect(() => createSshConnector({ target: { host: '127.0.0.1', port: sshd.port }, hostKey: createSshHostKey().privateKey })).toThrow(/trustOnFirstUse/);
+    expect(() =>
+      createSshConnector({ target: { host: '127.0.0.1', port: sshd.port }, hostKey: createSshHostKey().privateKey }),
+    ).toThrow(/trustOnFirstUse/);
     const learned: HostKeyLearned[] = [];
-    const { run } = await connectThrough({ host: '127.0.0.1', port: sshd.port, trustOnFirstUse: true }, (event) => learned.push(event));
+    const { run } = await connectThrough({ host: '127.0.0.1', port: sshd.port, trustOnFirstUse: true }, (event) =>
+      learned.push(event),
+    );
     expect((await run()).stdout).toBe('reached\n');
     expect((await run()).stdout).toBe('reached\n');
     expect(learned).toHaveLength(1);
@@ -98,7 +116,11 @@ describe('upstream host key verification', () => {
       hostCa = ca.publicKey;
       const hostPub = path.join(dir, 'host_key.pub');
       fs.writeFileSync(hostPub, `${sshd.hostPublicKey}\n`);
-      await runCommand('ssh-keygen', ['-q', '-s', ca.privateKeyFile, '-I', 'test-host', '-h', '-n', '127.0.0.1', '-V', '+1h', hostPub], { what: 'ssh-keygen (host certificate)' });
+      await runCommand(
+        'ssh-keygen',
+        ['-q', '-s', ca.privateKeyFile, '-I', 'test-host', '-h', '-n', '127.0.0.1', '-V', '+1h', hostPub],
+        { what: 'ssh-keygen (host certificate)' },
+      );
       certified = await startCertifiedSshd(path.join(dir, 'host_key-cert.pub'));
     });
 
@@ -120,7 +142,11 @@ describe('upstream host key verification', () => {
     });
 
     it('takes the CA from an @cert-authority known_hosts line', async () => {
-      const { run } = await connectThrough({ host: '127.0.0.1', port: certified.port, knownHosts: `@cert-authority 127.0.0.1,[127.0.0.1]:* ${hostCa}\n` });
+      const { run } = await connectThrough({
+        host: '127.0.0.1',
+        port: certified.port,
+        knownHosts: `@cert-authority 127.0.0.1,[127.0.0.1]:* ${hostCa}\n`,
+      });
       expect((await run()).stdout).toBe('reached\n');
     });
   });
@@ -139,8 +165,17 @@ async function startCertifiedSshd(certificateFile: string): Promise<{ port: numb
       .replace(/^PidFile .*$/m, `PidFile ${path.join(dir, 'certified-sshd.pid')}`)
       .concat(`HostCertificate ${certificateFile}\n`);
     fs.writeFileSync(configFile, config);
-    proc = await startProcess({ name: 'sshd (host certificate)', command: '/usr/sbin/sshd', args: ['-D', '-f', configFile, '-E', logFile], logFile, cwd: dir, stopGraceMs: 5_000 });
-    await proc.waitUntilReady(() => fs.readFileSync(logFile, 'utf8').includes(`Server listening on 127.0.0.1 port ${candidate}.`));
+    proc = await startProcess({
+      name: 'sshd (host certificate)',
+      command: '/usr/sbin/sshd',
+      args: ['-D', '-f', configFile, '-E', logFile],
+      logFile,
+      cwd: dir,
+      stopGraceMs: 5_000,
+    });
+    await proc.waitUntilReady(() =>
+      fs.readFileSync(logFile, 'utf8').includes(`Server listening on 127.0.0.1 port ${candidate}.`),
+    );
     return candidate;
   });
   return { port, stop: async () => proc?.stop() };

@@ -14,7 +14,8 @@ export interface HostKeyLearned {
   readonly fingerprint: string;
 }
 
-export type HostKeyDecision = { accepted: true; how: 'pinned' | 'learned' | 'certificate' | 'first-use' } | { accepted: false; reason: string };
+export type HostKeyDecision =
+  { accepted: true; how: 'pinned' | 'learned' | 'certificate' | 'first-use' } | { accepted: false; reason: string };
 
 export interface HostVerifier {
   check(presented: Buffer): Promise<HostKeyDecision>;
@@ -40,7 +41,10 @@ export function createHostVerifier(target: ResolvedSshTarget, options: HostVerif
     async check(presented) {
       const seen = fingerprint(presented);
       if (matches(target.revoked, presented)) {
-        return { accepted: false, reason: `the host key of ${where} (${seen}) is marked @revoked in target.knownHosts` };
+        return {
+          accepted: false,
+          reason: `the host key of ${where} (${seen}) is marked @revoked in target.knownHosts`,
+        };
       }
       if (matches(target.hostKeys, presented)) return { accepted: true, how: 'pinned' };
       if (learned && samePublicKey(learned, presented)) return { accepted: true, how: 'learned' };
@@ -80,7 +84,12 @@ export function createHostVerifier(target: ResolvedSshTarget, options: HostVerif
       }
       // Unpinned with trust-on-first-use (resolveSshTarget refuses unpinned targets otherwise).
       learned = presented;
-      options.onHostKeyLearned?.({ host: target.host, port: target.port, publicKey: publicKeyLine(presented), fingerprint: seen });
+      options.onHostKeyLearned?.({
+        host: target.host,
+        port: target.port,
+        publicKey: publicKeyLine(presented),
+        fingerprint: seen,
+      });
       return { accepted: true, how: 'first-use' };
     },
   };

@@ -4,7 +4,12 @@ export { createSshConnector, type SshConnector, type SshConnectorOptions } from 
 export { createSshHostKey, loadSshHostKey, type SshHostKey } from './host-key';
 export { sshTargetSchema, resolveSshTarget, SshTargetError, type SshTarget, type ResolvedSshTarget } from './target';
 export { createHostVerifier, type HostKeyLearned, type HostVerifier, type HostKeyDecision } from './host-verify';
-export { createCertificateSource, type SshCertificateSource, type IssuedCertificate, type CertificateSignerOptions } from './certificate-source';
+export {
+  createCertificateSource,
+  type SshCertificateSource,
+  type IssuedCertificate,
+  type CertificateSignerOptions,
+} from './certificate-source';
 export { createVaultSshCertificateSource, type VaultSshSignOptions } from './vault-ssh-signer';
 // Its failures are broker/connector-kit's classes, carrying these kinds.
 export { SSH_CODES, type SshFailureKind, type SshClientError } from './errors';
@@ -20,5 +25,13 @@ export {
   type SshPrivateKey,
   type SshKeyType,
 } from './keys';
-export { parseCertificate, parseCertificateLine, isValidAt, samePublicKey, USER_CERT, HOST_CERT, type SshCertificate } from './certificate';
+export {
+  parseCertificate,
+  parseCertificateLine,
+  isValidAt,
+  samePublicKey,
+  USER_CERT,
+  HOST_CERT,
+  type SshCertificate,
+} from './certificate';
 export { SshReader, sshString, sshUint32, WireError } from './encoding';

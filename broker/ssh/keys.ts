@@ -1,11 +1,21 @@
 // SSH keys on node:crypto: load a private key (OpenSSH, PKCS#1/#8, SEC1, encrypted or not),
 // derive its SSH public blob, sign the way SSH wants signatures, verify, fingerprint.
 // Errors name what the key is (e.g. "the private_key of secret/data/bastion"), never its bytes.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import ssh2 from 'ssh2';
 import { SshReader, mpintMagnitude, sshMpint, sshString, WireError } from './encoding';
 
-export type SshKeyType = 'ssh-ed25519' | 'ssh-rsa' | 'ecdsa-sha2-nistp256' | 'ecdsa-sha2-nistp384' | 'ecdsa-sha2-nistp521';
+export type SshKeyType =
+  'ssh-ed25519' | 'ssh-rsa' | 'ecdsa-sha2-nistp256' | 'ecdsa-sha2-nistp384' | 'ecdsa-sha2-nistp521';
 
 export class SshKeyError extends Error {
   constructor(message: string) {
@@ -51,7 +61,10 @@ export function loadPrivateKey(text: string, passphrase: string | undefined, wha
     const parsed = ssh2.utils.parseKey(trimmed, passphrase);
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
     if (!key || key instanceof Error) {
-      const reason = key instanceof Error && /passphrase|integrity/i.test(key.message) ? 'a wrong or missing passphrase' : 'an unsupported or damaged key';
+      const reason =
+        key instanceof Error && /passphrase|integrity/i.test(key.message)
+          ? 'a wrong or missing passphrase'
+          : 'an unsupported or damaged key';
       throw new SshKeyError(`${what} could not be read: ${reason}`);
     }
     try {
@@ -64,7 +77,9 @@ export function loadPrivateKey(text: string, passphrase: string | undefined, wha
       keyObject = createPrivateKey(passphrase ? { key: trimmed, passphrase } : { key: trimmed });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? '';
-      const reason = /PASSPHRASE|DECRYPT|BAD_DECRYPT/i.test(`${code} ${(error as Error).message}`) ? 'a wrong or missing passphrase' : 'not a PEM or OpenSSH private key';
+      const reason = /PASSPHRASE|DECRYPT|BAD_DECRYPT/i.test(`${code} ${(error as Error).message}`)
+        ? 'a wrong or missing passphrase'
+        : 'not a PEM or OpenSSH private key';
       throw new SshKeyError(`${what} could not be read: ${reason}`);
     }
   }
@@ -78,13 +93,15 @@ export function fromKeyObject(privateKey: KeyObject, what: string): SshPrivateKe
   return {
     keyType,
     publicBlob,
-    sign: (data, signatureAlgorithm) => signWith(privateKey, keyType, data, signatureAlgorithm ?? signatureAlgorithmsFor(keyType)[0]!),
+    sign: (data, signatureAlgorithm) =>
+      signWith(privateKey, keyType, data, signatureAlgorithm ?? signatureAlgorithmsFor(keyType)[0]!),
     exportPkcs8: () => privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
 }
 
 function signWith(key: KeyObject, keyType: SshKeyType, data: Buffer, algorithm: string): Buffer {
-  if (keyType === 'ssh-ed25519') return Buffer.concat([sshString('ssh-ed25519'), sshString(cryptoSign(null, data, key))]);
+  if (keyType === 'ssh-ed25519')
+    return Buffer.concat([sshString('ssh-ed25519'), sshString(cryptoSign(null, data, key))]);
   if (keyType === 'ssh-rsa') {
     const hash = { 'rsa-sha2-512': 'sha512', 'rsa-sha2-256': 'sha256', 'ssh-rsa': 'sha1' }[algorithm];
     if (!hash) throw new SshKeyError(`an RSA key cannot sign with ${algorithm}`);
@@ -101,7 +118,8 @@ function signWith(key: KeyObject, keyType: SshKeyType, data: Buffer, algorithm: 
 export function publicBlobOf(key: KeyObject, what: string): Buffer {
   const jwk = key.export({ format: 'jwk' }) as JsonWebKey;
   const b64 = (value: string | undefined) => Buffer.from(value ?? '', 'base64url');
-  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return Buffer.concat([sshString('ssh-ed25519'), sshString(b64(jwk.x))]);
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519')
+    return Buffer.concat([sshString('ssh-ed25519'), sshString(b64(jwk.x))]);
   if (jwk.kty === 'RSA') return Buffer.concat([sshString('ssh-rsa'), sshMpint(b64(jwk.e)), sshMpint(b64(jwk.n))]);
   if (jwk.kty === 'EC' && jwk.crv && CURVES[jwk.crv]) {
     const curve = CURVES[jwk.crv]!;
@@ -124,8 +142,14 @@ export function publicKeyFromBlob(blob: Buffer): KeyObject {
   } else if (type.startsWith('ecdsa-sha2-')) {
     const curve = CURVES[CURVE_BY_SSH_NAME[reader.text('curve')] ?? ''];
     const point = reader.bytes('point');
-    if (!curve || point[0] !== 4 || point.length !== 1 + 2 * curve.size) throw new WireError(`unsupported ECDSA public key`);
-    jwk = { kty: 'EC', crv: curve.jwk, x: point.subarray(1, 1 + curve.size).toString('base64url'), y: point.subarray(1 + curve.size).toString('base64url') };
+    if (!curve || point[0] !== 4 || point.length !== 1 + 2 * curve.size)
+      throw new WireError(`unsupported ECDSA public key`);
+    jwk = {
+      kty: 'EC',
+      crv: curve.jwk,
+      x: point.subarray(1, 1 + curve.size).toString('base64url'),
+      y: point.subarray(1 + curve.size).toString('base64url'),
+    };
   } else throw new WireError(`unsupported public key type ${JSON.stringify(type.slice(0, 64))}`);
   reader.end();
   return createPublicKey({ key: jwk, format: 'jwk' });
@@ -147,7 +171,8 @@ export function verifySignature(publicBlob: Buffer, signatureBlob: Buffer, data:
     const curve = Object.values(CURVES).find((c) => c.ssh === keyType);
     if (!curve || algorithm !== keyType) return false;
     const inner = new SshReader(signature, 'ECDSA signature');
-    const pad = (v: Buffer) => Buffer.concat([Buffer.alloc(Math.max(0, curve.size - v.length)), v]).subarray(-curve.size);
+    const pad = (v: Buffer) =>
+      Buffer.concat([Buffer.alloc(Math.max(0, curve.size - v.length)), v]).subarray(-curve.size);
     const raw = Buffer.concat([pad(mpintMagnitude(inner.bytes('r'))), pad(mpintMagnitude(inner.bytes('s')))]);
     return cryptoVerify(curve.hash, data, { key, dsaEncoding: 'ieee-p1363' }, raw);
   } catch {

@@ -23,11 +23,13 @@ export function parseKnownHosts(text: string, what: string): KnownHostEntry[] {
     let marker: KnownHostEntry['marker'];
     if (fields[0]?.startsWith('@')) {
       const name = fields.shift()!.slice(1);
-      if (name !== 'cert-authority' && name !== 'revoked') throw new SshKeyError(`${what} line ${index + 1}: unknown marker @${name}`);
+      if (name !== 'cert-authority' && name !== 'revoked')
+        throw new SshKeyError(`${what} line ${index + 1}: unknown marker @${name}`);
       marker = name;
     }
     const hosts = fields.shift();
-    if (!hosts || fields.length < 2) throw new SshKeyError(`${what} line ${index + 1}: expected "HOSTS KEYTYPE BASE64KEY"`);
+    if (!hosts || fields.length < 2)
+      throw new SshKeyError(`${what} line ${index + 1}: expected "HOSTS KEYTYPE BASE64KEY"`);
     const key = parsePublicKeyLine(fields.join(' '), `${what} line ${index + 1}`);
     entries.push({ marker, patterns: hosts.split(','), keyBlob: key.blob, keyType: key.type, line: index + 1 });
   });
@@ -40,7 +42,10 @@ export function knownHostName(host: string, port: number): string {
 }
 
 function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, 'i');
 }
 

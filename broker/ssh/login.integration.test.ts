@@ -5,7 +5,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSshKeyPair, createTempDir, removeTempDir, runCommand, startSshd, type SshdServer, type SshKeyPair } from '../../sandbox/servers';
+import {
+  createSshKeyPair,
+  createTempDir,
+  removeTempDir,
+  runCommand,
+  startSshd,
+  type SshdServer,
+  type SshKeyPair,
+} from '../../sandbox/servers';
 import type { CredentialFetcher } from '../connector';
 import { createLiteralFetcher } from '../credentials';
 import { createSshConnector, createSshHostKey, type SshConnectorOptions } from './index';
@@ -21,8 +29,14 @@ beforeAll(async () => {
   dir = createTempDir('ssh-login');
   authorized = await createSshKeyPair(dir, { name: 'authorized' });
   encryptedKeyFile = path.join(dir, 'encrypted');
-  await runCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'correct horse', '-C', 'encrypted', '-f', encryptedKeyFile], { what: 'ssh-keygen' });
-  sshd = await startSshd({ authorizedKeys: [authorized.publicKey, fs.readFileSync(`${encryptedKeyFile}.pub`, 'utf8').trim()] });
+  await runCommand(
+    'ssh-keygen',
+    ['-q', '-t', 'ed25519', '-N', 'correct horse', '-C', 'encrypted', '-f', encryptedKeyFile],
+    { what: 'ssh-keygen' },
+  );
+  sshd = await startSshd({
+    authorizedKeys: [authorized.publicKey, fs.readFileSync(`${encryptedKeyFile}.pub`, 'utf8').trim()],
+  });
 });
 
 afterAll(async () => {
@@ -31,20 +45,33 @@ afterAll(async () => {
   if (dir) removeTempDir(dir);
 });
 
-async function serve(credentials: CredentialFetcher, options: Partial<SshConnectorOptions> = {}, port = sshd.port, hostPublicKey = sshd.hostPublicKey) {
+async function serve(
+  credentials: CredentialFetcher,
+  options: Partial<SshConnectorOptions> = {},
+  port = sshd.port,
+  hostPublicKey = sshd.hostPublicKey,
+) {
   const hostKey = createSshHostKey();
-  const connector = createSshConnector({ target: { host: '127.0.0.1', port, user: 'root', hostKey: hostPublicKey }, hostKey: hostKey.privateKey, ...options });
+  const connector = createSshConnector({
+    target: { host: '127.0.0.1', port, user: 'root', hostKey: hostPublicKey },
+    hostKey: hostKey.privateKey,
+    ...options,
+  });
   const listener = await listenForTests(connector, credentials, 'bastion');
   listeners.push(listener);
   const knownHosts = writeKnownHosts(dir, listener.port, hostKey.publicKey, `known_hosts_${listener.port}`);
   const ssh = (extra: string[], command: string, input?: string) =>
-    runTool('ssh', [...isolatedSshOptions(knownHosts, extra), '-p', String(listener.port), 'root@127.0.0.1', command], { input });
+    runTool('ssh', [...isolatedSshOptions(knownHosts, extra), '-p', String(listener.port), 'root@127.0.0.1', command], {
+      input,
+    });
   return { ssh, listener };
 }
 
 describe('upstream login with a private key', () => {
   it('logs in with an OpenSSH private key from the credential', async () => {
-    const { ssh } = await serve(createLiteralFetcher({ private_key: fs.readFileSync(authorized.privateKeyFile, 'utf8') }));
+    const { ssh } = await serve(
+      createLiteralFetcher({ private_key: fs.readFileSync(authorized.privateKeyFile, 'utf8') }),
+    );
     const result = await ssh([], 'echo key-login');
     expect(result.stdout, result.stderr).toBe('key-login\n');
     expect(fs.readFileSync(sshd.logFile, 'utf8')).toMatch(/Accepted publickey for root .* ED25519 /);
@@ -57,7 +84,9 @@ describe('upstream login with a private key', () => {
     const bad = await serve(createLiteralFetcher({ private_key: privateKey, passphrase: 'battery staple' }));
     const result = await bad.ssh([], 'echo never');
     expect(result.code).toBe(255);
-    expect(result.stderr).toContain('the private_key from literal values from the config could not be read: a wrong or missing passphrase');
+    expect(result.stderr).toContain(
+      'the private_key from literal values from the config could not be read: a wrong or missing passphrase',
+    );
     expect(result.stderr).not.toContain('battery');
   });
 
@@ -79,7 +108,9 @@ describe('upstream login with a private key', () => {
 
   it('tells the user which credential the target refused', async () => {
     const stranger = await createSshKeyPair(dir, { name: 'stranger' });
-    const { ssh } = await serve(createLiteralFetcher({ private_key: fs.readFileSync(stranger.privateKeyFile, 'utf8') }));
+    const { ssh } = await serve(
+      createLiteralFetcher({ private_key: fs.readFileSync(stranger.privateKeyFile, 'utf8') }),
+    );
     const result = await ssh([], 'echo never');
     expect(result.code).toBe(255);
     expect(result.stderr).toMatch(/refused the login as root with the private key from literal values from the config/);
@@ -120,9 +151,12 @@ describe('upstream login with a password', () => {
 describe('local client side', () => {
   it('requires the configured client key when clientAuth is set', async () => {
     const clientKey = await createSshKeyPair(dir, { name: 'client' });
-    const { ssh } = await serve(createLiteralFetcher({ private_key: fs.readFileSync(authorized.privateKeyFile, 'utf8') }), {
-      clientAuth: { publicKeys: [clientKey.publicKey] },
-    });
+    const { ssh } = await serve(
+      createLiteralFetcher({ private_key: fs.readFileSync(authorized.privateKeyFile, 'utf8') }),
+      {
+        clientAuth: { publicKeys: [clientKey.publicKey] },
+      },
+    );
     const withKey = await ssh(['-o', `IdentityFile=${clientKey.privateKeyFile}`], 'echo with-key');
     expect(withKey.stdout).toBe('with-key\n');
     const other = await createSshKeyPair(dir, { name: 'other-client' });
@@ -133,7 +167,9 @@ describe('local client side', () => {
 
   it('lets a client in that offers its own key instead of trying "none" first', async () => {
     const clientKey = await createSshKeyPair(dir, { name: 'pk-first' });
-    const { listener } = await serve(createLiteralFetcher({ private_key: fs.readFileSync(authorized.privateKeyFile, 'utf8') }));
+    const { listener } = await serve(
+      createLiteralFetcher({ private_key: fs.readFileSync(authorized.privateKeyFile, 'utf8') }),
+    );
     const client = new ssh2.Client();
     const output = await new Promise<string>((resolve, reject) => {
       client.once('error', reject);
@@ -145,21 +181,39 @@ describe('local client side', () => {
           channel.on('close', () => resolve(text));
         }),
       );
-      client.connect({ host: '127.0.0.1', port: listener.port, username: 'root', privateKey: fs.readFileSync(clientKey.privateKeyFile), authHandler: ['publickey'], hostVerifier: () => true });
+      client.connect({
+        host: '127.0.0.1',
+        port: listener.port,
+        username: 'root',
+        privateKey: fs.readFileSync(clientKey.privateKeyFile),
+        authHandler: ['publickey'],
+        hostVerifier: () => true,
+      });
     }).finally(() => client.end());
     expect(output).toBe('pk-first\n');
   });
 
   it('ends live sessions with a message when the connection is turned off', async () => {
     const hostKey = createSshHostKey();
-    const connector = createSshConnector({ target: { host: '127.0.0.1', port: sshd.port, user: 'root', hostKey: sshd.hostPublicKey }, hostKey: hostKey.privateKey });
-    const listener = await listenForTests(connector, createLiteralFetcher({ private_key: fs.readFileSync(authorized.privateKeyFile, 'utf8') }), 'bastion');
+    const connector = createSshConnector({
+      target: { host: '127.0.0.1', port: sshd.port, user: 'root', hostKey: sshd.hostPublicKey },
+      hostKey: hostKey.privateKey,
+    });
+    const listener = await listenForTests(
+      connector,
+      createLiteralFetcher({ private_key: fs.readFileSync(authorized.privateKeyFile, 'utf8') }),
+      'bastion',
+    );
     const knownHosts = writeKnownHosts(dir, listener.port, hostKey.publicKey, 'known_hosts_off');
     let started!: () => void;
     const output = new Promise<void>((resolve) => (started = resolve));
-    const running = runTool('ssh', [...isolatedSshOptions(knownHosts), '-p', String(listener.port), 'root@127.0.0.1', 'echo started; sleep 30'], {
-      onSpawn: (child) => child.stdout!.on('data', () => started()),
-    });
+    const running = runTool(
+      'ssh',
+      [...isolatedSshOptions(knownHosts), '-p', String(listener.port), 'root@127.0.0.1', 'echo started; sleep 30'],
+      {
+        onSpawn: (child) => child.stdout!.on('data', () => started()),
+      },
+    );
     await output;
     await listener.close();
     const result = await running;
@@ -174,13 +228,23 @@ describe('local client side', () => {
       target: { host: '127.0.0.1', port: sshd.port, user: 'root', hostKey: sshd.hostPublicKey, maxSessions: 1 },
       hostKey: hostKey.privateKey,
     });
-    const listener = await listenForTests(connector, createLiteralFetcher({ private_key: fs.readFileSync(authorized.privateKeyFile, 'utf8') }));
+    const listener = await listenForTests(
+      connector,
+      createLiteralFetcher({ private_key: fs.readFileSync(authorized.privateKeyFile, 'utf8') }),
+    );
     listeners.push(listener);
     const knownHosts = writeKnownHosts(dir, listener.port, hostKey.publicKey, 'known_hosts_limit');
-    const args = (command: string) => [...isolatedSshOptions(knownHosts), '-p', String(listener.port), 'root@127.0.0.1', command];
+    const args = (command: string) => [
+      ...isolatedSshOptions(knownHosts),
+      '-p',
+      String(listener.port),
+      'root@127.0.0.1',
+      command,
+    ];
     // The first session holds its slot until its stdin closes.
     const first = runTool('ssh', args('echo holding; cat >/dev/null'), { keepStdinOpenMs: 3_000 });
-    for (let i = 0; i < 100 && connector.activeClients === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 100 && connector.activeClients === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const second = await runTool('ssh', args('echo never'));
     expect(second.code).toBe(255);
     expect(second.stderr).toContain('too many sessions: at most 1 at once');

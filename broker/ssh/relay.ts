@@ -60,7 +60,10 @@ function bridge(local: ServerChannel, up: ClientChannel, ctx: RelayContext, sess
     up.stderr.on('data', (chunk: Buffer) => ctx.meter.toClient(chunk.length));
     up.stderr.pipe(local.stderr, { end: false });
     up.on('exit', (code: number | null, signal?: string, dumped?: boolean, message?: string) => {
-      exit = code !== null && code !== undefined ? { code } : { signal: signal ?? 'SIGKILL', dumped: dumped === true, message: message ?? '' };
+      exit =
+        code !== null && code !== undefined
+          ? { code }
+          : { signal: signal ?? 'SIGKILL', dumped: dumped === true, message: message ?? '' };
       statusKnown();
       sendExitOnce();
     });
@@ -92,7 +95,14 @@ function bridge(local: ServerChannel, up: ClientChannel, ctx: RelayContext, sess
 }
 
 function ptyOptions(info: PseudoTtyInfo) {
-  return { rows: info.rows, cols: info.cols, height: info.height, width: info.width, term: info.term, modes: info.modes };
+  return {
+    rows: info.rows,
+    cols: info.cols,
+    height: info.height,
+    width: info.width,
+    term: info.term,
+    modes: info.modes,
+  };
 }
 
 type OpenUpstream = (cb: (err: Error | undefined, channel: ClientChannel) => void) => void;
@@ -137,7 +147,12 @@ function relaySession(session: Session, upstream: Client, ctx: RelayContext): vo
   // The local channel is accepted at once: ssh2 drops a session whose client sends EOF
   // (empty stdin) before the request is answered. The upstream channel follows; until it
   // exists, client bytes wait in the local channel's buffer (and its SSH window).
-  const start = (what: string, accept: () => ServerChannel | undefined, reject: (() => void) | undefined, open: OpenUpstream) => {
+  const start = (
+    what: string,
+    accept: () => ServerChannel | undefined,
+    reject: (() => void) | undefined,
+    open: OpenUpstream,
+  ) => {
     if (started) return reject?.();
     started = true;
     const local = accept();
@@ -163,11 +178,15 @@ function relaySession(session: Session, upstream: Client, ctx: RelayContext): vo
     }
   };
 
-  session.on('shell', (accept, reject) => start('shell', accept, reject, (cb) => upstream.shell(pty ? ptyOptions(pty) : false, { env }, cb)));
+  session.on('shell', (accept, reject) =>
+    start('shell', accept, reject, (cb) => upstream.shell(pty ? ptyOptions(pty) : false, { env }, cb)),
+  );
   session.on('exec', (accept, reject, { command }) =>
     start('exec', accept, reject, (cb) => upstream.exec(command, pty ? { env, pty: ptyOptions(pty) } : { env }, cb)),
   );
-  session.on('subsystem', (accept, reject, { name }) => start(`subsystem ${name}`, accept, reject, (cb) => upstream.subsys(name, cb)));
+  session.on('subsystem', (accept, reject, { name }) =>
+    start(`subsystem ${name}`, accept, reject, (cb) => upstream.subsys(name, cb)),
+  );
 }
 
 /** Installs every relay handler on an authenticated local connection. */
@@ -181,7 +200,10 @@ export function relayConnection(connection: Connection, upstream: Client, ctx: R
     try {
       upstream.forwardOut(info.srcIP, info.srcPort, info.destIP, info.destPort, (err, up) => {
         if (err) {
-          ctx.log.info('the target refused a forward (direct-tcpip)', { destination: `${info.destIP}:${info.destPort}`, error: err.message });
+          ctx.log.info('the target refused a forward (direct-tcpip)', {
+            destination: `${info.destIP}:${info.destPort}`,
+            error: err.message,
+          });
           return reject();
         }
         const local = accept();
@@ -218,8 +240,10 @@ export function relayConnection(connection: Connection, upstream: Client, ctx: R
       const bind = info as { bindAddr: string; bindPort: number; socketPath: string };
       if (name === 'tcpip-forward') upstream.forwardIn(bind.bindAddr, bind.bindPort, (err, port) => done(err, port));
       else if (name === 'cancel-tcpip-forward') upstream.unforwardIn(bind.bindAddr, bind.bindPort, (err) => done(err));
-      else if (name === 'streamlocal-forward@openssh.com') upstream.openssh_forwardInStreamLocal(bind.socketPath, (err) => done(err));
-      else if (name === 'cancel-streamlocal-forward@openssh.com') upstream.openssh_unforwardInStreamLocal(bind.socketPath, (err) => done(err));
+      else if (name === 'streamlocal-forward@openssh.com')
+        upstream.openssh_forwardInStreamLocal(bind.socketPath, (err) => done(err));
+      else if (name === 'cancel-streamlocal-forward@openssh.com')
+        upstream.openssh_unforwardInStreamLocal(bind.socketPath, (err) => done(err));
       else reject?.();
     } catch (error) {
       done(error as Error);

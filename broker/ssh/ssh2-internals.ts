@@ -13,7 +13,13 @@ import { publicKeyLine } from './keys';
 import { sshString, sshUint32 } from './encoding';
 
 const MESSAGE = { DISCONNECT: 1, USERAUTH_REQUEST: 50, USERAUTH_BANNER: 53 } as const;
-export const DISCONNECT_REASON = { PROTOCOL_ERROR: 2, HOST_NOT_ALLOWED: 1, BY_APPLICATION: 11, NO_MORE_AUTH_METHODS: 14, SERVICE_NOT_AVAILABLE: 7 } as const;
+export const DISCONNECT_REASON = {
+  PROTOCOL_ERROR: 2,
+  HOST_NOT_ALLOWED: 1,
+  BY_APPLICATION: 11,
+  NO_MORE_AUTH_METHODS: 14,
+  SERVICE_NOT_AVAILABLE: 7,
+} as const;
 
 interface PacketWriter {
   allocStart: number;
@@ -28,7 +34,9 @@ interface ProtocolInternals {
 }
 
 const require = createRequire(import.meta.url);
-const { sendPacket } = require('ssh2/lib/protocol/utils.js') as { sendPacket: (proto: ProtocolInternals, packet: Buffer) => boolean };
+const { sendPacket } = require('ssh2/lib/protocol/utils.js') as {
+  sendPacket: (proto: ProtocolInternals, packet: Buffer) => boolean;
+};
 const { bindingAvailable } = require('ssh2/lib/protocol/crypto.js') as { bindingAvailable: boolean };
 
 /**
@@ -123,25 +131,39 @@ export function signerKey(client: Client, signer: PublicKeySigner): unknown {
 /** Shows `text` to the client during authentication (OpenSSH prints it on stderr). */
 export function sendAuthBanner(connection: Connection, text: string): void {
   const message = text.endsWith('\r\n') ? text : `${text.replace(/\n?$/, '')}\r\n`;
-  sendPayload(protocolOf(connection), Buffer.concat([Buffer.from([MESSAGE.USERAUTH_BANNER]), sshString(message), sshString('')]));
+  sendPayload(
+    protocolOf(connection),
+    Buffer.concat([Buffer.from([MESSAGE.USERAUTH_BANNER]), sshString(message), sshString('')]),
+  );
 }
 
 /** Disconnect with a description the client prints ("Received disconnect …: <text>"). */
 export function disconnectWithMessage(connection: Connection, reason: number, text: string): void {
   const proto = protocolOf(connection);
-  sendPayload(proto, Buffer.concat([Buffer.from([MESSAGE.DISCONNECT]), sshUint32(reason), sshString(text.slice(0, 400)), sshString('')]));
+  sendPayload(
+    proto,
+    Buffer.concat([Buffer.from([MESSAGE.DISCONNECT]), sshUint32(reason), sshString(text.slice(0, 400)), sshString('')]),
+  );
 }
 
 interface ServerChannelInternals {
   outgoing: { id: number; state: string };
-  _client: { _protocol: { exitStatus(id: number, code: number): void; exitSignal(id: number, name: string, dumped: boolean, msg: string): void } };
+  _client: {
+    _protocol: {
+      exitStatus(id: number, code: number): void;
+      exitSignal(id: number, name: string, dumped: boolean, msg: string): void;
+    };
+  };
 }
 
 /**
  * Sends exit-status / exit-signal on a server channel that may already have sent EOF: ssh2's
  * `exit()` refuses after EOF, while OpenSSH's order is data, EOF, exit-status, close.
  */
-export function sendExit(channel: unknown, exit: { code: number } | { signal: string; dumped: boolean; message: string }): void {
+export function sendExit(
+  channel: unknown,
+  exit: { code: number } | { signal: string; dumped: boolean; message: string },
+): void {
   const internals = channel as ServerChannelInternals;
   const state = internals.outgoing?.state;
   if (state !== 'open' && state !== 'eof') return;

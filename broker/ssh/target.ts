@@ -8,7 +8,11 @@ const keyLines = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])
 
 export const sshTargetSchema = z
   .object({
-    host: z.string().min(1).max(255).regex(/^[^\s-][^\s]*$/, 'must be a host name or address (no spaces, no leading "-")'),
+    host: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[^\s-][^\s]*$/, 'must be a host name or address (no spaces, no leading "-")'),
     port: z.number().int().min(1).max(65535).default(22),
     /** Login user upstream; when absent, the credential's `username`, else the user the client asked for. */
     user: z.string().min(1).max(255).optional(),
@@ -65,22 +69,29 @@ export function resolveSshTarget(input: unknown): ResolvedSshTarget {
     throw new SshTargetError(`invalid ssh target: ${issues.join('; ')}`);
   }
   const { hostKey, hostCa, knownHosts, ...target } = parsed.data;
-  const list = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+  const list = (value: string | string[] | undefined) =>
+    value === undefined ? [] : Array.isArray(value) ? value : [value];
   try {
     const hostKeys = list(hostKey).map((line, i) => parsePublicKeyLine(line, `target.hostKey[${i}]`));
     const cas = list(hostCa).map((line, i) => parsePublicKeyLine(line, `target.hostCa[${i}]`));
     for (const key of [...hostKeys, ...cas]) {
-      if (key.type.endsWith('-cert-v01@openssh.com')) throw new SshTargetError('invalid ssh target: target.hostKey/hostCa take plain keys, not certificates');
+      if (key.type.endsWith('-cert-v01@openssh.com'))
+        throw new SshTargetError('invalid ssh target: target.hostKey/hostCa take plain keys, not certificates');
     }
     const entries: KnownHostEntry[] = knownHosts ? parseKnownHosts(knownHosts, 'target.knownHosts') : [];
     const forHost = entries.filter((e) => entryMatchesHost(e, target.host, target.port));
     if (knownHosts && forHost.length === 0) {
-      throw new SshTargetError(`invalid ssh target: target.knownHosts has no line for ${target.host} port ${target.port}`);
+      throw new SshTargetError(
+        `invalid ssh target: target.knownHosts has no line for ${target.host} port ${target.port}`,
+      );
     }
     const resolved: ResolvedSshTarget = {
       ...target,
       hostKeys: [...hostKeys.map((k) => k.blob), ...forHost.filter((e) => !e.marker).map((e) => e.keyBlob)],
-      hostCas: [...cas.map((k) => k.blob), ...forHost.filter((e) => e.marker === 'cert-authority').map((e) => e.keyBlob)],
+      hostCas: [
+        ...cas.map((k) => k.blob),
+        ...forHost.filter((e) => e.marker === 'cert-authority').map((e) => e.keyBlob),
+      ],
       revoked: forHost.filter((e) => e.marker === 'revoked').map((e) => e.keyBlob),
       pinned: hostKeys.length > 0 || cas.length > 0 || forHost.some((e) => e.marker !== 'revoked'),
     };

@@ -10,7 +10,11 @@ export type { TestListener };
 import { createCertificateSource, type SshCertificateSource } from './certificate-source';
 
 /** The shared loopback test listener (broker/connector-kit), named for SSH tests by default. */
-export function listenForTests(connector: Connector, credentials: CredentialFetcher, connectionName = 'test-ssh'): Promise<TestListener> {
+export function listenForTests(
+  connector: Connector,
+  credentials: CredentialFetcher,
+  connectionName = 'test-ssh',
+): Promise<TestListener> {
   return listenForWireTests(connector, credentials, connectionName);
 }
 
@@ -23,15 +27,24 @@ export interface ToolResult {
 /** Options that make OpenSSH tools ignore the user's setup and trust only `knownHostsFile`. */
 export function isolatedSshOptions(knownHostsFile: string, extra: readonly string[] = []): string[] {
   return [
-    '-F', '/dev/null',
-    '-o', `UserKnownHostsFile=${knownHostsFile}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes',
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'IdentityFile=/dev/null',
-    '-o', 'IdentityAgent=none',
-    '-o', 'ConnectTimeout=20',
+    '-F',
+    '/dev/null',
+    '-o',
+    `UserKnownHostsFile=${knownHostsFile}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'IdentityFile=/dev/null',
+    '-o',
+    'IdentityAgent=none',
+    '-o',
+    'ConnectTimeout=20',
     ...extra,
   ];
 }
@@ -46,9 +59,20 @@ export function writeKnownHosts(dir: string, port: number, publicKey: string, na
 export function runTool(
   command: 'ssh' | 'scp' | 'sftp' | 'ssh-add',
   args: readonly string[],
-  options: { input?: string; env?: Record<string, string>; timeoutMs?: number; keepStdinOpenMs?: number; onSpawn?: (child: ChildProcess) => void } = {},
+  options: {
+    input?: string;
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    keepStdinOpenMs?: number;
+    onSpawn?: (child: ChildProcess) => void;
+  } = {},
 ): Promise<ToolResult> {
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', HOME: process.env.HOME ?? '/root', ...options.env };
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    LANG: 'C',
+    HOME: process.env.HOME ?? '/root',
+    ...options.env,
+  };
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -93,7 +117,11 @@ export async function createTestCertificateSource(
       const n = ++issued;
       const file = path.join(dir, `ephemeral-${n}.pub`);
       fs.writeFileSync(file, `${publicKey}\n`);
-      const { certificate } = await sandbox.signUserKey(ca, file, { principals: options.principals, validity: options.validity ?? '+5m', identity: `sesame-test-${n}` });
+      const { certificate } = await sandbox.signUserKey(ca, file, {
+        principals: options.principals,
+        validity: options.validity ?? '+5m',
+        identity: `sesame-test-${n}`,
+      });
       return certificate;
     },
   });

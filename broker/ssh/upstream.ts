@@ -6,7 +6,13 @@ import type { Credential } from '../connector';
 import type { Logger } from '../log';
 import { isValidAt, parseCertificateLine, samePublicKey } from './certificate';
 import { coalesceWrites } from './coalesce';
-import { AbortedError, BackendRefusedError, BackendUnreachableError, ClientConnectionError, CredentialError } from '../connector-kit';
+import {
+  AbortedError,
+  BackendRefusedError,
+  BackendUnreachableError,
+  ClientConnectionError,
+  CredentialError,
+} from '../connector-kit';
 import { describeConnectError, SSH_CODES, type SshClientError } from './errors';
 import type { HostVerifier, HostKeyDecision } from './host-verify';
 import { loadPrivateKey, signatureAlgorithmsFor, SshKeyError } from './keys';
@@ -28,7 +34,8 @@ interface LoginMethods {
 }
 
 /** A credential that cannot log in: its failure kind is 'credential'. */
-const unusable = (message: string) => new CredentialError('unusable', message, undefined, { code: SSH_CODES.credential });
+const unusable = (message: string) =>
+  new CredentialError('unusable', message, undefined, { code: SSH_CODES.credential });
 
 /** What the credential offers for login; throws a CredentialError when unusable. */
 export function loginMethods(credential: Credential, source: string): LoginMethods {
@@ -42,7 +49,9 @@ export function loginMethods(credential: Credential, source: string): LoginMetho
         throw unusable(`the certificate from ${source} does not certify its private_key`);
       }
       if (!isValidAt(cert, new Date())) {
-        throw unusable(`the certificate from ${source} is expired or not yet valid (valid until ${cert.validBefore?.toISOString() ?? 'forever'})`);
+        throw unusable(
+          `the certificate from ${source} is expired or not yet valid (valid until ${cert.validBefore?.toISOString() ?? 'forever'})`,
+        );
       }
       // RSA certificates are named by the signature algorithm used (PROTOCOL.certkeys).
       const rsa = key.keyType === 'ssh-rsa';
@@ -57,7 +66,12 @@ export function loginMethods(credential: Credential, source: string): LoginMetho
     if (privateKeyText) {
       const key = loadPrivateKey(privateKeyText, passphrase, `the private_key from ${source}`);
       const algorithm = signatureAlgorithmsFor(key.keyType)[0]!;
-      const signer: PublicKeySigner = { algorithm, publicBlob: key.publicBlob, keyBlob: key.publicBlob, sign: (data) => key.sign(data, algorithm) };
+      const signer: PublicKeySigner = {
+        algorithm,
+        publicBlob: key.publicBlob,
+        keyBlob: key.publicBlob,
+        sign: (data) => key.sign(data, algorithm),
+      };
       return { signer, what: 'the private key', password };
     }
   } catch (error) {
@@ -106,7 +120,8 @@ export function connectUpstream(options: UpstreamOptions): Promise<Client> {
       while (attempts.length > 0) {
         const method = attempts.shift()!;
         if (methodsLeft && !methodsLeft.includes(method)) continue;
-        if (method === 'publickey') return next({ type: 'publickey', username: login.user, key: signerKey(client, methods.signer!) as never });
+        if (method === 'publickey')
+          return next({ type: 'publickey', username: login.user, key: signerKey(client, methods.signer!) as never });
         if (method === 'password') return next({ type: 'password', username: login.user, password: methods.password! });
         return next({
           type: 'keyboard-interactive',
@@ -121,7 +136,12 @@ export function connectUpstream(options: UpstreamOptions): Promise<Client> {
       if (settled) return client.end();
       settled = true;
       signal.removeEventListener('abort', onAbort);
-      log.debug('upstream ready', { host: target.host, port: target.port, user: login.user, hostKey: decision?.accepted ? decision.how : undefined });
+      log.debug('upstream ready', {
+        host: target.host,
+        port: target.port,
+        user: login.user,
+        hostKey: decision?.accepted ? decision.how : undefined,
+      });
       resolve(client);
     });
     client.on('error', (error: Error & { level?: string; code?: string }) => {
@@ -130,9 +150,20 @@ export function connectUpstream(options: UpstreamOptions): Promise<Client> {
       switch (error.level) {
         case 'client-authentication':
           // Maybe a rotated secret: the credential is fetched afresh once.
-          return fail(new BackendRefusedError('auth', `${where} refused the login as ${login.user} with ${methods.what} from ${login.source}`, true));
+          return fail(
+            new BackendRefusedError(
+              'auth',
+              `${where} refused the login as ${login.user} with ${methods.what} from ${login.source}`,
+              true,
+            ),
+          );
         case 'client-timeout':
-          return fail(new ClientConnectionError('timeout', `${where} did not complete the SSH login within ${target.timeouts.connectMs} ms`));
+          return fail(
+            new ClientConnectionError(
+              'timeout',
+              `${where} did not complete the SSH login within ${target.timeouts.connectMs} ms`,
+            ),
+          );
         case 'client-socket':
         case 'client-dns':
           return fail(new BackendUnreachableError(SSH_CODES, describeConnectError(error, where)));
@@ -140,7 +171,9 @@ export function connectUpstream(options: UpstreamOptions): Promise<Client> {
           return fail(new BackendUnreachableError(SSH_CODES, `${where}: SSH handshake failed (${error.message})`));
       }
     });
-    client.on('close', () => fail(new BackendUnreachableError(SSH_CODES, `${where} closed the connection before the login completed`)));
+    client.on('close', () =>
+      fail(new BackendUnreachableError(SSH_CODES, `${where} closed the connection before the login completed`)),
+    );
 
     try {
       // Our own socket: Nagle off (ssh2 leaves it on, so small writes such as sftp read requests
@@ -161,7 +194,8 @@ export function connectUpstream(options: UpstreamOptions): Promise<Client> {
           verifier.check(key).then(
             (result) => {
               decision = result;
-              if (!result.accepted) log.warn('upstream host key refused', { host: target.host, port: target.port, reason: result.reason });
+              if (!result.accepted)
+                log.warn('upstream host key refused', { host: target.host, port: target.port, reason: result.reason });
               verify(result.accepted);
             },
             () => verify(false),

@@ -28,9 +28,15 @@ export function createVaultSshCertificateSource(
   options: VaultSshSignOptions,
 ): SshCertificateSource {
   const mount = typeof options?.mount === 'string' ? options.mount.replace(/^\/+|\/+$/g, '') : '';
-  if (!mount || !mount.split('/').every((part) => SEGMENT.test(part))) throw new TypeError(`vault-ssh-sign: mount ${JSON.stringify(options?.mount)} is not a Vault mount path`);
-  if (typeof options.role !== 'string' || !SEGMENT.test(options.role)) throw new TypeError(`vault-ssh-sign: role ${JSON.stringify(options.role)} is not a role name`);
-  if (!Array.isArray(options.principals) || options.principals.length === 0 || !options.principals.every((p) => typeof p === 'string' && PRINCIPAL.test(p))) {
+  if (!mount || !mount.split('/').every((part) => SEGMENT.test(part)))
+    throw new TypeError(`vault-ssh-sign: mount ${JSON.stringify(options?.mount)} is not a Vault mount path`);
+  if (typeof options.role !== 'string' || !SEGMENT.test(options.role))
+    throw new TypeError(`vault-ssh-sign: role ${JSON.stringify(options.role)} is not a role name`);
+  if (
+    !Array.isArray(options.principals) ||
+    options.principals.length === 0 ||
+    !options.principals.every((p) => typeof p === 'string' && PRINCIPAL.test(p))
+  ) {
     throw new TypeError('vault-ssh-sign: principals must be a non-empty list of user names (no spaces or commas)');
   }
   const ttl = options.ttl;
@@ -58,7 +64,8 @@ export function createVaultSshCertificateSource(
           },
         });
         const signed = response?.data?.signed_key;
-        if (typeof signed !== 'string' || signed.trim() === '') throw new CredentialError('vault', `Vault answered ${path} without a signed_key`);
+        if (typeof signed !== 'string' || signed.trim() === '')
+          throw new CredentialError('vault', `Vault answered ${path} without a signed_key`);
         return signed;
       } catch (error) {
         if (error instanceof VaultError) throw new CredentialError('vault', error.message, error.kind);

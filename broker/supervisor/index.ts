@@ -1,2 +1,8 @@
 export { createConnectionSupervisor, UnknownConnectionError } from './supervisor';
-export type { ConnectionSupervisor, ConnectionSpec, ConnectionStatus, ConnectionState, ConnectionEvent } from './supervisor';
+export type {
+  ConnectionSupervisor,
+  ConnectionSpec,
+  ConnectionStatus,
+  ConnectionState,
+  ConnectionEvent,
+} from './supervisor';

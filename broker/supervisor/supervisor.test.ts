@@ -21,7 +21,10 @@ const greeter: Connector = {
   },
 };
 
-const fixed = (values: Record<string, string>): CredentialFetcher => ({ description: 'test', get: async () => ({ values, path: 'test' }) });
+const fixed = (values: Record<string, string>): CredentialFetcher => ({
+  description: 'test',
+  get: async () => ({ values, path: 'test' }),
+});
 
 function talk(listen: string): Promise<string> {
   const [host, port] = listen.split(':');
@@ -41,7 +44,14 @@ describe('connection supervisor', () => {
   it('goes off → starting → ready, serves clients with counters, and closes the port when off', async () => {
     const states: ConnectionStatus['state'][] = [];
     supervisor.onChange((s) => s.name === 'a' && states.push(s.state));
-    supervisor.define({ name: 'a', protocol: 'test', listen: '127.0.0.1:0', target: 'x:1', connector: greeter, credentials: fixed({ username: 'alice' }) });
+    supervisor.define({
+      name: 'a',
+      protocol: 'test',
+      listen: '127.0.0.1:0',
+      target: 'x:1',
+      connector: greeter,
+      credentials: fixed({ username: 'alice' }),
+    });
     const status = await supervisor.start('a');
     expect(status.state).toBe('ready');
     expect(status.listen).toMatch(/^127\.0\.0\.1:\d+$/);
@@ -64,13 +74,17 @@ describe('connection supervisor', () => {
       credentials: {
         description: 'test',
         get: async () => {
-          if (!secret.values) throw new CredentialError('missing-field', "the Vault secret at secret/data/b has no 'password' field");
+          if (!secret.values)
+            throw new CredentialError('missing-field', "the Vault secret at secret/data/b has no 'password' field");
           return { values: secret.values, path: 'secret/data/b' };
         },
       },
     });
     const status = await supervisor.start('b');
-    expect(status).toMatchObject({ state: 'error', error: "the Vault secret at secret/data/b has no 'password' field" });
+    expect(status).toMatchObject({
+      state: 'error',
+      error: "the Vault secret at secret/data/b has no 'password' field",
+    });
     expect(await talk(status.listen)).toBe("error: the Vault secret at secret/data/b has no 'password' field\n");
     secret.values = { username: 'bob' };
     expect(await talk(status.listen)).toBe('hello bob\n');
@@ -81,15 +95,41 @@ describe('connection supervisor', () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as net.AddressInfo).port;
-    supervisor.define({ name: 'c', protocol: 'test', listen: `127.0.0.1:${port}`, target: 'x:1', connector: greeter, credentials: fixed({ username: 'c' }) });
+    supervisor.define({
+      name: 'c',
+      protocol: 'test',
+      listen: `127.0.0.1:${port}`,
+      target: 'x:1',
+      connector: greeter,
+      credentials: fixed({ username: 'c' }),
+    });
     const status = await supervisor.start('c');
-    expect(status).toMatchObject({ state: 'error', listen: `127.0.0.1:${port}`, error: `127.0.0.1:${port} is already in use by another program` });
+    expect(status).toMatchObject({
+      state: 'error',
+      listen: `127.0.0.1:${port}`,
+      error: `127.0.0.1:${port} is already in use by another program`,
+    });
     blocker.close();
   });
 
   it('ends active sessions when turned off', async () => {
-    const hold: Connector = { serve: (client, ctx) => new Promise((resolve) => { ctx.signal.addEventListener('abort', () => { client.destroy(); resolve(); }); }) };
-    supervisor.define({ name: 'd', protocol: 'test', listen: '127.0.0.1:0', target: 'x:1', connector: hold, credentials: fixed({}) });
+    const hold: Connector = {
+      serve: (client, ctx) =>
+        new Promise((resolve) => {
+          ctx.signal.addEventListener('abort', () => {
+            client.destroy();
+            resolve();
+          });
+        }),
+    };
+    supervisor.define({
+      name: 'd',
+      protocol: 'test',
+      listen: '127.0.0.1:0',
+      target: 'x:1',
+      connector: hold,
+      credentials: fixed({}),
+    });
     const { listen } = await supervisor.start('d');
     const [host, port] = listen.split(':');
     const socket = net.connect(Number(port), host);

@@ -31,7 +31,13 @@ export interface ConnectionStatus {
   target: string;
   credentialPath?: string;
   error?: string;
-  stats: { activeClients: number; sessionsServed: number; bytesToTarget: number; bytesToClient: number; lastError?: string };
+  stats: {
+    activeClients: number;
+    sessionsServed: number;
+    bytesToTarget: number;
+    bytesToClient: number;
+    lastError?: string;
+  };
 }
 
 export interface ConnectionEvent {
@@ -118,7 +124,11 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
         } catch (error) {
           if (error instanceof CredentialError && e.listener) {
             setState(e, 'error', error.message);
-            emitter.emit('event', { connection: e.spec.name, kind: 'credential-error', message: error.message } satisfies ConnectionEvent);
+            emitter.emit('event', {
+              connection: e.spec.name,
+              kind: 'credential-error',
+              message: error.message,
+            } satisfies ConnectionEvent);
           }
           throw error;
         }
@@ -131,7 +141,12 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
     const session = { toTarget: 0, toClient: 0 };
     e.stats.activeClients++;
     changed(e);
-    emitter.emit('event', { connection: e.spec.name, kind: 'client-connected', message: `client ${client} connected`, client } satisfies ConnectionEvent);
+    emitter.emit('event', {
+      connection: e.spec.name,
+      kind: 'client-connected',
+      message: `client ${client} connected`,
+      client,
+    } satisfies ConnectionEvent);
     const context = {
       connectionName: e.spec.name,
       credentials: observed(e),
@@ -222,7 +237,9 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
       const e = entry(name);
       await enqueue(e, () => doStop(e));
       entries.delete(name);
-      await e.spec.credentials.close?.().catch((error: Error) => log.warn('closing the credential source failed', { connection: name, error }));
+      await e.spec.credentials
+        .close?.()
+        .catch((error: Error) => log.warn('closing the credential source failed', { connection: name, error }));
     },
     has: (name) => entries.has(name),
     start: async (name) => {
@@ -247,7 +264,13 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
       await Promise.all([...entries.values()].map((e) => enqueue(e, () => doStop(e))));
       // The end of the supervisor: sources release what they hold (shared leases are revoked).
       await Promise.all(
-        [...entries.values()].map((e) => e.spec.credentials.close?.().catch((error: Error) => log.warn('closing the credential source failed', { connection: e.spec.name, error }))),
+        [...entries.values()].map((e) =>
+          e.spec.credentials
+            .close?.()
+            .catch((error: Error) =>
+              log.warn('closing the credential source failed', { connection: e.spec.name, error }),
+            ),
+        ),
       );
     },
   };

@@ -18,7 +18,11 @@ if ('missing' in loaded) throw new Error(loaded.missing);
 const { keytar } = loaded;
 const store: SecretStoreLike = keytarSecretStore(keytar, 'sesame');
 const vault = createVaultClient({ address });
-const session = createVaultSession(vault, createLogger('child', () => {}), { store });
+const session = createVaultSession(
+  vault,
+  createLogger('child', () => {}),
+  { store },
+);
 const events: string[] = [];
 session.onEvent((e) => events.push(e.type));
 

@@ -17,10 +17,14 @@ let keychain: Keychain;
 let vault: VaultDevServer;
 
 async function step(name: 'login' | 'restore' | 'logout', token?: string) {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', CHILD, name, vault.address, ...(token ? [token] : [])], {
-    env: { ...process.env, ...keychain.env },
-    timeout: 30_000,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', CHILD, name, vault.address, ...(token ? [token] : [])],
+    {
+      env: { ...process.env, ...keychain.env },
+      timeout: 30_000,
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as {
     state: string;
     accessor: string | null;
@@ -35,14 +39,14 @@ const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 const skipped = await keytarSkipNote();
 
 describe.skipIf(skipped)(`keychain round trip on gnome-keyring${skipped}`, () => {
-beforeAll(async () => {
-  [keychain, vault] = await Promise.all([startKeychain(), startVaultDev()]);
-});
+  beforeAll(async () => {
+    [keychain, vault] = await Promise.all([startKeychain(), startVaultDev()]);
+  });
 
-afterAll(async () => {
-  await vault?.stop();
-  await keychain?.stop();
-});
+  afterAll(async () => {
+    await vault?.stop();
+    await keychain?.stop();
+  });
 
   it('stores the token at login, restores it after a restart, and logout revokes and deletes it', async () => {
     const { token, accessor } = await createToken(vault.address, vault.rootToken, { policies: ['default'], ttl: '1h' });

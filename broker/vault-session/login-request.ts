@@ -9,8 +9,14 @@ const mount = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'a mount path is letters, digits, "_", "-", "." and "/" (e.g. "userpass" or "team/oidc")')
-  .refine((m) => !m.split('/').some((segment) => segment === '.' || segment === '..'), 'a mount path may not contain "." or ".." segments');
+  .regex(
+    /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/,
+    'a mount path is letters, digits, "_", "-", "." and "/" (e.g. "userpass" or "team/oidc")',
+  )
+  .refine(
+    (m) => !m.split('/').some((segment) => segment === '.' || segment === '..'),
+    'a mount path may not contain "." or ".." segments',
+  );
 const secret = z.string().min(1, 'must not be empty').max(16_384);
 const file = z.string().min(1).max(4096);
 const port = z.number().int().min(0).max(65_535);
@@ -20,7 +26,14 @@ export const LoginRequestSchema = z.discriminatedUnion('method', [
     .object({ method: z.literal('token'), token: secret.optional(), tokenFile: file.optional() })
     .strict()
     .refine((r) => (r.token === undefined) !== (r.tokenFile === undefined), 'give exactly one of token or tokenFile'),
-  z.object({ method: z.literal('userpass'), mount: mount.optional(), username: z.string().min(1).max(256), password: secret }).strict(),
+  z
+    .object({
+      method: z.literal('userpass'),
+      mount: mount.optional(),
+      username: z.string().min(1).max(256),
+      password: secret,
+    })
+    .strict(),
   z
     .object({
       method: z.literal('approle'),
@@ -31,10 +44,22 @@ export const LoginRequestSchema = z.discriminatedUnion('method', [
       secretIdFile: file.optional(),
     })
     .strict()
-    .refine((r) => (r.roleId === undefined) !== (r.roleIdFile === undefined), 'give exactly one of roleId or roleIdFile')
-    .refine((r) => !(r.secretId !== undefined && r.secretIdFile !== undefined), 'give at most one of secretId or secretIdFile'),
+    .refine(
+      (r) => (r.roleId === undefined) !== (r.roleIdFile === undefined),
+      'give exactly one of roleId or roleIdFile',
+    )
+    .refine(
+      (r) => !(r.secretId !== undefined && r.secretIdFile !== undefined),
+      'give at most one of secretId or secretIdFile',
+    ),
   z
-    .object({ method: z.literal('jwt'), mount: mount.optional(), role: z.string().min(1).max(256), jwt: secret.optional(), jwtFile: file.optional() })
+    .object({
+      method: z.literal('jwt'),
+      mount: mount.optional(),
+      role: z.string().min(1).max(256),
+      jwt: secret.optional(),
+      jwtFile: file.optional(),
+    })
     .strict()
     .refine((r) => (r.jwt === undefined) !== (r.jwtFile === undefined), 'give exactly one of jwt or jwtFile'),
   z
@@ -59,7 +84,14 @@ export type LoginRequest =
   | { method: 'token'; token: string; tokenFile?: undefined }
   | { method: 'token'; tokenFile: string; token?: undefined }
   | { method: 'userpass'; mount?: string; username: string; password: string }
-  | { method: 'approle'; mount?: string; roleId?: string; roleIdFile?: string; secretId?: string; secretIdFile?: string }
+  | {
+      method: 'approle';
+      mount?: string;
+      roleId?: string;
+      roleIdFile?: string;
+      secretId?: string;
+      secretIdFile?: string;
+    }
   | { method: 'jwt'; mount?: string; role: string; jwt?: string; jwtFile?: string }
   | OidcLoginRequest;
 
@@ -93,7 +125,10 @@ export function parseLoginRequest(input: unknown): LoginRequest {
   const field = issue.path.join('.') || undefined;
   if (issue.code === 'invalid_union' || field === 'method') {
     const method = (input as { method?: unknown } | null)?.method;
-    throw new InvalidLoginError(`invalid login request: unknown login method ${JSON.stringify(method ?? null)} (expected token, userpass, approle, jwt or oidc)`, 'method');
+    throw new InvalidLoginError(
+      `invalid login request: unknown login method ${JSON.stringify(method ?? null)} (expected token, userpass, approle, jwt or oidc)`,
+      'method',
+    );
   }
   throw new InvalidLoginError(`invalid login request${field ? ` (${field})` : ''}: ${issue.message}`, field);
 }

@@ -34,7 +34,12 @@ export function createLoginWaiters(): LoginWaiters {
           reject,
           timer: setTimeout(() => {
             waiter.cleanup();
-            reject(new CredentialError('no-session', `${describe()}, and nobody logged in within ${Math.round(timeoutMs / 1000)} s; log in to Vault in Sesame and try again`));
+            reject(
+              new CredentialError(
+                'no-session',
+                `${describe()}, and nobody logged in within ${Math.round(timeoutMs / 1000)} s; log in to Vault in Sesame and try again`,
+              ),
+            );
           }, timeoutMs),
           cleanup: () => {
             clearTimeout(waiter.timer);

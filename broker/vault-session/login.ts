@@ -34,7 +34,9 @@ async function readSecretFile(file: string, what: string): Promise<string> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new LoginFileError(`cannot read the ${what} file ${file}${code === 'ENOENT' ? ': it does not exist' : code ? ` (${code})` : ''}`);
+    throw new LoginFileError(
+      `cannot read the ${what} file ${file}${code === 'ENOENT' ? ': it does not exist' : code ? ` (${code})` : ''}`,
+    );
   }
   const value = text.trim();
   if (!value) throw new LoginFileError(`the ${what} file ${file} is empty`);
@@ -56,7 +58,9 @@ export async function performLogin(request: LoginRequest, ctx: LoginContext): Pr
       return viaAuth({ password: request.password });
     case 'approle': {
       const roleId = request.roleId ?? (await readSecretFile(request.roleIdFile!, 'AppRole role_id'));
-      const secretId = request.secretId ?? (request.secretIdFile ? await readSecretFile(request.secretIdFile, 'AppRole secret_id') : undefined);
+      const secretId =
+        request.secretId ??
+        (request.secretIdFile ? await readSecretFile(request.secretIdFile, 'AppRole secret_id') : undefined);
       return viaAuth({ role_id: roleId, ...(secretId !== undefined ? { secret_id: secretId } : {}) });
     }
     case 'jwt':

@@ -15,8 +15,16 @@ import { createVaultSession } from './session';
 import type { VaultSession } from './session-types';
 import { vaultCall } from './testing';
 
-const CLIENT = { clientId: 'vault-oidc', clientSecret: 'sandbox-oidc-client-secret', redirectUris: ['http://localhost:8250/oidc/callback'] };
-const USER = { username: 'alice@example.com', password: 'alice-password-123', claims: { email: 'alice@example.com', name: 'Alice Example', groups: ['developers'] } };
+const CLIENT = {
+  clientId: 'vault-oidc',
+  clientSecret: 'sandbox-oidc-client-secret',
+  redirectUris: ['http://localhost:8250/oidc/callback'],
+};
+const USER = {
+  username: 'alice@example.com',
+  password: 'alice-password-123',
+  claims: { email: 'alice@example.com', name: 'Alice Example', groups: ['developers'] },
+};
 
 let idp: OidcProvider;
 let vault: VaultDevServer;
@@ -46,14 +54,33 @@ async function signIn(url: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  [idp, vault, browser] = await Promise.all([startOidcProvider({ clients: [CLIENT], users: [USER] }), startVaultDev(), launchChromium()]);
+  [idp, vault, browser] = await Promise.all([
+    startOidcProvider({ clients: [CLIENT], users: [USER] }),
+    startVaultDev(),
+    launchChromium(),
+  ]);
   const setup: Array<[string, unknown]> = [
     ['sys/auth/oidc', { type: 'oidc' }],
     ['sys/policies/acl/dev', { policy: 'path "secret/data/dev/*" { capabilities = ["read"] }' }],
-    ['auth/oidc/config', { oidc_discovery_url: idp.issuer, oidc_client_id: CLIENT.clientId, oidc_client_secret: CLIENT.clientSecret, default_role: 'developer' }],
+    [
+      'auth/oidc/config',
+      {
+        oidc_discovery_url: idp.issuer,
+        oidc_client_id: CLIENT.clientId,
+        oidc_client_secret: CLIENT.clientSecret,
+        default_role: 'developer',
+      },
+    ],
     [
       'auth/oidc/role/developer',
-      { user_claim: 'email', groups_claim: 'groups', allowed_redirect_uris: ['http://localhost:8250/oidc/callback'], oidc_scopes: ['email', 'groups'], token_policies: ['dev'], token_ttl: '30m' },
+      {
+        user_claim: 'email',
+        groups_claim: 'groups',
+        allowed_redirect_uris: ['http://localhost:8250/oidc/callback'],
+        oidc_scopes: ['email', 'groups'],
+        token_policies: ['dev'],
+        token_ttl: '30m',
+      },
     ],
   ];
   for (const [path, body] of setup) {
@@ -80,7 +107,12 @@ describe('OIDC login', () => {
     const urls: string[] = [];
     session.onEvent((e) => e.type === 'login-url' && urls.push(e.url));
     const snap = await session.login({ method: 'oidc', role: 'developer', port: 0 });
-    expect(snap).toMatchObject({ state: 'authenticated', method: 'oidc', policies: ['default', 'dev'], loginPath: 'auth/oidc/oidc/callback' });
+    expect(snap).toMatchObject({
+      state: 'authenticated',
+      method: 'oidc',
+      policies: ['default', 'dev'],
+      loginPath: 'auth/oidc/oidc/callback',
+    });
     expect(urls[0]).toMatch(new RegExp(`^${idp.issuer}/auth\\?`));
     expect(await page).toContain('Sesame is now logged in to Vault');
   });
@@ -108,7 +140,10 @@ describe('OIDC login', () => {
     const port = await freePort();
     const timedOut = await idle.login({ method: 'oidc', port, timeoutMs: 1_000 }).catch((e: unknown) => e);
     expect(timedOut).toBeInstanceOf(OidcLoginError);
-    expect(timedOut).toMatchObject({ kind: 'timeout', message: expect.stringMatching(/not completed in the browser within 1 s/) });
+    expect(timedOut).toMatchObject({
+      kind: 'timeout',
+      message: expect.stringMatching(/not completed in the browser within 1 s/),
+    });
     expect(idle.snapshot().state).toBe('error');
 
     // The same port again: the first login let go of it.
@@ -120,7 +155,9 @@ describe('OIDC login', () => {
 
   it('reports a redirect URI the role does not allow', async () => {
     const session = sessionWithBrowser(async () => {});
-    const error = await session.login({ method: 'oidc', role: 'developer', port: 0, redirectUri: 'http://sesame.invalid:8250/oidc/callback' }).catch((e: unknown) => e);
+    const error = await session
+      .login({ method: 'oidc', role: 'developer', port: 0, redirectUri: 'http://sesame.invalid:8250/oidc/callback' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OidcLoginError);
     expect((error as Error).message).toMatch(/redirect/);
   });

@@ -31,14 +31,24 @@ export interface OidcLoginContext {
   signal?: AbortSignal;
 }
 
-export const OIDC_DEFAULTS = { listenAddress: '127.0.0.1', port: 8250, callbackHost: 'localhost', callbackPath: '/oidc/callback', timeoutMs: 300_000 };
+export const OIDC_DEFAULTS = {
+  listenAddress: '127.0.0.1',
+  port: 8250,
+  callbackHost: 'localhost',
+  callbackPath: '/oidc/callback',
+  timeoutMs: 300_000,
+};
 
 export async function loginWithOidc(request: OidcLoginRequest, ctx: OidcLoginContext): Promise<VaultAuth> {
   const mount = request.mount ?? 'oidc';
   const timeoutMs = request.timeoutMs ?? OIDC_DEFAULTS.timeoutMs;
-  const listener = await startCallbackListener(request.listenAddress ?? OIDC_DEFAULTS.listenAddress, request.port ?? OIDC_DEFAULTS.port);
+  const listener = await startCallbackListener(
+    request.listenAddress ?? OIDC_DEFAULTS.listenAddress,
+    request.port ?? OIDC_DEFAULTS.port,
+  );
   const redirectUri =
-    request.redirectUri ?? `http://${request.callbackHost ?? OIDC_DEFAULTS.callbackHost}:${listener.port}${OIDC_DEFAULTS.callbackPath}`;
+    request.redirectUri ??
+    `http://${request.callbackHost ?? OIDC_DEFAULTS.callbackHost}:${listener.port}${OIDC_DEFAULTS.callbackPath}`;
   const callbackPath = new URL(redirectUri).pathname;
   const clientNonce = randomBytes(24).toString('base64url');
   let timer: NodeJS.Timeout | undefined;
@@ -57,44 +67,75 @@ export async function loginWithOidc(request: OidcLoginRequest, ctx: OidcLoginCon
       );
     }
     const expectedState = new URL(authUrl).searchParams.get('state');
-    if (!expectedState) throw new OidcLoginError('vault', `Vault's OIDC login URL for auth/${mount} carries no state parameter`);
+    if (!expectedState)
+      throw new OidcLoginError('vault', `Vault's OIDC login URL for auth/${mount} carries no state parameter`);
 
     const outcome = new Promise<VaultAuth>((resolve, reject) => {
       timer = setTimeout(
-        () => reject(new OidcLoginError('timeout', `the OIDC login was not completed in the browser within ${Math.round(timeoutMs / 1000)} s`)),
+        () =>
+          reject(
+            new OidcLoginError(
+              'timeout',
+              `the OIDC login was not completed in the browser within ${Math.round(timeoutMs / 1000)} s`,
+            ),
+          ),
         timeoutMs,
       );
       onAbort = () => reject(new OidcLoginError('cancelled', 'the OIDC login was cancelled'));
       if (ctx.signal?.aborted) onAbort();
       ctx.signal?.addEventListener('abort', onAbort, { once: true });
       listener.handle(async (url, answer) => {
-        if (url.pathname !== callbackPath) return answer(404, 'Not found', 'This address only receives the Vault login redirect.');
+        if (url.pathname !== callbackPath)
+          return answer(404, 'Not found', 'This address only receives the Vault login redirect.');
         const params = url.searchParams;
         const idpError = params.get('error');
         const state = params.get('state');
         if (state !== expectedState) {
           // Not our login (stale tab, forged link): refuse it and keep waiting for ours.
           ctx.log.warn('refused an OIDC callback with a state that is not this login’s', { mount });
-          return answer(400, 'Login link not recognised', 'This sign-in response does not belong to the login Sesame is waiting for. Start the login again from Sesame.');
+          return answer(
+            400,
+            'Login link not recognised',
+            'This sign-in response does not belong to the login Sesame is waiting for. Start the login again from Sesame.',
+          );
         }
         if (idpError) {
           const description = (params.get('error_description') ?? '').slice(0, 300);
-          answer(400, 'Sign-in failed', `The identity provider refused the sign-in: ${idpError}${description ? ` (${description})` : ''}.`);
-          return reject(new OidcLoginError('denied', `the identity provider refused the sign-in: ${idpError}${description ? ` (${description})` : ''}`));
+          answer(
+            400,
+            'Sign-in failed',
+            `The identity provider refused the sign-in: ${idpError}${description ? ` (${description})` : ''}.`,
+          );
+          return reject(
+            new OidcLoginError(
+              'denied',
+              `the identity provider refused the sign-in: ${idpError}${description ? ` (${description})` : ''}`,
+            ),
+          );
         }
         const code = params.get('code');
-        if (!code) return answer(400, 'Sign-in response incomplete', 'The sign-in response carries no authorization code.');
+        if (!code)
+          return answer(400, 'Sign-in response incomplete', 'The sign-in response carries no authorization code.');
         listener.stopAccepting(); // one shot: the state is spent either way
         try {
           const query = new URLSearchParams({ state, code, client_nonce: clientNonce });
-          const result = await ctx.vault.request({ method: 'GET', path: `auth/${mount}/oidc/callback?${query}`, attempts: 1 });
-          if (!result?.auth?.client_token) throw new OidcLoginError('vault', `Vault answered auth/${mount}/oidc/callback with no token`);
+          const result = await ctx.vault.request({
+            method: 'GET',
+            path: `auth/${mount}/oidc/callback?${query}`,
+            attempts: 1,
+          });
+          if (!result?.auth?.client_token)
+            throw new OidcLoginError('vault', `Vault answered auth/${mount}/oidc/callback with no token`);
           answer(200, 'Signed in to Vault', 'Sesame is now logged in to Vault. You may close this window.');
           resolve(result.auth);
         } catch (error) {
           const message = error instanceof VaultError ? error.message : (error as Error).message;
           answer(403, 'Vault refused the sign-in', `${message}. Start the login again from Sesame.`);
-          reject(error instanceof OidcLoginError ? error : new OidcLoginError('vault', `Vault refused the OIDC login: ${message}`));
+          reject(
+            error instanceof OidcLoginError
+              ? error
+              : new OidcLoginError('vault', `Vault refused the OIDC login: ${message}`),
+          );
         }
       });
     });
@@ -104,12 +145,15 @@ export async function loginWithOidc(request: OidcLoginRequest, ctx: OidcLoginCon
     ctx.onUrl?.(authUrl);
     if (ctx.openBrowser) {
       await ctx.openBrowser(authUrl).catch((error: Error) => {
-        ctx.log.warn('could not open the browser for the OIDC login; the URL can be copied instead', { error: error.message });
+        ctx.log.warn('could not open the browser for the OIDC login; the URL can be copied instead', {
+          error: error.message,
+        });
       });
     }
     return await outcome;
   } catch (error) {
-    if (error instanceof VaultError) throw new OidcLoginError('vault', `could not start the OIDC login at auth/${mount}: ${error.message}`);
+    if (error instanceof VaultError)
+      throw new OidcLoginError('vault', `could not start the OIDC login at auth/${mount}: ${error.message}`);
     throw error;
   } finally {
     clearTimeout(timer);
@@ -133,14 +177,26 @@ async function startCallbackListener(host: string, port: number): Promise<Callba
   let accepting = true;
   const server = http.createServer((req, res) => {
     const answer: Answer = (status, title, text) => {
-      res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+      res.writeHead(status, {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'Referrer-Policy': 'no-referrer',
+      });
       res.end(page(title, text));
     };
-    if (req.method !== 'GET') return answer(405, 'Method not allowed', 'Only the login redirect (GET) is accepted here.');
+    if (req.method !== 'GET')
+      return answer(405, 'Method not allowed', 'Only the login redirect (GET) is accepted here.');
     const url = new URL(req.url ?? '/', 'http://callback.invalid');
-    if (!accepting) return answer(409, 'Login already handled', 'This login has already been completed or refused. You may close this window.');
+    if (!accepting)
+      return answer(
+        409,
+        'Login already handled',
+        'This login has already been completed or refused. You may close this window.',
+      );
     if (!handler) return answer(503, 'Not ready', 'Sesame is not waiting for a login yet.');
-    void Promise.resolve(handler(url, answer)).catch(() => answer(500, 'Error', 'Sesame could not process the sign-in response.'));
+    void Promise.resolve(handler(url, answer)).catch(() =>
+      answer(500, 'Error', 'Sesame could not process the sign-in response.'),
+    );
   });
   server.keepAliveTimeout = 1_000;
   await new Promise<void>((resolve, reject) => {

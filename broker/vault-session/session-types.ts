@@ -3,7 +3,8 @@
 import type { LoginMethod, LoginRequest } from './login-request';
 import type { SecretStoreLike } from './token-store';
 
-export type SessionState = 'logged-out' | 'logging-in' | 'authenticated' | 'renewing' | 'expiring' | 'expired' | 'error';
+export type SessionState =
+  'logged-out' | 'logging-in' | 'authenticated' | 'renewing' | 'expiring' | 'expired' | 'error';
 
 export interface SessionSnapshot {
   state: SessionState;

@@ -33,7 +33,10 @@ beforeAll(async () => {
   client = createVaultClient({ address: vault.address, minBackoffMs: 50, maxBackoffMs: 200 });
   dir = await mkdtemp(path.join(os.tmpdir(), 'sesame-session-'));
   await vaultCall(vault.address, vault.rootToken, 'POST', 'sys/auth/userpass', { type: 'userpass' });
-  await vaultCall(vault.address, vault.rootToken, 'POST', 'auth/userpass/users/alice', { password: 'correct horse', token_ttl: '1h' });
+  await vaultCall(vault.address, vault.rootToken, 'POST', 'auth/userpass/users/alice', {
+    password: 'correct horse',
+    token_ttl: '1h',
+  });
 });
 
 afterEach(() => {
@@ -54,7 +57,13 @@ describe('login', () => {
     const { token, accessor } = await createToken(vault.address, vault.rootToken, { policies: ['default'], ttl: '1h' });
     const s = session();
     const snap = await s.login({ method: 'token', token });
-    expect(snap).toMatchObject({ state: 'authenticated', method: 'token', accessor, policies: ['default'], renewable: true });
+    expect(snap).toMatchObject({
+      state: 'authenticated',
+      method: 'token',
+      accessor,
+      policies: ['default'],
+      renewable: true,
+    });
     // Where the token came from, as Vault's lookup-self says (not the lookup path itself).
     expect(snap.loginPath).toBe('auth/token/create');
     expect(JSON.stringify(snap)).not.toContain(token);
@@ -63,7 +72,9 @@ describe('login', () => {
 
   it('with userpass; a wrong password fails clearly and keeps nothing', async () => {
     const s = session();
-    await expect(s.login({ method: 'userpass', username: 'alice', password: 'wrong' })).rejects.toThrow(/auth\/userpass\/login\/alice/);
+    await expect(s.login({ method: 'userpass', username: 'alice', password: 'wrong' })).rejects.toThrow(
+      /auth\/userpass\/login\/alice/,
+    );
     expect(s.snapshot().state).toBe('error');
     const snap = await s.login({ method: 'userpass', username: 'alice', password: 'correct horse' });
     expect(snap).toMatchObject({ state: 'authenticated', method: 'userpass', loginPath: 'auth/userpass/login/alice' });
@@ -83,13 +94,19 @@ describe('login', () => {
     await expect(s.login({ method: 'userpass', username: 'alice', password: '' })).rejects.toThrow(/password/);
     await expect(s.login({ method: 'kerberos' } as never)).rejects.toThrow(/unknown login method "kerberos"/);
     await expect(s.login({ method: 'token' } as never)).rejects.toThrow(/exactly one of token or tokenFile/);
-    await expect(s.login({ method: 'userpass', mount: '../sys', username: 'a', password: 'b' })).rejects.toThrow(/mount/);
+    await expect(s.login({ method: 'userpass', mount: '../sys', username: 'a', password: 'b' })).rejects.toThrow(
+      /mount/,
+    );
   });
 });
 
 describe('lifecycle with 3 s TTLs', () => {
   it('renews at ~2/3 TTL until the max TTL, warns, expires, then holds token() until a login', async () => {
-    const { token } = await createToken(vault.address, vault.rootToken, { policies: ['default'], ttl: '3s', explicit_max_ttl: '8s' });
+    const { token } = await createToken(vault.address, vault.rootToken, {
+      policies: ['default'],
+      ttl: '3s',
+      explicit_max_ttl: '8s',
+    });
     const s = session({ expiryWarningMs: 1_500, loginWaitMs: 30_000 });
     const events: SessionEvent[] = [];
     s.onEvent((e) => events.push(e));
@@ -117,7 +134,11 @@ describe('lifecycle with 3 s TTLs', () => {
   });
 
   it('a held token() call fails with a clear CredentialError when nobody logs in in time', async () => {
-    const { token } = await createToken(vault.address, vault.rootToken, { policies: ['default'], ttl: '2s', renewable: false });
+    const { token } = await createToken(vault.address, vault.rootToken, {
+      policies: ['default'],
+      ttl: '2s',
+      renewable: false,
+    });
     const s = session({ expiryWarningMs: 0 });
     await s.login({ method: 'token', token });
     await reachState(s, 'expired');
@@ -130,7 +151,11 @@ describe('lifecycle with 3 s TTLs', () => {
   });
 
   it('a failed renewal backs off and retries, and the session survives', async () => {
-    const { token } = await createToken(vault.address, vault.rootToken, { policies: ['default'], ttl: '3s', explicit_max_ttl: '30s' });
+    const { token } = await createToken(vault.address, vault.rootToken, {
+      policies: ['default'],
+      ttl: '3s',
+      explicit_max_ttl: '30s',
+    });
     const s = session({ expiryWarningMs: 1_000 });
     await s.login({ method: 'token', token });
     const rule = vault.faults.fail(503, { pathPrefix: 'auth/token/renew-self', count: 1, errors: ['Vault is sealed'] });
@@ -142,7 +167,11 @@ describe('lifecycle with 3 s TTLs', () => {
   });
 
   it('re-authenticates from a token file after the token is revoked', async () => {
-    const first = await createToken(vault.address, vault.rootToken, { policies: ['default'], ttl: '3s', explicit_max_ttl: '60s' });
+    const first = await createToken(vault.address, vault.rootToken, {
+      policies: ['default'],
+      ttl: '3s',
+      explicit_max_ttl: '60s',
+    });
     const tokenFile = path.join(dir, 'token-reauth');
     await writeFile(tokenFile, `${first.token}\n`, { mode: 0o600 });
     const s = session();
@@ -168,24 +197,48 @@ describe('non-interactive logins', () => {
       ['auth/approle/role/ci', { token_ttl: '2s', token_max_ttl: '3s', token_policies: ['default'] }],
       ['sys/auth/jwt', { type: 'jwt' }],
       ['auth/jwt/config', { jwt_validation_pubkeys: [await exportSPKI(publicKey)] }],
-      ['auth/jwt/role/builder', { role_type: 'jwt', bound_audiences: ['sesame'], user_claim: 'sub', token_policies: ['default'], token_ttl: '1h' }],
+      [
+        'auth/jwt/role/builder',
+        {
+          role_type: 'jwt',
+          bound_audiences: ['sesame'],
+          user_claim: 'sub',
+          token_policies: ['default'],
+          token_ttl: '1h',
+        },
+      ],
     ];
     for (const [p, body] of setup) {
       const r = await vaultCall(vault.address, root, 'POST', p, body);
       if (r.status >= 300) throw new Error(`setup ${p}: ${r.status} ${JSON.stringify(r.body)}`);
     }
     const roleId = (await vaultCall(vault.address, root, 'GET', 'auth/approle/role/ci/role-id')).body.data.role_id;
-    const secretId = (await vaultCall(vault.address, root, 'POST', 'auth/approle/role/ci/secret-id', {})).body.data.secret_id;
+    const secretId = (await vaultCall(vault.address, root, 'POST', 'auth/approle/role/ci/secret-id', {})).body.data
+      .secret_id;
     await writeFile(path.join(dir, 'role-id'), roleId);
     await writeFile(path.join(dir, 'secret-id'), secretId, { mode: 0o600 });
-    const jwt = await new SignJWT({ sub: 'builder-1' }).setProtectedHeader({ alg: 'RS256' }).setAudience('sesame').setIssuedAt().setExpirationTime('10m').sign(privateKey);
+    const jwt = await new SignJWT({ sub: 'builder-1' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setAudience('sesame')
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(privateKey);
     await writeFile(path.join(dir, 'jwt'), jwt, { mode: 0o600 });
   });
 
   it('AppRole from files logs in again by itself when the token reaches its max TTL', async () => {
     const s = session();
-    const first = await s.login({ method: 'approle', roleIdFile: path.join(dir, 'role-id'), secretIdFile: path.join(dir, 'secret-id') });
-    expect(first).toMatchObject({ state: 'authenticated', method: 'approle', reauthenticates: true, loginPath: 'auth/approle/login' });
+    const first = await s.login({
+      method: 'approle',
+      roleIdFile: path.join(dir, 'role-id'),
+      secretIdFile: path.join(dir, 'secret-id'),
+    });
+    expect(first).toMatchObject({
+      state: 'authenticated',
+      method: 'approle',
+      reauthenticates: true,
+      loginPath: 'auth/approle/login',
+    });
     await nextEvent(s, 'reauthenticated');
     const second = s.snapshot();
     expect(second.state).toBe('authenticated');
@@ -197,9 +250,18 @@ describe('non-interactive logins', () => {
     const jwtFile = path.join(dir, 'jwt');
     const s = session({ autoAuth: { method: 'jwt', role: 'builder', jwtFile } });
     const snap = await s.start();
-    expect(snap).toMatchObject({ state: 'authenticated', method: 'jwt', reauthenticates: true, displayName: expect.stringContaining('builder-1') });
-    expect(() => session({ autoAuth: { method: 'userpass', username: 'alice', password: 'correct horse' } })).toThrow(/non-interactive/);
-    await expect(session().login({ method: 'jwt', role: 'builder', jwtFile: path.join(dir, 'missing') })).rejects.toThrow(/JWT file .*missing: it does not exist/);
+    expect(snap).toMatchObject({
+      state: 'authenticated',
+      method: 'jwt',
+      reauthenticates: true,
+      displayName: expect.stringContaining('builder-1'),
+    });
+    expect(() => session({ autoAuth: { method: 'userpass', username: 'alice', password: 'correct horse' } })).toThrow(
+      /non-interactive/,
+    );
+    await expect(
+      session().login({ method: 'jwt', role: 'builder', jwtFile: path.join(dir, 'missing') }),
+    ).rejects.toThrow(/JWT file .*missing: it does not exist/);
   });
 });
 

@@ -18,7 +18,14 @@ import { createTokenStore, tokenAccount, type TokenStore } from './token-store';
 import { createTokenSink } from './token-sink';
 
 export type { LoginMethod, LoginRequest } from './login-request';
-export type { SessionEvent, SessionOptions, SessionSnapshot, SessionState, TokenOptions, VaultSession } from './session-types';
+export type {
+  SessionEvent,
+  SessionOptions,
+  SessionSnapshot,
+  SessionState,
+  TokenOptions,
+  VaultSession,
+} from './session-types';
 export { renewDelayMs } from './timing';
 
 interface Held {
@@ -57,9 +64,14 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
   const warningMs = options.expiryWarningMs ?? 300_000;
   const minBackoff = options.minBackoffMs ?? 1_000;
   const maxBackoff = options.maxBackoffMs ?? 300_000;
-  const store: TokenStore | undefined = options.store ? createTokenStore(options.store, tokenAccount(vault.address, vault.namespace), log) : undefined;
+  const store: TokenStore | undefined = options.store
+    ? createTokenStore(options.store, tokenAccount(vault.address, vault.namespace), log)
+    : undefined;
   const autoAuth = options.autoAuth ? parseLoginRequest(options.autoAuth) : undefined;
-  if (autoAuth && !canReauthenticate(autoAuth)) throw new TypeError(`autoAuth must be a non-interactive login (approle, jwt with jwtFile, token with tokenFile), not ${autoAuth.method}`);
+  if (autoAuth && !canReauthenticate(autoAuth))
+    throw new TypeError(
+      `autoAuth must be a non-interactive login (approle, jwt with jwtFile, token with tokenFile), not ${autoAuth.method}`,
+    );
 
   let held: Held | undefined;
   let snap: SessionSnapshot = { state: 'logged-out', policies: [], ...(store ? { persistence: store.kind } : {}) };
@@ -101,7 +113,13 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
     }
     try {
       if (store) {
-        if (h) await store.save({ token: h.token, accessor: h.accessor, expiresAt: h.expiresAt ? new Date(h.expiresAt).toISOString() : null, method: h.method });
+        if (h)
+          await store.save({
+            token: h.token,
+            accessor: h.accessor,
+            expiresAt: h.expiresAt ? new Date(h.expiresAt).toISOString() : null,
+            method: h.method,
+          });
         else await store.remove();
       }
     } catch (error) {
@@ -111,7 +129,8 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
     try {
       if (sink) {
         if (h) await sink.write(h.token);
-        else if (!(await sink.remove())) log.info('left the token sink as it is: it does not hold the token Sesame wrote', { file: sink.file });
+        else if (!(await sink.remove()))
+          log.info('left the token sink as it is: it does not hold the token Sesame wrote', { file: sink.file });
       }
     } catch (error) {
       log.warn('could not update the token sink', { error: message(error) });
@@ -120,7 +139,12 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
 
   /** Read the token's own view of itself: proves it valid and gives policies and expiry. */
   async function adopt(token: string, method: LoginMethod, loginPath: string, auth?: VaultAuth): Promise<void> {
-    const response = await vault.request<TokenLookup>({ method: 'GET', path: 'auth/token/lookup-self', token, attempts: 2 });
+    const response = await vault.request<TokenLookup>({
+      method: 'GET',
+      path: 'auth/token/lookup-self',
+      token,
+      attempts: 2,
+    });
     const data = response?.data;
     if (!data) throw new Error('Vault answered lookup-self with no data');
     const now = Date.now();
@@ -172,9 +196,11 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
     const remainingMs = h.expiresAt - Date.now();
     later(() => void ended('the Vault token expired'), remainingMs);
     if (h.renewable && !h.atMax) later(() => void renew(), renewDelayMs(remainingMs / 1000));
-    else if (reauthRequest) later(() => void reauthenticate('the token reached its max TTL'), renewDelayMs(remainingMs / 1000));
+    else if (reauthRequest)
+      later(() => void reauthenticate('the token reached its max TTL'), renewDelayMs(remainingMs / 1000));
     const lastMoment = h.atMax || !h.renewable ? h.expiresAt : snap.maxExpiresAt?.getTime();
-    if (!reauthRequest && lastMoment !== undefined) later(() => warnExpiring(lastMoment), lastMoment - warningMs - Date.now());
+    if (!reauthRequest && lastMoment !== undefined)
+      later(() => warnExpiring(lastMoment), lastMoment - warningMs - Date.now());
   }
 
   function warnExpiring(at: number) {
@@ -193,7 +219,13 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
     const mine = epoch;
     set({ ...snap, state: 'renewing' });
     try {
-      const response = await vault.request({ method: 'POST', path: 'auth/token/renew-self', token: h.token, body: { increment: h.increment }, attempts: 1 });
+      const response = await vault.request({
+        method: 'POST',
+        path: 'auth/token/renew-self',
+        token: h.token,
+        body: { increment: h.increment },
+        attempts: 1,
+      });
       if (mine !== epoch) return;
       const auth = response?.auth;
       if (!auth) throw new Error('Vault answered renew-self with no auth block');
@@ -204,13 +236,21 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
       h.atMax = !auth.renewable || auth.lease_duration < h.increment;
       renewFailures = 0;
       const { error: _cleared, ...rest } = snap;
-      set({ ...rest, state: settledState(), expiresAt: new Date(h.expiresAt), renewable: auth.renewable, renewals: (snap.renewals ?? 0) + 1, lastRenewedAt: new Date(now) });
+      set({
+        ...rest,
+        state: settledState(),
+        expiresAt: new Date(h.expiresAt),
+        renewable: auth.renewable,
+        renewals: (snap.renewals ?? 0) + 1,
+        lastRenewedAt: new Date(now),
+      });
       emit({ type: 'renewed', expiresAt: new Date(h.expiresAt), atMaxTtl: h.atMax });
       await persist(h);
       plan();
     } catch (error) {
       if (mine !== epoch) return;
-      if (error instanceof VaultError && error.kind === 'permission-denied') return void ended('Vault no longer accepts the session token (it was revoked)');
+      if (error instanceof VaultError && error.kind === 'permission-denied')
+        return void ended('Vault no longer accepts the session token (it was revoked)');
       if (error instanceof VaultError && error.kind === 'bad-request') {
         h.atMax = true; // "not renewable": ride it out to its expiry
         set({ ...snap, state: settledState(), error: `renewal refused: ${error.message}` });
@@ -225,7 +265,11 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
       }
       const delay = backoffDelayMs(renewFailures, minBackoff, maxBackoff);
       const retry = h.expiresAt !== undefined && Date.now() + delay < h.expiresAt;
-      set({ ...snap, state: settledState(), error: `renewal failed: ${message(error)}${retry ? `; retrying in ${Math.ceil(delay / 1000)} s` : ''}` });
+      set({
+        ...snap,
+        state: settledState(),
+        error: `renewal failed: ${message(error)}${retry ? `; retrying in ${Math.ceil(delay / 1000)} s` : ''}`,
+      });
       emit({ type: 'renewal-failed', error: message(error), ...(retry ? { retryInMs: delay } : {}) });
       if (retry) later(() => void renew(), delay);
     }
@@ -238,7 +282,14 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
     reauthRunning ??= (async () => {
       // Only an explicit login, logout or close makes this attempt stale (not expiry meanwhile).
       const mine = loginSeq;
-      if (!valid(held)) set({ state: 'logging-in', method: request.method, policies: [], reauthenticates: true, ...(store ? { persistence: store.kind } : {}) });
+      if (!valid(held))
+        set({
+          state: 'logging-in',
+          method: request.method,
+          policies: [],
+          reauthenticates: true,
+          ...(store ? { persistence: store.kind } : {}),
+        });
       log.info('logging in again', { method: request.method, reason });
       try {
         const outcome = await performLogin(request, { vault, log });
@@ -250,7 +301,11 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
         reauthFailures++;
         const delay = backoffDelayMs(reauthFailures, minBackoff, maxBackoff);
         const text = `could not log in again with ${request.method}: ${message(error)}; retrying in ${Math.ceil(delay / 1000)} s`;
-        log.warn('re-authentication failed', { method: request.method, error: message(error), failures: reauthFailures });
+        log.warn('re-authentication failed', {
+          method: request.method,
+          error: message(error),
+          failures: reauthFailures,
+        });
         set(valid(held) ? { ...snap, error: text } : { ...snap, state: 'error', error: text });
         emit({ type: 'reauth-failed', error: message(error), retryInMs: delay });
         later(() => void reauthenticate(reason), delay);
@@ -273,7 +328,11 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
   }
 
   const noSessionReason = () =>
-    snap.state === 'expired' ? 'the Vault session expired' : snap.state === 'error' ? `the Vault login failed (${snap.error ?? 'unknown error'})` : 'Sesame is not logged in to Vault';
+    snap.state === 'expired'
+      ? 'the Vault session expired'
+      : snap.state === 'error'
+        ? `the Vault login failed (${snap.error ?? 'unknown error'})`
+        : 'Sesame is not logged in to Vault';
 
   async function restore(): Promise<SessionSnapshot> {
     if (!store) return { ...snap };
@@ -341,8 +400,16 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
         if (seq === loginSeq) {
           reauthRequest = before.reauthRequest;
           // A failed attempt does not end a session that is still good.
-          if (valid(before.held) && held === before.held) set({ ...before.snap, error: `login with ${request.method} failed: ${message(error)}` });
-          else set({ state: 'error', method: request.method, policies: [], error: message(error), ...(store ? { persistence: store.kind } : {}) });
+          if (valid(before.held) && held === before.held)
+            set({ ...before.snap, error: `login with ${request.method} failed: ${message(error)}` });
+          else
+            set({
+              state: 'error',
+              method: request.method,
+              policies: [],
+              error: message(error),
+              ...(store ? { persistence: store.kind } : {}),
+            });
         }
         throw error;
       } finally {
@@ -363,9 +430,11 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
       const current = held;
       held = undefined;
       if (current && opts?.revoke !== false) {
-        await vault.request({ method: 'POST', path: 'auth/token/revoke-self', token: current.token, attempts: 2 }).catch((error: Error) => {
-          log.warn('could not revoke the token at logout', { error: error.message });
-        });
+        await vault
+          .request({ method: 'POST', path: 'auth/token/revoke-self', token: current.token, attempts: 2 })
+          .catch((error: Error) => {
+            log.warn('could not revoke the token at logout', { error: error.message });
+          });
       }
       await persist(undefined);
       set({ state: 'logged-out', policies: [], ...(store ? { persistence: store.kind } : {}) });

@@ -22,7 +22,9 @@ export function createTokenSink(file: string): TokenSink {
         await writePrivateFile(file, token, { sharedDir: true });
         written = token;
       } catch (error) {
-        throw new Error(`cannot write the token sink ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        throw new Error(
+          `cannot write the token sink ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        );
       }
     },
     async remove() {

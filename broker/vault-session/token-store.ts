@@ -49,7 +49,8 @@ export function parseStoredToken(text: string): StoredToken | undefined {
   const v = value as Partial<StoredToken> | null;
   if (!v || typeof v !== 'object') return undefined;
   if (typeof v.token !== 'string' || !v.token || typeof v.accessor !== 'string') return undefined;
-  if (v.expiresAt !== null && (typeof v.expiresAt !== 'string' || Number.isNaN(Date.parse(v.expiresAt)))) return undefined;
+  if (v.expiresAt !== null && (typeof v.expiresAt !== 'string' || Number.isNaN(Date.parse(v.expiresAt))))
+    return undefined;
   if (typeof v.method !== 'string' || !METHODS.has(v.method)) return undefined;
   return { token: v.token, accessor: v.accessor, expiresAt: v.expiresAt, method: v.method };
 }

@@ -114,9 +114,15 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
   }
 
   function translate(error: unknown, path: string): VaultError {
-    const e = error as { response?: { statusCode?: number; body?: { errors?: string[] } }; code?: string; message?: string };
+    const e = error as {
+      response?: { statusCode?: number; body?: { errors?: string[] } };
+      code?: string;
+      message?: string;
+    };
     if (e.response?.statusCode) {
-      const errors = Array.isArray(e.response.body?.errors) ? e.response.body.errors.filter((m) => typeof m === 'string') : [];
+      const errors = Array.isArray(e.response.body?.errors)
+        ? e.response.body.errors.filter((m) => typeof m === 'string')
+        : [];
       return errorForStatus(e.response.statusCode, path, errors, address);
     }
     // axios errors carry the request config (and so the token): keep only the code.
@@ -165,6 +171,8 @@ function readCa(file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new Error(`cannot read Vault's CA certificate ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new Error(
+      `cannot read Vault's CA certificate ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
 }

@@ -3,7 +3,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalhostCertificate, createTempDir, freePort, removeTempDir, type TlsFiles } from '../../sandbox/servers';
+import {
+  createLocalhostCertificate,
+  createTempDir,
+  freePort,
+  removeTempDir,
+  type TlsFiles,
+} from '../../sandbox/servers';
 import { startVaultDev, type VaultDevServer } from '../../sandbox/vault';
 import { checkVaultAddress, createVaultClient, readVaultHealth } from './index';
 
@@ -16,7 +22,10 @@ let notVault: Server;
 beforeAll(async () => {
   dir = createTempDir('health');
   tls = await createLocalhostCertificate(dir);
-  [vault, tlsVault] = await Promise.all([startVaultDev(), startVaultDev({ tls: { certFile: tls.certFile, keyFile: tls.keyFile } })]);
+  [vault, tlsVault] = await Promise.all([
+    startVaultDev(),
+    startVaultDev({ tls: { certFile: tls.certFile, keyFile: tls.keyFile } }),
+  ]);
   notVault = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>hello</html>'));
   await new Promise<void>((resolve) => notVault.listen(0, '127.0.0.1', resolve));
 });
@@ -61,8 +70,14 @@ describe('readVaultHealth / checkVaultAddress', () => {
   });
 
   it('an address that is not a URL, or not http(s), is an error naming the expectation', async () => {
-    expect(await checkVaultAddress('vault.example.com')).toMatchObject({ status: 'error', message: expect.stringContaining('not a URL') });
-    expect(await checkVaultAddress('ftp://127.0.0.1:8200')).toMatchObject({ status: 'error', message: expect.stringContaining('http:// or https://') });
+    expect(await checkVaultAddress('vault.example.com')).toMatchObject({
+      status: 'error',
+      message: expect.stringContaining('not a URL'),
+    });
+    expect(await checkVaultAddress('ftp://127.0.0.1:8200')).toMatchObject({
+      status: 'error',
+      message: expect.stringContaining('http:// or https://'),
+    });
   });
 
   it('an HTTP server that is not Vault is an error, not "up"', async () => {

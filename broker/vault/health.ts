@@ -18,7 +18,8 @@ export interface VaultHealth {
   checkedAt: string;
 }
 
-const QUERY = 'sys/health?standbyok=true&perfstandbyok=true&sealedcode=200&uninitcode=200&drsecondarycode=200&performancestandbycode=200&standbycode=200';
+const QUERY =
+  'sys/health?standbyok=true&perfstandbyok=true&sealedcode=200&uninitcode=200&drsecondarycode=200&performancestandbycode=200&standbycode=200';
 
 /** Network error codes in words; TLS trust problems point at the CA certificate setting. */
 const UNREACHABLE_WORDS: Record<string, string> = {
@@ -51,12 +52,21 @@ export async function readVaultHealth(client: VaultClient): Promise<VaultHealth>
   try {
     body = (await client.request({ method: 'GET', path: QUERY, namespace: '', attempts: 1 })) as HealthBody | null;
   } catch (error) {
-    if (error instanceof VaultError && error.kind === 'timeout') return { ...base, status: 'unreachable', message: `${error.message.replace(/ \(sys\/health\)$/, '')}.` };
+    if (error instanceof VaultError && error.kind === 'timeout')
+      return { ...base, status: 'unreachable', message: `${error.message.replace(/ \(sys\/health\)$/, '')}.` };
     if (error instanceof VaultError && error.kind === 'unreachable') {
       const code = /\(([^)]+)\)$/.exec(error.message)?.[1] ?? '';
-      return { ...base, status: 'unreachable', message: `Vault at ${client.address} cannot be reached: ${UNREACHABLE_WORDS[code] ?? code}.` };
+      return {
+        ...base,
+        status: 'unreachable',
+        message: `Vault at ${client.address} cannot be reached: ${UNREACHABLE_WORDS[code] ?? code}.`,
+      };
     }
-    return { ...base, status: 'error', message: `${client.address} did not answer like Vault: ${(error as Error).message}` };
+    return {
+      ...base,
+      status: 'error',
+      message: `${client.address} did not answer like Vault: ${(error as Error).message}`,
+    };
   }
   if (!body || typeof body !== 'object' || typeof body.sealed !== 'boolean' || typeof body.initialized !== 'boolean') {
     return { ...base, status: 'error', message: `${client.address} answered, but not like Vault (no health fields).` };
@@ -67,9 +77,24 @@ export async function readVaultHealth(client: VaultClient): Promise<VaultHealth>
     ...(typeof body.cluster_name === 'string' && body.cluster_name ? { clusterName: body.cluster_name } : {}),
   };
   const version = facts.version ? `Vault ${facts.version}` : 'Vault';
-  if (!body.initialized) return { ...facts, status: 'uninitialized', message: `${version} is not initialized yet: an operator must run vault operator init.` };
-  if (body.sealed) return { ...facts, status: 'sealed', message: `${version} is sealed: new credentials and renewals wait until an operator unseals it.` };
-  if (body.standby || body.performance_standby) return { ...facts, status: 'standby', message: `${version} (a standby node) is up; it forwards requests to the active node.` };
+  if (!body.initialized)
+    return {
+      ...facts,
+      status: 'uninitialized',
+      message: `${version} is not initialized yet: an operator must run vault operator init.`,
+    };
+  if (body.sealed)
+    return {
+      ...facts,
+      status: 'sealed',
+      message: `${version} is sealed: new credentials and renewals wait until an operator unseals it.`,
+    };
+  if (body.standby || body.performance_standby)
+    return {
+      ...facts,
+      status: 'standby',
+      message: `${version} (a standby node) is up; it forwards requests to the active node.`,
+    };
   return { ...facts, status: 'ok', message: `${version} is up and unsealed.` };
 }
 
@@ -77,10 +102,18 @@ export async function readVaultHealth(client: VaultClient): Promise<VaultHealth>
  * Check an address the user typed, before it is saved: a short timeout, no retries. A bad URL
  * or an unreadable CA file is told in the result rather than thrown, so a form can show it.
  */
-export async function checkVaultAddress(address: string, options: { caCertFile?: string; timeoutMs?: number } = {}): Promise<VaultHealth> {
+export async function checkVaultAddress(
+  address: string,
+  options: { caCertFile?: string; timeoutMs?: number } = {},
+): Promise<VaultHealth> {
   let client: VaultClient;
   try {
-    client = createVaultClient({ address, timeoutMs: options.timeoutMs ?? 3_000, attempts: 1, ...(options.caCertFile ? { caCertFile: options.caCertFile } : {}) });
+    client = createVaultClient({
+      address,
+      timeoutMs: options.timeoutMs ?? 3_000,
+      attempts: 1,
+      ...(options.caCertFile ? { caCertFile: options.caCertFile } : {}),
+    });
   } catch (error) {
     return { address, status: 'error', message: (error as Error).message, checkedAt: new Date().toISOString() };
   }

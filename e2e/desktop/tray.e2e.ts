@@ -14,7 +14,14 @@ import { expect, test } from '../testing';
 import { psql } from '../psql';
 import { freePort } from '../../sandbox/servers/ports';
 
-type Info = { vaultAddr: string; rootToken: string; agentAddr: string; configPath: string; connections: Array<{ name: string; listen: string }>; postgres: { port: number } };
+type Info = {
+  vaultAddr: string;
+  rootToken: string;
+  agentAddr: string;
+  configPath: string;
+  connections: Array<{ name: string; listen: string }>;
+  postgres: { port: number };
+};
 let world: SandboxApp<Info>;
 let dir: string;
 let configPath: string;
@@ -66,7 +73,13 @@ test('tray: connections and their states, on from the tray, icon at a glance, cl
   await test.step('the tray lists every connection with its state', async () => {
     await expect.poll(trayLabels).toContain('sandbox-postgres — Off');
     expect(await trayLabels()).toEqual(
-      expect.arrayContaining(['sandbox-postgres-dynamic — Off', 'sandbox-mariadb — Off', 'sandbox-ssh — Off', 'broken-db — Off', 'Quit Sesame']),
+      expect.arrayContaining([
+        'sandbox-postgres-dynamic — Off',
+        'sandbox-mariadb — Off',
+        'sandbox-ssh — Off',
+        'broken-db — Off',
+        'Quit Sesame',
+      ]),
     );
     expect((await state()).tray).toMatchObject({ icon: 'tray-ok-dark-22.png', iconExists: true });
     expect((await state()).tray!.tooltip).toMatch(/Logged in/);
@@ -81,7 +94,9 @@ test('tray: connections and their states, on from the tray, icon at a glance, cl
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('sandbox_app');
     const submenu = (await state()).tray!.menu.find((item) => item.label === 'sandbox-postgres — Ready')!.submenu!;
-    expect(labels(submenu)).toEqual(expect.arrayContaining(['Ready', `Local address: ${listen}`, 'Turn off', 'Open in GUI']));
+    expect(labels(submenu)).toEqual(
+      expect.arrayContaining(['Ready', `Local address: ${listen}`, 'Turn off', 'Open in GUI']),
+    );
   });
 
   await test.step('a failed connection turns the icon red and says why', async () => {
@@ -89,7 +104,9 @@ test('tray: connections and their states, on from the tray, icon at a glance, cl
     await expect.poll(icon).toBe('tray-error-dark-22.png');
     await expect.poll(trayLabels).toContain('broken-db — Error');
     expect((await state()).tray!.tooltip).toMatch(/1 failed/);
-    await expect.poll(async () => (await state()).notifications.map((n) => n.title)).toContain('Connection broken-db failed');
+    await expect
+      .poll(async () => (await state()).notifications.map((n) => n.title))
+      .toContain('Connection broken-db failed');
     await desktop.control.clickTrayItem(['broken-db — Error', 'Turn off']);
     await expect.poll(icon).toBe('tray-ok-dark-22.png');
   });
@@ -132,7 +149,9 @@ test('tray: connections and their states, on from the tray, icon at a glance, cl
     expect(started.length).toBeGreaterThan(2); // the stand-in Electron and its Chromium
     const ports = [...world.info.connections.map((c) => c.listen), world.info.agentAddr.replace('http://', '')];
     await desktop.control.clickTrayItem(['Quit Sesame']);
-    const code = await new Promise<number | null>((resolve) => (world.app.child.exitCode !== null ? resolve(world.app.child.exitCode) : world.app.child.once('exit', resolve)));
+    const code = await new Promise<number | null>((resolve) =>
+      world.app.child.exitCode !== null ? resolve(world.app.child.exitCode) : world.app.child.once('exit', resolve),
+    );
     expect(code).toBe(0);
     await expect.poll(() => alive(started), { timeout: 15_000 }).toEqual([]);
     for (const address of ports) expect(await refused(address), address).toBe(true);

@@ -49,7 +49,15 @@ export interface MenuView {
 
 export interface StandinState {
   pid: number;
-  windows: Array<{ id: number; webContentsId: number; visible: boolean; focused: boolean; minimized: boolean; url: string; webPreferences: Record<string, unknown> }>;
+  windows: Array<{
+    id: number;
+    webContentsId: number;
+    visible: boolean;
+    focused: boolean;
+    minimized: boolean;
+    url: string;
+    webPreferences: Record<string, unknown>;
+  }>;
   tray: { icon: string; iconExists: boolean; tooltip: string; menu: MenuView[] } | null;
   notifications: Array<{ title: string; body: string }>;
   openedExternal: string[];
@@ -79,7 +87,12 @@ export function connectControl(socketPath: string): Promise<StandinControl> {
       buffered += chunk.toString('utf8');
       let newline: number;
       while ((newline = buffered.indexOf('\n')) >= 0) {
-        const reply = JSON.parse(buffered.slice(0, newline)) as { id: number; ok: boolean; value?: unknown; error?: string };
+        const reply = JSON.parse(buffered.slice(0, newline)) as {
+          id: number;
+          ok: boolean;
+          value?: unknown;
+          error?: string;
+        };
         buffered = buffered.slice(newline + 1);
         const call = pending.get(reply.id);
         pending.delete(reply.id);

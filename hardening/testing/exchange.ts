@@ -10,7 +10,11 @@ export interface Exchange {
   cutOff: boolean;
 }
 
-export function exchange(port: number, bytes: Buffer, options: { dripBytes?: number; dripPauseMs?: number; end?: boolean; path?: string } = {}): Promise<Exchange> {
+export function exchange(
+  port: number,
+  bytes: Buffer,
+  options: { dripBytes?: number; dripPauseMs?: number; end?: boolean; path?: string } = {},
+): Promise<Exchange> {
   return new Promise((resolve) => {
     const socket = options.path ? net.connect(options.path) : net.connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];

@@ -39,7 +39,12 @@ export interface FuzzOptions {
   checkpoint?: Checkpoint;
 }
 
-function runCase(port: number, c: FuzzCase, timeoutMs: number, completed?: (received: Buffer) => boolean): Promise<'ended' | 'hung' | 'refused' | 'answered' | 'session'> {
+function runCase(
+  port: number,
+  c: FuzzCase,
+  timeoutMs: number,
+  completed?: (received: Buffer) => boolean,
+): Promise<'ended' | 'hung' | 'refused' | 'answered' | 'session'> {
   return new Promise((resolve) => {
     let answered = false;
     let connected = false;
@@ -90,7 +95,12 @@ export interface Checkpoint {
 }
 
 /** `each` over `items` with `concurrency` workers in flight, pausing for the checkpoint. */
-export async function forEachCase<T>(items: Iterable<T>, concurrency: number, checkpoint: Checkpoint | undefined, each: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function forEachCase<T>(
+  items: Iterable<T>,
+  concurrency: number,
+  checkpoint: Checkpoint | undefined,
+  each: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   const iterator = items[Symbol.iterator]();
   let index = 0;
   let done = 0;
@@ -121,7 +131,8 @@ export async function runFuzz(port: number, cases: Iterable<FuzzCase>, options: 
     result.cases++;
     if (outcome === 'hung') {
       result.hung++;
-      if (result.hungSamples.length < 5) result.hungSamples.push({ index, hex: item.bytes.subarray(0, 64).toString('hex') });
+      if (result.hungSamples.length < 5)
+        result.hungSamples.push({ index, hex: item.bytes.subarray(0, 64).toString('hex') });
     } else if (outcome === 'refused') result.refused++;
     else {
       result.ended++;

@@ -54,7 +54,12 @@ export async function startHostWorld(options: HostWorldOptions): Promise<HostWor
   };
   let host: AppHost;
   try {
-    host = await createAppHost({ configPath, platform, mode: options.mode ?? 'browser', log: createLogger('sesame', (r) => void logs.push(r), 'debug') });
+    host = await createAppHost({
+      configPath,
+      platform,
+      mode: options.mode ?? 'browser',
+      log: createLogger('sesame', (r) => void logs.push(r), 'debug'),
+    });
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
@@ -75,7 +80,11 @@ export async function startHostWorld(options: HostWorldOptions): Promise<HostWor
 }
 
 /** A periodic child token of the sandbox's root token: renewable, so renewals reach Vault. */
-export async function createPeriodicToken(vaultAddr: string, rootToken: string, extra: Record<string, unknown> = {}): Promise<string> {
+export async function createPeriodicToken(
+  vaultAddr: string,
+  rootToken: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const res = await fetch(`${vaultAddr}/v1/auth/token/create`, {
     method: 'POST',
     headers: { 'X-Vault-Token': rootToken },

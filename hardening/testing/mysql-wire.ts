@@ -31,5 +31,9 @@ export function firstMysqlError(received: Buffer): { errno: number; sqlstate: st
   if (!err) return undefined;
   const p = err.payload;
   const hasState = p[3] === 0x23;
-  return { errno: p.readUInt16LE(1), sqlstate: hasState ? p.subarray(4, 9).toString() : '', message: p.subarray(hasState ? 9 : 3).toString('utf8') };
+  return {
+    errno: p.readUInt16LE(1),
+    sqlstate: hasState ? p.subarray(4, 9).toString() : '',
+    message: p.subarray(hasState ? 9 : 3).toString('utf8'),
+  };
 }

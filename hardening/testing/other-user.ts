@@ -12,9 +12,20 @@ export interface OtherUser {
   readonly name: string;
   readonly uid: number;
   /** Run `node <script> ...args` as this user; resolves with exit code and output. */
-  node(script: string, args?: string[], options?: { timeoutMs?: number }): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  node(
+    script: string,
+    args?: string[],
+    options?: { timeoutMs?: number },
+  ): Promise<{ code: number | null; stdout: string; stderr: string }>;
   /** Start `node <script>` as this user and leave it running (a server); `stop()` ends it. */
-  start(script: string, args?: string[]): { stop(): Promise<void>; output(): string; waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray> };
+  start(
+    script: string,
+    args?: string[],
+  ): {
+    stop(): Promise<void>;
+    output(): string;
+    waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  };
   /** Write an attacker program readable by this user; returns its path. */
   program(name: string, source: string): Promise<string>;
   remove(): Promise<void>;
@@ -33,7 +44,11 @@ export async function createOtherUser(): Promise<OtherUser> {
   await chmod(dir, 0o755);
   const children = new Set<ReturnType<typeof spawn>>();
   const launch = (script: string, args: string[]) => {
-    const child = spawn('runuser', ['-u', name, '--', process.execPath, script, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    const child = spawn('runuser', ['-u', name, '--', process.execPath, script, ...args], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
     children.add(child);
     child.once('exit', () => children.delete(child));
     return child;
@@ -75,7 +90,10 @@ export async function createOtherUser(): Promise<OtherUser> {
         output: () => out,
         waitFor(pattern, timeoutMs = 15_000) {
           return new Promise((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern} from the attacker:\n${out}`)), timeoutMs);
+            const timer = setTimeout(
+              () => reject(new Error(`timed out waiting for ${pattern} from the attacker:\n${out}`)),
+              timeoutMs,
+            );
             const check = () => {
               const match = out.match(pattern);
               if (!match) return;

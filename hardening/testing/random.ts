@@ -35,7 +35,9 @@ export function createRandom(seed: number): Random {
 }
 
 /** Boundary values a length or count field is most often wrong with. */
-const INTERESTING_U32 = [0, 1, 3, 4, 7, 8, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffff, 0x1000000, 0x7fffffff, 0x80000000, 0xffffffff];
+const INTERESTING_U32 = [
+  0, 1, 3, 4, 7, 8, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffff, 0x1000000, 0x7fffffff, 0x80000000, 0xffffffff,
+];
 
 /**
  * A mutated copy of a valid message: bit flips, byte overwrites, interesting integers written

@@ -24,7 +24,8 @@ export function createCanaryScan(canaries: Record<string, string>): CanaryScan {
       const file = path.join(root, entry.name);
       if (skip?.(file)) continue;
       if (entry.isDirectory()) await dir(kind, file, skip);
-      else if (entry.isFile() && (await stat(file)).size < 64 * 2 ** 20) text(kind, file, (await readFile(file)).toString('latin1'));
+      else if (entry.isFile() && (await stat(file)).size < 64 * 2 ** 20)
+        text(kind, file, (await readFile(file)).toString('latin1'));
     }
   }
   return { scanned, hits, text, dir };

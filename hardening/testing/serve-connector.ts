@@ -25,7 +25,11 @@ export function fixedCredentials(values: Record<string, string>, path = 'secret/
   return { description: `vault-kv ${path}`, get: async () => ({ path, values }) };
 }
 
-export async function serveConnector(connector: Connector, credentials: CredentialFetcher, connectionName = 'hardening'): Promise<ServedConnector> {
+export async function serveConnector(
+  connector: Connector,
+  credentials: CredentialFetcher,
+  connectionName = 'hardening',
+): Promise<ServedConnector> {
   const recentLogs: LogRecord[] = [];
   const logCounts: Record<string, number> = {};
   const serveErrors: unknown[] = [];
@@ -33,11 +37,15 @@ export async function serveConnector(connector: Connector, credentials: Credenti
   let accepted = 0;
   const controller = new AbortController();
   setMaxListeners(0, controller.signal); // one abort listener per session: many sessions at once are expected
-  const log = createLogger(`connection.${connectionName}`, (record) => {
-    logCounts[record.level] = (logCounts[record.level] ?? 0) + 1;
-    recentLogs.push(record);
-    if (recentLogs.length > 500) recentLogs.shift();
-  }, 'debug');
+  const log = createLogger(
+    `connection.${connectionName}`,
+    (record) => {
+      logCounts[record.level] = (logCounts[record.level] ?? 0) + 1;
+      recentLogs.push(record);
+      if (recentLogs.length > 500) recentLogs.shift();
+    },
+    'debug',
+  );
   const meter = { toTarget: () => {}, toClient: () => {} };
   const server = net.createServer({ noDelay: true }, (socket) => {
     accepted++;

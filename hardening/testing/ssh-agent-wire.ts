@@ -48,19 +48,30 @@ export function agentReplies(bytes: Buffer): { type: number; body: Buffer }[] {
 /** The key blobs (and comments) of an IDENTITIES_ANSWER body. */
 export function listedIdentities(body: Buffer): { blob: Buffer; comment: string }[] {
   const reader = new SshReader(body, 'identities answer');
-  return Array.from({ length: reader.uint32('count') }, () => ({ blob: reader.bytes('key blob'), comment: reader.text('comment') }));
+  return Array.from({ length: reader.uint32('count') }, () => ({
+    blob: reader.bytes('key blob'),
+    comment: reader.text('comment'),
+  }));
 }
 
 const FLAGS = [0, 1, 2, 4, 6, 8, 0xffffffff];
 
 function oneMessage(random: Random, blobs: readonly Buffer[]): Buffer {
-  const blob = () => (random.chance(0.6) ? random.pick(blobs) : random.chance(0.5) ? mutate(random, random.pick(blobs)) : random.bytes(random.int(0, 120)));
+  const blob = () =>
+    random.chance(0.6)
+      ? random.pick(blobs)
+      : random.chance(0.5)
+        ? mutate(random, random.pick(blobs))
+        : random.bytes(random.int(0, 120));
   const data = () => random.bytes(random.chance(0.02) ? random.int(100_000, 250_000) : random.int(0, 2_048));
   const flags = () => (random.chance(0.8) ? random.pick(FLAGS) : random.int(0, 0xffffffff));
   switch (random.int(0, 9)) {
     case 0:
     case 1:
-      return agentMessage(AGENT_MSG.REQUEST_IDENTITIES, ...(random.chance(0.1) ? [random.bytes(random.int(1, 16))] : []));
+      return agentMessage(
+        AGENT_MSG.REQUEST_IDENTITIES,
+        ...(random.chance(0.1) ? [random.bytes(random.int(1, 16))] : []),
+      );
     case 2:
     case 3:
     case 4:
@@ -71,11 +82,26 @@ function oneMessage(random: Random, blobs: readonly Buffer[]): Buffer {
       return agentMessage(AGENT_MSG.SIGN_REQUEST, body);
     }
     case 6:
-      return agentMessage(random.pick([AGENT_MSG.ADD_IDENTITY, 25, AGENT_MSG.REMOVE_IDENTITY, AGENT_MSG.REMOVE_ALL_IDENTITIES, 20, 21, 26]), random.bytes(random.int(0, 300)));
+      return agentMessage(
+        random.pick([
+          AGENT_MSG.ADD_IDENTITY,
+          25,
+          AGENT_MSG.REMOVE_IDENTITY,
+          AGENT_MSG.REMOVE_ALL_IDENTITIES,
+          20,
+          21,
+          26,
+        ]),
+        random.bytes(random.int(0, 300)),
+      );
     case 7:
       return agentMessage(random.pick([AGENT_MSG.LOCK, AGENT_MSG.UNLOCK]), sshString(random.bytes(random.int(0, 40))));
     case 8:
-      return agentMessage(AGENT_MSG.EXTENSION, sshString(random.pick(['query', 'session-bind@openssh.com', 'x'])), random.bytes(random.int(0, 200)));
+      return agentMessage(
+        AGENT_MSG.EXTENSION,
+        sshString(random.pick(['query', 'session-bind@openssh.com', 'x'])),
+        random.bytes(random.int(0, 200)),
+      );
     default:
       return agentMessage(random.int(0, 255), random.bytes(random.int(0, 64)));
   }
@@ -100,7 +126,11 @@ export function* agentCases(random: Random, count: number, blobs: readonly Buffe
       // A framing lie in the middle of otherwise good messages.
       const lie = Buffer.from(random.pick(messages));
       lie.writeUInt32BE(random.chance(0.6) ? random.pick(LENGTH_LIES) : random.int(0, lie.length * 2), 0);
-      bytes = Buffer.concat([...messages.slice(0, random.int(0, messages.length)), lie, random.bytes(random.int(0, 64))]);
+      bytes = Buffer.concat([
+        ...messages.slice(0, random.int(0, messages.length)),
+        lie,
+        random.bytes(random.int(0, 64)),
+      ]);
     }
     yield { bytes, end: true, pieces: random.chance(0.2) ? random.int(2, 8) : 1 };
   }

@@ -11,7 +11,13 @@ export function connectSsh(port: number, hostKeyBlob: Buffer, timeoutMs = 60_000
       resolve(client);
     });
     client.once('error', reject);
-    client.connect({ host: '127.0.0.1', port, username: 'soak', hostVerifier: (key: Buffer) => key.equals(hostKeyBlob), readyTimeout: timeoutMs });
+    client.connect({
+      host: '127.0.0.1',
+      port,
+      username: 'soak',
+      hostVerifier: (key: Buffer) => key.equals(hostKeyBlob),
+      readyTimeout: timeoutMs,
+    });
   });
 }
 

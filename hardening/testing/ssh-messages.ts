@@ -14,14 +14,18 @@ const u32 = (value: number) => sshUint32(value >>> 0);
 const WINDOWS = [0, 1, 1024, 32 * 1024, 2 * 1024 * 1024, 0x7fffffff, 0xffffffff];
 
 function randomKeyBlob(random: Random): Buffer {
-  return Buffer.concat([str(random.pick(['ssh-ed25519', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ssh-ed25519-cert-v01@openssh.com', 'x'])), str(random.bytes(random.int(0, 64)))]);
+  return Buffer.concat([
+    str(random.pick(['ssh-ed25519', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ssh-ed25519-cert-v01@openssh.com', 'x'])),
+    str(random.bytes(random.int(0, 64))),
+  ]);
 }
 
 /** Before login: the client's side of user auth, service requests and transport messages. */
 function preAuthBases(random: Random): Buffer[] {
   const user = str(random.pick(['fuzz', 'root', '', 'x'.repeat(300)]));
   const service = str(random.pick(['ssh-connection', 'ssh-userauth', 'x']));
-  const auth = (method: string, ...fields: Buffer[]) => payload(MSG.USERAUTH_REQUEST, user, service, str(method), ...fields);
+  const auth = (method: string, ...fields: Buffer[]) =>
+    payload(MSG.USERAUTH_REQUEST, user, service, str(method), ...fields);
   const keyAlgo = str(random.pick(['ssh-ed25519', 'rsa-sha2-512', 'ssh-ed25519-cert-v01@openssh.com', 'nope']));
   return [
     auth('none'),
@@ -45,12 +49,24 @@ function preAuthBases(random: Random): Buffer[] {
 
 /** Channel requests on the session channel the script opened (recipient 0 on the server). */
 function sessionRequests(random: Random, channel: number): { safe: Buffer[]; fixed: Buffer[] } {
-  const request = (type: string, wantReply: boolean, ...fields: Buffer[]) => payload(MSG.CHANNEL_REQUEST, u32(channel), str(type), bool(wantReply), ...fields);
+  const request = (type: string, wantReply: boolean, ...fields: Buffer[]) =>
+    payload(MSG.CHANNEL_REQUEST, u32(channel), str(type), bool(wantReply), ...fields);
   const want = random.chance(0.5);
-  const dims = () => [u32(random.pick(WINDOWS)), u32(random.int(0, 300)), u32(random.int(0, 4000)), u32(random.int(0, 4000))];
+  const dims = () => [
+    u32(random.pick(WINDOWS)),
+    u32(random.int(0, 300)),
+    u32(random.int(0, 4000)),
+    u32(random.int(0, 4000)),
+  ];
   return {
     safe: [
-      request('pty-req', want, str(random.pick(['xterm', 'vt100', ''])), ...dims(), str(random.bytes(random.int(0, 40)))),
+      request(
+        'pty-req',
+        want,
+        str(random.pick(['xterm', 'vt100', ''])),
+        ...dims(),
+        str(random.bytes(random.int(0, 40))),
+      ),
       request('env', want, str(`FUZZ_${random.int(0, 99)}`), str(random.bytes(random.int(0, 40)).toString('hex'))),
       request('window-change', false, ...dims()),
       request('signal', false, str(random.pick(['INT', 'TERM', 'HUP', 'USR1', 'KILL', 'NOPE', '']))),
@@ -72,9 +88,18 @@ function sessionRequests(random: Random, channel: number): { safe: Buffer[]; fix
 
 /** After login: channel opens, channel traffic and global requests. */
 function postAuthBases(random: Random, socketDir: string, echoPort: number): { safe: Buffer[]; fixed: Buffer[] } {
-  const open = (type: string, ...fields: Buffer[]) => payload(MSG.CHANNEL_OPEN, str(type), u32(random.int(1, 5)), u32(random.pick(WINDOWS)), u32(random.pick(WINDOWS)), ...fields);
+  const open = (type: string, ...fields: Buffer[]) =>
+    payload(
+      MSG.CHANNEL_OPEN,
+      str(type),
+      u32(random.int(1, 5)),
+      u32(random.pick(WINDOWS)),
+      u32(random.pick(WINDOWS)),
+      ...fields,
+    );
   const session = sessionRequests(random, random.chance(0.9) ? 0 : random.int(0, 0xffffffff));
-  const global = (name: string, ...fields: Buffer[]) => payload(MSG.GLOBAL_REQUEST, str(name), bool(random.chance(0.7)), ...fields);
+  const global = (name: string, ...fields: Buffer[]) =>
+    payload(MSG.GLOBAL_REQUEST, str(name), bool(random.chance(0.7)), ...fields);
   return {
     safe: [
       ...session.safe,
@@ -108,7 +133,12 @@ export interface ScriptTargets {
 }
 
 /** `count` scripts, of which `postAuthShare` log in first (each such case costs an upstream login). */
-export function* sshScripts(random: Random, count: number, postAuthShare: number, targets: ScriptTargets): Generator<SshScript> {
+export function* sshScripts(
+  random: Random,
+  count: number,
+  postAuthShare: number,
+  targets: ScriptTargets,
+): Generator<SshScript> {
   for (let i = 0; i < count; i++) {
     const postAuth = random.chance(postAuthShare);
     const payloads: Buffer[] = [];
@@ -117,13 +147,28 @@ export function* sshScripts(random: Random, count: number, postAuthShare: number
     for (let m = 0; m < messages; m++) {
       if (postAuth) {
         const { safe, fixed } = postAuthBases(random, targets.socketDir, targets.echoPort);
-        payloads.push(random.chance(0.15) ? random.pick(fixed) : random.chance(0.7) ? mutate(random, random.pick(safe), 1) : random.pick(safe));
+        payloads.push(
+          random.chance(0.15)
+            ? random.pick(fixed)
+            : random.chance(0.7)
+              ? mutate(random, random.pick(safe), 1)
+              : random.pick(safe),
+        );
       } else {
         const base = random.pick(preAuthBases(random));
         payloads.push(random.chance(0.7) ? mutate(random, base, 1) : base);
       }
     }
-    const leave = postAuth ? random.pick(['disconnect', 'half-close'] as const) : random.chance(0.02) ? 'stay' : random.pick(['disconnect', 'half-close'] as const);
-    yield { phase: postAuth ? 'post-auth' : 'pre-auth', payloads, leave, settleMs: postAuth ? random.int(0, 60) : random.int(0, 10) };
+    const leave = postAuth
+      ? random.pick(['disconnect', 'half-close'] as const)
+      : random.chance(0.02)
+        ? 'stay'
+        : random.pick(['disconnect', 'half-close'] as const);
+    yield {
+      phase: postAuth ? 'post-auth' : 'pre-auth',
+      payloads,
+      leave,
+      settleMs: postAuth ? random.int(0, 60) : random.int(0, 10),
+    };
   }
 }

@@ -98,8 +98,21 @@ function runScript(port: number, script: SshScript, options: SshScriptOptions): 
   });
 }
 
-export async function runSshScripts(port: number, scripts: Iterable<SshScript>, options: SshScriptOptions): Promise<SshScriptResult> {
-  const result: SshScriptResult = { cases: 0, postAuth: 0, payloads: 0, hung: 0, serverEnded: 0, sessions: 0, notLoggedIn: 0, hungSamples: [] };
+export async function runSshScripts(
+  port: number,
+  scripts: Iterable<SshScript>,
+  options: SshScriptOptions,
+): Promise<SshScriptResult> {
+  const result: SshScriptResult = {
+    cases: 0,
+    postAuth: 0,
+    payloads: 0,
+    hung: 0,
+    serverEnded: 0,
+    sessions: 0,
+    notLoggedIn: 0,
+    hungSamples: [],
+  };
   await forEachCase(scripts, options.concurrency, options.checkpoint, async (script, index) => {
     const outcome = await runScript(port, script, options);
     result.cases++;
@@ -108,7 +121,11 @@ export async function runSshScripts(port: number, scripts: Iterable<SshScript>, 
     if (outcome === 'hung') {
       result.hung++;
       if (result.hungSamples.length < 5) {
-        result.hungSamples.push({ index, phase: script.phase, payloads: script.payloads.map((p) => p.subarray(0, 48).toString('hex')) });
+        result.hungSamples.push({
+          index,
+          phase: script.phase,
+          payloads: script.payloads.map((p) => p.subarray(0, 48).toString('hex')),
+        });
       }
     } else if (outcome === 'server-ended') result.serverEnded++;
     else if (outcome === 'session') result.sessions++;

@@ -63,7 +63,11 @@ export const CLIENT_ALGORITHMS: KexLists = {
   compression: ['none', 'zlib@openssh.com'],
 };
 
-export function kexInit(lists: KexLists = CLIENT_ALGORITHMS, firstKexFollows = false, cookie = Buffer.alloc(16, 0x5a)): Buffer {
+export function kexInit(
+  lists: KexLists = CLIENT_ALGORITHMS,
+  firstKexFollows = false,
+  cookie = Buffer.alloc(16, 0x5a),
+): Buffer {
   const { kex, hostKey, cipher, mac, compression } = lists;
   return payload(
     MSG.KEXINIT,
@@ -75,7 +79,8 @@ export function kexInit(lists: KexLists = CLIENT_ALGORITHMS, firstKexFollows = f
 }
 
 /** KEX_ECDH_INIT; the default key is fresh random bytes (any 32 bytes but a low-order point will do). */
-export const ecdhInit = (clientPublicKey: Buffer = randomBytes(32)): Buffer => payload(MSG.KEX_ECDH_INIT, sshString(clientPublicKey));
+export const ecdhInit = (clientPublicKey: Buffer = randomBytes(32)): Buffer =>
+  payload(MSG.KEX_ECDH_INIT, sshString(clientPublicKey));
 
 /** A client's byte stream cut into its identification line, its unencrypted packets' payloads up to NEWKEYS, and the (encrypted) rest. */
 export function splitClientFlight(stream: Buffer): { identification: Buffer; payloads: Buffer[]; rest: Buffer } {
@@ -109,7 +114,8 @@ export function serverMessages(received: Buffer): { types: number[]; disconnects
     if (length < 2 || length > 35_000 || at + 4 + length > received.length) break;
     const body = received.subarray(at + 5, at + 4 + length - received[at + 4]!);
     types.push(body[0]!);
-    if (body[0] === MSG.DISCONNECT && body.length >= 9) disconnects.push(body.subarray(9, 9 + body.readUInt32BE(5)).toString('utf8'));
+    if (body[0] === MSG.DISCONNECT && body.length >= 9)
+      disconnects.push(body.subarray(9, 9 + body.readUInt32BE(5)).toString('utf8'));
     at += 4 + length;
     if (body[0] === MSG.NEWKEYS) break; // encrypted from here on
   }

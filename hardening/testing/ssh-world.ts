@@ -10,7 +10,14 @@ import { createTempDir, removeTempDir, startSshd, type SshdServer } from '../../
 import { startVaultDev, type VaultDevServer } from '../../sandbox/vault';
 import type { CredentialFetcher } from '../../broker/connector';
 import { createVaultKvFetcher } from '../../broker/credentials';
-import { createSshConnector, createSshHostKey, createVaultSshCertificateSource, SshKeyError, type SshConnector, type SshHostKey } from '../../broker/ssh';
+import {
+  createSshConnector,
+  createSshHostKey,
+  createVaultSshCertificateSource,
+  SshKeyError,
+  type SshConnector,
+  type SshHostKey,
+} from '../../broker/ssh';
 import { isolatedSshOptions, runTool, type ToolResult } from '../../broker/ssh/testing';
 import { createVaultClient, type VaultClient } from '../../broker/vault';
 import { serveConnector, type ServedConnector } from './serve-connector';
@@ -46,7 +53,10 @@ export async function startSshSandbox(label: string, options: { authorizedKeys?:
   let sshd: SshdServer;
   try {
     const caPublicKey = await seedSshCa(seeder, user);
-    sshd = await startSshd({ trustedUserCaKeys: [caPublicKey], ...(options.authorizedKeys ? { authorizedKeys: options.authorizedKeys } : {}) });
+    sshd = await startSshd({
+      trustedUserCaKeys: [caPublicKey],
+      ...(options.authorizedKeys ? { authorizedKeys: options.authorizedKeys } : {}),
+    });
   } catch (error) {
     await vaultServer.stop();
     removeTempDir(dir);
@@ -59,11 +69,24 @@ export async function startSshSandbox(label: string, options: { authorizedKeys?:
     vault,
     sshd,
     user,
-    certificateSource: (ttl) => createVaultSshCertificateSource(vault, session, { mount: SSH_CA_MOUNT, role: SSH_CA_ROLE, principals: [user], ...(ttl ? { ttl } : {}) }),
+    certificateSource: (ttl) =>
+      createVaultSshCertificateSource(vault, session, {
+        mount: SSH_CA_MOUNT,
+        role: SSH_CA_ROLE,
+        principals: [user],
+        ...(ttl ? { ttl } : {}),
+      }),
     upstreamSessions: () => childProcesses(sshd.pid),
     async kvKeySource(path, privateKey) {
       await seeder.write(`secret/data/${path}`, { data: { private_key: privateKey } });
-      return createVaultKvFetcher(vault, session, { mount: 'secret', path, version: 2, fields: { private_key: 'private_key' }, required: ['private_key'], maxAgeMs: 0 });
+      return createVaultKvFetcher(vault, session, {
+        mount: 'secret',
+        path,
+        version: 2,
+        fields: { private_key: 'private_key' },
+        required: ['private_key'],
+        maxAgeMs: 0,
+      });
     },
     async close() {
       await sshd.stop();
@@ -114,7 +137,10 @@ function newHostKey(): SshHostKey {
 }
 
 /** The SSH connector toward the sandbox's sshd, served on a loopback port. */
-export async function serveSshConnector(sandbox: SshSandbox, options: { handshakeMs?: number; name?: string } = {}): Promise<ServedSshConnector> {
+export async function serveSshConnector(
+  sandbox: SshSandbox,
+  options: { handshakeMs?: number; name?: string } = {},
+): Promise<ServedSshConnector> {
   const hostKey = newHostKey();
   const connector = createSshConnector({
     target: {
@@ -134,9 +160,19 @@ export async function serveSshConnector(sandbox: SshSandbox, options: { handshak
     connector,
     broker,
     ssh: (command, runOptions = {}) =>
-      runTool('ssh', [...isolatedSshOptions(knownHosts, ['-o', `HostKeyAlias=${alias}`]), '-p', String(runOptions.port ?? broker.port), `${sandbox.user}@127.0.0.1`, command], {
-        timeoutMs: runOptions.timeoutMs ?? 60_000,
-        ...(runOptions.input !== undefined ? { input: runOptions.input } : {}),
-      }),
+      runTool(
+        'ssh',
+        [
+          ...isolatedSshOptions(knownHosts, ['-o', `HostKeyAlias=${alias}`]),
+          '-p',
+          String(runOptions.port ?? broker.port),
+          `${sandbox.user}@127.0.0.1`,
+          command,
+        ],
+        {
+          timeoutMs: runOptions.timeoutMs ?? 60_000,
+          ...(runOptions.input !== undefined ? { input: runOptions.input } : {}),
+        },
+      ),
   };
 }

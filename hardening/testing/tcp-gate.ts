@@ -13,7 +13,10 @@ export interface TcpGate {
   close(): Promise<void>;
 }
 
-export async function startTcpGate(target: { host: string; port: number }, onClientData?: (chunk: Buffer, connection: number) => void): Promise<TcpGate> {
+export async function startTcpGate(
+  target: { host: string; port: number },
+  onClientData?: (chunk: Buffer, connection: number) => void,
+): Promise<TcpGate> {
   const sockets = new Set<net.Socket>();
   let connections = 0;
   let server: net.Server | undefined;

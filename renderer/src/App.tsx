@@ -30,7 +30,9 @@ export function App() {
   const setup = useHostStore((s) => s.info?.setup ?? false);
   const tab = useNavStore((s) => s.tab);
   // The badge counts what is live; ended entries linger a while but are not "in the cache".
-  const leaseCount = useLeasesStore((s) => (s.status === 'ready' ? [...s.byId.values()].filter((e) => !isEnded(e.view)).length : undefined));
+  const leaseCount = useLeasesStore((s) =>
+    s.status === 'ready' ? [...s.byId.values()].filter((e) => !isEnded(e.view)).length : undefined,
+  );
   const Panel = PANELS[tab];
   return (
     <>
@@ -59,7 +61,15 @@ export function App() {
           <>
             {needsLogin(session) && <LoginPanel session={session} />}
             {TABS.map((id) => (
-              <section key={id} role="tabpanel" id={panelId(id)} aria-labelledby={tabId(id)} hidden={id !== tab} tabIndex={id === tab ? 0 : -1} className="tab-panel">
+              <section
+                key={id}
+                role="tabpanel"
+                id={panelId(id)}
+                aria-labelledby={tabId(id)}
+                hidden={id !== tab}
+                tabIndex={id === tab ? 0 : -1}
+                className="tab-panel"
+              >
                 {id === tab && <Panel />}
               </section>
             ))}

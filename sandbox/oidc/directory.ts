@@ -36,8 +36,7 @@ export function defaultClient(): OidcClient {
   return { clientId: DEFAULT_CLIENT_ID, clientSecret: randomSecret(), redirectUris: [...DEFAULT_REDIRECT_URIS] };
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const nonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 

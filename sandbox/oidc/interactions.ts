@@ -28,7 +28,8 @@ function page(res: ServerResponse, status: number, title: string, body: string):
 function loginPage(res: ServerResponse, interaction: Interaction, opts: { error?: string; username?: string }): void {
   const uid = encodeURIComponent(interaction.uid);
   const clientId = String(interaction.params.client_id ?? '');
-  const hint = opts.username ?? (typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : '');
+  const hint =
+    opts.username ?? (typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : '');
   const alert = opts.error ? `<p role="alert">${escapeHtml(opts.error)}</p>` : '';
   page(
     res,
@@ -103,11 +104,21 @@ export function createInteractionHandler(provider: Provider, directory: UserDire
     try {
       interaction = await provider.interactionDetails(req, res);
     } catch {
-      page(res, 400, 'Sign-in expired', '<h1>This sign-in request has expired</h1><p>Start the login again from the application.</p>');
+      page(
+        res,
+        400,
+        'Sign-in expired',
+        '<h1>This sign-in request has expired</h1><p>Start the login again from the application.</p>',
+      );
       return;
     }
     if (interaction.uid !== match[1]) {
-      page(res, 400, 'Sign-in mismatch', '<h1>This page belongs to another sign-in request</h1><p>Start the login again.</p>');
+      page(
+        res,
+        400,
+        'Sign-in mismatch',
+        '<h1>This page belongs to another sign-in request</h1><p>Start the login again.</p>',
+      );
       return;
     }
 

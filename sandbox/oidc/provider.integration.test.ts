@@ -103,11 +103,15 @@ describe('sandbox OIDC provider', () => {
       const tokens = (await tokenResponse.json()) as { id_token: string; access_token: string; token_type: string };
       expect(tokens.token_type).toBe('Bearer');
 
-      const { payload, protectedHeader } = await jwtVerify(tokens.id_token, createRemoteJWKSet(new URL(discovery.jwks_uri)), {
-        issuer: idp.issuer,
-        audience: CLIENT.clientId,
-        algorithms: ['RS256'],
-      });
+      const { payload, protectedHeader } = await jwtVerify(
+        tokens.id_token,
+        createRemoteJWKSet(new URL(discovery.jwks_uri)),
+        {
+          issuer: idp.issuer,
+          audience: CLIENT.clientId,
+          algorithms: ['RS256'],
+        },
+      );
       expect(protectedHeader.alg).toBe('RS256');
       expect(payload).toMatchObject({
         sub: USER.username,

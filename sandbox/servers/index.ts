@@ -32,7 +32,13 @@ export {
   type CaOptions,
   type CertificateOptions,
 } from './tls';
-export { startPostgres, DEFAULT_POSTGRES_BIN_DIR, type PostgresServer, type PostgresOptions, type PostgresAuthMethod } from './postgres';
+export {
+  startPostgres,
+  DEFAULT_POSTGRES_BIN_DIR,
+  type PostgresServer,
+  type PostgresOptions,
+  type PostgresAuthMethod,
+} from './postgres';
 export { startMariaDb, type MariaDbServer, type MariaDbOptions } from './mariadb';
 export {
   startSshd,

@@ -7,17 +7,28 @@ import { startKeychain, type Keychain } from './keychain';
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Run an ES module snippet in a fresh node process that has `env` (keytar resolves from the repo). */
-function runNode(source: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+function runNode(
+  source: string,
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--input-type=module', '-e', source], { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? 1 : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', source],
+      { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? 1 : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 // keytar is an optional native module (built at npm install); without it say so and skip.
 const probe = spawnSync(process.execPath, ['-e', "require('keytar')"], { cwd: REPO_ROOT, encoding: 'utf8' });
-const skipped = probe.status === 0 ? '' : ` — skipped: the OS keychain module is not installed (${probe.stderr.split('\n').find((l) => l.startsWith('Error')) ?? 'keytar does not load'})`;
+const skipped =
+  probe.status === 0
+    ? ''
+    : ` — skipped: the OS keychain module is not installed (${probe.stderr.split('\n').find((l) => l.startsWith('Error')) ?? 'keytar does not load'})`;
 
 describe.skipIf(skipped)(`startKeychain${skipped}`, () => {
   let keychain: Keychain;
@@ -43,9 +54,15 @@ describe.skipIf(skipped)(`startKeychain${skipped}`, () => {
   });
 
   it('keeps a secret across processes that share the env', async () => {
-    const set = await runNode(`import keytar from 'keytar'; await keytar.setPassword('sesame-keychain-test', 'bob', 'shared');`, keychain.env);
+    const set = await runNode(
+      `import keytar from 'keytar'; await keytar.setPassword('sesame-keychain-test', 'bob', 'shared');`,
+      keychain.env,
+    );
     expect(set.code).toBe(0);
-    const get = await runNode(`import keytar from 'keytar'; console.log(await keytar.getPassword('sesame-keychain-test', 'bob'));`, keychain.env);
+    const get = await runNode(
+      `import keytar from 'keytar'; console.log(await keytar.getPassword('sesame-keychain-test', 'bob'));`,
+      keychain.env,
+    );
     expect(get.stdout.trim()).toBe('shared');
   });
 

@@ -34,7 +34,10 @@ const SECRETS_SERVICE = 'org.freedesktop.secrets';
 export async function startKeychain(options: KeychainOptions = {}): Promise<Keychain> {
   if (!options || typeof options !== 'object') throw new TypeError('startKeychain: options must be an object');
   for (const binary of ['dbus-daemon', 'gnome-keyring-daemon', 'dbus-send']) {
-    if (!onPath(binary)) throw new Error(`startKeychain: ${binary} not found on PATH (install the Debian packages dbus and gnome-keyring)`);
+    if (!onPath(binary))
+      throw new Error(
+        `startKeychain: ${binary} not found on PATH (install the Debian packages dbus and gnome-keyring)`,
+      );
   }
   const password = randomPassword();
   const dir = createTempDir('keychain');
@@ -43,7 +46,12 @@ export async function startKeychain(options: KeychainOptions = {}): Promise<Keyc
   const keyringLog = path.join(dir, 'gnome-keyring.log');
   const busSocket = path.join(dir, 'bus');
   const address = `unix:path=${busSocket}`;
-  const xdg = { data: path.join(dir, 'data'), config: path.join(dir, 'config'), cache: path.join(dir, 'cache'), runtime: path.join(dir, 'run') };
+  const xdg = {
+    data: path.join(dir, 'data'),
+    config: path.join(dir, 'config'),
+    cache: path.join(dir, 'cache'),
+    runtime: path.join(dir, 'run'),
+  };
   for (const sub of Object.values(xdg)) fs.mkdirSync(sub, { mode: 0o700 });
   // The same private environment for the bus (and anything it activates) and the keyring.
   const env = {
@@ -80,7 +88,10 @@ export async function startKeychain(options: KeychainOptions = {}): Promise<Keyc
       stdin: password, // --unlock reads the login keyring's password from stdin
     });
     started.push(keyring);
-    await keyring.waitUntilReady(() => secretsServiceOwned(env), { timeoutMs: options.startTimeoutMs, intervalMs: 100 });
+    await keyring.waitUntilReady(() => secretsServiceOwned(env), {
+      timeoutMs: options.startTimeoutMs,
+      intervalMs: 100,
+    });
 
     let stopping: Promise<void> | undefined;
     return {
@@ -109,12 +120,21 @@ export async function startKeychain(options: KeychainOptions = {}): Promise<Keyc
 async function secretsServiceOwned(env: Record<string, string>): Promise<boolean> {
   const { stdout } = await runCommand(
     'dbus-send',
-    ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', `string:${SECRETS_SERVICE}`],
+    [
+      '--session',
+      '--print-reply',
+      '--dest=org.freedesktop.DBus',
+      '/org/freedesktop/DBus',
+      'org.freedesktop.DBus.NameHasOwner',
+      `string:${SECRETS_SERVICE}`,
+    ],
     { what: 'dbus-send NameHasOwner', env, timeoutMs: 5_000 },
   );
   return /boolean true/.test(stdout);
 }
 
 function onPath(binary: string): boolean {
-  return (process.env.PATH ?? '/usr/bin:/bin').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, binary)));
+  return (process.env.PATH ?? '/usr/bin:/bin')
+    .split(path.delimiter)
+    .some((dir) => dir && fs.existsSync(path.join(dir, binary)));
 }

@@ -35,7 +35,10 @@ describe('startMariaDb', () => {
   });
 
   it('lets root in with the password over the unix socket', async () => {
-    const rows = await query({ socketPath: server.socket, user: 'root', password: server.adminPassword }, 'SELECT CURRENT_USER() AS who');
+    const rows = await query(
+      { socketPath: server.socket, user: 'root', password: server.adminPassword },
+      'SELECT CURRENT_USER() AS who',
+    );
     expect(rows).toEqual([{ who: 'root@localhost' }]);
   });
 
@@ -52,7 +55,10 @@ describe('startMariaDb', () => {
     } finally {
       await connection.end();
     }
-    const rows = await query({ host: server.host, port: server.port, user: 'app', password: 'app-pw' }, 'SELECT CURRENT_USER() AS who');
+    const rows = await query(
+      { host: server.host, port: server.port, user: 'app', password: 'app-pw' },
+      'SELECT CURRENT_USER() AS who',
+    );
     expect(rows).toEqual([{ who: 'app@%' }]);
   });
 });
@@ -62,9 +68,13 @@ describe('startMariaDb with TLS', () => {
     const server = await startMariaDb({ tls: true });
     try {
       const ssl = { ca: fs.readFileSync(server.tls!.caFile, 'utf8'), rejectUnauthorized: true };
-      const rows = (await query(rootOverTcp(server, { ssl }), "SHOW SESSION STATUS LIKE 'Ssl_cipher'")) as { Value: string }[];
+      const rows = (await query(rootOverTcp(server, { ssl }), "SHOW SESSION STATUS LIKE 'Ssl_cipher'")) as {
+        Value: string;
+      }[];
       expect(rows[0]?.Value).not.toBe('');
-      await expect(query(rootOverTcp(server, { ssl: { rejectUnauthorized: true } }), 'SELECT 1')).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+      await expect(query(rootOverTcp(server, { ssl: { rejectUnauthorized: true } }), 'SELECT 1')).rejects.toThrow(
+        /self[- ]signed|unable to verify|certificate/i,
+      );
     } finally {
       await server.stop();
     }

@@ -41,78 +41,104 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
   const adminPassword = randomPassword();
   const userArgs = isRoot() ? ['--user=root'] : [];
 
-  return startInServerHome({ name: 'mariadbd', label: 'mariadb', logName: 'mariadbd.log', secrets: [adminPassword], startTimeoutMs: options.startTimeoutMs }, async ({ dir, logFile, launch }) => {
-    const dataDir = path.join(dir, 'data');
-    const socket = path.join(dir, 'mariadbd.sock');
-    // A private tmpdir: parallel servers sharing /tmp have collided on temp table files.
-    const tmpDir = path.join(dir, 'tmp');
-    fs.mkdirSync(tmpDir, { mode: 0o700 });
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/usr/sbin:/bin', HOME: dir, LANG: 'C', TZ: 'UTC', TMPDIR: tmpDir };
-    await runCommand(
-      'mariadb-install-db',
-      ['--no-defaults', `--datadir=${dataDir}`, `--tmpdir=${tmpDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...userArgs],
-      { what: 'mariadb-install-db', cwd: dir, env, logFile },
-    );
-    const tls = options.tls ? await createLocalhostCertificate(dir) : undefined;
-
-    const running = await launch((port) => ({
-      process: {
-        name: 'mariadbd',
-        command: 'mariadbd',
-        args: [
+  return startInServerHome(
+    {
+      name: 'mariadbd',
+      label: 'mariadb',
+      logName: 'mariadbd.log',
+      secrets: [adminPassword],
+      startTimeoutMs: options.startTimeoutMs,
+    },
+    async ({ dir, logFile, launch }) => {
+      const dataDir = path.join(dir, 'data');
+      const socket = path.join(dir, 'mariadbd.sock');
+      // A private tmpdir: parallel servers sharing /tmp have collided on temp table files.
+      const tmpDir = path.join(dir, 'tmp');
+      fs.mkdirSync(tmpDir, { mode: 0o700 });
+      const env = {
+        PATH: process.env.PATH ?? '/usr/bin:/usr/sbin:/bin',
+        HOME: dir,
+        LANG: 'C',
+        TZ: 'UTC',
+        TMPDIR: tmpDir,
+      };
+      await runCommand(
+        'mariadb-install-db',
+        [
           '--no-defaults',
           `--datadir=${dataDir}`,
           `--tmpdir=${tmpDir}`,
-          `--socket=${socket}`,
-          `--port=${port}`,
-          '--bind-address=127.0.0.1',
-          `--pid-file=${path.join(dir, 'mariadbd.pid')}`,
+          '--auth-root-authentication-method=normal',
+          '--skip-test-db',
           ...userArgs,
-          '--skip-name-resolve', // loopback only; no DNS lookups, 127.0.0.1 stays 127.0.0.1
-          '--max-connections=300',
-          '--character-set-server=utf8mb4',
-          '--collation-server=utf8mb4_general_ci',
-          // Throwaway data: durability only costs start-up and benchmark time.
-          '--innodb-buffer-pool-size=64M',
-          '--innodb-flush-log-at-trx-commit=0',
-          '--innodb-doublewrite=0',
-          '--innodb-buffer-pool-dump-at-shutdown=0',
-          '--innodb-buffer-pool-load-at-startup=0',
-          ...(tls ? [`--ssl-cert=${tls.certFile}`, `--ssl-key=${tls.keyFile}`, `--ssl-ca=${tls.caFile}`] : []),
         ],
-        logFile,
-        cwd: dir,
-        env,
-        stopGraceMs: 15_000,
-      },
-      ready: async () => fs.existsSync(socket) && (await isPortOpen(port)),
-    }));
-    await setRootPassword(socket, adminPassword, { dir, env, logFile });
+        { what: 'mariadb-install-db', cwd: dir, env, logFile },
+      );
+      const tls = options.tls ? await createLocalhostCertificate(dir) : undefined;
 
-    return {
-      host: '127.0.0.1',
-      port: running.port,
-      socket,
-      dataDir,
-      adminUser: 'root',
-      adminPassword,
-      ...(tls ? { tls } : {}),
-      logFile,
-      get pid() {
-        return running.pid();
-      },
-      crash: running.crash,
-      restart: running.restart,
-      stop: running.stop,
-    };
-  });
+      const running = await launch((port) => ({
+        process: {
+          name: 'mariadbd',
+          command: 'mariadbd',
+          args: [
+            '--no-defaults',
+            `--datadir=${dataDir}`,
+            `--tmpdir=${tmpDir}`,
+            `--socket=${socket}`,
+            `--port=${port}`,
+            '--bind-address=127.0.0.1',
+            `--pid-file=${path.join(dir, 'mariadbd.pid')}`,
+            ...userArgs,
+            '--skip-name-resolve', // loopback only; no DNS lookups, 127.0.0.1 stays 127.0.0.1
+            '--max-connections=300',
+            '--character-set-server=utf8mb4',
+            '--collation-server=utf8mb4_general_ci',
+            // Throwaway data: durability only costs start-up and benchmark time.
+            '--innodb-buffer-pool-size=64M',
+            '--innodb-flush-log-at-trx-commit=0',
+            '--innodb-doublewrite=0',
+            '--innodb-buffer-pool-dump-at-shutdown=0',
+            '--innodb-buffer-pool-load-at-startup=0',
+            ...(tls ? [`--ssl-cert=${tls.certFile}`, `--ssl-key=${tls.keyFile}`, `--ssl-ca=${tls.caFile}`] : []),
+          ],
+          logFile,
+          cwd: dir,
+          env,
+          stopGraceMs: 15_000,
+        },
+        ready: async () => fs.existsSync(socket) && (await isPortOpen(port)),
+      }));
+      await setRootPassword(socket, adminPassword, { dir, env, logFile });
+
+      return {
+        host: '127.0.0.1',
+        port: running.port,
+        socket,
+        dataDir,
+        adminUser: 'root',
+        adminPassword,
+        ...(tls ? { tls } : {}),
+        logFile,
+        get pid() {
+          return running.pid();
+        },
+        crash: running.crash,
+        restart: running.restart,
+        stop: running.stop,
+      };
+    },
+  );
 }
 
 /**
  * mariadb-install-db leaves the root accounts without a password; give every loopback one the
  * random password (SQL on stdin, never on a command line) and drop the host-name account.
  */
-async function setRootPassword(socket: string, password: string, o: { dir: string; env: Record<string, string>; logFile: string }): Promise<void> {
+async function setRootPassword(
+  socket: string,
+  password: string,
+  o: { dir: string; env: Record<string, string>; logFile: string },
+): Promise<void> {
   const hostname = os.hostname();
   const loopback = ['localhost', '127.0.0.1', '::1'];
   const sql = [
@@ -120,7 +146,9 @@ async function setRootPassword(socket: string, password: string, o: { dir: strin
     // Without an account for 127.0.0.1 a TCP login as root would not match under skip-name-resolve.
     `CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '${password}';`,
     `GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;`,
-    ...(/^[A-Za-z0-9.-]+$/.test(hostname) && !loopback.includes(hostname) ? [`DROP USER IF EXISTS 'root'@'${hostname}';`] : []),
+    ...(/^[A-Za-z0-9.-]+$/.test(hostname) && !loopback.includes(hostname)
+      ? [`DROP USER IF EXISTS 'root'@'${hostname}';`]
+      : []),
     'FLUSH PRIVILEGES;',
     '',
   ].join('\n');

@@ -22,7 +22,14 @@ async function query(options: pg.ClientConfig, sql: string): Promise<Record<stri
 }
 
 function adminConfig(server: PostgresServer, extra: pg.ClientConfig = {}): pg.ClientConfig {
-  return { host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword, database: server.database, ...extra };
+  return {
+    host: server.host,
+    port: server.port,
+    user: server.adminUser,
+    password: server.adminPassword,
+    database: server.database,
+    ...extra,
+  };
 }
 
 describe('startPostgres (scram-sha-256, no TLS)', () => {
@@ -35,16 +42,24 @@ describe('startPostgres (scram-sha-256, no TLS)', () => {
   });
 
   it('accepts the admin password over TCP and is set up for many connections', async () => {
-    const rows = await query(adminConfig(server), "select current_user as who, current_setting('max_connections') as max");
+    const rows = await query(
+      adminConfig(server),
+      "select current_user as who, current_setting('max_connections') as max",
+    );
     expect(rows).toEqual([{ who: 'admin', max: '300' }]);
   });
 
   it('refuses a wrong password', async () => {
-    await expect(query(adminConfig(server, { password: 'not-the-password' }), 'select 1')).rejects.toThrow(/password authentication failed/);
+    await expect(query(adminConfig(server, { password: 'not-the-password' }), 'select 1')).rejects.toThrow(
+      /password authentication failed/,
+    );
   });
 
   it('stores the admin password as SCRAM', async () => {
-    const rows = await query(adminConfig(server), "select rolpassword like 'SCRAM-SHA-256$%' as scram from pg_authid where rolname = 'admin'");
+    const rows = await query(
+      adminConfig(server),
+      "select rolpassword like 'SCRAM-SHA-256$%' as scram from pg_authid where rolname = 'admin'",
+    );
     expect(rows).toEqual([{ scram: true }]);
   });
 
@@ -52,7 +67,9 @@ describe('startPostgres (scram-sha-256, no TLS)', () => {
     const env = { ...process.env, ...server.env() };
     const tcp = await run('psql', ['-Atc', 'select inet_server_addr()'], { env });
     expect(tcp.stdout.trim()).toBe('127.0.0.1');
-    const socket = await run('psql', ['-Atc', 'select coalesce(inet_server_addr()::text, \'socket\')'], { env: { ...env, PGHOST: server.socketDir } });
+    const socket = await run('psql', ['-Atc', "select coalesce(inet_server_addr()::text, 'socket')"], {
+      env: { ...env, PGHOST: server.socketDir },
+    });
     expect(socket.stdout.trim()).toBe('socket');
   });
 });
@@ -69,13 +86,18 @@ describe('startPostgres with TLS', () => {
   it('serves TLS that verifies against its CA for 127.0.0.1 and localhost', async () => {
     const ca = fs.readFileSync(server.tls!.caFile, 'utf8');
     for (const host of ['127.0.0.1', 'localhost']) {
-      const rows = await query(adminConfig(server, { host, ssl: { ca, rejectUnauthorized: true } }), 'select ssl from pg_stat_ssl where pid = pg_backend_pid()');
+      const rows = await query(
+        adminConfig(server, { host, ssl: { ca, rejectUnauthorized: true } }),
+        'select ssl from pg_stat_ssl where pid = pg_backend_pid()',
+      );
       expect(rows).toEqual([{ ssl: true }]);
     }
   });
 
   it('is refused by a client that does not trust the CA', async () => {
-    await expect(query(adminConfig(server, { ssl: { rejectUnauthorized: true } }), 'select 1')).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+    await expect(query(adminConfig(server, { ssl: { rejectUnauthorized: true } }), 'select 1')).rejects.toThrow(
+      /self[- ]signed|unable to verify|certificate/i,
+    );
   });
 
   it('lets psql connect with verify-full from env()', async () => {
@@ -90,9 +112,14 @@ describe('startPostgres with md5 and password auth', () => {
   it('really uses md5: password stored as md5 and accepted', async () => {
     const server = await startPostgres({ authMethod: 'md5' });
     try {
-      const rows = await query(adminConfig(server), "select rolpassword like 'md5%' as md5, current_setting('password_encryption') as enc from pg_authid where rolname = 'admin'");
+      const rows = await query(
+        adminConfig(server),
+        "select rolpassword like 'md5%' as md5, current_setting('password_encryption') as enc from pg_authid where rolname = 'admin'",
+      );
       expect(rows).toEqual([{ md5: true, enc: 'md5' }]);
-      const { stdout } = await run('psql', ['-Atc', 'select 1'], { env: { ...process.env, ...server.env(), PGHOST: server.socketDir } });
+      const { stdout } = await run('psql', ['-Atc', 'select 1'], {
+        env: { ...process.env, ...server.env(), PGHOST: server.socketDir },
+      });
       expect(stdout.trim()).toBe('1');
     } finally {
       await server.stop();
@@ -131,7 +158,8 @@ describe('startPostgres lifecycle', () => {
     fs.chmodSync(binDir, 0o755);
     let keptLog: string | undefined;
     try {
-      const script = '#!/bin/sh\nfor a in "$@"; do case "$a" in --pwfile=*) echo "password is $(cat "${a#--pwfile=}")";; esac; done\necho "initdb: error: the disk is made of cheese" >&2\nexit 1\n';
+      const script =
+        '#!/bin/sh\nfor a in "$@"; do case "$a" in --pwfile=*) echo "password is $(cat "${a#--pwfile=}")";; esac; done\necho "initdb: error: the disk is made of cheese" >&2\nexit 1\n';
       fs.writeFileSync(path.join(binDir, 'initdb'), script, { mode: 0o755 });
       fs.writeFileSync(path.join(binDir, 'postgres'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
       const error = await startPostgres({ binDir }).catch((e: unknown) => e);

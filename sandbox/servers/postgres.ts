@@ -56,65 +56,78 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   if (!options || typeof options !== 'object') throw new TypeError('startPostgres: options must be an object');
   const authMethod = options.authMethod ?? 'scram-sha-256';
   if (!AUTH_METHODS.includes(authMethod)) {
-    throw new TypeError(`startPostgres: authMethod must be one of ${AUTH_METHODS.join(', ')}, got ${JSON.stringify(authMethod)}`);
+    throw new TypeError(
+      `startPostgres: authMethod must be one of ${AUTH_METHODS.join(', ')}, got ${JSON.stringify(authMethod)}`,
+    );
   }
   const binDir = options.binDir ?? DEFAULT_POSTGRES_BIN_DIR;
   if (!fs.existsSync(path.join(binDir, 'postgres'))) {
-    throw new Error(`startPostgres: no PostgreSQL server binaries in ${binDir} (install the Debian package postgresql-15)`);
+    throw new Error(
+      `startPostgres: no PostgreSQL server binaries in ${binDir} (install the Debian package postgresql-15)`,
+    );
   }
   const runAs = isRoot() ? lookupUser('postgres') : undefined;
   const adminPassword = randomPassword();
 
-  return startInServerHome({ name: 'postgres', label: 'postgres', logName: 'postgres.log', secrets: [adminPassword], startTimeoutMs: options.startTimeoutMs }, async ({ dir, logFile, launch }) => {
-    const dataDir = path.join(dir, 'data');
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C', LC_ALL: 'C', TZ: 'UTC' };
-    chownAll(runAs, dir, logFile);
-    await initCluster({ binDir, dir, dataDir, logFile, env, runAs, authMethod, adminPassword });
-    const tls = options.tls ? await createServerCertificate(dir, runAs) : undefined;
-    writeConfig(dataDir, { socketDir: dir, authMethod, tls });
+  return startInServerHome(
+    {
+      name: 'postgres',
+      label: 'postgres',
+      logName: 'postgres.log',
+      secrets: [adminPassword],
+      startTimeoutMs: options.startTimeoutMs,
+    },
+    async ({ dir, logFile, launch }) => {
+      const dataDir = path.join(dir, 'data');
+      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C', LC_ALL: 'C', TZ: 'UTC' };
+      chownAll(runAs, dir, logFile);
+      await initCluster({ binDir, dir, dataDir, logFile, env, runAs, authMethod, adminPassword });
+      const tls = options.tls ? await createServerCertificate(dir, runAs) : undefined;
+      writeConfig(dataDir, { socketDir: dir, authMethod, tls });
 
-    const running = await launch((port) => ({
-      process: {
-        name: 'postgres',
-        command: path.join(binDir, 'postgres'),
-        args: ['-D', dataDir, '-p', String(port)],
+      const running = await launch((port) => ({
+        process: {
+          name: 'postgres',
+          command: path.join(binDir, 'postgres'),
+          args: ['-D', dataDir, '-p', String(port)],
+          logFile,
+          cwd: dir,
+          env,
+          runAs,
+          stopSignal: 'SIGINT', // fast shutdown: disconnect clients, do not wait for them
+          stopGraceMs: 10_000,
+        },
+        ready: async () => isReady(dataDir, port) && (await isPortOpen(port)),
+      }));
+      const { port } = running;
+      return {
+        host: '127.0.0.1',
+        port,
+        socketDir: dir,
+        dataDir,
+        adminUser: ADMIN,
+        adminPassword,
+        database: 'postgres',
+        authMethod,
+        ...(tls ? { tls } : {}),
         logFile,
-        cwd: dir,
-        env,
-        runAs,
-        stopSignal: 'SIGINT', // fast shutdown: disconnect clients, do not wait for them
-        stopGraceMs: 10_000,
-      },
-      ready: async () => isReady(dataDir, port) && (await isPortOpen(port)),
-    }));
-    const { port } = running;
-    return {
-      host: '127.0.0.1',
-      port,
-      socketDir: dir,
-      dataDir,
-      adminUser: ADMIN,
-      adminPassword,
-      database: 'postgres',
-      authMethod,
-      ...(tls ? { tls } : {}),
-      logFile,
-      get pid() {
-        return running.pid();
-      },
-      env: () => ({
-        PGHOST: '127.0.0.1',
-        PGPORT: String(port),
-        PGUSER: ADMIN,
-        PGPASSWORD: adminPassword,
-        PGDATABASE: 'postgres',
-        ...(tls ? { PGSSLMODE: 'verify-full', PGSSLROOTCERT: tls.caFile } : {}),
-      }),
-      crash: running.crash,
-      restart: running.restart,
-      stop: running.stop,
-    };
-  });
+        get pid() {
+          return running.pid();
+        },
+        env: () => ({
+          PGHOST: '127.0.0.1',
+          PGPORT: String(port),
+          PGUSER: ADMIN,
+          PGPASSWORD: adminPassword,
+          PGDATABASE: 'postgres',
+          ...(tls ? { PGSSLMODE: 'verify-full', PGSSLROOTCERT: tls.caFile } : {}),
+        }),
+        crash: running.crash,
+        restart: running.restart,
+        stop: running.stop,
+      };
+    },
+  );
 }
 
 interface InitOptions {
@@ -132,14 +145,38 @@ async function initCluster(o: InitOptions): Promise<void> {
   const pwFile = path.join(o.dir, 'admin.pw');
   // For md5 the password is stored as an md5 hash (initdb passes a pre-hashed value through
   // unchanged), so the server really speaks md5 rather than upgrading to SCRAM.
-  const stored = o.authMethod === 'md5' ? `md5${createHash('md5').update(o.adminPassword + ADMIN).digest('hex')}` : o.adminPassword;
+  const stored =
+    o.authMethod === 'md5'
+      ? `md5${createHash('md5')
+          .update(o.adminPassword + ADMIN)
+          .digest('hex')}`
+      : o.adminPassword;
   fs.writeFileSync(pwFile, stored, { mode: 0o600 });
   chownAll(o.runAs, pwFile);
   try {
     await runCommand(
       path.join(o.binDir, 'initdb'),
-      ['-D', o.dataDir, '-U', ADMIN, `--pwfile=${pwFile}`, `--auth=${o.authMethod}`, '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'],
-      { what: 'initdb', cwd: o.dir, env: o.env, runAs: o.runAs, logFile: o.logFile, secrets: [o.adminPassword, stored] },
+      [
+        '-D',
+        o.dataDir,
+        '-U',
+        ADMIN,
+        `--pwfile=${pwFile}`,
+        `--auth=${o.authMethod}`,
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-sync',
+        '--no-instructions',
+      ],
+      {
+        what: 'initdb',
+        cwd: o.dir,
+        env: o.env,
+        runAs: o.runAs,
+        logFile: o.logFile,
+        secrets: [o.adminPassword, stored],
+      },
     );
   } finally {
     fs.rmSync(pwFile, { force: true });
@@ -153,7 +190,10 @@ async function createServerCertificate(dir: string, runAs: RunAs | undefined): P
   return tls;
 }
 
-function writeConfig(dataDir: string, o: { socketDir: string; authMethod: PostgresAuthMethod; tls: TlsFiles | undefined }): void {
+function writeConfig(
+  dataDir: string,
+  o: { socketDir: string; authMethod: PostgresAuthMethod; tls: TlsFiles | undefined },
+): void {
   const quote = (value: string): string => `'${value.replace(/'/g, "''")}'`;
   const settings: Record<string, string> = {
     listen_addresses: quote('127.0.0.1'),
@@ -166,7 +206,12 @@ function writeConfig(dataDir: string, o: { socketDir: string; authMethod: Postgr
     synchronous_commit: 'off',
     full_page_writes: 'off',
     ...(o.tls
-      ? { ssl: 'on', ssl_cert_file: quote(o.tls.certFile), ssl_key_file: quote(o.tls.keyFile), ssl_ca_file: quote(o.tls.caFile) }
+      ? {
+          ssl: 'on',
+          ssl_cert_file: quote(o.tls.certFile),
+          ssl_key_file: quote(o.tls.keyFile),
+          ssl_ca_file: quote(o.tls.caFile),
+        }
       : {}),
   };
   const lines = Object.entries(settings).map(([key, value]) => `${key} = ${value}`);

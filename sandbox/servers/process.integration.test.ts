@@ -4,7 +4,14 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from './pids';
 import { freePort, withFreePort } from './ports';
-import { createTempDir, removeTempDir, runCommand, ServerStartError, startProcess, type ManagedProcess } from './process';
+import {
+  createTempDir,
+  removeTempDir,
+  runCommand,
+  ServerStartError,
+  startProcess,
+  type ManagedProcess,
+} from './process';
 
 const dirs: string[] = [];
 const processes: ManagedProcess[] = [];
@@ -24,7 +31,12 @@ describe('startProcess', () => {
     const dir = tempDir();
     const logFile = path.join(dir, 'child.log');
     const marker = path.join(dir, 'ready');
-    const proc = await startProcess({ name: 'child', command: 'sh', args: ['-c', `echo hello from child; touch ${marker}; exec sleep 60`], logFile });
+    const proc = await startProcess({
+      name: 'child',
+      command: 'sh',
+      args: ['-c', `echo hello from child; touch ${marker}; exec sleep 60`],
+      logFile,
+    });
     processes.push(proc);
     await proc.waitUntilReady(() => fs.existsSync(marker));
     expect(fs.readFileSync(logFile, 'utf8')).toContain('hello from child');
@@ -36,7 +48,12 @@ describe('startProcess', () => {
   it('fails readiness with the log tail and path when the process exits early', async () => {
     const dir = tempDir();
     const logFile = path.join(dir, 'child.log');
-    const proc = await startProcess({ name: 'doomed', command: 'sh', args: ['-c', 'echo "FATAL: no such widget" >&2; exit 3'], logFile });
+    const proc = await startProcess({
+      name: 'doomed',
+      command: 'sh',
+      args: ['-c', 'echo "FATAL: no such widget" >&2; exit 3'],
+      logFile,
+    });
     processes.push(proc);
     const error = await proc.waitUntilReady(() => false).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServerStartError);
@@ -47,7 +64,12 @@ describe('startProcess', () => {
 
   it('fails readiness after the timeout', async () => {
     const dir = tempDir();
-    const proc = await startProcess({ name: 'sleepy', command: 'sleep', args: ['60'], logFile: path.join(dir, 'sleepy.log') });
+    const proc = await startProcess({
+      name: 'sleepy',
+      command: 'sleep',
+      args: ['60'],
+      logFile: path.join(dir, 'sleepy.log'),
+    });
     processes.push(proc);
     await expect(proc.waitUntilReady(() => false, { timeoutMs: 200 })).rejects.toThrow(/sleepy: not ready after/);
   });
@@ -71,7 +93,12 @@ describe('startProcess', () => {
 
   it('stopSync stops a running process too', async () => {
     const dir = tempDir();
-    const proc = await startProcess({ name: 'sync', command: 'sleep', args: ['60'], logFile: path.join(dir, 'sync.log') });
+    const proc = await startProcess({
+      name: 'sync',
+      command: 'sleep',
+      args: ['60'],
+      logFile: path.join(dir, 'sync.log'),
+    });
     processes.push(proc);
     proc.stopSync();
     expect(isAlive(proc.pid)).toBe(false);
@@ -79,7 +106,9 @@ describe('startProcess', () => {
 
   it('reports a missing binary clearly', async () => {
     const dir = tempDir();
-    await expect(startProcess({ name: 'ghost', command: '/nonexistent/ghostd', logFile: path.join(dir, 'ghost.log') })).rejects.toThrow(/ghost: could not run \/nonexistent\/ghostd/);
+    await expect(
+      startProcess({ name: 'ghost', command: '/nonexistent/ghostd', logFile: path.join(dir, 'ghost.log') }),
+    ).rejects.toThrow(/ghost: could not run \/nonexistent\/ghostd/);
   });
 });
 
@@ -89,7 +118,10 @@ describe('runCommand', () => {
   });
 
   it('throws with the output tail, secrets blanked, on failure', async () => {
-    const error = await runCommand('sh', ['-c', 'echo "token hunter2 rejected" >&2; exit 4'], { what: 'failing', secrets: ['hunter2'] }).catch((e: unknown) => e);
+    const error = await runCommand('sh', ['-c', 'echo "token hunter2 rejected" >&2; exit 4'], {
+      what: 'failing',
+      secrets: ['hunter2'],
+    }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/failing: exited with code 4/);
     expect((error as Error).message).toContain('token [redacted] rejected');
     expect((error as Error).message).not.toContain('hunter2');

@@ -35,11 +35,20 @@ export class ServerStartError extends Error {
 }
 
 /** Build a ServerStartError whose message ends with the (redacted) tail of `logFile`. */
-export function startError(what: string, reason: string, logFile: string | undefined, secrets: readonly string[] = []): ServerStartError {
+export function startError(
+  what: string,
+  reason: string,
+  logFile: string | undefined,
+  secrets: readonly string[] = [],
+): ServerStartError {
   if (!logFile) return new ServerStartError(`${what}: ${reason}`, undefined, false);
   const tail = logTail(logFile, 30, secrets);
   const addressInUse = /Address already in use/i.test(tail);
-  return new ServerStartError(`${what}: ${reason}\nLog: ${logFile}\n--- last lines ---\n${tail || '(log is empty)'}`, logFile, addressInUse);
+  return new ServerStartError(
+    `${what}: ${reason}\nLog: ${logFile}\n--- last lines ---\n${tail || '(log is empty)'}`,
+    logFile,
+    addressInUse,
+  );
 }
 
 export interface ManagedProcessOptions {
@@ -231,7 +240,11 @@ export interface CommandResult {
 }
 
 /** Run a short command to completion; a non-zero exit throws with the output's tail. */
-export async function runCommand(command: string, args: readonly string[], options: RunCommandOptions = {}): Promise<CommandResult> {
+export async function runCommand(
+  command: string,
+  args: readonly string[],
+  options: RunCommandOptions = {},
+): Promise<CommandResult> {
   if (!command) throw new TypeError('runCommand: command is required');
   const what = options.what ?? command;
   const timeoutMs = options.timeoutMs ?? 60_000;
@@ -275,7 +288,11 @@ export async function runCommand(command: string, args: readonly string[], optio
   if (result.code !== 0) {
     const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.code}`;
     if (options.logFile) throw startError(what, how, options.logFile, options.secrets);
-    const tail = redactAll(`${stdout}${stderr}`, options.secrets ?? []).trim().split('\n').slice(-20).join('\n');
+    const tail = redactAll(`${stdout}${stderr}`, options.secrets ?? [])
+      .trim()
+      .split('\n')
+      .slice(-20)
+      .join('\n');
     throw new ServerStartError(`${what}: ${how}\n--- output ---\n${tail || '(no output)'}`, undefined, false);
   }
   return { stdout, stderr };

@@ -17,7 +17,10 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeTempDir));
 
 /** Crashes `server`: its process is gone and the port closed; restarted: a new process on that port. */
-async function crashAndRestart(server: { readonly pid: number; readonly port: number; crash(): Promise<void>; restart(): Promise<void> }, whileDown = async () => {}) {
+async function crashAndRestart(
+  server: { readonly pid: number; readonly port: number; crash(): Promise<void>; restart(): Promise<void> },
+  whileDown = async () => {},
+) {
   const firstPid = server.pid;
   await server.crash();
   expect(isAlive(firstPid)).toBe(false);
@@ -33,7 +36,13 @@ describe('crash() and restart()', () => {
     const server = await startPostgres();
     try {
       const run = async (sql: string) => {
-        const client = new pg.Client({ host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword, database: 'postgres' });
+        const client = new pg.Client({
+          host: server.host,
+          port: server.port,
+          user: server.adminUser,
+          password: server.adminPassword,
+          database: 'postgres',
+        });
         await client.connect();
         try {
           return (await client.query(sql)).rows;
@@ -54,7 +63,8 @@ describe('crash() and restart()', () => {
   it('MariaDB comes back on the same port with its users after a crash', async () => {
     const server = await startMariaDb();
     try {
-      const connect = (user: string, password: string) => mysql.createConnection({ host: server.host, port: server.port, user, password });
+      const connect = (user: string, password: string) =>
+        mysql.createConnection({ host: server.host, port: server.port, user, password });
       const admin = await connect(server.adminUser, server.adminPassword);
       await admin.query("CREATE USER 'kept'@'%' IDENTIFIED BY 'kept-pw'");
       await admin.end();
@@ -77,14 +87,36 @@ describe('crash() and restart()', () => {
     fs.writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
     const ssh = (command: string) =>
       new Promise<{ code: number; stdout: string }>((resolve) => {
-        const args = ['-F', '/dev/null', '-i', key.privateKeyFile, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10'];
-        execFile('ssh', [...args, '-p', String(server.port), `${server.user}@127.0.0.1`, command], { timeout: 30_000 }, (error, stdout) => {
-          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) || 1 : 0, stdout });
-        });
+        const args = [
+          '-F',
+          '/dev/null',
+          '-i',
+          key.privateKeyFile,
+          '-o',
+          'IdentitiesOnly=yes',
+          '-o',
+          `UserKnownHostsFile=${knownHosts}`,
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'ConnectTimeout=10',
+        ];
+        execFile(
+          'ssh',
+          [...args, '-p', String(server.port), `${server.user}@127.0.0.1`, command],
+          { timeout: 30_000 },
+          (error, stdout) => {
+            resolve({ code: error ? Number((error as { code?: number }).code ?? 1) || 1 : 0, stdout });
+          },
+        );
       });
     try {
       const held = ssh('echo started; sleep 60');
-      await expect.poll(() => fs.readFileSync(server.logFile, 'utf8').includes('Accepted publickey'), { timeout: 15_000 }).toBe(true);
+      await expect
+        .poll(() => fs.readFileSync(server.logFile, 'utf8').includes('Accepted publickey'), { timeout: 15_000 })
+        .toBe(true);
       await crashAndRestart(server, async () => {
         expect((await held).code).not.toBe(0); // the session's sshd died with the listener
       });

@@ -8,7 +8,16 @@ import path from 'node:path';
 import { onCleanup } from './cleanup';
 import { isStillRunning, killIfSame, processTree } from './pids';
 import { withFreePort } from './ports';
-import { createTempDir, keepOnlyLogs, removeTempDir, ServerStartError, startError, startProcess, type ManagedProcess, type ManagedProcessOptions } from './process';
+import {
+  createTempDir,
+  keepOnlyLogs,
+  removeTempDir,
+  ServerStartError,
+  startError,
+  startProcess,
+  type ManagedProcess,
+  type ManagedProcessOptions,
+} from './process';
 
 /** What runs on `port` and how to tell it is ready; asked again for every start and restart. */
 export type LaunchPlan = (port: number) => {
@@ -52,7 +61,10 @@ export interface RunningServer {
  * Runs `start` in a fresh server home. When it throws, a launched server is stopped, the dir keeps
  * only its logs and the error becomes a ServerStartError naming `name` (secrets redacted).
  */
-export async function startInServerHome<T>(options: ServerHomeOptions, start: (home: ServerHome) => Promise<T>): Promise<T> {
+export async function startInServerHome<T>(
+  options: ServerHomeOptions,
+  start: (home: ServerHome) => Promise<T>,
+): Promise<T> {
   const dir = createTempDir(options.label);
   const unregisterDir = onCleanup(() => removeTempDir(dir));
   const logFile = path.join(dir, options.logName);
@@ -95,7 +107,7 @@ export async function startInServerHome<T>(options: ServerHomeOptions, start: (h
         for (const member of tree) killIfSame(member, 'SIGKILL');
         await proc!.exited;
         // PostgreSQL refuses to start while a dead backend still holds the shared memory.
-        for (const deadline = Date.now() + 10_000; tree.some(isStillRunning) && Date.now() < deadline; ) {
+        for (const deadline = Date.now() + 10_000; tree.some(isStillRunning) && Date.now() < deadline;) {
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       },

@@ -33,10 +33,14 @@ const FILE_STEM = /^[A-Za-z0-9._-]{1,64}$/;
 const COMMENT = /^[A-Za-z0-9@._:-]{0,128}$/;
 const PRINCIPAL = /^[A-Za-z0-9._@-]{1,64}$/;
 const VALIDITY = /^[A-Za-z0-9+:-]{1,64}$/;
-const KEY_LINE = /(^|\s)(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9@.-]+)\s+[A-Za-z0-9+/]+={0,3}(\s|$)/;
+const KEY_LINE =
+  /(^|\s)(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9@.-]+)\s+[A-Za-z0-9+/]+={0,3}(\s|$)/;
 
 /** A new unencrypted ed25519 key pair `<dir>/<name>` and `<dir>/<name>.pub`. */
-export async function createSshKeyPair(dir: string, options: { name?: string; comment?: string } = {}): Promise<SshKeyPair> {
+export async function createSshKeyPair(
+  dir: string,
+  options: { name?: string; comment?: string } = {},
+): Promise<SshKeyPair> {
   assertDir(dir, 'createSshKeyPair');
   const name = options.name ?? 'id_ed25519';
   const comment = options.comment ?? 'sesame-sandbox';
@@ -44,7 +48,9 @@ export async function createSshKeyPair(dir: string, options: { name?: string; co
   if (!COMMENT.test(comment)) throw new TypeError(`createSshKeyPair: invalid comment ${JSON.stringify(comment)}`);
   const privateKeyFile = path.join(dir, name);
   if (fs.existsSync(privateKeyFile)) throw new Error(`createSshKeyPair: ${privateKeyFile} already exists`);
-  await runCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', privateKeyFile], { what: 'ssh-keygen (new key)' });
+  await runCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', privateKeyFile], {
+    what: 'ssh-keygen (new key)',
+  });
   const publicKeyFile = `${privateKeyFile}.pub`;
   return { privateKeyFile, publicKeyFile, publicKey: fs.readFileSync(publicKeyFile, 'utf8').trim() };
 }
@@ -64,16 +70,29 @@ export async function signUserKey(ca: SshUserCa, publicKeyFile: string, options:
     throw new TypeError('signUserKey: principals must be a non-empty array of user names');
   }
   for (const principal of options.principals) {
-    if (typeof principal !== 'string' || !PRINCIPAL.test(principal)) throw new TypeError(`signUserKey: invalid principal ${JSON.stringify(principal)}`);
+    if (typeof principal !== 'string' || !PRINCIPAL.test(principal))
+      throw new TypeError(`signUserKey: invalid principal ${JSON.stringify(principal)}`);
   }
   const validity = options.validity ?? '+5m';
-  if (!VALIDITY.test(validity)) throw new TypeError(`signUserKey: invalid validity ${JSON.stringify(validity)} (ssh-keygen -V syntax, e.g. '+5m')`);
+  if (!VALIDITY.test(validity))
+    throw new TypeError(`signUserKey: invalid validity ${JSON.stringify(validity)} (ssh-keygen -V syntax, e.g. '+5m')`);
   if (typeof options.identity !== 'string' || !/^[A-Za-z0-9@._:-]{1,128}$/.test(options.identity)) {
     throw new TypeError(`signUserKey: invalid identity ${JSON.stringify(options.identity)}`);
   }
   await runCommand(
     'ssh-keygen',
-    ['-q', '-s', ca.privateKeyFile, '-I', options.identity, '-n', options.principals.join(','), '-V', validity, publicKeyFile],
+    [
+      '-q',
+      '-s',
+      ca.privateKeyFile,
+      '-I',
+      options.identity,
+      '-n',
+      options.principals.join(','),
+      '-V',
+      validity,
+      publicKeyFile,
+    ],
     { what: 'ssh-keygen (sign user key)' },
   );
   const certificateFile = `${publicKeyFile.endsWith('.pub') ? publicKeyFile.slice(0, -4) : publicKeyFile}-cert.pub`;

@@ -5,7 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStillRunning, processTree } from './pids';
 import { isPortOpen } from './ports';
 import { createTempDir, removeTempDir } from './process';
-import { createSshKeyPair, createSshUserCa, signUserKey, startSshd, type SshdServer, type SshKeyPair, type SshUserCa } from './sshd';
+import {
+  createSshKeyPair,
+  createSshUserCa,
+  signUserKey,
+  startSshd,
+  type SshdServer,
+  type SshKeyPair,
+  type SshUserCa,
+} from './sshd';
 
 interface Outcome {
   code: number;
@@ -22,17 +30,30 @@ function run(command: string, args: string[]): Promise<Outcome> {
 }
 
 /** The OpenSSH client options every test uses: no user config, strict host key checking. */
-function clientOptions(server: SshdServer, knownHostsFile: string, key: SshKeyPair, certificateFile?: string): string[] {
+function clientOptions(
+  server: SshdServer,
+  knownHostsFile: string,
+  key: SshKeyPair,
+  certificateFile?: string,
+): string[] {
   return [
-    '-F', '/dev/null',
-    '-i', key.privateKeyFile,
+    '-F',
+    '/dev/null',
+    '-i',
+    key.privateKeyFile,
     ...(certificateFile ? ['-o', `CertificateFile=${certificateFile}`] : []),
-    '-o', 'IdentitiesOnly=yes',
-    '-o', `UserKnownHostsFile=${knownHostsFile}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes',
-    '-o', 'ConnectTimeout=10',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHostsFile}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=10',
   ];
 }
 
@@ -56,7 +77,10 @@ describe('startSshd with a trusted user CA', () => {
     ca = await createSshUserCa(keysDir);
     server = await startSshd({ trustedUserCaKeys: [ca.publicKey] });
     signedKey = await createSshKeyPair(keysDir, { name: 'signed' });
-    ({ certificateFile } = await signUserKey(ca, signedKey.publicKeyFile, { principals: [server.user], identity: 'sshd-test' }));
+    ({ certificateFile } = await signUserKey(ca, signedKey.publicKeyFile, {
+      principals: [server.user],
+      identity: 'sshd-test',
+    }));
     unsignedKey = await createSshKeyPair(keysDir, { name: 'unsigned' });
     knownHosts = path.join(keysDir, 'known_hosts');
     fs.writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
@@ -72,15 +96,29 @@ describe('startSshd with a trusted user CA', () => {
   });
 
   it('lets the real ssh client in with a key signed by the CA', async () => {
-    const result = await run('ssh', [...clientOptions(server, knownHosts, signedKey, certificateFile), '-p', String(server.port), `${server.user}@127.0.0.1`, 'echo hi']);
+    const result = await run('ssh', [
+      ...clientOptions(server, knownHosts, signedKey, certificateFile),
+      '-p',
+      String(server.port),
+      `${server.user}@127.0.0.1`,
+      'echo hi',
+    ]);
     expect(result.stderr).not.toMatch(/Permission denied/);
     expect(result.stdout.trim()).toBe('hi');
     expect(result.code).toBe(0);
-    expect(fs.readFileSync(server.logFile, 'utf8')).toMatch(/Accepted publickey for \S+ from 127\.0\.0\.1.*ID sshd-test/);
+    expect(fs.readFileSync(server.logFile, 'utf8')).toMatch(
+      /Accepted publickey for \S+ from 127\.0\.0\.1.*ID sshd-test/,
+    );
   });
 
   it('refuses an unsigned key', async () => {
-    const result = await run('ssh', [...clientOptions(server, knownHosts, unsignedKey), '-p', String(server.port), `${server.user}@127.0.0.1`, 'echo hi']);
+    const result = await run('ssh', [
+      ...clientOptions(server, knownHosts, unsignedKey),
+      '-p',
+      String(server.port),
+      `${server.user}@127.0.0.1`,
+      'echo hi',
+    ]);
     expect(result.code).not.toBe(0);
     expect(result.stdout).not.toContain('hi');
     expect(result.stderr).toMatch(/Permission denied \(publickey\)/);
@@ -89,15 +127,33 @@ describe('startSshd with a trusted user CA', () => {
   it('refuses a certificate from an untrusted CA', async () => {
     const untrustedCa = await createSshUserCa(createTempDirIn(keysDir, 'untrusted-ca'));
     const key = await createSshKeyPair(keysDir, { name: 'untrusted-signed' });
-    const cert = await signUserKey(untrustedCa, key.publicKeyFile, { principals: [server.user], identity: 'untrusted' });
-    const result = await run('ssh', [...clientOptions(server, knownHosts, key, cert.certificateFile), '-p', String(server.port), `${server.user}@127.0.0.1`, 'echo hi']);
+    const cert = await signUserKey(untrustedCa, key.publicKeyFile, {
+      principals: [server.user],
+      identity: 'untrusted',
+    });
+    const result = await run('ssh', [
+      ...clientOptions(server, knownHosts, key, cert.certificateFile),
+      '-p',
+      String(server.port),
+      `${server.user}@127.0.0.1`,
+      'echo hi',
+    ]);
     expect(result.stderr).toMatch(/Permission denied \(publickey\)/);
   });
 
   it('refuses a certificate from the trusted CA issued for another user', async () => {
     const key = await createSshKeyPair(keysDir, { name: 'other-principal' });
-    const cert = await signUserKey(ca, key.publicKeyFile, { principals: ['somebody-else'], identity: 'other-principal' });
-    const result = await run('ssh', [...clientOptions(server, knownHosts, key, cert.certificateFile), '-p', String(server.port), `${server.user}@127.0.0.1`, 'echo hi']);
+    const cert = await signUserKey(ca, key.publicKeyFile, {
+      principals: ['somebody-else'],
+      identity: 'other-principal',
+    });
+    const result = await run('ssh', [
+      ...clientOptions(server, knownHosts, key, cert.certificateFile),
+      '-p',
+      String(server.port),
+      `${server.user}@127.0.0.1`,
+      'echo hi',
+    ]);
     expect(result.stderr).toMatch(/Permission denied \(publickey\)/);
   });
 
@@ -105,7 +161,13 @@ describe('startSshd with a trusted user CA', () => {
     const wrongKnownHosts = path.join(keysDir, 'wrong_known_hosts');
     const other = await createSshKeyPair(keysDir, { name: 'not-the-host' });
     fs.writeFileSync(wrongKnownHosts, `[127.0.0.1]:${server.port} ${other.publicKey}\n`);
-    const result = await run('ssh', [...clientOptions(server, wrongKnownHosts, signedKey, certificateFile), '-p', String(server.port), `${server.user}@127.0.0.1`, 'echo hi']);
+    const result = await run('ssh', [
+      ...clientOptions(server, wrongKnownHosts, signedKey, certificateFile),
+      '-p',
+      String(server.port),
+      `${server.user}@127.0.0.1`,
+      'echo hi',
+    ]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
   });
@@ -114,7 +176,13 @@ describe('startSshd with a trusted user CA', () => {
     const source = path.join(keysDir, 'payload.txt');
     const target = path.join(keysDir, 'copied.txt');
     fs.writeFileSync(source, 'over the wire\n');
-    const result = await run('scp', [...clientOptions(server, knownHosts, signedKey, certificateFile), '-P', String(server.port), source, `${server.user}@127.0.0.1:${target}`]);
+    const result = await run('scp', [
+      ...clientOptions(server, knownHosts, signedKey, certificateFile),
+      '-P',
+      String(server.port),
+      source,
+      `${server.user}@127.0.0.1:${target}`,
+    ]);
     expect(result.stderr).toBe('');
     expect(fs.readFileSync(target, 'utf8')).toBe('over the wire\n');
   });
@@ -130,9 +198,21 @@ describe('startSshd with authorized keys', () => {
       const knownHosts = path.join(keysDir, 'known_hosts');
       fs.writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
       const target = `${server.user}@127.0.0.1`;
-      const ok = await run('ssh', [...clientOptions(server, knownHosts, listed), '-p', String(server.port), target, 'echo hi']);
+      const ok = await run('ssh', [
+        ...clientOptions(server, knownHosts, listed),
+        '-p',
+        String(server.port),
+        target,
+        'echo hi',
+      ]);
       expect(ok.stdout.trim()).toBe('hi');
-      const refused = await run('ssh', [...clientOptions(server, knownHosts, stranger), '-p', String(server.port), target, 'echo hi']);
+      const refused = await run('ssh', [
+        ...clientOptions(server, knownHosts, stranger),
+        '-p',
+        String(server.port),
+        target,
+        'echo hi',
+      ]);
       expect(refused.stderr).toMatch(/Permission denied \(publickey\)/);
     } finally {
       await server.stop();
@@ -141,8 +221,12 @@ describe('startSshd with authorized keys', () => {
   });
 
   it('rejects a malformed key line before starting', async () => {
-    await expect(startSshd({ authorizedKeys: ['not a key'] })).rejects.toThrow(/authorizedKeys\[0\] must be one OpenSSH public key line/);
-    await expect(startSshd({ trustedUserCaKeys: ['ssh-ed25519 AAAA\nssh-ed25519 BBBB'] })).rejects.toThrow(/trustedUserCaKeys\[0\]/);
+    await expect(startSshd({ authorizedKeys: ['not a key'] })).rejects.toThrow(
+      /authorizedKeys\[0\] must be one OpenSSH public key line/,
+    );
+    await expect(startSshd({ trustedUserCaKeys: ['ssh-ed25519 AAAA\nssh-ed25519 BBBB'] })).rejects.toThrow(
+      /trustedUserCaKeys\[0\]/,
+    );
   });
 });
 
@@ -153,7 +237,17 @@ describe('SshdServer.stop', () => {
     const server = await startSshd({ authorizedKeys: [key.publicKey] });
     const knownHosts = path.join(keysDir, 'known_hosts');
     fs.writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
-    const session = spawn('ssh', [...clientOptions(server, knownHosts, key), '-p', String(server.port), `${server.user}@127.0.0.1`, 'echo started; sleep 300'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const session = spawn(
+      'ssh',
+      [
+        ...clientOptions(server, knownHosts, key),
+        '-p',
+        String(server.port),
+        `${server.user}@127.0.0.1`,
+        'echo started; sleep 300',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const sessionEnded = new Promise((resolve) => session.once('exit', resolve));
     try {
       await new Promise<void>((resolve, reject) => {

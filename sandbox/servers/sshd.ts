@@ -7,7 +7,15 @@ import { logGains, startInServerHome } from './server-home';
 import { assertPublicKeyLine, createSshKeyPair } from './ssh-keys';
 import { currentUserName, isRoot } from './users';
 
-export { createSshKeyPair, createSshUserCa, signUserKey, type SshKeyPair, type SshUserCa, type SignedUserKey, type SignOptions } from './ssh-keys';
+export {
+  createSshKeyPair,
+  createSshUserCa,
+  signUserKey,
+  type SshKeyPair,
+  type SshUserCa,
+  type SignedUserKey,
+  type SignOptions,
+} from './ssh-keys';
 
 export const SSHD_BINARY = '/usr/sbin/sshd';
 
@@ -45,53 +53,61 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
   if (!options || typeof options !== 'object') throw new TypeError('startSshd: options must be an object');
   const caKeys = validateKeyLines(options.trustedUserCaKeys, 'trustedUserCaKeys');
   const authorizedKeys = validateKeyLines(options.authorizedKeys, 'authorizedKeys');
-  if (!fs.existsSync(SSHD_BINARY)) throw new Error(`startSshd: ${SSHD_BINARY} not found (install the Debian package openssh-server)`);
+  if (!fs.existsSync(SSHD_BINARY))
+    throw new Error(`startSshd: ${SSHD_BINARY} not found (install the Debian package openssh-server)`);
   // sshd's privilege separation needs this empty root-owned dir when it runs as root.
   if (isRoot()) fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 
-  return startInServerHome({ name: 'sshd', label: 'sshd', logName: 'sshd.log', startTimeoutMs: options.startTimeoutMs }, async ({ dir, logFile, launch }) => {
-    const configFile = path.join(dir, 'sshd_config');
-    const hostKey = await createSshKeyPair(dir, { name: 'host_ed25519', comment: 'sesame-sandbox-host' });
-    const hostPublicKey = hostKey.publicKey.split(' ').slice(0, 2).join(' ');
-    const caFile = caKeys ? path.join(dir, 'trusted_user_ca_keys') : undefined;
-    if (caFile && caKeys) fs.writeFileSync(caFile, `${caKeys.join('\n')}\n`, { mode: 0o644 });
-    const authorizedKeysFile = authorizedKeys ? path.join(dir, 'authorized_keys') : undefined;
-    if (authorizedKeysFile && authorizedKeys) fs.writeFileSync(authorizedKeysFile, `${authorizedKeys.join('\n')}\n`, { mode: 0o600 });
+  return startInServerHome(
+    { name: 'sshd', label: 'sshd', logName: 'sshd.log', startTimeoutMs: options.startTimeoutMs },
+    async ({ dir, logFile, launch }) => {
+      const configFile = path.join(dir, 'sshd_config');
+      const hostKey = await createSshKeyPair(dir, { name: 'host_ed25519', comment: 'sesame-sandbox-host' });
+      const hostPublicKey = hostKey.publicKey.split(' ').slice(0, 2).join(' ');
+      const caFile = caKeys ? path.join(dir, 'trusted_user_ca_keys') : undefined;
+      if (caFile && caKeys) fs.writeFileSync(caFile, `${caKeys.join('\n')}\n`, { mode: 0o644 });
+      const authorizedKeysFile = authorizedKeys ? path.join(dir, 'authorized_keys') : undefined;
+      if (authorizedKeysFile && authorizedKeys)
+        fs.writeFileSync(authorizedKeysFile, `${authorizedKeys.join('\n')}\n`, { mode: 0o600 });
 
-    const running = await launch((port) => {
-      fs.writeFileSync(configFile, sshdConfig({ port, dir, hostKeyFile: hostKey.privateKeyFile, caFile, authorizedKeysFile }));
+      const running = await launch((port) => {
+        fs.writeFileSync(
+          configFile,
+          sshdConfig({ port, dir, hostKeyFile: hostKey.privateKeyFile, caFile, authorizedKeysFile }),
+        );
+        return {
+          process: {
+            name: 'sshd',
+            command: SSHD_BINARY,
+            args: ['-D', '-f', configFile, '-E', logFile],
+            logFile,
+            cwd: dir,
+            env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' },
+            stopGraceMs: 5_000,
+          },
+          // Only what this start writes: after a restart the log already has the first start's line.
+          ready: logGains(logFile, `Server listening on 127.0.0.1 port ${port}.`),
+        };
+      });
+      const { port } = running;
       return {
-        process: {
-          name: 'sshd',
-          command: SSHD_BINARY,
-          args: ['-D', '-f', configFile, '-E', logFile],
-          logFile,
-          cwd: dir,
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' },
-          stopGraceMs: 5_000,
+        host: '127.0.0.1',
+        port,
+        user: currentUserName(),
+        hostKeyFile: hostKey.privateKeyFile,
+        hostPublicKey,
+        knownHostsLine: `[127.0.0.1]:${port} ${hostPublicKey}`,
+        logFile,
+        configFile,
+        get pid() {
+          return running.pid();
         },
-        // Only what this start writes: after a restart the log already has the first start's line.
-        ready: logGains(logFile, `Server listening on 127.0.0.1 port ${port}.`),
+        crash: running.crash,
+        restart: running.restart,
+        stop: running.stop,
       };
-    });
-    const { port } = running;
-    return {
-      host: '127.0.0.1',
-      port,
-      user: currentUserName(),
-      hostKeyFile: hostKey.privateKeyFile,
-      hostPublicKey,
-      knownHostsLine: `[127.0.0.1]:${port} ${hostPublicKey}`,
-      logFile,
-      configFile,
-      get pid() {
-        return running.pid();
-      },
-      crash: running.crash,
-      restart: running.restart,
-      stop: running.stop,
-    };
-  });
+    },
+  );
 }
 
 interface ConfigInput {

@@ -9,7 +9,9 @@ const LABEL = /^[a-z0-9][a-z0-9-]{0,30}$/;
 /** A fresh private (0700) dir `os.tmpdir()/sesame-<label>-XXXXXX`. */
 export function createTempDir(label: string): string {
   if (typeof label !== 'string' || !LABEL.test(label)) {
-    throw new TypeError(`createTempDir: label must be lower-case letters, digits and dashes, got ${JSON.stringify(label)}`);
+    throw new TypeError(
+      `createTempDir: label must be lower-case letters, digits and dashes, got ${JSON.stringify(label)}`,
+    );
   }
   return fs.mkdtempSync(path.join(os.tmpdir(), `sesame-${label}-`));
 }

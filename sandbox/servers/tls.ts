@@ -57,12 +57,24 @@ export async function createTestCa(dir: string, options: CaOptions = {}): Promis
   const certFile = path.join(dir, 'ca.crt');
   await generateKey(keyFile, keyType);
   await openssl('openssl req (CA)', [
-    'req', '-x509', '-new', '-key', keyFile, '-sha256', '-days', VALID_DAYS,
-    '-subj', `/CN=${commonName}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-    '-addext', 'subjectKeyIdentifier=hash',
-    '-out', certFile,
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    keyFile,
+    '-sha256',
+    '-days',
+    VALID_DAYS,
+    '-subj',
+    `/CN=${commonName}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-addext',
+    'subjectKeyIdentifier=hash',
+    '-out',
+    certFile,
   ]);
   return { certFile, keyFile, keyType };
 }
@@ -76,10 +88,12 @@ export async function issueCertificate(ca: TestCa, options: CertificateOptions):
   const dnsNames = options.dnsNames ?? [];
   const ipAddresses = options.ipAddresses ?? [];
   for (const name of dnsNames) {
-    if (typeof name !== 'string' || !DNS_NAME.test(name)) throw new TypeError(`issueCertificate: invalid DNS name ${JSON.stringify(name)}`);
+    if (typeof name !== 'string' || !DNS_NAME.test(name))
+      throw new TypeError(`issueCertificate: invalid DNS name ${JSON.stringify(name)}`);
   }
   for (const ip of ipAddresses) {
-    if (typeof ip !== 'string' || net.isIP(ip) === 0) throw new TypeError(`issueCertificate: invalid IP address ${JSON.stringify(ip)}`);
+    if (typeof ip !== 'string' || net.isIP(ip) === 0)
+      throw new TypeError(`issueCertificate: invalid IP address ${JSON.stringify(ip)}`);
   }
   const stem = options.name ?? options.commonName.replace(/[^A-Za-z0-9._-]/g, '_');
   if (!FILE_STEM.test(stem)) throw new TypeError(`issueCertificate: invalid file name ${JSON.stringify(stem)}`);
@@ -103,11 +117,34 @@ export async function issueCertificate(ca: TestCa, options: CertificateOptions):
     ].join('\n'),
   );
   try {
-    await openssl('openssl req (CSR)', ['req', '-new', '-key', keyFile, '-subj', `/CN=${options.commonName}`, '-out', csrFile]);
+    await openssl('openssl req (CSR)', [
+      'req',
+      '-new',
+      '-key',
+      keyFile,
+      '-subj',
+      `/CN=${options.commonName}`,
+      '-out',
+      csrFile,
+    ]);
     await openssl('openssl x509 (sign)', [
-      'x509', '-req', '-in', csrFile, '-CA', ca.certFile, '-CAkey', ca.keyFile,
-      '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-days', VALID_DAYS, '-sha256',
-      '-extfile', extFile, '-out', certFile,
+      'x509',
+      '-req',
+      '-in',
+      csrFile,
+      '-CA',
+      ca.certFile,
+      '-CAkey',
+      ca.keyFile,
+      '-set_serial',
+      `0x${randomBytes(8).toString('hex')}`,
+      '-days',
+      VALID_DAYS,
+      '-sha256',
+      '-extfile',
+      extFile,
+      '-out',
+      certFile,
     ]);
   } finally {
     fs.rmSync(csrFile, { force: true });
@@ -125,7 +162,13 @@ export async function createLocalhostCertificate(dir: string): Promise<TlsFiles>
   const tlsDir = path.join(dir, 'tls');
   fs.mkdirSync(tlsDir, { mode: 0o700 });
   const ca = await createTestCa(tlsDir);
-  return issueCertificate(ca, { commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], dir: tlsDir, name: 'server' });
+  return issueCertificate(ca, {
+    commonName: 'localhost',
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1'],
+    dir: tlsDir,
+    name: 'server',
+  });
 }
 
 async function generateKey(keyFile: string, keyType: KeyType): Promise<void> {

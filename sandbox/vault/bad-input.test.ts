@@ -59,17 +59,91 @@ const PATHS = [
 ];
 
 const FIELDS = [
-  'ttl', 'max_ttl', 'explicit_max_ttl', 'period', 'num_uses', 'policies', 'token_policies', 'meta', 'metadata', 'no_parent',
-  'renewable', 'display_name', 'type', 'id', 'token', 'accessor', 'increment', 'lease_id', 'paths', 'path', 'policy', 'rules',
-  'data', 'options', 'versions', 'max_versions', 'cas_required', 'delete_version_after', 'custom_metadata', 'config', 'description',
-  'password', 'role_id', 'secret_id', 'bind_secret_id', 'secret_id_ttl', 'secret_id_num_uses', 'cidr_list', 'jwt', 'role',
-  'jwks_url', 'jwt_validation_pubkeys', 'bound_audiences', 'bound_claims', 'user_claim', 'claim_mappings', 'role_type',
-  'plugin_name', 'connection_url', 'username', 'allowed_roles', 'db_name', 'creation_statements', 'revocation_statements',
-  'default_ttl', 'rotation_period', 'generate_signing_key', 'key_type', 'key_bits', 'private_key', 'public_key',
-  'allowed_users', 'default_extensions', 'valid_principals', 'cert_type', 'extensions', 'critical_options', 'key', 'reset',
+  'ttl',
+  'max_ttl',
+  'explicit_max_ttl',
+  'period',
+  'num_uses',
+  'policies',
+  'token_policies',
+  'meta',
+  'metadata',
+  'no_parent',
+  'renewable',
+  'display_name',
+  'type',
+  'id',
+  'token',
+  'accessor',
+  'increment',
+  'lease_id',
+  'paths',
+  'path',
+  'policy',
+  'rules',
+  'data',
+  'options',
+  'versions',
+  'max_versions',
+  'cas_required',
+  'delete_version_after',
+  'custom_metadata',
+  'config',
+  'description',
+  'password',
+  'role_id',
+  'secret_id',
+  'bind_secret_id',
+  'secret_id_ttl',
+  'secret_id_num_uses',
+  'cidr_list',
+  'jwt',
+  'role',
+  'jwks_url',
+  'jwt_validation_pubkeys',
+  'bound_audiences',
+  'bound_claims',
+  'user_claim',
+  'claim_mappings',
+  'role_type',
+  'plugin_name',
+  'connection_url',
+  'username',
+  'allowed_roles',
+  'db_name',
+  'creation_statements',
+  'revocation_statements',
+  'default_ttl',
+  'rotation_period',
+  'generate_signing_key',
+  'key_type',
+  'key_bits',
+  'private_key',
+  'public_key',
+  'allowed_users',
+  'default_extensions',
+  'valid_principals',
+  'cert_type',
+  'extensions',
+  'critical_options',
+  'key',
+  'reset',
 ];
 
-const WEIRD: unknown[] = [{}, [], [{}], 1.5, -1, true, 'x', '', null, { a: { b: [1] } }, 'ten minutes', Number.MAX_SAFE_INTEGER + 2];
+const WEIRD: unknown[] = [
+  {},
+  [],
+  [{}],
+  1.5,
+  -1,
+  true,
+  'x',
+  '',
+  null,
+  { a: { b: [1] } },
+  'ten minutes',
+  Number.MAX_SAFE_INTEGER + 2,
+];
 /** The values tried one field at a time (the full list is tried for all fields at once). */
 const WEIRD_PER_FIELD: unknown[] = [{ a: [1] }, [{}], -1.5];
 
@@ -81,8 +155,18 @@ describe('bad input never yields a 500', () => {
   beforeAll(async () => {
     dev = await startVaultDev({ rootToken: 'root' });
     v = vaultClient(dev.address, dev.rootToken);
-    for (const [path, type] of [['userpass', 'userpass'], ['approle', 'approle'], ['jwt', 'jwt']]) await v.post(`sys/auth/${path}`, { type });
-    for (const [path, type] of [['kv', 'kv'], ['database', 'database'], ['ssh', 'ssh']]) await v.post(`sys/mounts/${path}`, { type });
+    for (const [path, type] of [
+      ['userpass', 'userpass'],
+      ['approle', 'approle'],
+      ['jwt', 'jwt'],
+    ])
+      await v.post(`sys/auth/${path}`, { type });
+    for (const [path, type] of [
+      ['kv', 'kv'],
+      ['database', 'database'],
+      ['ssh', 'ssh'],
+    ])
+      await v.post(`sys/mounts/${path}`, { type });
   });
   afterAll(async () => {
     await dev?.stop();
@@ -92,7 +176,8 @@ describe('bad input never yields a 500', () => {
     expect(r.status, `${where} → ${r.status} ${r.text.slice(0, 200)}`).toBeLessThan(500);
     // Errors carry `errors`; KV v2 answers some 404s as an envelope with `warnings`, like Vault.
     const b = r.body as { errors?: unknown; warnings?: unknown };
-    if (r.status >= 400) expect(Array.isArray(b.errors) || Array.isArray(b.warnings), `${where} body ${r.text.slice(0, 200)}`).toBe(true);
+    if (r.status >= 400)
+      expect(Array.isArray(b.errors) || Array.isArray(b.warnings), `${where} body ${r.text.slice(0, 200)}`).toBe(true);
   };
 
   it('malformed JSON bodies → 400 on every endpoint', async () => {
@@ -129,7 +214,25 @@ describe('bad input never yields a 500', () => {
   });
 
   it('odd paths and query strings', async () => {
-    for (const path of ['', '/', '//', 'sys', 'sys/', 'auth', 'auth/', 'secret', 'secret/', 'secret/data', 'secret/data/', '%zz', 'secret/data/%2F..%2F', 'sys/health?standbycode=abc', 'secret/data/x?version=abc', 'secret/data/x?version=-1', `${'a/'.repeat(500)}x`]) {
+    for (const path of [
+      '',
+      '/',
+      '//',
+      'sys',
+      'sys/',
+      'auth',
+      'auth/',
+      'secret',
+      'secret/',
+      'secret/data',
+      'secret/data/',
+      '%zz',
+      'secret/data/%2F..%2F',
+      'sys/health?standbycode=abc',
+      'secret/data/x?version=abc',
+      'secret/data/x?version=-1',
+      `${'a/'.repeat(500)}x`,
+    ]) {
       assertSane(`GET ${path}`, await v.get(path));
     }
     const headers = { 'X-Vault-Wrap-TTL': '-5s' };

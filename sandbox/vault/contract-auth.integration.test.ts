@@ -50,7 +50,8 @@ for (const factory of targets()) {
       target = await factory.start();
       v = vaultClient(target.address, target.rootToken);
       jwks = await startJwks();
-      for (const type of ['userpass', 'approle', 'jwt']) expect((await v.post(`sys/auth/${type}`, { type })).status).toBe(204);
+      for (const type of ['userpass', 'approle', 'jwt'])
+        expect((await v.post(`sys/auth/${type}`, { type })).status).toBe(204);
       await v.put('sys/policies/acl/dev', { policy: 'path "secret/data/dev/*" { capabilities = ["read"] }' });
     });
     afterAll(async () => {
@@ -60,12 +61,27 @@ for (const factory of targets()) {
 
     describe('userpass', () => {
       it('login answers the auth block of an orphan token with the user policies', async () => {
-        expect((await v.post('auth/userpass/users/alice', { password: 's3cret', token_policies: 'dev', token_ttl: '1h' })).status).toBe(204);
+        expect(
+          (await v.post('auth/userpass/users/alice', { password: 's3cret', token_policies: 'dev', token_ttl: '1h' }))
+            .status,
+        ).toBe(204);
         const r = await v.post('auth/userpass/login/alice', { password: 's3cret' }, { token: '' });
         expect(r.status).toBe(200);
-        expect(r.body.auth).toMatchObject({ policies: ['default', 'dev'], token_policies: ['default', 'dev'], metadata: { username: 'alice' }, lease_duration: 3600, renewable: true, orphan: true, token_type: 'service' });
+        expect(r.body.auth).toMatchObject({
+          policies: ['default', 'dev'],
+          token_policies: ['default', 'dev'],
+          metadata: { username: 'alice' },
+          lease_duration: 3600,
+          renewable: true,
+          orphan: true,
+          token_type: 'service',
+        });
         const me = await v.get('auth/token/lookup-self', { token: r.body.auth.client_token });
-        expect(me.body.data).toMatchObject({ path: 'auth/userpass/login/alice', display_name: 'userpass-alice', meta: { username: 'alice' } });
+        expect(me.body.data).toMatchObject({
+          path: 'auth/userpass/login/alice',
+          display_name: 'userpass-alice',
+          meta: { username: 'alice' },
+        });
         expect((await v.post('auth/token/renew-self', {}, { token: r.body.auth.client_token })).status).toBe(200);
       });
 
@@ -93,7 +109,10 @@ for (const factory of targets()) {
 
     describe('approle', () => {
       it('role → role-id + secret-id → login with role_name metadata', async () => {
-        expect((await v.post('auth/approle/role/ci', { token_policies: ['dev'], token_ttl: '20m', secret_id_num_uses: 2 })).status).toBe(204);
+        expect(
+          (await v.post('auth/approle/role/ci', { token_policies: ['dev'], token_ttl: '20m', secret_id_num_uses: 2 }))
+            .status,
+        ).toBe(204);
         const roleId = (await v.get('auth/approle/role/ci/role-id')).body.data.role_id as string;
         const sid = await v.post('auth/approle/role/ci/secret-id', { metadata: JSON.stringify({ pipeline: '42' }) });
         expect(sid.status).toBe(200);
@@ -101,10 +120,16 @@ for (const factory of targets()) {
         const secretId = sid.body.data.secret_id as string;
         const r = await v.post('auth/approle/login', { role_id: roleId, secret_id: secretId }, { token: '' });
         expect(r.status).toBe(200);
-        expect(r.body.auth).toMatchObject({ policies: ['default', 'dev'], lease_duration: 1200, metadata: { role_name: 'ci', pipeline: '42' } });
+        expect(r.body.auth).toMatchObject({
+          policies: ['default', 'dev'],
+          lease_duration: 1200,
+          metadata: { role_name: 'ci', pipeline: '42' },
+        });
         const lookup = await v.post('auth/approle/role/ci/secret-id/lookup', { secret_id: secretId });
         expect(lookup.body.data).toMatchObject({ secret_id_num_uses: 1, metadata: { pipeline: '42' } });
-        expect((await v.post('auth/approle/login', { role_id: roleId, secret_id: secretId }, { token: '' })).status).toBe(200);
+        expect(
+          (await v.post('auth/approle/login', { role_id: roleId, secret_id: secretId }, { token: '' })).status,
+        ).toBe(200);
         const used = await v.post('auth/approle/login', { role_id: roleId, secret_id: secretId }, { token: '' });
         expect(used.status).toBe(400);
         expect(used.body.errors[0]).toMatch(/invalid role or secret ID/);
@@ -112,8 +137,12 @@ for (const factory of targets()) {
 
       it('bad logins → 400', async () => {
         const roleId = (await v.get('auth/approle/role/ci/role-id')).body.data.role_id as string;
-        expect((await v.post('auth/approle/login', { role_id: roleId, secret_id: 'wrong' }, { token: '' })).status).toBe(400);
-        expect((await v.post('auth/approle/login', { role_id: 'unknown', secret_id: 'x' }, { token: '' })).status).toBe(400);
+        expect(
+          (await v.post('auth/approle/login', { role_id: roleId, secret_id: 'wrong' }, { token: '' })).status,
+        ).toBe(400);
+        expect((await v.post('auth/approle/login', { role_id: 'unknown', secret_id: 'x' }, { token: '' })).status).toBe(
+          400,
+        );
         expect((await v.post('auth/approle/login', {}, { token: '' })).status).toBe(400);
         expect((await v.post('auth/approle/login', { role_id: roleId }, { token: '' })).status).toBe(400);
       });
@@ -122,7 +151,9 @@ for (const factory of targets()) {
         const roleId = (await v.get('auth/approle/role/ci/role-id')).body.data.role_id as string;
         const secretId = (await v.post('auth/approle/role/ci/secret-id')).body.data.secret_id as string;
         expect((await v.post('auth/approle/role/ci/secret-id/destroy', { secret_id: secretId })).status).toBe(204);
-        expect((await v.post('auth/approle/login', { role_id: roleId, secret_id: secretId }, { token: '' })).status).toBe(400);
+        expect(
+          (await v.post('auth/approle/login', { role_id: roleId, secret_id: secretId }, { token: '' })).status,
+        ).toBe(400);
         expect((await v.get('auth/approle/role/none')).status).toBe(404);
         expect((await v.get('auth/approle/role/none/role-id')).status).toBe(400);
       });
@@ -130,16 +161,37 @@ for (const factory of targets()) {
 
     describe('jwt', () => {
       beforeAll(async () => {
-        expect((await v.post('auth/jwt/config', { jwks_url: jwks.url, bound_issuer: 'https://issuer.test' })).status).toBe(204);
-        const role = { role_type: 'jwt', bound_audiences: ['sesame'], user_claim: 'email', bound_claims: { groups: ['dev'] }, claim_mappings: { team: 'team' }, token_policies: ['dev'], token_ttl: '10m' };
+        expect(
+          (await v.post('auth/jwt/config', { jwks_url: jwks.url, bound_issuer: 'https://issuer.test' })).status,
+        ).toBe(204);
+        const role = {
+          role_type: 'jwt',
+          bound_audiences: ['sesame'],
+          user_claim: 'email',
+          bound_claims: { groups: ['dev'] },
+          claim_mappings: { team: 'team' },
+          token_policies: ['dev'],
+          token_ttl: '10m',
+        };
         expect((await v.post('auth/jwt/role/dev', role)).status).toBe(204);
       });
 
       it('login with a JWT signed by the JWKS key maps claims to policies and metadata', async () => {
-        const jwt = await jwks.sign({ aud: 'sesame', sub: 'u1', email: 'ann@example.com', groups: ['dev', 'x'], team: 'blue' });
+        const jwt = await jwks.sign({
+          aud: 'sesame',
+          sub: 'u1',
+          email: 'ann@example.com',
+          groups: ['dev', 'x'],
+          team: 'blue',
+        });
         const r = await v.post('auth/jwt/login', { role: 'dev', jwt }, { token: '' });
         expect(r.status).toBe(200);
-        expect(r.body.auth).toMatchObject({ policies: ['default', 'dev'], lease_duration: 600, metadata: { role: 'dev', team: 'blue' }, orphan: true });
+        expect(r.body.auth).toMatchObject({
+          policies: ['default', 'dev'],
+          lease_duration: 600,
+          metadata: { role: 'dev', team: 'blue' },
+          orphan: true,
+        });
       });
 
       it('refuses a wrong audience, a foreign signature, an unbound claim, an expired token', async () => {
@@ -147,7 +199,10 @@ for (const factory of targets()) {
           await jwks.sign({ aud: 'other', email: 'a@b', groups: ['dev'] }),
           await jwks.sign({ aud: 'sesame', email: 'a@b', groups: ['dev'] }, { other: true }),
           await jwks.sign({ aud: 'sesame', email: 'a@b', groups: ['ops'] }),
-          await jwks.sign({ aud: 'sesame', email: 'a@b', groups: ['dev'] }, { expiresIn: Math.floor(Date.now() / 1000) - 3600 }),
+          await jwks.sign(
+            { aud: 'sesame', email: 'a@b', groups: ['dev'] },
+            { expiresIn: Math.floor(Date.now() / 1000) - 3600 },
+          ),
           'not-a-jwt',
         ];
         for (const jwt of cases) {
@@ -176,7 +231,16 @@ for (const factory of targets()) {
       it('PEM keys work as well (jwt_validation_pubkeys)', async () => {
         expect((await v.post('sys/auth/jwt-pem', { type: 'jwt' })).status).toBe(204);
         expect((await v.post('auth/jwt-pem/config', { jwt_validation_pubkeys: [jwks.pem] })).status).toBe(204);
-        expect((await v.post('auth/jwt-pem/role/r', { role_type: 'jwt', bound_audiences: 'sesame', user_claim: 'sub', token_policies: 'dev' })).status).toBe(204);
+        expect(
+          (
+            await v.post('auth/jwt-pem/role/r', {
+              role_type: 'jwt',
+              bound_audiences: 'sesame',
+              user_claim: 'sub',
+              token_policies: 'dev',
+            })
+          ).status,
+        ).toBe(204);
         const jwt = await jwks.sign({ aud: 'sesame', sub: 'svc-1' });
         const r = await v.post('auth/jwt-pem/login', { role: 'r', jwt }, { token: '' });
         expect(r.status).toBe(200);

@@ -52,7 +52,13 @@ for (const factory of targets()) {
         await v.post('secret/data/team/sub/two', { data: { x: 2 } });
         const m = await v.get('secret/metadata/team/one');
         expect(m.status).toBe(200);
-        expect(m.body.data).toMatchObject({ current_version: 1, oldest_version: 1, cas_required: false, custom_metadata: null, delete_version_after: '0s' });
+        expect(m.body.data).toMatchObject({
+          current_version: 1,
+          oldest_version: 1,
+          cas_required: false,
+          custom_metadata: null,
+          delete_version_after: '0s',
+        });
         expect(m.body.data.versions['1']).toMatchObject({ destroyed: false, deletion_time: '' });
         const listed = await v.list('secret/metadata/team');
         expect(listed.status).toBe(200);
@@ -64,11 +70,18 @@ for (const factory of targets()) {
 
       it('custom metadata and max_versions via metadata writes', async () => {
         await v.post('secret/data/meta', { data: { a: 1 } });
-        expect((await v.post('secret/metadata/meta', { max_versions: 2, custom_metadata: { owner: 'ops' } })).status).toBe(204);
+        expect(
+          (await v.post('secret/metadata/meta', { max_versions: 2, custom_metadata: { owner: 'ops' } })).status,
+        ).toBe(204);
         await v.post('secret/data/meta', { data: { a: 2 } });
         await v.post('secret/data/meta', { data: { a: 3 } });
         const m = await v.get('secret/metadata/meta');
-        expect(m.body.data).toMatchObject({ max_versions: 2, current_version: 3, oldest_version: 2, custom_metadata: { owner: 'ops' } });
+        expect(m.body.data).toMatchObject({
+          max_versions: 2,
+          current_version: 3,
+          oldest_version: 2,
+          custom_metadata: { owner: 'ops' },
+        });
         expect(Object.keys(m.body.data.versions).sort()).toEqual(['2', '3']);
       });
 

@@ -24,7 +24,9 @@ for (const factory of targets()) {
       expect(created.status).toBe(200);
       expect(created.body.data.path).toBe('team-a/');
       expect((await v.list('sys/namespaces')).body.data.keys).toContain('team-a/');
-      expect((await v.post('sys/mounts/secret', { type: 'kv', options: { version: '2' } }, { headers: ns })).status).toBe(204);
+      expect(
+        (await v.post('sys/mounts/secret', { type: 'kv', options: { version: '2' } }, { headers: ns })).status,
+      ).toBe(204);
       expect((await v.post('secret/data/app', { data: { where: 'team-a' } }, { headers: ns })).status).toBe(200);
       expect((await v.get('team-a/secret/data/app')).body.data.data).toEqual({ where: 'team-a' });
       expect((await v.get('secret/data/app', { headers: ns })).body.data.data).toEqual({ where: 'team-a' });
@@ -33,7 +35,15 @@ for (const factory of targets()) {
 
     it('a token of the namespace works there and not in the root namespace', async (ctx) => {
       if (!target.namespaces) ctx.skip();
-      expect((await v.put('sys/policies/acl/reader', { policy: 'path "secret/data/*" { capabilities = ["read"] }' }, { headers: ns })).status).toBe(204);
+      expect(
+        (
+          await v.put(
+            'sys/policies/acl/reader',
+            { policy: 'path "secret/data/*" { capabilities = ["read"] }' },
+            { headers: ns },
+          )
+        ).status,
+      ).toBe(204);
       const t = await v.post('auth/token/create', { policies: ['reader'] }, { headers: ns });
       expect(t.status).toBe(200);
       const token = t.body.auth.client_token as string;

@@ -55,7 +55,9 @@ for (const factory of targets()) {
       expect(bad.status).toBe(400);
       expect(bad.body.errors[0]).toMatch(/failed to parse policy/);
       expect((await v.put('sys/policies/acl/empty', { policy: '' })).status).toBe(400);
-      expect((await v.put('sys/policies/acl/root', { policy: 'path "x" { capabilities = ["read"] }' })).status).toBe(400);
+      expect((await v.put('sys/policies/acl/root', { policy: 'path "x" { capabilities = ["read"] }' })).status).toBe(
+        400,
+      );
       expect((await v.del('sys/policies/acl/default')).status).toBe(400);
     });
 
@@ -80,7 +82,10 @@ for (const factory of targets()) {
     });
 
     it('a policy change applies to existing tokens at once', async () => {
-      expect((await v.put('sys/policies/acl/late', { policy: 'path "secret/data/late" { capabilities = ["read"] }' })).status).toBe(204);
+      expect(
+        (await v.put('sys/policies/acl/late', { policy: 'path "secret/data/late" { capabilities = ["read"] }' }))
+          .status,
+      ).toBe(204);
       const t = (await v.post('auth/token/create', { policies: ['late'] })).body.auth.client_token;
       await v.post('secret/data/late', { data: { a: 1 } });
       expect((await v.get('secret/data/late', { token: t })).status).toBe(200);
@@ -89,7 +94,11 @@ for (const factory of targets()) {
     });
 
     it('sys/capabilities-self reports capabilities per path', async () => {
-      const r = await v.post('sys/capabilities-self', { paths: ['secret/data/app/one', 'secret/data/app/private/x', 'nowhere'] }, { token: app });
+      const r = await v.post(
+        'sys/capabilities-self',
+        { paths: ['secret/data/app/one', 'secret/data/app/private/x', 'nowhere'] },
+        { token: app },
+      );
       expect(r.status).toBe(200);
       expect(r.body.data['secret/data/app/one']).toEqual(['list', 'read']);
       expect(r.body.data['secret/data/app/private/x']).toEqual(['deny']);

@@ -20,7 +20,16 @@ for (const factory of targets()) {
     it('sys/health answers 200 with the documented fields, without a token', async () => {
       const r = await v.get('sys/health', { token: '' });
       expect(r.status).toBe(200);
-      for (const k of ['initialized', 'sealed', 'standby', 'performance_standby', 'server_time_utc', 'version', 'cluster_name', 'cluster_id']) {
+      for (const k of [
+        'initialized',
+        'sealed',
+        'standby',
+        'performance_standby',
+        'server_time_utc',
+        'version',
+        'cluster_name',
+        'cluster_id',
+      ]) {
         expect(r.body).toHaveProperty(k);
       }
       expect(r.body).toMatchObject({ initialized: true, sealed: false, standby: false });
@@ -45,12 +54,22 @@ for (const factory of targets()) {
       const r = await v.get('auth/token/lookup-self');
       expect(r.status).toBe(200);
       for (const k of ENVELOPE_KEYS) expect(r.body).toHaveProperty(k);
-      expect(r.body).toMatchObject({ lease_id: '', renewable: false, lease_duration: 0, wrap_info: null, warnings: null, auth: null });
+      expect(r.body).toMatchObject({
+        lease_id: '',
+        renewable: false,
+        lease_duration: 0,
+        wrap_info: null,
+        warnings: null,
+        auth: null,
+      });
       expect(r.body.request_id).toMatch(/^[0-9a-f-]{36}$/);
     });
 
     it('accepts the token as Authorization: Bearer', async () => {
-      const r = await v.get('auth/token/lookup-self', { token: '', headers: { Authorization: `Bearer ${target.rootToken}` } });
+      const r = await v.get('auth/token/lookup-self', {
+        token: '',
+        headers: { Authorization: `Bearer ${target.rootToken}` },
+      });
       expect(r.status).toBe(200);
       expect(r.body.data.policies).toEqual(['root']);
     });
@@ -151,11 +170,16 @@ for (const factory of targets()) {
       });
 
       it('enables, reads, tunes and disables a secrets engine at a chosen path', async () => {
-        expect((await v.post('sys/mounts/team/kv', { type: 'kv', options: { version: '1' }, description: 'team kv' })).status).toBe(204);
+        expect(
+          (await v.post('sys/mounts/team/kv', { type: 'kv', options: { version: '1' }, description: 'team kv' }))
+            .status,
+        ).toBe(204);
         const one = await v.get('sys/mounts/team/kv');
         expect(one.status).toBe(200);
         expect(one.body.data).toMatchObject({ type: 'kv', description: 'team kv' });
-        expect((await v.post('sys/mounts/team/kv/tune', { default_lease_ttl: '1h', max_lease_ttl: '2h' })).status).toBe(204);
+        expect((await v.post('sys/mounts/team/kv/tune', { default_lease_ttl: '1h', max_lease_ttl: '2h' })).status).toBe(
+          204,
+        );
         const tune = await v.get('sys/mounts/team/kv/tune');
         expect(tune.body.data).toMatchObject({ default_lease_ttl: 3600, max_lease_ttl: 7200 });
         const dup = await v.post('sys/mounts/team/kv', { type: 'kv' });

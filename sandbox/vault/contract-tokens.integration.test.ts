@@ -2,8 +2,39 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSION_DENIED, sleep, targets, vaultClient, type VaultClient, type VaultTarget } from './testing';
 
-const AUTH_KEYS = ['client_token', 'accessor', 'policies', 'token_policies', 'metadata', 'lease_duration', 'renewable', 'entity_id', 'token_type', 'orphan', 'mfa_requirement', 'num_uses'];
-const LOOKUP_KEYS = ['accessor', 'creation_time', 'creation_ttl', 'display_name', 'entity_id', 'expire_time', 'explicit_max_ttl', 'id', 'issue_time', 'meta', 'num_uses', 'orphan', 'path', 'policies', 'renewable', 'ttl', 'type'];
+const AUTH_KEYS = [
+  'client_token',
+  'accessor',
+  'policies',
+  'token_policies',
+  'metadata',
+  'lease_duration',
+  'renewable',
+  'entity_id',
+  'token_type',
+  'orphan',
+  'mfa_requirement',
+  'num_uses',
+];
+const LOOKUP_KEYS = [
+  'accessor',
+  'creation_time',
+  'creation_ttl',
+  'display_name',
+  'entity_id',
+  'expire_time',
+  'explicit_max_ttl',
+  'id',
+  'issue_time',
+  'meta',
+  'num_uses',
+  'orphan',
+  'path',
+  'policies',
+  'renewable',
+  'ttl',
+  'type',
+];
 
 /** Waits until an RFC 3339 instant has passed, plus `slackMs`. */
 async function waitPast(rfc3339: string, slackMs: number): Promise<void> {
@@ -20,12 +51,20 @@ for (const factory of targets()) {
     const create = async (body: Record<string, unknown>, token?: string) => {
       const r = await v.post('auth/token/create', body, token === undefined ? {} : { token });
       expect(r.status, JSON.stringify(r.body)).toBe(200);
-      return r.body.auth as { client_token: string; accessor: string; lease_duration: number; policies: string[]; renewable: boolean; orphan: boolean };
+      return r.body.auth as {
+        client_token: string;
+        accessor: string;
+        lease_duration: number;
+        policies: string[];
+        renewable: boolean;
+        orphan: boolean;
+      };
     };
     beforeAll(async () => {
       target = await factory.start();
       v = vaultClient(target.address, target.rootToken);
-      const policy = 'path "auth/token/create" { capabilities = ["update"] }\npath "auth/token/create-orphan" { capabilities = ["update"] }\npath "secret/data/*" { capabilities = ["read"] }';
+      const policy =
+        'path "auth/token/create" { capabilities = ["update"] }\npath "auth/token/create-orphan" { capabilities = ["update"] }\npath "secret/data/*" { capabilities = ["read"] }';
       expect((await v.put('sys/policies/acl/creator', { policy })).status).toBe(204);
     });
     afterAll(async () => {
@@ -33,21 +72,52 @@ for (const factory of targets()) {
     });
 
     it('create answers the auth block; lookup-self describes the token', async () => {
-      const r = await v.post('auth/token/create', { policies: ['creator'], ttl: '1h', meta: { team: 'a' }, display_name: 'ci', num_uses: 5 });
+      const r = await v.post('auth/token/create', {
+        policies: ['creator'],
+        ttl: '1h',
+        meta: { team: 'a' },
+        display_name: 'ci',
+        num_uses: 5,
+      });
       expect(r.status).toBe(200);
       expect(r.body.data).toBeNull();
       for (const k of AUTH_KEYS) expect(r.body.auth).toHaveProperty(k);
-      expect(r.body.auth).toMatchObject({ policies: ['creator', 'default'], token_policies: ['creator', 'default'], metadata: { team: 'a' }, lease_duration: 3600, renewable: true, token_type: 'service', orphan: false, num_uses: 5 });
+      expect(r.body.auth).toMatchObject({
+        policies: ['creator', 'default'],
+        token_policies: ['creator', 'default'],
+        metadata: { team: 'a' },
+        lease_duration: 3600,
+        renewable: true,
+        token_type: 'service',
+        orphan: false,
+        num_uses: 5,
+      });
       const me = await v.get('auth/token/lookup-self', { token: r.body.auth.client_token });
       expect(me.status).toBe(200);
       for (const k of LOOKUP_KEYS) expect(me.body.data).toHaveProperty(k);
-      expect(me.body.data).toMatchObject({ id: r.body.auth.client_token, accessor: r.body.auth.accessor, display_name: 'token-ci', meta: { team: 'a' }, path: 'auth/token/create', creation_ttl: 3600, orphan: false, type: 'service', num_uses: 4 });
+      expect(me.body.data).toMatchObject({
+        id: r.body.auth.client_token,
+        accessor: r.body.auth.accessor,
+        display_name: 'token-ci',
+        meta: { team: 'a' },
+        path: 'auth/token/create',
+        creation_ttl: 3600,
+        orphan: false,
+        type: 'service',
+        num_uses: 4,
+      });
       expect(typeof me.body.data.expire_time).toBe('string');
     });
 
     it('the root token never expires', async () => {
       const me = await v.get('auth/token/lookup-self');
-      expect(me.body.data).toMatchObject({ policies: ['root'], ttl: 0, expire_time: null, path: 'auth/token/root', display_name: 'root' });
+      expect(me.body.data).toMatchObject({
+        policies: ['root'],
+        ttl: 0,
+        expire_time: null,
+        path: 'auth/token/root',
+        display_name: 'root',
+      });
     });
 
     it('lookup {token} and lookup-accessor {accessor} (without the id)', async () => {
@@ -109,7 +179,11 @@ for (const factory of targets()) {
       const parent = await create({ policies: ['creator'] });
       const child = await create({ policies: ['creator'] }, parent.client_token);
       const grandchild = await create({ policies: ['default'] }, child.client_token);
-      const orphan = await v.post('auth/token/create-orphan', { policies: ['default'] }, { token: parent.client_token });
+      const orphan = await v.post(
+        'auth/token/create-orphan',
+        { policies: ['default'] },
+        { token: parent.client_token },
+      );
       expect(orphan.status).toBe(200);
       expect(orphan.body.auth.orphan).toBe(true);
       expect((await v.post('auth/token/revoke', { token: parent.client_token })).status).toBe(204);

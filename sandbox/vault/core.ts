@@ -4,7 +4,16 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BackendRequest, BackendResponse, Operation } from './backend';
 import { parseDurationField } from './duration';
-import { badRequest, invalidToken, missingToken, noRoute, permissionDenied, sealed, unsupportedOperation, VaultError } from './errors';
+import {
+  badRequest,
+  invalidToken,
+  missingToken,
+  noRoute,
+  permissionDenied,
+  sealed,
+  unsupportedOperation,
+  VaultError,
+} from './errors';
 import { newUuid, rfc3339 } from './ids';
 import type { MountEntry } from './mounts';
 import { normalizePolicies } from './auth/token-fields';
@@ -89,8 +98,16 @@ function parseBody(raw: Buffer, op: Operation, query: URLSearchParams): Record<s
     }
     if (value === null) value = {};
     if (typeof value !== 'object' || Array.isArray(value)) {
-      const kind = Array.isArray(value) ? 'array' : typeof value === 'string' ? 'string' : typeof value === 'boolean' ? 'bool' : 'number';
-      throw badRequest(`failed to parse JSON input: json: cannot unmarshal ${kind} into Go value of type map[string]interface {}`);
+      const kind = Array.isArray(value)
+        ? 'array'
+        : typeof value === 'string'
+          ? 'string'
+          : typeof value === 'boolean'
+            ? 'bool'
+            : 'number';
+      throw badRequest(
+        `failed to parse JSON input: json: cannot unmarshal ${kind} into Go value of type map[string]interface {}`,
+      );
     }
     body = value as Record<string, unknown>;
   }
@@ -104,7 +121,11 @@ function matchesPattern(patterns: readonly string[] | undefined, path: string): 
   return (patterns ?? []).some((p) => (p.endsWith('*') ? path.startsWith(p.slice(0, -1)) : path === p));
 }
 
-function resolveNamespace(state: VaultState, headers: IncomingHttpHeaders, path: string): { ns: NamespaceState; path: string } {
+function resolveNamespace(
+  state: VaultState,
+  headers: IncomingHttpHeaders,
+  path: string,
+): { ns: NamespaceState; path: string } {
   const header = typeof headers['x-vault-namespace'] === 'string' ? headers['x-vault-namespace'] : '';
   let nsPath = header.replace(/^\/+|\/+$/g, '');
   nsPath = nsPath === '' || nsPath === 'root' ? '' : `${nsPath}/`;
@@ -185,7 +206,14 @@ export async function handleV1(state: VaultState, input: HttpInput): Promise<Htt
       const t = state.tokens.lookup(clientToken);
       if (t && !t.wrapped) {
         token = t;
-        breq.token = { id: t.id, accessor: t.accessor, policies: t.policies, displayName: t.displayName, meta: t.meta, sudo: false };
+        breq.token = {
+          id: t.id,
+          accessor: t.accessor,
+          policies: t.policies,
+          displayName: t.displayName,
+          meta: t.meta,
+          sudo: false,
+        };
       }
     }
     if (!mount) throw noRoute(path);
@@ -211,7 +239,16 @@ function parseWrapTtl(headers: IncomingHttpHeaders): number {
 }
 
 function isEmpty(resp: BackendResponse | undefined): boolean {
-  return !resp || (resp.data == null && !resp.login && !resp.secret && !resp.raw && !resp.topLevel && !(resp.warnings?.length) && resp.status === undefined);
+  return (
+    !resp ||
+    (resp.data == null &&
+      !resp.login &&
+      !resp.secret &&
+      !resp.raw &&
+      !resp.topLevel &&
+      !resp.warnings?.length &&
+      resp.status === undefined)
+  );
 }
 
 async function buildOutput(
@@ -259,7 +296,10 @@ async function buildOutput(
     const login = resp.login;
     const root = login.policies.includes('root');
     const policies = normalizePolicies([...login.policies, ...(login.noDefaultPolicy || root ? [] : ['default'])]);
-    const prefix = mount.path.replace(/^auth\//, '').replace(/\/$/, '').replace(/\//g, '-');
+    const prefix = mount.path
+      .replace(/^auth\//, '')
+      .replace(/\/$/, '')
+      .replace(/\//g, '-');
     const { entry, warnings: w } = state.tokens.create({
       policies,
       meta: login.metadata ?? null,
@@ -281,7 +321,8 @@ async function buildOutput(
     envelope.auth = authBlock(state, entry);
   }
   envelope.warnings = warnings.length > 0 ? warnings : null;
-  if (wrapTtl > 0) return json(200, wrapResponse(state, ns, envelope, `${ns.path}${mount.path}${req.path}`, wrapTtl, requestId));
+  if (wrapTtl > 0)
+    return json(200, wrapResponse(state, ns, envelope, `${ns.path}${mount.path}${req.path}`, wrapTtl, requestId));
   return json(resp.status ?? 200, envelope);
 }
 

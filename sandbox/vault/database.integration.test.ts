@@ -26,7 +26,8 @@ for (const factory of targets()) {
     let pgAdmin: pg.Client;
     let myAdmin: mysql.Connection;
 
-    const pgRoleExists = async (name: string) => (await pgAdmin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).rowCount === 1;
+    const pgRoleExists = async (name: string) =>
+      (await pgAdmin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).rowCount === 1;
     const myUserExists = async (name: string) => {
       const [rows] = await myAdmin.query('SELECT 1 FROM mysql.user WHERE user = ?', [name]);
       return (rows as unknown[]).length > 0;
@@ -48,9 +49,20 @@ for (const factory of targets()) {
     beforeAll(async () => {
       [pgServer, maria, target] = await Promise.all([startPostgres(), startMariaDb(), factory.start()]);
       v = vaultClient(target.address, target.rootToken);
-      pgAdmin = new pg.Client({ host: pgServer.host, port: pgServer.port, user: pgServer.adminUser, password: pgServer.adminPassword, database: 'postgres' });
+      pgAdmin = new pg.Client({
+        host: pgServer.host,
+        port: pgServer.port,
+        user: pgServer.adminUser,
+        password: pgServer.adminPassword,
+        database: 'postgres',
+      });
       await pgAdmin.connect();
-      myAdmin = await mysql.createConnection({ host: maria.host, port: maria.port, user: maria.adminUser, password: maria.adminPassword });
+      myAdmin = await mysql.createConnection({
+        host: maria.host,
+        port: maria.port,
+        user: maria.adminUser,
+        password: maria.adminPassword,
+      });
       expect((await v.post('sys/mounts/database', { type: 'database' })).status).toBe(204);
     });
     afterAll(async () => {
@@ -82,11 +94,34 @@ for (const factory of targets()) {
         });
         expect([200, 204]).toContain(cfg.status);
         const read = await v.get('database/config/pg');
-        expect(read.body.data).toMatchObject({ plugin_name: 'postgresql-database-plugin', allowed_roles: ['readonly', 'short', 'pg-static'] });
+        expect(read.body.data).toMatchObject({
+          plugin_name: 'postgresql-database-plugin',
+          allowed_roles: ['readonly', 'short', 'pg-static'],
+        });
         expect(read.text).not.toContain(pgServer.adminPassword);
-        expect((await v.post('database/roles/readonly', { db_name: 'pg', creation_statements: PG_CREATE, default_ttl: '1h', max_ttl: '2h' })).status).toBe(204);
-        expect((await v.post('database/roles/short', { db_name: 'pg', creation_statements: [PG_CREATE], default_ttl: 2, max_ttl: 4 })).status).toBe(204);
-        expect((await v.post('database/roles/unlisted', { db_name: 'pg', creation_statements: PG_CREATE })).status).toBe(204);
+        expect(
+          (
+            await v.post('database/roles/readonly', {
+              db_name: 'pg',
+              creation_statements: PG_CREATE,
+              default_ttl: '1h',
+              max_ttl: '2h',
+            })
+          ).status,
+        ).toBe(204);
+        expect(
+          (
+            await v.post('database/roles/short', {
+              db_name: 'pg',
+              creation_statements: [PG_CREATE],
+              default_ttl: 2,
+              max_ttl: 4,
+            })
+          ).status,
+        ).toBe(204);
+        expect(
+          (await v.post('database/roles/unlisted', { db_name: 'pg', creation_statements: PG_CREATE })).status,
+        ).toBe(204);
         const role = await v.get('database/roles/readonly');
         expect(role.body.data).toMatchObject({ db_name: 'pg', default_ttl: 3600, max_ttl: 7200 });
       });
@@ -116,9 +151,13 @@ for (const factory of targets()) {
       });
 
       it('revoking a parent token drops the users its child token created', async () => {
-        await v.put('sys/policies/acl/db', { policy: 'path "database/creds/*" { capabilities = ["read"] }\npath "auth/token/create" { capabilities = ["update"] }' });
+        await v.put('sys/policies/acl/db', {
+          policy:
+            'path "database/creds/*" { capabilities = ["read"] }\npath "auth/token/create" { capabilities = ["update"] }',
+        });
         const parent = (await v.post('auth/token/create', { policies: ['db'] })).body.auth.client_token;
-        const child = (await v.post('auth/token/create', { policies: ['db'] }, { token: parent })).body.auth.client_token;
+        const child = (await v.post('auth/token/create', { policies: ['db'] }, { token: parent })).body.auth
+          .client_token;
         const byChild = await v.get('database/creds/readonly', { token: child });
         expect(byChild.status).toBe(200);
         expect(await pgRoleExists(byChild.body.data.username)).toBe(true);
@@ -137,7 +176,15 @@ for (const factory of targets()) {
 
       it('a static role owns an existing user: created and rotate-role really change the password', async () => {
         await pgAdmin.query(`CREATE ROLE app_static WITH LOGIN PASSWORD 'initial-pass-1'`);
-        expect((await v.post('database/static-roles/pg-static', { db_name: 'pg', username: 'app_static', rotation_period: '1h' })).status).toBe(204);
+        expect(
+          (
+            await v.post('database/static-roles/pg-static', {
+              db_name: 'pg',
+              username: 'app_static',
+              rotation_period: '1h',
+            })
+          ).status,
+        ).toBe(204);
         await expect(pgLogin('app_static', 'initial-pass-1')).rejects.toThrow();
         const first = await v.get('database/static-creds/pg-static');
         expect(first.body.data).toMatchObject({ username: 'app_static', rotation_period: 3600 });
@@ -162,8 +209,24 @@ for (const factory of targets()) {
           allowed_roles: '*',
         });
         expect([200, 204]).toContain(cfg.status);
-        expect((await v.post('database/roles/my-ro', { db_name: 'maria', creation_statements: MY_CREATE, default_ttl: '1h' })).status).toBe(204);
-        expect((await v.post('database/roles/my-short', { db_name: 'maria', creation_statements: MY_CREATE, default_ttl: '2s' })).status).toBe(204);
+        expect(
+          (
+            await v.post('database/roles/my-ro', {
+              db_name: 'maria',
+              creation_statements: MY_CREATE,
+              default_ttl: '1h',
+            })
+          ).status,
+        ).toBe(204);
+        expect(
+          (
+            await v.post('database/roles/my-short', {
+              db_name: 'maria',
+              creation_statements: MY_CREATE,
+              default_ttl: '2s',
+            })
+          ).status,
+        ).toBe(204);
         const r = await v.get('database/creds/my-ro');
         expect(r.status).toBe(200);
         const { username, password } = r.body.data as { username: string; password: string };
@@ -181,7 +244,15 @@ for (const factory of targets()) {
 
       it('static role rotation really changes the MariaDB password', async () => {
         await myAdmin.query(`CREATE USER 'app_static'@'%' IDENTIFIED BY 'initial-pass-2'`);
-        expect((await v.post('database/static-roles/my-static', { db_name: 'maria', username: 'app_static', rotation_period: 3600 })).status).toBe(204);
+        expect(
+          (
+            await v.post('database/static-roles/my-static', {
+              db_name: 'maria',
+              username: 'app_static',
+              rotation_period: 3600,
+            })
+          ).status,
+        ).toBe(204);
         const first = await v.get('database/static-creds/my-static');
         expect(await myLogin('app_static', first.body.data.password)).toMatch(/^app_static@/);
         await v.post('database/rotate-role/my-static');
@@ -191,8 +262,19 @@ for (const factory of targets()) {
       });
 
       it('a bad DSN or unknown plugin → 400', async () => {
-        expect((await v.post('database/config/x', { plugin_name: 'nope-plugin', connection_url: 'x' })).status).toBe(400);
-        expect((await v.post('database/config/x', { plugin_name: 'mysql-database-plugin', connection_url: `{{username}}:{{password}}@tcp(127.0.0.1:${maria.port})/`, username: 'root', password: 'wrong-pass-99' })).status).toBe(400);
+        expect((await v.post('database/config/x', { plugin_name: 'nope-plugin', connection_url: 'x' })).status).toBe(
+          400,
+        );
+        expect(
+          (
+            await v.post('database/config/x', {
+              plugin_name: 'mysql-database-plugin',
+              connection_url: `{{username}}:{{password}}@tcp(127.0.0.1:${maria.port})/`,
+              username: 'root',
+              password: 'wrong-pass-99',
+            })
+          ).status,
+        ).toBe(400);
         expect((await v.post('database/roles/x', { db_name: 'maria' })).status).toBe(400);
       });
     });

@@ -22,12 +22,10 @@ export const badRequest = (message: string): VaultError => new VaultError(400, [
 export const missingToken = (): VaultError => new VaultError(403, ['permission denied']);
 
 /** A token that is unknown, expired or revoked. */
-export const invalidToken = (): VaultError =>
-  new VaultError(403, [multiError(['permission denied', 'invalid token'])]);
+export const invalidToken = (): VaultError => new VaultError(403, [multiError(['permission denied', 'invalid token'])]);
 
 /** A valid token whose policies do not allow the request. */
-export const permissionDenied = (): VaultError =>
-  new VaultError(403, [multiError(['permission denied'])]);
+export const permissionDenied = (): VaultError => new VaultError(403, [multiError(['permission denied'])]);
 
 /** A missing KV secret or similar: 404 with an empty list. */
 export const notFound = (): VaultError => new VaultError(404, []);
@@ -37,7 +35,6 @@ export const noRoute = (path: string): VaultError =>
 
 export const unsupportedPath = (): VaultError => new VaultError(404, [multiError(['unsupported path'])]);
 
-export const unsupportedOperation = (): VaultError =>
-  new VaultError(405, [multiError(['unsupported operation'])]);
+export const unsupportedOperation = (): VaultError => new VaultError(405, [multiError(['unsupported operation'])]);
 
 export const sealed = (): VaultError => new VaultError(503, ['Vault is sealed']);

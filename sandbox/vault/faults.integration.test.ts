@@ -7,7 +7,11 @@ describe('fault controls', () => {
   let dev: VaultDevServer;
   let v: VaultClient;
   const control = (method: string, path: string, body?: unknown, token = 'root') =>
-    fetch(`${dev.address}/_sandbox/${path}`, { method, headers: { 'X-Vault-Token': token }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    fetch(`${dev.address}/_sandbox/${path}`, {
+      method,
+      headers: { 'X-Vault-Token': token },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
 
   beforeAll(async () => {
     dev = await startVaultDev({ rootToken: 'root' });
@@ -84,7 +88,15 @@ describe('fault controls', () => {
   it('rejects malformed control requests with 400', async () => {
     expect((await control('POST', 'faults', {})).status).toBe(400);
     expect((await control('POST', 'faults', { status: 42 })).status).toBe(400);
-    expect((await fetch(`${dev.address}/_sandbox/faults`, { method: 'POST', headers: { 'X-Vault-Token': 'root' }, body: '{' })).status).toBe(400);
+    expect(
+      (
+        await fetch(`${dev.address}/_sandbox/faults`, {
+          method: 'POST',
+          headers: { 'X-Vault-Token': 'root' },
+          body: '{',
+        })
+      ).status,
+    ).toBe(400);
     expect((await control('POST', 'nothing-here')).status).toBe(404);
   });
 });

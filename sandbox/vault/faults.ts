@@ -58,9 +58,11 @@ export function createFaults(): Faults {
   const faults: Faults = {
     add(input) {
       const status = input.status ?? 0;
-      if (status !== 0 && (!Number.isInteger(status) || status < 100 || status > 599)) throw badRequest(`invalid status ${status}`);
+      if (status !== 0 && (!Number.isInteger(status) || status < 100 || status > 599))
+        throw badRequest(`invalid status ${status}`);
       if ((input.latencyMs ?? 0) < 0) throw badRequest('latency_ms cannot be negative');
-      if (input.remaining !== undefined && (!Number.isInteger(input.remaining) || input.remaining < 1)) throw badRequest('count must be a positive integer');
+      if (input.remaining !== undefined && (!Number.isInteger(input.remaining) || input.remaining < 1))
+        throw badRequest('count must be a positive integer');
       const rule: FaultRule = {
         id: String(next++),
         pathPrefix: (input.pathPrefix ?? '').replace(/^\/?(v1\/)?/, ''),
@@ -75,7 +77,13 @@ export function createFaults(): Faults {
       return rule;
     },
     latency: (ms, o = {}) => faults.add({ latencyMs: ms, pathPrefix: o.pathPrefix ?? '', remaining: o.count }),
-    fail: (status, o = {}) => faults.add({ status, pathPrefix: o.pathPrefix ?? '', remaining: o.count, ...(o.errors ? { errors: o.errors } : {}) }),
+    fail: (status, o = {}) =>
+      faults.add({
+        status,
+        pathPrefix: o.pathPrefix ?? '',
+        remaining: o.count,
+        ...(o.errors ? { errors: o.errors } : {}),
+      }),
     drop: (o = {}) => faults.add({ drop: true, pathPrefix: o.pathPrefix ?? '', remaining: o.count }),
     remove(id) {
       const before = rules.length;

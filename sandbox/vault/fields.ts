@@ -43,7 +43,11 @@ export function bool(body: Body, field: string, fallback = false): boolean {
 export function strList(body: Body, field: string, fallback: string[] = []): string[] {
   const v = body[field];
   if (v === undefined || v === null) return fallback;
-  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number')) {
     return v.map((x) => String(x).trim()).filter((s) => s !== '');
   }

@@ -32,7 +32,14 @@ export interface ListenOptions {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
 /** Routes one request; 'drop' means close the connection without an answer. */
-async function dispatch(opts: ListenOptions, method: string, target: string, headers: http.IncomingHttpHeaders, rawBody: Buffer, remoteAddress: string): Promise<HttpOutput | 'drop'> {
+async function dispatch(
+  opts: ListenOptions,
+  method: string,
+  target: string,
+  headers: http.IncomingHttpHeaders,
+  rawBody: Buffer,
+  remoteAddress: string,
+): Promise<HttpOutput | 'drop'> {
   const url = new URL(target, 'http://127.0.0.1');
   let pathname: string;
   try {
@@ -40,7 +47,14 @@ async function dispatch(opts: ListenOptions, method: string, target: string, hea
   } catch {
     return json(400, { errors: ['invalid URL escape in path'] });
   }
-  const input = (path: string): HttpInput => ({ method, path, query: url.searchParams, headers, rawBody, remoteAddress });
+  const input = (path: string): HttpInput => ({
+    method,
+    path,
+    query: url.searchParams,
+    headers,
+    rawBody,
+    remoteAddress,
+  });
   if (pathname.startsWith('/_sandbox/')) {
     try {
       return handleSandbox(opts.state, opts.faults, opts.rootToken, input(pathname.slice('/_sandbox/'.length)));
@@ -86,7 +100,9 @@ function send(res: http.ServerResponse, out: HttpOutput, head: boolean): void {
 }
 
 /** Splits the raw bytes of a LIST request (request line, headers, body in the same packet). */
-function parseRawRequest(raw: Buffer): { method: string; target: string; headers: http.IncomingHttpHeaders; body: Buffer } | undefined {
+function parseRawRequest(
+  raw: Buffer,
+): { method: string; target: string; headers: http.IncomingHttpHeaders; body: Buffer } | undefined {
   const text = raw.toString('latin1');
   const start = text.search(/(^|\r\n)LIST /);
   if (start < 0) return undefined;
@@ -112,7 +128,14 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
       let out: HttpOutput | 'drop';
       try {
         const body = await readBody(req);
-        out = await dispatch(opts, req.method ?? 'GET', req.url ?? '/', req.headers, body, req.socket.remoteAddress ?? '');
+        out = await dispatch(
+          opts,
+          req.method ?? 'GET',
+          req.url ?? '/',
+          req.headers,
+          body,
+          req.socket.remoteAddress ?? '',
+        );
       } catch (e) {
         out = errorOutput(e instanceof VaultError ? e : badRequest('could not read the request'), opts.state.log);
       }
@@ -135,14 +158,20 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
       else socket.destroy();
       return;
     }
-    void dispatch(opts, parsed.method, parsed.target, parsed.headers, parsed.body, socket.remoteAddress ?? '').then((out) => {
-      if (out === 'drop') return socket.destroy();
-      const body = out.status === 204 ? '' : (out.body ?? '');
-      const reason = http.STATUS_CODES[out.status] ?? 'Status';
-      const head = [`HTTP/1.1 ${out.status} ${reason}`, 'Cache-Control: no-store', 'Connection: close'];
-      if (out.status !== 204) head.push(`Content-Type: ${out.contentType ?? 'application/json'}`, `Content-Length: ${Buffer.byteLength(body)}`);
-      socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
-    });
+    void dispatch(opts, parsed.method, parsed.target, parsed.headers, parsed.body, socket.remoteAddress ?? '').then(
+      (out) => {
+        if (out === 'drop') return socket.destroy();
+        const body = out.status === 204 ? '' : (out.body ?? '');
+        const reason = http.STATUS_CODES[out.status] ?? 'Status';
+        const head = [`HTTP/1.1 ${out.status} ${reason}`, 'Cache-Control: no-store', 'Connection: close'];
+        if (out.status !== 204)
+          head.push(
+            `Content-Type: ${out.contentType ?? 'application/json'}`,
+            `Content-Length: ${Buffer.byteLength(body)}`,
+          );
+        socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+      },
+    );
   });
 
   await new Promise<void>((resolve, reject) => {

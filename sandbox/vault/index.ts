@@ -49,7 +49,8 @@ export interface VaultDevServer {
 
 export async function startVaultDev(options: VaultDevOptions = {}): Promise<VaultDevServer> {
   const rootToken = options.rootToken ?? newServiceToken();
-  if (rootToken.trim() === '' || /\s/.test(rootToken)) throw new Error('startVaultDev: rootToken must be a non-empty string without spaces');
+  if (rootToken.trim() === '' || /\s/.test(rootToken))
+    throw new Error('startVaultDev: rootToken must be a non-empty string without spaces');
   const unsealKey = randomBytes(32).toString('base64');
 
   const auth = builtinAuthMethods();
@@ -68,8 +69,21 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
     log: options.log ?? (() => undefined),
   });
   const root = state.createNamespace('');
-  state.tokens.create({ id: rootToken, policies: ['root'], displayName: 'root', path: 'auth/token/root', namespace: '', ttl: 0 });
-  state.mount(root, { kind: 'secret', path: 'secret/', type: 'kv', options: { version: '2' }, description: 'key/value secret storage' });
+  state.tokens.create({
+    id: rootToken,
+    policies: ['root'],
+    displayName: 'root',
+    path: 'auth/token/root',
+    namespace: '',
+    ttl: 0,
+  });
+  state.mount(root, {
+    kind: 'secret',
+    path: 'secret/',
+    type: 'kv',
+    options: { version: '2' },
+    description: 'key/value secret storage',
+  });
   for (const ns of options.namespaces ?? []) {
     const parts = ns.split('/').filter((p) => p !== '');
     for (let i = 1; i <= parts.length; i++) state.createNamespace(`${parts.slice(0, i).join('/')}/`);
@@ -78,7 +92,13 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
   const faults = createFaults();
   let listener;
   try {
-    listener = await listen({ state, faults, rootToken, port: options.port ?? 0, ...(options.tls ? { tls: options.tls } : {}) });
+    listener = await listen({
+      state,
+      faults,
+      rootToken,
+      port: options.port ?? 0,
+      ...(options.tls ? { tls: options.tls } : {}),
+    });
   } catch (e) {
     await state.close();
     throw e;

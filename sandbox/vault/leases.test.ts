@@ -16,7 +16,10 @@ const ticketEngine: BackendFactory = () => ({
     const [head, name] = req.path.split('/');
     if (head !== 'issue' || !name || req.operation !== 'read') throw badRequest('unsupported');
     const ttl = Number(req.body.ttl ?? 2);
-    return { data: { ticket: randomUUID() }, secret: { ttl, maxTtl: 6, renewable: name !== 'fixed', internal: { name } } };
+    return {
+      data: { ticket: randomUUID() },
+      secret: { ttl, maxTtl: 6, renewable: name !== 'fixed', internal: { name } },
+    };
   },
   async revokeLease(lease) {
     revoked.push(String(lease.internal.name));
@@ -86,7 +89,9 @@ describe('sys/leases with a leasing engine', () => {
   it('revoke-prefix needs sudo and revokes everything under the prefix', async () => {
     await v.get('tickets/issue/p1?ttl=60');
     await v.get('tickets/issue/p2?ttl=60');
-    await v.put('sys/policies/acl/leases', { policy: 'path "sys/leases/revoke-prefix/*" { capabilities = ["update"] }' });
+    await v.put('sys/policies/acl/leases', {
+      policy: 'path "sys/leases/revoke-prefix/*" { capabilities = ["update"] }',
+    });
     const t = (await v.post('auth/token/create', { policies: ['leases'] })).body.auth.client_token;
     expect((await v.put('sys/leases/revoke-prefix/tickets/issue/', {}, { token: t })).status).toBe(403);
     expect((await v.put('sys/leases/revoke-prefix/tickets/issue/', {})).status).toBe(204);
@@ -102,9 +107,12 @@ describe('sys/leases with a leasing engine', () => {
   });
 
   it("revoking a token revokes the leases it created, and its children's", async () => {
-    await v.put('sys/policies/acl/tickets', { policy: 'path "tickets/*" { capabilities = ["read"] }\npath "auth/token/create" { capabilities = ["update"] }' });
+    await v.put('sys/policies/acl/tickets', {
+      policy: 'path "tickets/*" { capabilities = ["read"] }\npath "auth/token/create" { capabilities = ["update"] }',
+    });
     const parent = (await v.post('auth/token/create', { policies: ['tickets'] })).body.auth.client_token;
-    const child = (await v.post('auth/token/create', { policies: ['tickets'] }, { token: parent })).body.auth.client_token;
+    const child = (await v.post('auth/token/create', { policies: ['tickets'] }, { token: parent })).body.auth
+      .client_token;
     expect((await v.get('tickets/issue/by-parent?ttl=60', { token: parent })).status).toBe(200);
     expect((await v.get('tickets/issue/by-child?ttl=60', { token: child })).status).toBe(200);
     expect((await v.post('auth/token/revoke', { token: parent })).status).toBe(204);

@@ -33,7 +33,13 @@ export interface MountTable {
   list(kind: 'secret' | 'auth'): MountEntry[];
 }
 
-const ACCESSOR_PREFIX: Record<string, string> = { kv: 'kv', system: 'system', token: 'auth_token', cubbyhole: 'cubbyhole', identity: 'identity' };
+const ACCESSOR_PREFIX: Record<string, string> = {
+  kv: 'kv',
+  system: 'system',
+  token: 'auth_token',
+  cubbyhole: 'cubbyhole',
+  identity: 'identity',
+};
 
 export function createMountTable(): MountTable {
   const mounts = new Map<string, MountEntry>();

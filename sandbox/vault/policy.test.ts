@@ -27,7 +27,13 @@ describe('policy parsing', () => {
   });
 
   it('accepts the legacy policy = "write" form', () => {
-    expect(acl('path "a/*" { policy = "write" }').capabilities('a/b')).toEqual(['create', 'delete', 'list', 'read', 'update']);
+    expect(acl('path "a/*" { policy = "write" }').capabilities('a/b')).toEqual([
+      'create',
+      'delete',
+      'list',
+      'read',
+      'update',
+    ]);
   });
 
   it('parses the built-in default policy', () => {
@@ -54,7 +60,9 @@ describe('policy parsing', () => {
 
 describe('ACL evaluation', () => {
   it('exact paths match exactly; * is a prefix glob', () => {
-    const a = acl('path "secret/data/exact" { capabilities = ["read"] }\npath "secret/data/pre*" { capabilities = ["update"] }');
+    const a = acl(
+      'path "secret/data/exact" { capabilities = ["read"] }\npath "secret/data/pre*" { capabilities = ["update"] }',
+    );
     expect(a.allows('secret/data/exact', 'read')).toBe(true);
     expect(a.allows('secret/data/exact/more', 'read')).toBe(false);
     expect(a.allows('secret/data/prefix/deep/path', 'update')).toBe(true);

@@ -4,7 +4,17 @@
 import { badRequest } from './errors';
 import { HclError, parseHcl, type HclObject } from './hcl';
 
-export const CAPABILITIES = ['create', 'read', 'update', 'delete', 'list', 'sudo', 'deny', 'patch', 'subscribe'] as const;
+export const CAPABILITIES = [
+  'create',
+  'read',
+  'update',
+  'delete',
+  'list',
+  'sudo',
+  'deny',
+  'patch',
+  'subscribe',
+] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export interface Rule {
@@ -43,7 +53,8 @@ export function parsePolicy(name: string, text: string): Policy {
   }
   const rules: Rule[] = [];
   const paths = doc.path ?? {};
-  if (typeof paths !== 'object' || Array.isArray(paths)) throw badRequest('failed to parse policy: "path" must be an object');
+  if (typeof paths !== 'object' || Array.isArray(paths))
+    throw badRequest('failed to parse policy: "path" must be an object');
   for (const [path, raw] of Object.entries(paths)) {
     for (const block of Array.isArray(raw) ? raw : [raw]) {
       rules.push(parseRule(path, block));
@@ -65,7 +76,8 @@ function parseRule(path: string, block: unknown): Rule {
     legacy.forEach((c) => caps.add(c));
   }
   if (b.capabilities !== undefined) {
-    if (!Array.isArray(b.capabilities)) throw badRequest(`failed to parse policy: ${where}: capabilities must be a list`);
+    if (!Array.isArray(b.capabilities))
+      throw badRequest(`failed to parse policy: ${where}: capabilities must be a list`);
     for (const c of b.capabilities) {
       if (typeof c !== 'string' || !(CAPABILITIES as readonly string[]).includes(c)) {
         throw badRequest(`failed to parse policy: ${where}: invalid capability ${JSON.stringify(c)}`);
@@ -73,7 +85,15 @@ function parseRule(path: string, block: unknown): Rule {
       caps.add(c as Capability);
     }
   }
-  const known = new Set(['policy', 'capabilities', 'allowed_parameters', 'denied_parameters', 'required_parameters', 'min_wrapping_ttl', 'max_wrapping_ttl']);
+  const known = new Set([
+    'policy',
+    'capabilities',
+    'allowed_parameters',
+    'denied_parameters',
+    'required_parameters',
+    'min_wrapping_ttl',
+    'max_wrapping_ttl',
+  ]);
   for (const key of Object.keys(b)) {
     if (!known.has(key)) throw badRequest(`failed to parse policy: ${where}: invalid key "${key}"`);
   }
@@ -109,7 +129,12 @@ export function createAcl(policies: Policy[]): Acl {
   const rules: Compiled[] = [...merged].map(([path, caps]) => {
     const glob = path.endsWith('*');
     const body = glob ? path.slice(0, -1) : path;
-    return { path, glob, segments: body.includes('+') ? body.split('/') : null, caps: caps.has('deny') ? new Set<Capability>(['deny']) : caps };
+    return {
+      path,
+      glob,
+      segments: body.includes('+') ? body.split('/') : null,
+      caps: caps.has('deny') ? new Set<Capability>(['deny']) : caps,
+    };
   });
 
   function match(path: string): Compiled | undefined {

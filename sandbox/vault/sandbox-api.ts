@@ -21,7 +21,8 @@ function parseJson(raw: Buffer): Record<string, unknown> {
   } catch {
     throw badRequest('failed to parse JSON input');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest('body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw badRequest('body must be a JSON object');
   return value as Record<string, unknown>;
 }
 

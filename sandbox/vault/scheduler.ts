@@ -16,11 +16,14 @@ export function createScheduler(): Scheduler {
 
   function arm(key: string, whenMs: number, fn: () => void): void {
     const delay = Math.max(0, whenMs - Date.now());
-    const timer = setTimeout(() => {
-      timers.delete(key);
-      if (delay > MAX_DELAY_MS) arm(key, whenMs, fn);
-      else fn();
-    }, Math.min(delay, MAX_DELAY_MS));
+    const timer = setTimeout(
+      () => {
+        timers.delete(key);
+        if (delay > MAX_DELAY_MS) arm(key, whenMs, fn);
+        else fn();
+      },
+      Math.min(delay, MAX_DELAY_MS),
+    );
     timer.unref();
     timers.set(key, timer);
   }

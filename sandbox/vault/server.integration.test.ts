@@ -24,14 +24,21 @@ describe('dev server listener', () => {
   let dev: VaultDevServer;
   beforeAll(async () => {
     dev = await startVaultDev({ rootToken: 'root' });
-    await fetch(`${dev.address}/v1/secret/data/dir/key`, { method: 'POST', headers: { 'X-Vault-Token': 'root' }, body: JSON.stringify({ data: { a: 1 } }) });
+    await fetch(`${dev.address}/v1/secret/data/dir/key`, {
+      method: 'POST',
+      headers: { 'X-Vault-Token': 'root' },
+      body: JSON.stringify({ data: { a: 1 } }),
+    });
   });
   afterAll(async () => {
     await dev?.stop();
   });
 
   it('answers the LIST method sent on a raw connection, then closes it', async () => {
-    const answer = await rawRequest(dev.port, 'LIST /v1/secret/metadata/dir HTTP/1.1\r\nHost: x\r\nX-Vault-Token: root\r\n\r\n');
+    const answer = await rawRequest(
+      dev.port,
+      'LIST /v1/secret/metadata/dir HTTP/1.1\r\nHost: x\r\nX-Vault-Token: root\r\n\r\n',
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 200 OK/);
     expect(answer).toMatch(/Connection: close/);
     expect(answer).toContain('"keys":["key"]');

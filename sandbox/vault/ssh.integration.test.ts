@@ -78,25 +78,37 @@ for (const factory of targets()) {
         allowed_extensions: 'permit-pty,permit-port-forwarding',
       };
       expect((await v.post('ssh-client-signer/roles/dev', role)).status).toBe(204);
-      expect((await v.get('ssh-client-signer/roles/dev')).body.data).toMatchObject({ key_type: 'ca', allow_user_certificates: true, ttl: 600, max_ttl: 3600 });
+      expect((await v.get('ssh-client-signer/roles/dev')).body.data).toMatchObject({
+        key_type: 'ca',
+        allow_user_certificates: true,
+        ttl: 600,
+        max_ttl: 3600,
+      });
     });
 
-    it.each(['ed25519', 'rsa', 'ecdsa'] as const)('signs a %s user key; ssh-keygen -L parses the certificate', async (type) => {
-      const key = await userKey(type, `user-${type}`);
-      const r = await v.post('ssh-client-signer/sign/dev', { public_key: key.pub, valid_principals: 'deploy', cert_type: 'user' });
-      expect(r.status).toBe(200);
-      expect(r.body.lease_id).toBe('');
-      expect(r.body.data.serial_number).toMatch(/^[0-9a-f]+$/);
-      expect(r.body.data.signed_key).toMatch(/-cert-v01@openssh\.com AAAA/);
-      const certFile = `${key.file}-cert.pub`;
-      fs.writeFileSync(certFile, r.body.data.signed_key);
-      const listed = await run('ssh-keygen', ['-L', '-f', certFile]);
-      expect(listed.code, listed.stderr).toBe(0);
-      expect(listed.stdout).toMatch(/user certificate/);
-      expect(listed.stdout).toMatch(/Principals:\s+deploy/);
-      expect(listed.stdout).toMatch(/permit-pty/);
-      expect(listed.stdout).toMatch(/Signing CA: ED25519/);
-    });
+    it.each(['ed25519', 'rsa', 'ecdsa'] as const)(
+      'signs a %s user key; ssh-keygen -L parses the certificate',
+      async (type) => {
+        const key = await userKey(type, `user-${type}`);
+        const r = await v.post('ssh-client-signer/sign/dev', {
+          public_key: key.pub,
+          valid_principals: 'deploy',
+          cert_type: 'user',
+        });
+        expect(r.status).toBe(200);
+        expect(r.body.lease_id).toBe('');
+        expect(r.body.data.serial_number).toMatch(/^[0-9a-f]+$/);
+        expect(r.body.data.signed_key).toMatch(/-cert-v01@openssh\.com AAAA/);
+        const certFile = `${key.file}-cert.pub`;
+        fs.writeFileSync(certFile, r.body.data.signed_key);
+        const listed = await run('ssh-keygen', ['-L', '-f', certFile]);
+        expect(listed.code, listed.stderr).toBe(0);
+        expect(listed.stdout).toMatch(/user certificate/);
+        expect(listed.stdout).toMatch(/Principals:\s+deploy/);
+        expect(listed.stdout).toMatch(/permit-pty/);
+        expect(listed.stdout).toMatch(/Signing CA: ED25519/);
+      },
+    );
 
     it('sshd (TrustedUserCAKeys) accepts the certificate with real ssh, and refuses it after its TTL', async () => {
       let sshd: SshdServer | undefined;
@@ -108,7 +120,30 @@ for (const factory of targets()) {
         const signedAt = Date.now();
         const cert = await signTo(key.file, { public_key: key.pub, valid_principals: sshd.user, ttl: '3s' });
         const ssh = (certificateFile: string) =>
-          run('ssh', ['-F', '/dev/null', '-i', key.file, '-o', `CertificateFile=${certificateFile}`, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-p', String(sshd?.port), `${sshd?.user}@127.0.0.1`, 'echo vault-cert-ok']);
+          run('ssh', [
+            '-F',
+            '/dev/null',
+            '-i',
+            key.file,
+            '-o',
+            `CertificateFile=${certificateFile}`,
+            '-o',
+            'IdentitiesOnly=yes',
+            '-o',
+            `UserKnownHostsFile=${knownHosts}`,
+            '-o',
+            'GlobalKnownHostsFile=/dev/null',
+            '-o',
+            'StrictHostKeyChecking=yes',
+            '-o',
+            'BatchMode=yes',
+            '-o',
+            'ConnectTimeout=10',
+            '-p',
+            String(sshd?.port),
+            `${sshd?.user}@127.0.0.1`,
+            'echo vault-cert-ok',
+          ]);
         const ok = await ssh(cert);
         expect(ok.code, ok.stderr).toBe(0);
         expect(ok.stdout.trim()).toBe('vault-cert-ok');
@@ -130,7 +165,26 @@ for (const factory of targets()) {
         fs.writeFileSync(knownHosts, `${sshd.knownHostsLine}\n`);
         const key = await userKey('ed25519', 'other');
         const cert = await signTo(key.file, { public_key: key.pub, valid_principals: 'deploy' });
-        const r = await run('ssh', ['-F', '/dev/null', '-i', key.file, '-o', `CertificateFile=${cert}`, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-p', String(sshd.port), `${sshd.user}@127.0.0.1`, 'true']);
+        const r = await run('ssh', [
+          '-F',
+          '/dev/null',
+          '-i',
+          key.file,
+          '-o',
+          `CertificateFile=${cert}`,
+          '-o',
+          'IdentitiesOnly=yes',
+          '-o',
+          `UserKnownHostsFile=${knownHosts}`,
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-o',
+          'BatchMode=yes',
+          '-p',
+          String(sshd.port),
+          `${sshd.user}@127.0.0.1`,
+          'true',
+        ]);
         expect(r.code).not.toBe(0);
       } finally {
         await sshd?.stop();

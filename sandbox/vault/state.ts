@@ -50,7 +50,10 @@ export interface VaultState {
   readonly namespaces: Map<string, NamespaceState>;
   readonly factories: { secret: Map<string, BackendFactory>; auth: Map<string, BackendFactory> };
   /** Built-in backends that need the state itself (sys, token, cubbyhole). */
-  readonly builtins: Map<string, (state: VaultState, ns: NamespaceState, ctx: MountContext) => ReturnType<BackendFactory>>;
+  readonly builtins: Map<
+    string,
+    (state: VaultState, ns: NamespaceState, ctx: MountContext) => ReturnType<BackendFactory>
+  >;
   log(message: string): void;
   mount(ns: NamespaceState, req: MountRequest, builtin?: boolean): MountEntry;
   unmount(ns: NamespaceState, fullPath: string): Promise<void>;
@@ -104,15 +107,15 @@ export function createVaultState(opts: {
       const existing = ns.mounts.conflicts(fullPath);
       if (existing) {
         throw badRequest(
-          existing.path === fullPath
-            ? `path is already in use at ${fullPath}`
-            : `existing mount at ${existing.path}`,
+          existing.path === fullPath ? `path is already in use at ${fullPath}` : `existing mount at ${existing.path}`,
         );
       }
       const factory = req.kind === 'auth' ? opts.factories.auth.get(req.type) : opts.factories.secret.get(req.type);
       const builtinFactory = opts.builtins.get(req.type);
       if (!factory && !builtinFactory) {
-        throw badRequest(req.kind === 'auth' ? `unknown backend type: "${req.type}"` : `plugin not found in the catalog: ${req.type}`);
+        throw badRequest(
+          req.kind === 'auth' ? `unknown backend type: "${req.type}"` : `plugin not found in the catalog: ${req.type}`,
+        );
       }
       const holder: { entry?: MountEntry } = {};
       const ctx: MountContext = {
@@ -162,19 +165,45 @@ export function createVaultState(opts: {
 
     createNamespace(path, customMetadata = {}) {
       if (namespaces.has(path)) return namespaces.get(path) as NamespaceState;
-      const ns: NamespaceState = { path, id: path === '' ? 'root' : base62(5), mounts: createMountTable(), policies: new Map(), customMetadata };
+      const ns: NamespaceState = {
+        path,
+        id: path === '' ? 'root' : base62(5),
+        mounts: createMountTable(),
+        policies: new Map(),
+        customMetadata,
+      };
       namespaces.set(path, ns);
       ns.policies.set('default', parsePolicy('default', DEFAULT_POLICY));
       ns.policies.set('response-wrapping', parsePolicy('response-wrapping', RESPONSE_WRAPPING_POLICY));
-      state.mount(ns, { kind: 'secret', path: 'sys/', type: 'system', description: 'system endpoints used for control, policy and debugging' }, true);
+      state.mount(
+        ns,
+        {
+          kind: 'secret',
+          path: 'sys/',
+          type: 'system',
+          description: 'system endpoints used for control, policy and debugging',
+        },
+        true,
+      );
       state.mount(ns, { kind: 'auth', path: 'token/', type: 'token', description: 'token based credentials' }, true);
-      state.mount(ns, { kind: 'secret', path: 'cubbyhole/', type: 'cubbyhole', description: 'per-token private secret storage', local: true }, true);
+      state.mount(
+        ns,
+        {
+          kind: 'secret',
+          path: 'cubbyhole/',
+          type: 'cubbyhole',
+          description: 'per-token private secret storage',
+          local: true,
+        },
+        true,
+      );
       return ns;
     },
 
     async deleteNamespace(path) {
       for (const child of [...namespaces.keys()]) {
-        if (child !== path && child.startsWith(path)) throw badRequest(`cannot delete namespace ("${path}") containing child namespaces`);
+        if (child !== path && child.startsWith(path))
+          throw badRequest(`cannot delete namespace ("${path}") containing child namespaces`);
       }
       const ns = namespaces.get(path);
       if (!ns) return;

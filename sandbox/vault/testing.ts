@@ -43,9 +43,19 @@ async function freePort(): Promise<number> {
 async function startRealVault(bin: string): Promise<VaultTarget> {
   const port = await freePort();
   const rootToken = 'root';
-  const child: ChildProcess = spawn(bin, ['server', '-dev', `-dev-root-token-id=${rootToken}`, `-dev-listen-address=127.0.0.1:${port}`, '-dev-no-store-token'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    bin,
+    [
+      'server',
+      '-dev',
+      `-dev-root-token-id=${rootToken}`,
+      `-dev-listen-address=127.0.0.1:${port}`,
+      '-dev-no-store-token',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   const address = `http://127.0.0.1:${port}`;
@@ -79,12 +89,22 @@ export function targets(): TargetFactory[] {
       skipReason: undefined,
       async start() {
         const dev = await startVaultDev({ rootToken: 'root' });
-        return { name: 'sandbox vault dev', address: dev.address, rootToken: dev.rootToken, dev, namespaces: true, unsealKey: dev.unsealKey, stop: () => dev.stop() };
+        return {
+          name: 'sandbox vault dev',
+          address: dev.address,
+          rootToken: dev.rootToken,
+          dev,
+          namespaces: true,
+          unsealKey: dev.unsealKey,
+          stop: () => dev.stop(),
+        };
       },
     },
     {
       name: 'vault server -dev',
-      skipReason: bin ? undefined : 'no `vault` binary on PATH: the contract suite ran against the sandbox dev server only',
+      skipReason: bin
+        ? undefined
+        : 'no `vault` binary on PATH: the contract suite ran against the sandbox dev server only',
       start: () => startRealVault(bin as string),
     },
   ];
@@ -140,6 +160,15 @@ export type VaultClient = ReturnType<typeof vaultClient>;
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The envelope fields Vault always sends on a 200 with a body. */
-export const ENVELOPE_KEYS = ['request_id', 'lease_id', 'renewable', 'lease_duration', 'data', 'wrap_info', 'warnings', 'auth'];
+export const ENVELOPE_KEYS = [
+  'request_id',
+  'lease_id',
+  'renewable',
+  'lease_duration',
+  'data',
+  'wrap_info',
+  'warnings',
+  'auth',
+];
 
 export const PERMISSION_DENIED = /permission denied/;

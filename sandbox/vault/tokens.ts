@@ -101,20 +101,31 @@ export function calculateTtl(opts: {
   if (opts.period > 0) {
     let period = opts.period;
     if (period > maxTtl) {
-      warnings.push(`period of ${JSON.stringify(formatDuration(period))} exceeded the effective max_ttl of ${JSON.stringify(formatDuration(maxTtl))}; period value is capped accordingly`);
+      warnings.push(
+        `period of ${JSON.stringify(formatDuration(period))} exceeded the effective max_ttl of ${JSON.stringify(formatDuration(maxTtl))}; period value is capped accordingly`,
+      );
       period = maxTtl;
     }
     ttl = period;
     if (opts.explicitMaxTtl > 0) maxValid = startS + opts.explicitMaxTtl;
   } else {
-    ttl = opts.increment > 0 ? opts.increment : opts.backendTtl > 0 ? opts.backendTtl : opts.mountDefaultTtl > 0 ? opts.mountDefaultTtl : SYSTEM_MAX_TTL;
+    ttl =
+      opts.increment > 0
+        ? opts.increment
+        : opts.backendTtl > 0
+          ? opts.backendTtl
+          : opts.mountDefaultTtl > 0
+            ? opts.mountDefaultTtl
+            : SYSTEM_MAX_TTL;
     maxValid = startS + maxTtl;
   }
   if (maxValid !== undefined) {
     const left = maxValid - nowS;
     if (left <= 0) throw badRequest('past the max TTL, cannot renew');
     if (left < ttl) {
-      warnings.push(`TTL of ${JSON.stringify(formatDuration(ttl))} exceeded the effective max_ttl of ${JSON.stringify(formatDuration(left))}; TTL value is capped accordingly`);
+      warnings.push(
+        `TTL of ${JSON.stringify(formatDuration(ttl))} exceeded the effective max_ttl of ${JSON.stringify(formatDuration(left))}; TTL value is capped accordingly`,
+      );
       ttl = left;
     }
   }

@@ -85,7 +85,9 @@ export interface ApiClient {
   sendRaw(data: string | Buffer, id: number): Promise<Extract<BridgeMessage, { type: 'result' }>>;
   call(command: string, input?: unknown): Promise<Extract<BridgeMessage, { type: 'result' }>>;
   /** Resolves once an event matching `test` has arrived (already or later). */
-  waitForEvent(test: (e: Extract<BridgeMessage, { type: 'event' }>) => boolean): Promise<Extract<BridgeMessage, { type: 'event' }>>;
+  waitForEvent(
+    test: (e: Extract<BridgeMessage, { type: 'event' }>) => boolean,
+  ): Promise<Extract<BridgeMessage, { type: 'event' }>>;
   closed: Promise<{ code: number; reason: string }>;
   close(): Promise<void>;
 }

@@ -32,7 +32,14 @@ export interface MemoryHostOptions {
   user?: { username: string; password: string };
   /** The URL an OIDC login waits on. */
   oidcUrl?: string;
-  connections: { name: string; protocol: Protocol; target: string; credentialPath?: string; listen?: string; connectionString?: string }[];
+  connections: {
+    name: string;
+    protocol: Protocol;
+    target: string;
+    credentialPath?: string;
+    listen?: string;
+    connectionString?: string;
+  }[];
   /** Start authenticated (the token agent already holds a token). */
   authenticated?: boolean;
   /** What the lease registry holds at the start. */
@@ -85,7 +92,12 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
 
   const launches: RecordedLaunch[] = [];
   let settings: SettingsView = options.settings ?? defaultSettings();
-  const leases = createMemoryLeases({ leases: options.leases, retainEndedMs: options.retainEndedMs, emit, note: (level, kind, message) => note(level, kind, message) });
+  const leases = createMemoryLeases({
+    leases: options.leases,
+    retainEndedMs: options.retainEndedMs,
+    emit,
+    note: (level, kind, message) => note(level, kind, message),
+  });
 
   function authenticated(method: SessionView['method'], displayName: string): SessionView {
     return {
@@ -180,8 +192,14 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
     if (!current) throw new ApiError('not-found', `There is no connection named '${name}'.`, 'name');
     if (!listen.startsWith('unix:')) {
       const { host, port } = splitListen(listen);
-      if (port > 65535) throw new ApiError('invalid-input', `Port ${port} does not exist; ports go from 1 to 65535.`, 'listen');
-      if (!isLoopback(host)) throw new ApiError('invalid-input', `${host} is not a loopback address: Sesame listens only on this machine (127.0.0.1, ::1, localhost).`, 'listen');
+      if (port > 65535)
+        throw new ApiError('invalid-input', `Port ${port} does not exist; ports go from 1 to 65535.`, 'listen');
+      if (!isLoopback(host))
+        throw new ApiError(
+          'invalid-input',
+          `${host} is not a loopback address: Sesame listens only on this machine (127.0.0.1, ::1, localhost).`,
+          'listen',
+        );
     }
     const server = await bind(listen).catch((error: unknown) => {
       throw bindRefusal(listen, error);
@@ -207,7 +225,12 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
     launches.push({ connection: name, how });
     const scheme = current.protocol === 'mysql' ? 'mysql' : 'postgresql';
     return how === 'gui'
-      ? { connection: name, how: 'url', opened: `the handler for ${scheme}:// URLs`, url: `${scheme}://${current.listen}/` }
+      ? {
+          connection: name,
+          how: 'url',
+          opened: `the handler for ${scheme}:// URLs`,
+          url: `${scheme}://${current.listen}/`,
+        }
       : { connection: name, how: 'terminal', opened: 'ssh in a terminal' };
   }
 
@@ -242,7 +265,8 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
         case 'config.reload':
           return { added: [], removed: [], changed: [], unchanged: [...connections.keys()], restartNeeded: [] };
         case 'session.renew':
-          if (session.state !== 'authenticated') throw new ApiError('unauthenticated', 'Log in to Vault first; there is no token to renew.');
+          if (session.state !== 'authenticated')
+            throw new ApiError('unauthenticated', 'Log in to Vault first; there is no token to renew.');
           note('info', 'session.renew', 'Renewed the Vault token.');
           return setSession({ ...session, expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
         case 'leases.list':
@@ -260,13 +284,24 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
         case 'settings.update':
           return updateSettings(input as CommandInput<'settings.update'>);
         case 'vault.health':
-          return { address: session.vaultAddress, status: 'ok', version: '1.17.0', message: 'Vault 1.17.0 is up and unsealed.', checkedAt: new Date().toISOString() };
+          return {
+            address: session.vaultAddress,
+            status: 'ok',
+            version: '1.17.0',
+            message: 'Vault 1.17.0 is up and unsealed.',
+            checkedAt: new Date().toISOString(),
+          };
         case 'vault.check': {
           // Port 1 stands for "nothing listens there"; anything else answers like Vault.
           const { address } = input as CommandInput<'vault.check'>;
           const checkedAt = new Date().toISOString();
           return /:1\/?$/.test(address)
-            ? { address, status: 'unreachable', message: `Vault at ${address} cannot be reached: nothing is listening there (ECONNREFUSED).`, checkedAt }
+            ? {
+                address,
+                status: 'unreachable',
+                message: `Vault at ${address} cannot be reached: nothing is listening there (ECONNREFUSED).`,
+                checkedAt,
+              }
             : { address, status: 'ok', version: '1.17.0', message: 'Vault 1.17.0 is up and unsealed.', checkedAt };
         }
         default:
@@ -279,15 +314,28 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
   /** The host's rules in small: port 1 is "in use"; reports-db's GUI choice cannot be saved. */
   function updateSettings(input: CommandInput<'settings.update'>): CommandOutput<'settings.update'> {
     const { agent, gui, vault } = input;
-    if (agent?.listen?.endsWith(':1')) throw new ApiError('conflict', `${agent.listen} is already in use by another program; choose another address (nothing was changed)`, 'agent.listen');
-    if (gui?.connection === 'reports-db') throw new ApiError('conflict', 'the config file of reports-db cannot be written right now', 'gui');
+    if (agent?.listen?.endsWith(':1'))
+      throw new ApiError(
+        'conflict',
+        `${agent.listen} is already in use by another program; choose another address (nothing was changed)`,
+        'agent.listen',
+      );
+    if (gui?.connection === 'reports-db')
+      throw new ApiError('conflict', 'the config file of reports-db cannot be written right now', 'gui');
     settings = {
       ...settings,
       ...(vault ? { vault: { ...settings.vault, address: vault.address } } : {}),
       ...(agent
-        ? { agent: { ...(agent.listen ? { listen: agent.listen } : {}), ...(agent.tokenSink ? { tokenSink: agent.tokenSink } : {}) } }
+        ? {
+            agent: {
+              ...(agent.listen ? { listen: agent.listen } : {}),
+              ...(agent.tokenSink ? { tokenSink: agent.tokenSink } : {}),
+            },
+          }
         : {}),
-      guis: settings.guis.map((g) => (gui && g.connection === gui.connection ? { connection: g.connection, ...(gui.gui ? { gui: gui.gui } : {}) } : g)),
+      guis: settings.guis.map((g) =>
+        gui && g.connection === gui.connection ? { connection: g.connection, ...(gui.gui ? { gui: gui.gui } : {}) } : g,
+      ),
     };
     const restarted = Boolean(vault || agent);
     if (restarted) emit({ event: 'app.reset', payload: { reason: 'settings changed' } });
@@ -299,7 +347,9 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
       configPath: CONFIG_PATH,
       vault: { address: anonymous.vaultAddress, authMethod: 'oidc', authMount: 'oidc', authRole: 'developer' },
       agent: { listen: '127.0.0.1:8100', tokenSink: '~/.vault-token' },
-      guis: [...connections.values()].filter((c) => c.protocol === 'postgres' || c.protocol === 'mysql').map((c) => ({ connection: c.name })),
+      guis: [...connections.values()]
+        .filter((c) => c.protocol === 'postgres' || c.protocol === 'mysql')
+        .map((c) => ({ connection: c.name })),
     };
   }
 
@@ -354,7 +404,13 @@ function listenOf(server: Server, listen: string): string {
 /** Why a listener could not start, in the words the real host uses. */
 function bindRefusal(listen: string, error: unknown): ApiError {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return new ApiError('conflict', `${listen} is already in use by another program; choose another port.`, 'listen');
-  if (code === 'EACCES') return new ApiError('permission-denied', `Sesame may not listen on ${listen} (ports below 1024 need privileges).`, 'listen');
+  if (code === 'EADDRINUSE')
+    return new ApiError('conflict', `${listen} is already in use by another program; choose another port.`, 'listen');
+  if (code === 'EACCES')
+    return new ApiError(
+      'permission-denied',
+      `Sesame may not listen on ${listen} (ports below 1024 need privileges).`,
+      'listen',
+    );
   return new ApiError('invalid-input', `Sesame cannot listen on ${listen} (${code ?? 'unknown error'}).`, 'listen');
 }

@@ -34,14 +34,26 @@ export function sampleLeases(count: number, now = Date.now()): LeaseView[] {
     const n = String(i).padStart(5, '0');
     const ttlSeconds = 600 + ((i * 37) % 3000);
     const issued = now - 1000 * (i + 1);
-    const path = kind === 'token' ? `auth/token/create/child-${n}` : kind === 'kv' ? `secret/data/app/config-${n}` : `database/creds/orders-ro/${n}`;
-    const id = kind === 'token' ? `token:acc${n}x7f3a9c` : kind === 'kv' ? `kv:|secret/data/app/config-${n}@1` : `lease:database/creds/orders-ro/L${n}q8c1Ma`;
+    const path =
+      kind === 'token'
+        ? `auth/token/create/child-${n}`
+        : kind === 'kv'
+          ? `secret/data/app/config-${n}`
+          : `database/creds/orders-ro/${n}`;
+    const id =
+      kind === 'token'
+        ? `token:acc${n}x7f3a9c`
+        : kind === 'kv'
+          ? `kv:|secret/data/app/config-${n}@1`
+          : `lease:database/creds/orders-ro/L${n}q8c1Ma`;
     views.push({
       kind,
       id,
       path,
       issuedAt: new Date(issued).toISOString(),
-      ...(kind === 'kv' && i % 2 === 0 ? {} : { expiresAt: new Date(now + ttlSeconds * 1000).toISOString(), ttlSeconds }),
+      ...(kind === 'kv' && i % 2 === 0
+        ? {}
+        : { expiresAt: new Date(now + ttlSeconds * 1000).toISOString(), ttlSeconds }),
       renewable: kind !== 'kv',
       renewals: i % 4,
       hits: (i * 7) % 50,
@@ -90,7 +102,11 @@ export function createMemoryLeases(options: MemoryLeasesOptions): MemoryLeases {
   }
 
   function mustBeLive(view: LeaseView, verb: string): void {
-    if (ended(view)) throw new ApiError('conflict', `Cannot ${verb} ${view.path}: it has already ${view.state === 'expired' ? 'expired' : `been ${view.state}`}.`);
+    if (ended(view))
+      throw new ApiError(
+        'conflict',
+        `Cannot ${verb} ${view.path}: it has already ${view.state === 'expired' ? 'expired' : `been ${view.state}`}.`,
+      );
   }
 
   return {
@@ -98,22 +114,33 @@ export function createMemoryLeases(options: MemoryLeasesOptions): MemoryLeases {
     renew(id) {
       const view = mustGet(id);
       mustBeLive(view, 'renew');
-      if (!view.renewable) throw new ApiError('conflict', `${view.path} is not renewable; it stays valid until it expires.`);
+      if (!view.renewable)
+        throw new ApiError('conflict', `${view.path} is not renewable; it stays valid until it expires.`);
       const ttl = view.ttlSeconds ?? 3600;
       options.note('info', 'lease.renew', `Renewed ${view.path}.`);
-      return set({ ...view, renewals: view.renewals + 1, expiresAt: new Date(Date.now() + ttl * 1000).toISOString(), lastError: undefined });
+      return set({
+        ...view,
+        renewals: view.renewals + 1,
+        expiresAt: new Date(Date.now() + ttl * 1000).toISOString(),
+        lastError: undefined,
+      });
     },
     revoke(id) {
       const view = mustGet(id);
       mustBeLive(view, 'revoke');
-      if (view.kind === 'kv') throw new ApiError('conflict', `${view.path} is a cached KV secret: Vault has nothing to revoke. Evict it instead.`);
+      if (view.kind === 'kv')
+        throw new ApiError(
+          'conflict',
+          `${view.path} is a cached KV secret: Vault has nothing to revoke. Evict it instead.`,
+        );
       options.note('info', 'lease.revoke', `Revoked ${view.path} at Vault.`);
       return end(view, 'revoked');
     },
     evict(id) {
       const view = mustGet(id);
       mustBeLive(view, 'evict');
-      if (isSessionToken(view)) throw new ApiError('conflict', 'The session token is not a cache entry; log out instead.');
+      if (isSessionToken(view))
+        throw new ApiError('conflict', 'The session token is not a cache entry; log out instead.');
       options.note('info', 'lease.evict', `Evicted ${view.path} from the cache.`);
       return end(view, 'evicted');
     },

@@ -30,13 +30,30 @@ export async function startUiRig(): Promise<UiRig> {
   try {
     await promisify(execFile)(
       process.execPath,
-      [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--outDir', buildDir, '--emptyOutDir', '--logLevel', 'warn'],
+      [
+        path.join(ROOT, 'node_modules/vite/bin/vite.js'),
+        'build',
+        '--config',
+        'renderer/vite.config.ts',
+        '--outDir',
+        buildDir,
+        '--emptyOutDir',
+        '--logLevel',
+        'warn',
+      ],
       { cwd: ROOT },
     );
     await mkdir(SHOTS, { recursive: true });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     return { browser, buildDir, stop };
   } catch (error) {
@@ -59,7 +76,12 @@ export interface UiPage {
  * A memory host behind the real bridge, and a fresh browser context with the page opened at the
  * bridge's one-time URL (`open: false`: the page is left blank for the test to open).
  */
-export async function openUi(rig: UiRig, options: MemoryHostOptions, viewport = { width: 1100, height: 900 }, { open = true } = {}): Promise<UiPage> {
+export async function openUi(
+  rig: UiRig,
+  options: MemoryHostOptions,
+  viewport = { width: 1100, height: 900 },
+  { open = true } = {},
+): Promise<UiPage> {
   const host = createMemoryHost(options);
   let bridge: BrowserBridge | undefined;
   let context: BrowserContext | undefined;
@@ -95,5 +117,7 @@ export function shot(page: Page, name: string): Promise<Buffer> {
 /** How many px the page is wider than the window (0: nothing sticks out sideways). */
 export function horizontalOverflow(page: Page): Promise<number> {
   // A string runs in the page; this file is compiled without the DOM's types.
-  return page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as Promise<number>;
+  return page.evaluate(
+    'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+  ) as Promise<number>;
 }

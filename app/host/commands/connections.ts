@@ -13,9 +13,18 @@ export function checkLocalAddress(listen: string): void {
   const host = listen.slice(0, colon);
   const port = Number(listen.slice(colon + 1));
   if (!isLoopbackHost(host)) {
-    throw new ApiError('invalid-input', `${listen} is not a loopback address: anyone who reaches it would get in without a password (use 127.0.0.1, [::1] or localhost)`, 'listen');
+    throw new ApiError(
+      'invalid-input',
+      `${listen} is not a loopback address: anyone who reaches it would get in without a password (use 127.0.0.1, [::1] or localhost)`,
+      'listen',
+    );
   }
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ApiError('invalid-input', `choose a fixed port between 1 and 65535 (not ${listen.slice(colon + 1)})`, 'listen');
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new ApiError(
+      'invalid-input',
+      `choose a fixed port between 1 and 65535 (not ${listen.slice(colon + 1)})`,
+      'listen',
+    );
 }
 
 /** Binds and releases `listen` to learn whether another program holds it. */
@@ -28,7 +37,9 @@ export async function ensureFree(listen: string, field = 'listen'): Promise<void
   }
 }
 
-export function connectionHandlers(ctx: HostContext): Pick<Handlers, 'connections.list' | 'connections.setEnabled' | 'connections.setListen'> {
+export function connectionHandlers(
+  ctx: HostContext,
+): Pick<Handlers, 'connections.list' | 'connections.setEnabled' | 'connections.setListen'> {
   return {
     'connections.list': async () => ctx.connections.list(),
     'connections.setEnabled': async ({ name, enabled }) => {
@@ -40,7 +51,11 @@ export function connectionHandlers(ctx: HostContext): Pick<Handlers, 'connection
       if (config.listen === listen) return ctx.connections.view(name);
       checkLocalAddress(listen);
       if (config.protocol === 'ssh-agent' && !listen.startsWith('unix:')) {
-        throw new ApiError('invalid-input', 'an ssh-agent listens on a unix socket (unix:/path): SSH_AUTH_SOCK is one', 'listen');
+        throw new ApiError(
+          'invalid-input',
+          'an ssh-agent listens on a unix socket (unix:/path): SSH_AUTH_SOCK is one',
+          'listen',
+        );
       }
       const other = ctx.connections.configs().find((c) => c.name !== name && c.listen === listen);
       if (other) throw new ApiError('conflict', `${listen} is already the address of '${other.name}'`, 'listen');
@@ -48,7 +63,10 @@ export function connectionHandlers(ctx: HostContext): Pick<Handlers, 'connection
       // The file first: if it cannot be written, nothing running changes either.
       await setConnectionListen(ctx.configPath, name, listen);
       const current = ctx.config();
-      const next = { ...current, connections: current.connections.map((c) => (c.name === name ? { ...c, listen } : c)) };
+      const next = {
+        ...current,
+        connections: current.connections.map((c) => (c.name === name ? { ...c, listen } : c)),
+      };
       await ctx.applyConfig(next, `${name} moved from ${config.listen} to ${listen}`);
       return ctx.connections.view(name);
     },

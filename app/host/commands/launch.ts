@@ -9,13 +9,21 @@ function launchTarget(ctx: HostContext, name: string): LaunchTarget {
   const config = requireConnection(ctx, name);
   const view = ctx.connections.view(name);
   if (view.state !== 'ready') {
-    throw new ApiError('conflict', `'${name}' is ${view.state === 'error' ? `in error (${view.error ?? 'see its status'})` : view.state}: turn it on first`, 'name');
+    throw new ApiError(
+      'conflict',
+      `'${name}' is ${view.state === 'error' ? `in error (${view.error ?? 'see its status'})` : view.state}: turn it on first`,
+      'name',
+    );
   }
   return {
     name,
     protocol: config.protocol,
     listen: view.listen,
-    ...(config.protocol === 'postgres' || config.protocol === 'mysql' ? (config.target.database ? { database: config.target.database } : {}) : {}),
+    ...(config.protocol === 'postgres' || config.protocol === 'mysql'
+      ? config.target.database
+        ? { database: config.target.database }
+        : {}
+      : {}),
     ...(config.protocol === 'ssh' && config.target.user ? { user: config.target.user } : {}),
   };
 }
@@ -27,8 +35,16 @@ async function carryOut(ctx: HostContext, name: string, plan: LaunchPlan): Promi
     else await ctx.platform.launch(plan.argv);
   } catch (error) {
     const message = (error as Error).message ?? String(error);
-    ctx.activity.add({ level: 'error', kind: 'open-failed', message: `could not open ${plan.opened}: ${message}`, connection: name });
-    throw new ApiError(/ENOENT|not found/i.test(message) ? 'not-found' : 'internal', `Could not open ${plan.opened}: ${message}`);
+    ctx.activity.add({
+      level: 'error',
+      kind: 'open-failed',
+      message: `could not open ${plan.opened}: ${message}`,
+      connection: name,
+    });
+    throw new ApiError(
+      /ENOENT|not found/i.test(message) ? 'not-found' : 'internal',
+      `Could not open ${plan.opened}: ${message}`,
+    );
   }
   ctx.activity.add({ level: 'info', kind: 'opened', message: `opened ${plan.opened}`, connection: name });
   return {
@@ -44,7 +60,10 @@ export function launchHandlers(ctx: HostContext): Pick<Handlers, 'connections.op
   return {
     'connections.openGui': async ({ name, gui }) => {
       const target = launchTarget(ctx, name);
-      const plan = planGuiLaunch(target, { ...(gui ? { choice: gui } : {}), ...(ctx.connections.config(name)?.gui ? { configured: ctx.connections.config(name)!.gui } : {}) });
+      const plan = planGuiLaunch(target, {
+        ...(gui ? { choice: gui } : {}),
+        ...(ctx.connections.config(name)?.gui ? { configured: ctx.connections.config(name)!.gui } : {}),
+      });
       return carryOut(ctx, name, plan);
     },
     'connections.openTerminal': async ({ name }) => carryOut(ctx, name, planTerminal(launchTarget(ctx, name))),

@@ -15,7 +15,9 @@ function translate(error: unknown): never {
   throw error;
 }
 
-export function leaseHandlers(ctx: HostContext): Pick<Handlers, 'leases.list' | 'leases.renew' | 'leases.revoke' | 'leases.evict' | 'leases.clear'> {
+export function leaseHandlers(
+  ctx: HostContext,
+): Pick<Handlers, 'leases.list' | 'leases.renew' | 'leases.revoke' | 'leases.evict' | 'leases.clear'> {
   const { registry } = ctx.agent;
   return {
     'leases.list': async () => registry.list().map((r) => leaseView(r)),
@@ -34,7 +36,11 @@ export function leaseHandlers(ctx: HostContext): Pick<Handlers, 'leases.list' | 
     'leases.evict': async ({ id }) => {
       const record = requireLease(ctx, id);
       registry.evict(id, 'evicted from the UI');
-      ctx.activity.add({ level: 'info', kind: 'lease-evicted', message: `evicted ${record.path} (${id}) from the cache` });
+      ctx.activity.add({
+        level: 'info',
+        kind: 'lease-evicted',
+        message: `evicted ${record.path} (${id}) from the cache`,
+      });
       return leaseView(registry.get(id) ?? { ...record, state: 'evicted' });
     },
     'leases.clear': async () => {
@@ -49,7 +55,11 @@ export function leaseHandlers(ctx: HostContext): Pick<Handlers, 'leases.list' | 
           }
         }
       }
-      ctx.activity.add({ level: 'info', kind: 'cache-cleared', message: `cleared the cache (${evicted} entries evicted)` });
+      ctx.activity.add({
+        level: 'info',
+        kind: 'cache-cleared',
+        message: `cleared the cache (${evicted} entries evicted)`,
+      });
       return { evicted };
     },
   };

@@ -6,7 +6,14 @@ import { lstat, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { checkVaultAddress, type VaultHealth } from '../../../broker/vault';
 import { ApiError, type SettingsUpdateInput, type SettingsView, type VaultHealthView } from '../../api';
-import { ConfigError, setAgentSettings, setConnectionGui, setVaultSettings, writeConfigText, type SesameConfig } from '../../config';
+import {
+  ConfigError,
+  setAgentSettings,
+  setConnectionGui,
+  setVaultSettings,
+  writeConfigText,
+  type SesameConfig,
+} from '../../config';
 import { isKnownGui } from '../../launchers';
 import { requireConnection, type Handlers, type HostContext } from '../context';
 import { resolveConfigPath } from '../credential-sources';
@@ -18,7 +25,11 @@ export function checkVaultFrom(baseDir: string, address: string, caCert?: string
 }
 
 /** Check an address about to be saved; refuses (on its field) one that does not answer like Vault. */
-export async function requireUsableVault(baseDir: string, address: string, caCert?: string | null): Promise<VaultHealth> {
+export async function requireUsableVault(
+  baseDir: string,
+  address: string,
+  caCert?: string | null,
+): Promise<VaultHealth> {
   const health = await checkVaultFrom(baseDir, address, caCert);
   const problem = settingsProblem(health);
   if (problem) throw problem;
@@ -28,7 +39,12 @@ export async function requireUsableVault(baseDir: string, address: string, caCer
 /** Why a checked Vault address cannot be saved (field `vault.address`), or undefined when it can. */
 function settingsProblem(health: VaultHealth | VaultHealthView): ApiError | undefined {
   if (health.status === 'unreachable') return new ApiError('vault-unreachable', health.message, 'vault.address');
-  if (health.status === 'error') return new ApiError('invalid-input', health.message, health.message.includes('CA certificate') ? 'vault.caCert' : 'vault.address');
+  if (health.status === 'error')
+    return new ApiError(
+      'invalid-input',
+      health.message,
+      health.message.includes('CA certificate') ? 'vault.caCert' : 'vault.address',
+    );
   return undefined;
 }
 
@@ -65,12 +81,20 @@ const proxyListen = (ctx: HostContext) => ctx.agent.proxy?.address.replace(/^htt
 function asFieldError(error: unknown, field: string): never {
   if (error instanceof ConfigError) {
     const problem = error.problems[0];
-    throw new ApiError('invalid-input', problem ? `${problem.field ? `${problem.field}: ` : ''}${problem.message}` : error.message, field);
+    throw new ApiError(
+      'invalid-input',
+      problem ? `${problem.field ? `${problem.field}: ` : ''}${problem.message}` : error.message,
+      field,
+    );
   }
   throw error;
 }
 
-async function checkUpdate(ctx: HostContext, input: SettingsUpdateInput, baseDir: string): Promise<VaultHealth | undefined> {
+async function checkUpdate(
+  ctx: HostContext,
+  input: SettingsUpdateInput,
+  baseDir: string,
+): Promise<VaultHealth | undefined> {
   let health: VaultHealth | undefined;
   if (input.vault) {
     const caCert = input.vault.caCert === undefined ? ctx.config().vault.caCert : input.vault.caCert;
@@ -84,7 +108,8 @@ async function checkUpdate(ctx: HostContext, input: SettingsUpdateInput, baseDir
       throw new ApiError('invalid-input', (error as Error).message, 'agent.listen');
     }
     const taken = ctx.connections.configs().find((c) => c.listen === listen);
-    if (taken) throw new ApiError('conflict', `${listen} is the address of the connection '${taken.name}'`, 'agent.listen');
+    if (taken)
+      throw new ApiError('conflict', `${listen} is the address of the connection '${taken.name}'`, 'agent.listen');
     await ensureFree(listen, 'agent.listen');
   }
   const sink = input.agent?.tokenSink;
@@ -92,7 +117,12 @@ async function checkUpdate(ctx: HostContext, input: SettingsUpdateInput, baseDir
     const file = resolveConfigPath(sink, baseDir);
     const dir = path.dirname(file);
     const folder = await stat(dir).catch(() => undefined);
-    if (!folder?.isDirectory()) throw new ApiError('invalid-input', `the folder ${dir} does not exist; create it first (the token file is written there with mode 0600)`, 'agent.tokenSink');
+    if (!folder?.isDirectory())
+      throw new ApiError(
+        'invalid-input',
+        `the folder ${dir} does not exist; create it first (the token file is written there with mode 0600)`,
+        'agent.tokenSink',
+      );
     // The sink is replaced at every login and deleted at logout: only a file of Sesame's own.
     const running = ctx.config().agent?.tokenSink;
     const isCurrent = running !== undefined && resolveConfigPath(running, baseDir) === file;
@@ -109,10 +139,20 @@ async function checkUpdate(ctx: HostContext, input: SettingsUpdateInput, baseDir
   }
   if (input.gui) {
     const target = requireConnection(ctx, input.gui.connection);
-    if (!opensInGui(target)) throw new ApiError('invalid-input', `${target.name} is an ${target.protocol} connection: it opens in a terminal, not a database GUI`, 'gui');
+    if (!opensInGui(target))
+      throw new ApiError(
+        'invalid-input',
+        `${target.name} is an ${target.protocol} connection: it opens in a terminal, not a database GUI`,
+        'gui',
+      );
     // The bridges' contract allows only known names; checked again here, as a program to run
     // must never come from the UI.
-    if (input.gui.gui !== null && !isKnownGui(input.gui.gui)) throw new ApiError('invalid-input', 'choose a GUI Sesame knows; command templates are set in the config file', 'gui');
+    if (input.gui.gui !== null && !isKnownGui(input.gui.gui))
+      throw new ApiError(
+        'invalid-input',
+        'choose a GUI Sesame knows; command templates are set in the config file',
+        'gui',
+      );
   }
   return health;
 }
@@ -139,16 +179,22 @@ export function settingsHandlers(ctx: HostContext): Pick<Handlers, 'settings.get
       const before = await readFile(ctx.configPath, 'utf8');
       const said: string[] = [];
       if (vaultChanged) {
-        await setVaultSettings(ctx.configPath, input.vault!).catch((error: unknown) => asFieldError(error, 'vault.address'));
+        await setVaultSettings(ctx.configPath, input.vault!).catch((error: unknown) =>
+          asFieldError(error, 'vault.address'),
+        );
         said.push(`Vault is now ${input.vault!.address}${health ? ` (${health.message})` : ''}`);
       }
       if (agentChanged) {
-        await setAgentSettings(ctx.configPath, input.agent!).catch((error: unknown) => asFieldError(error, input.agent!.listen !== undefined ? 'agent.listen' : 'agent.tokenSink'));
+        await setAgentSettings(ctx.configPath, input.agent!).catch((error: unknown) =>
+          asFieldError(error, input.agent!.listen !== undefined ? 'agent.listen' : 'agent.tokenSink'),
+        );
         said.push('the token agent settings were saved');
       }
       if (input.gui) {
         const { connection, gui } = input.gui;
-        const written: SesameConfig = await setConnectionGui(ctx.configPath, connection, gui).catch((error: unknown) => asFieldError(error, 'gui'));
+        const written: SesameConfig = await setConnectionGui(ctx.configPath, connection, gui).catch((error: unknown) =>
+          asFieldError(error, 'gui'),
+        );
         const choice = written.connections.find((c) => c.name === connection)?.gui;
         const current = ctx.config();
         const connections = current.connections.map((c) => (c.name === connection ? { ...c, gui: choice } : c));
@@ -161,7 +207,11 @@ export function settingsHandlers(ctx: HostContext): Pick<Handlers, 'settings.get
       }
       const restarted = vaultChanged || agentChanged;
       if (restarted) {
-        ctx.activity.add({ level: 'info', kind: 'settings-changed', message: `${said.join('; ')}: Sesame restarts to apply it` });
+        ctx.activity.add({
+          level: 'info',
+          kind: 'settings-changed',
+          message: `${said.join('; ')}: Sesame restarts to apply it`,
+        });
         ctx.requestRestart({ reason: said.join('; '), rollback: () => writeConfigText(ctx.configPath, before) });
       } else if (said.length > 0) {
         ctx.activity.add({ level: 'info', kind: 'settings-changed', message: said.join('; ') });

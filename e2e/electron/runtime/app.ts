@@ -2,7 +2,17 @@
 // lock (a lock file with the owner's pid; a second launch leaves its argv and signals the
 // owner, which emits 'second-instance'), and quitting with Electron's order of events:
 // before-quit (cancelable) → every window's 'close' (cancelable) → will-quit → quit → exit.
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+  closeSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { appEvents, BrowserWindow, onWindowClosed } from './browser-window';
@@ -170,7 +180,12 @@ onWindowClosed(() => {
 
 /** Electron reads the app's package.json for its name and version before running main. */
 export function loadApp(directory: string): string {
-  const pkg = JSON.parse(readFileSync(path.join(directory, 'package.json'), 'utf8')) as { name?: string; productName?: string; version?: string; main?: string };
+  const pkg = JSON.parse(readFileSync(path.join(directory, 'package.json'), 'utf8')) as {
+    name?: string;
+    productName?: string;
+    version?: string;
+    main?: string;
+  };
   appPath = directory;
   name = pkg.productName ?? pkg.name ?? name;
   version = pkg.version ?? version;

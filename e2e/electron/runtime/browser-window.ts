@@ -48,7 +48,10 @@ export class BrowserWindow extends EventEmitter {
     requireReady('BrowserWindow');
     this.options = options;
     this.#title = options.title ?? 'Electron';
-    this.webContents = new WebContents(options.webPreferences ?? {}, { width: options.width ?? 800, height: options.height ?? 600 });
+    this.webContents = new WebContents(options.webPreferences ?? {}, {
+      width: options.width ?? 800,
+      height: options.height ?? 600,
+    });
     windows.add(this);
     // Let the caller attach its listeners first, as Electron emits this asynchronously too.
     queueMicrotask(() => appEvents.emit('web-contents-created', cancelable(), this.webContents));

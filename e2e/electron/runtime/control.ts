@@ -21,7 +21,13 @@ function findItem(menu: Menu | undefined, labels: string[]) {
   let items = menu?.items ?? [];
   for (const [i, label] of labels.entries()) {
     const item = items.find((candidate) => candidate.visible && displayLabel(candidate.label) === label);
-    if (!item) throw new Error(`no menu item '${label}' (have: ${items.map((c) => displayLabel(c.label)).filter(Boolean).join(', ')})`);
+    if (!item)
+      throw new Error(
+        `no menu item '${label}' (have: ${items
+          .map((c) => displayLabel(c.label))
+          .filter(Boolean)
+          .join(', ')})`,
+      );
     if (i === labels.length - 1) return item;
     items = item.submenu?.items ?? [];
   }
@@ -41,7 +47,12 @@ const ops: Record<string, (args: Record<string, unknown>) => unknown> = {
       webPreferences: w.webContents.webPreferences,
     })),
     tray: [...trays].at(-1)
-      ? { icon: path.basename(tray().image.file), iconExists: !tray().image.isEmpty(), tooltip: tray().tooltip, menu: describeMenu(tray().menu) }
+      ? {
+          icon: path.basename(tray().image.file),
+          iconExists: !tray().image.isEmpty(),
+          tooltip: tray().tooltip,
+          menu: describeMenu(tray().menu),
+        }
       : null,
     notifications: observed.notifications,
     openedExternal: observed.openedExternal,

@@ -45,7 +45,12 @@ export class MenuItem {
 
   constructor(options: MenuItemOptions) {
     this.label = options.label ?? '';
-    this.submenu = options.submenu instanceof Menu ? options.submenu : options.submenu ? Menu.buildFromTemplate(options.submenu) : undefined;
+    this.submenu =
+      options.submenu instanceof Menu
+        ? options.submenu
+        : options.submenu
+          ? Menu.buildFromTemplate(options.submenu)
+          : undefined;
     this.type = options.type ?? (this.submenu ? 'submenu' : 'normal');
     this.enabled = options.enabled ?? true;
     this.visible = options.visible ?? true;
@@ -183,7 +188,8 @@ export const dialog = {
     const options = (args.length > 1 ? args[1] : args[0]) as { defaultId?: number } | undefined;
     return { response: options?.defaultId ?? 0, checkboxChecked: false };
   },
-  showMessageBoxSync: (...args: unknown[]) => ((args.length > 1 ? args[1] : args[0]) as { defaultId?: number } | undefined)?.defaultId ?? 0,
+  showMessageBoxSync: (...args: unknown[]) =>
+    ((args.length > 1 ? args[1] : args[0]) as { defaultId?: number } | undefined)?.defaultId ?? 0,
 };
 
 export const nativeTheme = Object.assign(new EventEmitter(), {

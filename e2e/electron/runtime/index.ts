@@ -3,7 +3,18 @@
 // for the desktop surfaces. `import … from 'electron'` resolves here under the stand-in.
 export { app } from './app';
 export { BrowserWindow } from './browser-window';
-export { clipboard, dialog, Menu, MenuItem, nativeImage, nativeTheme, Notification, safeStorage, shell, Tray } from './desktop-apis';
+export {
+  clipboard,
+  dialog,
+  Menu,
+  MenuItem,
+  nativeImage,
+  nativeTheme,
+  Notification,
+  safeStorage,
+  shell,
+  Tray,
+} from './desktop-apis';
 export { ipcMain, protocol, session } from './main-apis';
 
 function rendererOnly(name: string): never {

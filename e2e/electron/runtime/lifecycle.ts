@@ -5,7 +5,9 @@ import path from 'node:path';
 
 const DIR = process.env.SESAME_ELECTRON_STANDIN_DIR;
 if (!DIR) {
-  process.stderr.write('electron stand-in: SESAME_ELECTRON_STANDIN_DIR is not set; this program runs only under the e2e harness.\n');
+  process.stderr.write(
+    'electron stand-in: SESAME_ELECTRON_STANDIN_DIR is not set; this program runs only under the e2e harness.\n',
+  );
   process.exit(2);
 }
 

@@ -36,7 +36,8 @@ class IpcMain extends EventEmitter {
   async invoke(event: InvokeEvent, channel: string, args: unknown[]): Promise<unknown> {
     recordIpc('to-main', channel, args);
     const handler = this.#handlers.get(channel);
-    if (!handler) throw new Error(`Error invoking remote method '${channel}': Error: No handler registered for '${channel}'`);
+    if (!handler)
+      throw new Error(`Error invoking remote method '${channel}': Error: No handler registered for '${channel}'`);
     let result: unknown;
     try {
       result = structuredClone(await handler(event, ...structuredClone(args)));
@@ -85,8 +86,16 @@ export interface HeadersDetails {
   resourceType: string;
   responseHeaders: Record<string, string[]>;
 }
-type HeadersListener = (details: HeadersDetails, callback: (response: { cancel?: boolean; responseHeaders?: Record<string, string[]> }) => void) => void;
-type PermissionHandler = (contents: unknown, permission: string, callback: (granted: boolean) => void, details?: unknown) => void;
+type HeadersListener = (
+  details: HeadersDetails,
+  callback: (response: { cancel?: boolean; responseHeaders?: Record<string, string[]> }) => void,
+) => void;
+type PermissionHandler = (
+  contents: unknown,
+  permission: string,
+  callback: (granted: boolean) => void,
+  details?: unknown,
+) => void;
 
 export const sessionState = {
   headersListener: undefined as HeadersListener | undefined,

@@ -19,7 +19,9 @@ export interface WebPreferences {
   [key: string]: unknown;
 }
 
-type WindowOpenHandler = (details: { url: string; frameName: string; features: string; disposition: string }) => { action: 'allow' | 'deny' };
+type WindowOpenHandler = (details: { url: string; frameName: string; features: string; disposition: string }) => {
+  action: 'allow' | 'deny';
+};
 
 let nextId = 1;
 const schemes = () => protocolState.schemes();
@@ -91,14 +93,24 @@ export class WebContents extends EventEmitter {
         this.emit('will-navigate', event, original);
         if (event.defaultPrevented) return route.abort('aborted');
       }
-      this.emit('did-start-navigation', cancelable({ url: original, isMainFrame: true, isSameDocument: false }), original, false, true, 1, 1);
+      this.emit(
+        'did-start-navigation',
+        cancelable({ url: original, isMainFrame: true, isSameDocument: false }),
+        original,
+        false,
+        true,
+        1,
+        1,
+      );
     }
     const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(original)?.[1]?.toLowerCase();
     const handler = scheme && original !== url ? protocolState.handlers.get(scheme) : undefined;
     if (!handler) return route.continue();
     const method = request.method();
     const body = method === 'GET' || method === 'HEAD' ? undefined : (request.postDataBuffer() ?? undefined);
-    const response = await handler(new Request(original, { method, headers: request.headers(), ...(body ? { body } : {}) }));
+    const response = await handler(
+      new Request(original, { method, headers: request.headers(), ...(body ? { body } : {}) }),
+    );
     let headers: Record<string, string[]> = {};
     response.headers.forEach((value, name) => {
       headers[name] = [value];
@@ -106,8 +118,15 @@ export class WebContents extends EventEmitter {
     const listener = sessionState.headersListener;
     if (listener) {
       headers = await new Promise((resolve) =>
-        listener({ url: original, method, statusCode: response.status, resourceType: request.resourceType(), responseHeaders: headers }, (answer) =>
-          resolve(answer.responseHeaders ?? headers),
+        listener(
+          {
+            url: original,
+            method,
+            statusCode: response.status,
+            resourceType: request.resourceType(),
+            responseHeaders: headers,
+          },
+          (answer) => resolve(answer.responseHeaders ?? headers),
         ),
       );
     }
@@ -121,7 +140,9 @@ export class WebContents extends EventEmitter {
   /** window.open / target=_blank: the app's handler decides; a denied window is closed at once. */
   async #popup(popup: Page): Promise<void> {
     const url = fromWebUrl(popup.url(), schemes());
-    const answer = this.#openHandler?.({ url, frameName: '', features: '', disposition: 'new-window' }) ?? { action: 'allow' };
+    const answer = this.#openHandler?.({ url, frameName: '', features: '', disposition: 'new-window' }) ?? {
+      action: 'allow',
+    };
     if (answer.action === 'deny') await popup.close().catch(() => {});
   }
 
@@ -151,7 +172,11 @@ export class WebContents extends EventEmitter {
     recordIpc('to-renderer', channel, cloned);
     void this.page
       .then((page) =>
-        page.evaluate(([name, c, a]) => (globalThis as unknown as Record<string, ((c: string, a: unknown[]) => void) | undefined>)[name]?.(c, a), [EMIT_FUNCTION, channel, cloned] as const),
+        page.evaluate(
+          ([name, c, a]) =>
+            (globalThis as unknown as Record<string, ((c: string, a: unknown[]) => void) | undefined>)[name]?.(c, a),
+          [EMIT_FUNCTION, channel, cloned] as const,
+        ),
       )
       .catch(() => {}); // a page between documents misses the message, as Electron's would
   }

@@ -34,4 +34,3 @@ const read = () => now;
 export function useNow(): number {
   return useSyncExternalStore(subscribe, read, read);
 }
-

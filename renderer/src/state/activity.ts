@@ -17,7 +17,10 @@ interface ActivityState {
   filter: ActivityFilter;
 }
 
-export const useActivityStore = create<ActivityState>(() => ({ items: [], filter: { level: 'all', connection: 'all', text: '' } }));
+export const useActivityStore = create<ActivityState>(() => ({
+  items: [],
+  filter: { level: 'all', connection: 'all', text: '' },
+}));
 
 /** Merge the host's list (after a (re)connect) with what events already brought. */
 export function replaceActivity(list: readonly ActivityEvent[]): void {
@@ -37,8 +40,12 @@ export function filterActivity(items: readonly ActivityEvent[], filter: Activity
   return items.filter(
     (e) =>
       (filter.level === 'all' || e.level === filter.level) &&
-      (filter.connection === 'all' || (filter.connection === 'none' ? !e.connection : e.connection === filter.connection)) &&
-      (!text || e.message.toLowerCase().includes(text) || e.kind.toLowerCase().includes(text) || (e.connection ?? '').toLowerCase().includes(text)),
+      (filter.connection === 'all' ||
+        (filter.connection === 'none' ? !e.connection : e.connection === filter.connection)) &&
+      (!text ||
+        e.message.toLowerCase().includes(text) ||
+        e.kind.toLowerCase().includes(text) ||
+        (e.connection ?? '').toLowerCase().includes(text)),
   );
 }
 

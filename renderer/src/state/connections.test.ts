@@ -18,7 +18,8 @@ const view = (state: ConnectionView['state']): ConnectionView => ({
 function heldHost() {
   let settle: { resolve(v: ConnectionView): void; reject(e: unknown): void } | undefined;
   const api: AppApi = {
-    call: () => new Promise((resolve, reject) => (settle = { resolve: resolve as (v: ConnectionView) => void, reject })) as never,
+    call: () =>
+      new Promise((resolve, reject) => (settle = { resolve: resolve as (v: ConnectionView) => void, reject })) as never,
     subscribe: () => () => {},
   };
   return { api, answer: (v: ConnectionView) => settle?.resolve(v), fail: (e: unknown) => settle?.reject(e) };

@@ -15,7 +15,12 @@ interface ConnectionsState {
   refusals: Record<string, string>;
 }
 
-export const useConnectionsStore = create<ConnectionsState>(() => ({ byName: {}, order: [], pending: {}, refusals: {} }));
+export const useConnectionsStore = create<ConnectionsState>(() => ({
+  byName: {},
+  order: [],
+  pending: {},
+  refusals: {},
+}));
 
 /** Whether the host is running (or trying to run) a connection: what its switch shows. */
 export function isOn(state: ConnectionState): boolean {
@@ -94,9 +99,15 @@ export async function setConnectionListen(api: AppApi, name: string, listen: str
 }
 
 /** "Open in GUI" or "Open terminal"; resolves to what was started or why not. */
-export async function launchConnection(api: AppApi, name: string, how: 'gui' | 'terminal'): Promise<LaunchResult | ApiError> {
+export async function launchConnection(
+  api: AppApi,
+  name: string,
+  how: 'gui' | 'terminal',
+): Promise<LaunchResult | ApiError> {
   try {
-    return how === 'gui' ? await api.call('connections.openGui', { name }) : await api.call('connections.openTerminal', { name });
+    return how === 'gui'
+      ? await api.call('connections.openGui', { name })
+      : await api.call('connections.openTerminal', { name });
   } catch (error) {
     return asApiError(error);
   }

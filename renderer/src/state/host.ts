@@ -14,7 +14,13 @@ interface HostState {
   syncError: string | null;
 }
 
-export const useHostStore = create<HostState>(() => ({ link: 'connecting', denial: null, everOpen: false, info: null, syncError: null }));
+export const useHostStore = create<HostState>(() => ({
+  link: 'connecting',
+  denial: null,
+  everOpen: false,
+  info: null,
+  syncError: null,
+}));
 
 export function setLinkState(link: LinkState, denial?: BridgeDenial): void {
   useHostStore.setState((s) => ({ link, denial: denial ?? null, everOpen: s.everOpen || link === 'open' }));

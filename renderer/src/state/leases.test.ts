@@ -3,7 +3,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { LeaseView } from '../../../app/api';
 import { shortId } from '../ui/leases/lease-format';
-import { filterLeaseIds, flushLeaseChanges, queueLeaseChange, queueLeaseRemoval, replaceLeases, useLeasesStore } from './leases';
+import {
+  filterLeaseIds,
+  flushLeaseChanges,
+  queueLeaseChange,
+  queueLeaseRemoval,
+  replaceLeases,
+  useLeasesStore,
+} from './leases';
 
 const base = Date.parse('2025-03-01T09:00:00Z');
 function lease(n: number, patch: Partial<LeaseView> = {}): LeaseView {

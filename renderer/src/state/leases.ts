@@ -53,7 +53,8 @@ function entryOf(view: LeaseView, receivedAt: number): LeaseEntry {
   if (!isEnded(view)) {
     // The TTL the host measured is immune to a skewed clock; expiresAt is the fallback.
     if (view.ttlSeconds !== undefined) deadline = receivedAt + view.ttlSeconds * 1000;
-    else if (view.expiresAt !== undefined && !Number.isNaN(Date.parse(view.expiresAt))) deadline = Date.parse(view.expiresAt);
+    else if (view.expiresAt !== undefined && !Number.isNaN(Date.parse(view.expiresAt)))
+      deadline = Date.parse(view.expiresAt);
   }
   return { view, deadline, issued: Number.isNaN(issued) ? 0 : issued };
 }
@@ -121,7 +122,11 @@ export function setLeaseFilter(patch: Partial<LeaseFilter>): void {
 }
 
 /** The ids the table shows for a filter, in order. */
-export function filterLeaseIds(byId: ReadonlyMap<string, LeaseEntry>, order: readonly string[], filter: LeaseFilter): string[] {
+export function filterLeaseIds(
+  byId: ReadonlyMap<string, LeaseEntry>,
+  order: readonly string[],
+  filter: LeaseFilter,
+): string[] {
   const text = filter.text.trim().toLowerCase();
   const shown: string[] = [];
   for (const id of order) {
@@ -129,7 +134,13 @@ export function filterLeaseIds(byId: ReadonlyMap<string, LeaseEntry>, order: rea
     if (!view) continue;
     if (filter.kind !== 'all' && view.kind !== filter.kind) continue;
     if (!filter.showEnded && isEnded(view)) continue;
-    if (text && !view.path.toLowerCase().includes(text) && !view.id.toLowerCase().includes(text) && !view.origin.toLowerCase().includes(text)) continue;
+    if (
+      text &&
+      !view.path.toLowerCase().includes(text) &&
+      !view.id.toLowerCase().includes(text) &&
+      !view.origin.toLowerCase().includes(text)
+    )
+      continue;
     shown.push(id);
   }
   return shown;

@@ -2,7 +2,14 @@
 // (re)connect, after the host restarts, after the config file is reloaded from the Settings
 // tab, and taken from the answer of each change.
 import { create } from 'zustand';
-import type { ApiError, AppApi, ReloadResult, SettingsUpdateInput, SettingsUpdateResult, SettingsView } from '../../../app/api';
+import type {
+  ApiError,
+  AppApi,
+  ReloadResult,
+  SettingsUpdateInput,
+  SettingsUpdateResult,
+  SettingsView,
+} from '../../../app/api';
 import { asApiError } from '../lib/errors';
 
 interface SettingsState {
@@ -19,7 +26,10 @@ export async function loadSettings(api: AppApi): Promise<void> {
     useSettingsStore.setState({ settings: await api.call('settings.get', {}), status: 'ready', loadError: undefined });
   } catch (error) {
     const problem = asApiError(error);
-    useSettingsStore.setState({ status: problem.code === 'unknown-command' ? 'unsupported' : 'failed', loadError: problem.message });
+    useSettingsStore.setState({
+      status: problem.code === 'unknown-command' ? 'unsupported' : 'failed',
+      loadError: problem.message,
+    });
   }
 }
 
@@ -31,7 +41,10 @@ export async function reloadConfig(api: AppApi): Promise<ReloadResult> {
 }
 
 /** Change settings; resolves to the host's answer or its refusal (with the field it names). */
-export async function updateSettings(api: AppApi, input: SettingsUpdateInput): Promise<{ ok: SettingsUpdateResult } | { error: ApiError }> {
+export async function updateSettings(
+  api: AppApi,
+  input: SettingsUpdateInput,
+): Promise<{ ok: SettingsUpdateResult } | { error: ApiError }> {
   try {
     const ok = await api.call('settings.update', input);
     useSettingsStore.setState({ settings: ok.settings, status: 'ready', loadError: undefined });

@@ -47,7 +47,9 @@ const backlog = new Map<string, Array<TerminalOutput | TerminalExit>>();
 const BACKLOG_IDS = 16;
 
 /** Called by the event feed for `terminal.output` and `terminal.exit`. */
-export function routeTerminalEvent(event: { event: 'terminal.output'; payload: TerminalOutput } | { event: 'terminal.exit'; payload: TerminalExit }): void {
+export function routeTerminalEvent(
+  event: { event: 'terminal.output'; payload: TerminalOutput } | { event: 'terminal.exit'; payload: TerminalExit },
+): void {
   const sink = sinks.get(event.payload.id);
   if (sink) {
     if (event.event === 'terminal.output') sink.write(event.payload.data);

@@ -1,7 +1,16 @@
 // What every link does with what crossed the process boundary: a result becomes the command's
 // value (checked against the contract) or an ApiError; an event is delivered only when its
 // name and payload match the contract. The renderer trusts nothing that crossed a wire.
-import { ApiError, commands, events, type AppEvent, type CallOutcome, type CommandName, type CommandOutput, type EventName } from '../../../app/api';
+import {
+  ApiError,
+  commands,
+  events,
+  type AppEvent,
+  type CallOutcome,
+  type CommandName,
+  type CommandOutput,
+  type EventName,
+} from '../../../app/api';
 import { asApiError } from '../lib/errors';
 
 /** The value of an outcome, or the ApiError it carries; anything malformed is an internal error. */

@@ -20,7 +20,8 @@ const SESSION_KEY = 'sesame.session';
 function takeLinkToken(): string | undefined {
   const fragment = new URLSearchParams(window.location.hash.slice(1));
   const token = fragment.get('token') ?? undefined;
-  if (token !== undefined) window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}`);
+  if (token !== undefined)
+    window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}`);
   return token;
 }
 

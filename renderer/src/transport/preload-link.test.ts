@@ -10,7 +10,8 @@ const info = { version: '0.1.0', mode: 'electron', configPath: '/tmp/c.yaml', sa
 function bridgeAnswering(answers: Record<string, CallOutcome>) {
   const listeners = new Set<(message: EventMessage) => void>();
   const bridge: PreloadBridge = {
-    call: async (command) => structuredClone(answers[command] ?? { ok: false, error: { code: 'unknown-command', message: `no ${command}` } }),
+    call: async (command) =>
+      structuredClone(answers[command] ?? { ok: false, error: { code: 'unknown-command', message: `no ${command}` } }),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -27,9 +28,14 @@ describe('createPreloadLink', () => {
 
   it('rejects with a typed ApiError for a refusal', async () => {
     const { bridge } = bridgeAnswering({
-      'connections.setEnabled': { ok: false, error: { code: 'not-found', message: "There is no connection named 'x'.", field: 'name' } },
+      'connections.setEnabled': {
+        ok: false,
+        error: { code: 'not-found', message: "There is no connection named 'x'.", field: 'name' },
+      },
     });
-    const refusal = await createPreloadLink(bridge).call('connections.setEnabled', { name: 'x', enabled: true }).catch((e: unknown) => e);
+    const refusal = await createPreloadLink(bridge)
+      .call('connections.setEnabled', { name: 'x', enabled: true })
+      .catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(ApiError);
     expect(refusal).toMatchObject({ code: 'not-found', field: 'name' });
   });
@@ -45,7 +51,13 @@ describe('createPreloadLink', () => {
     const { bridge, push } = bridgeAnswering({});
     const received: AppEvent[] = [];
     createPreloadLink(bridge).subscribe((event) => received.push(event));
-    const activity = { id: 'a1', time: '2025-01-01T00:00:00.000Z', level: 'info', kind: 'login', message: 'Logged in.' };
+    const activity = {
+      id: 'a1',
+      time: '2025-01-01T00:00:00.000Z',
+      level: 'info',
+      kind: 'login',
+      message: 'Logged in.',
+    };
     push({ type: 'event', event: 'activity', payload: { ...activity, level: 'loud' } });
     push({ type: 'event', event: 'toString', payload: {} });
     push({ type: 'event', event: 'activity', payload: activity });

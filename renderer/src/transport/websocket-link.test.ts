@@ -45,7 +45,12 @@ beforeEach(async () => {
   gate = undefined;
   answers = {
     'app.info': (id) => ({ type: 'result', id, ok: true, value: { ...info, extra: 'dropped' } }),
-    'session.logout': (id) => ({ type: 'result', id, ok: false, error: { code: 'vault-sealed', message: 'Vault is sealed.' } }),
+    'session.logout': (id) => ({
+      type: 'result',
+      id,
+      ok: false,
+      error: { code: 'vault-sealed', message: 'Vault is sealed.' },
+    }),
     'session.get': (id) => ({ type: 'result', id, ok: true, value: { state: 'nonsense' } }),
     'connections.list': () => undefined,
   };
@@ -56,9 +61,18 @@ beforeEach(async () => {
   server.on('connection', (ws) => {
     let signedIn = false;
     ws.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { type: string; id: number; command: string; token?: string; session?: string };
+      const message = JSON.parse(String(data)) as {
+        type: string;
+        id: number;
+        command: string;
+        token?: string;
+        session?: string;
+      };
       if (!signedIn) {
-        hellos.push({ ...(message.token !== undefined ? { token: message.token } : {}), ...(message.session !== undefined ? { session: message.session } : {}) });
+        hellos.push({
+          ...(message.token !== undefined ? { token: message.token } : {}),
+          ...(message.session !== undefined ? { session: message.session } : {}),
+        });
         if (message.type !== 'hello' || !admit(message)) return ws.close(4401, 'link-expired');
         signedIn = true;
         return ws.send(JSON.stringify({ type: 'welcome', session: 'tab-session' }));
@@ -120,7 +134,13 @@ describe('createWebSocketLink', () => {
     const received: AppEvent[] = [];
     host.subscribe((event) => received.push(event));
     await nextState(host, 'open');
-    const activity = { id: 'a1', time: '2025-01-01T00:00:00.000Z', level: 'info', kind: 'login', message: 'Logged in.' };
+    const activity = {
+      id: 'a1',
+      time: '2025-01-01T00:00:00.000Z',
+      level: 'info',
+      kind: 'login',
+      message: 'Logged in.',
+    };
     pushToAll({ type: 'event', event: 'activity', payload: { ...activity, level: 'loud' } });
     pushToAll({ type: 'event', event: 'toString', payload: {} });
     pushToAll({ type: 'event', event: 'activity', payload: activity });

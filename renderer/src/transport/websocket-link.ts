@@ -4,7 +4,16 @@
 // reconnects by itself with a growing pause, except when the bridge refuses the sign-in; calls
 // made while it is down fail at once in plain words rather than hanging. Results and events are
 // checked against the contract here too: the renderer trusts nothing that crossed a wire.
-import { ApiError, BRIDGE_DENIALS, BRIDGE_DENIED, type AppEvent, type BridgeDenial, type CommandInput, type CommandName, type CommandOutput } from '../../../app/api';
+import {
+  ApiError,
+  BRIDGE_DENIALS,
+  BRIDGE_DENIED,
+  type AppEvent,
+  type BridgeDenial,
+  type CommandInput,
+  type CommandName,
+  type CommandOutput,
+} from '../../../app/api';
 import { eventOf, valueOf } from './decode';
 import type { HostLink, LinkState } from './link';
 
@@ -90,7 +99,9 @@ export function createWebSocketLink(options: WebSocketLinkOptions): HostLink {
         for (const call of pending.values()) call.reject(lost);
         pending.clear();
         if (code === BRIDGE_DENIED) {
-          denial = (BRIDGE_DENIALS as readonly string[]).includes(reason ?? '') ? (reason as BridgeDenial) : 'session-unknown';
+          denial = (BRIDGE_DENIALS as readonly string[]).includes(reason ?? '')
+            ? (reason as BridgeDenial)
+            : 'session-unknown';
           stopped = true;
           setState('denied');
           return;

@@ -16,7 +16,16 @@ export interface ConfirmDialogProps {
   onCancel(): void;
 }
 
-export function ConfirmDialog({ title, children, confirmLabel, tone = 'normal', busy = false, error, onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  tone = 'normal',
+  busy = false,
+  error,
+  onConfirm,
+  onCancel,
+}: ConfirmDialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
   const id = useId();
@@ -54,7 +63,12 @@ export function ConfirmDialog({ title, children, confirmLabel, tone = 'normal', 
         <button ref={cancel} type="button" className="button" disabled={busy} onClick={onCancel}>
           Cancel
         </button>
-        <button type="button" className={tone === 'danger' ? 'button button-danger' : 'button button-primary'} disabled={busy} onClick={onConfirm}>
+        <button
+          type="button"
+          className={tone === 'danger' ? 'button button-danger' : 'button button-primary'}
+          disabled={busy}
+          onClick={onConfirm}
+        >
           {busy ? 'Working…' : confirmLabel}
         </button>
       </div>

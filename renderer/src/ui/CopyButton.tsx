@@ -4,7 +4,17 @@ import { useEffect, useState } from 'react';
 import { copyText } from '../lib/clipboard';
 import { CopyIcon } from './icons';
 
-export function CopyButton({ value, label, compact = false, text = 'Copy' }: { value: string; label: string; compact?: boolean; text?: string }) {
+export function CopyButton({
+  value,
+  label,
+  compact = false,
+  text = 'Copy',
+}: {
+  value: string;
+  label: string;
+  compact?: boolean;
+  text?: string;
+}) {
   const [result, setResult] = useState<'copied' | 'failed' | null>(null);
   useEffect(() => {
     if (!result) return;

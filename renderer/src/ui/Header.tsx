@@ -23,7 +23,11 @@ export function Header() {
         <h1 className="brand">
           <SesameMark />
           Sesame
-          {info?.sandbox && <span className="tag" title="No config of yours was found; the built-in sandbox is running.">sandbox</span>}
+          {info?.sandbox && (
+            <span className="tag" title="No config of yours was found; the built-in sandbox is running.">
+              sandbox
+            </span>
+          )}
         </h1>
         {session && !info?.setup && (
           <div className="session-line" data-testid="session-state" data-state={session.state}>
@@ -61,7 +65,11 @@ export function Header() {
         </p>
       )}
       {health && !vaultIsUp(health) && !info?.setup && (
-        <p className={`notice ${health.status === 'sealed' || health.status === 'uninitialized' ? 'notice-warn' : 'notice-bad'}`} role="alert" data-testid="vault-problem">
+        <p
+          className={`notice ${health.status === 'sealed' || health.status === 'uninitialized' ? 'notice-warn' : 'notice-bad'}`}
+          role="alert"
+          data-testid="vault-problem"
+        >
           {health.message} Connections that already hold credentials keep working.
         </p>
       )}

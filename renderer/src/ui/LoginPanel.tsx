@@ -55,7 +55,11 @@ function check(input: unknown): { data?: LoginInput; problems: Partial<Record<Fi
     if (!(field in FIELD_LABELS) || problems[field]) continue;
     const label = FIELD_LABELS[field];
     problems[field] =
-      issue.code === 'too_small' ? `${label} is required.` : issue.code === 'too_big' ? `${label} is too long.` : `${label} is not valid.`;
+      issue.code === 'too_small'
+        ? `${label} is required.`
+        : issue.code === 'too_big'
+          ? `${label} is too long.`
+          : `${label} is not valid.`;
   }
   return { problems };
 }

@@ -22,12 +22,15 @@ export function OidcWaiting({ url }: { url: string }) {
   return (
     <section className="card login" aria-labelledby={`${id}-title`} data-testid="oidc-waiting">
       <h2 id={`${id}-title`}>Continue in your browser</h2>
-      <p>
-        Sign in on your identity provider's page. If no browser window opened, copy this address into
-        your browser:
-      </p>
+      <p>Sign in on your identity provider's page. If no browser window opened, copy this address into your browser:</p>
       <div className="url-box">
-        <input className="url-field" readOnly value={url} aria-label="Sign-in address" onFocus={(e) => e.target.select()} />
+        <input
+          className="url-field"
+          readOnly
+          value={url}
+          aria-label="Sign-in address"
+          onFocus={(e) => e.target.select()}
+        />
         <CopyButton value={url} label="Copy sign-in address" />
       </div>
       {error && (

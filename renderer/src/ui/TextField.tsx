@@ -17,7 +17,19 @@ export interface TextFieldProps {
   inputMode?: 'text' | 'url' | 'numeric';
 }
 
-export function TextField({ label, value, onChange, problem, hint, optional, placeholder, secret, autoComplete = 'off', name, inputMode }: TextFieldProps) {
+export function TextField({
+  label,
+  value,
+  onChange,
+  problem,
+  hint,
+  optional,
+  placeholder,
+  secret,
+  autoComplete = 'off',
+  name,
+  inputMode,
+}: TextFieldProps) {
   const id = useId();
   const describedBy = problem ? `${id}-problem` : hint ? `${id}-hint` : undefined;
   return (

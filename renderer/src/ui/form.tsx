@@ -5,7 +5,10 @@ import { useState } from 'react';
 import type { ApiError } from '../../../app/api';
 import { errorTitle } from '../lib/errors';
 
-export function useFieldForm<F extends string>(initial: Record<F, string>, fieldOf: (hostField: string | undefined) => F | undefined) {
+export function useFieldForm<F extends string>(
+  initial: Record<F, string>,
+  fieldOf: (hostField: string | undefined) => F | undefined,
+) {
   const [values, setValues] = useState(initial);
   const [problems, setProblems] = useState<Partial<Record<F, string>>>({});
   const [refusal, setRefusal] = useState<ApiError | null>(null);

@@ -5,11 +5,24 @@ export type Glyph = 'filled' | 'hollow' | 'ring' | 'triangle' | 'cross';
 
 export function StatusGlyph({ glyph }: { glyph: Glyph }) {
   return (
-    <svg className={`glyph glyph-${glyph}`} viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">
+    <svg
+      className={`glyph glyph-${glyph}`}
+      viewBox="0 0 16 16"
+      width="14"
+      height="14"
+      aria-hidden="true"
+      focusable="false"
+    >
       {glyph === 'filled' && <circle cx="8" cy="8" r="6" fill="currentColor" />}
       {glyph === 'hollow' && <circle cx="8" cy="8" r="5.25" fill="none" stroke="currentColor" strokeWidth="1.5" />}
       {glyph === 'ring' && (
-        <path d="M8 2.5a5.5 5.5 0 1 1-5.5 5.5" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+        <path
+          d="M8 2.5a5.5 5.5 0 1 1-5.5 5.5"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="2"
+          strokeLinecap="round"
+        />
       )}
       {glyph === 'triangle' && <path d="M8 1.8 15 14H1z" fill="currentColor" />}
       {glyph === 'cross' && (
@@ -20,7 +33,13 @@ export function StatusGlyph({ glyph }: { glyph: Glyph }) {
 }
 
 export function ProtocolIcon({ protocol }: { protocol: Protocol }) {
-  const common = { fill: 'none', stroke: 'currentColor', strokeWidth: 1.5, strokeLinecap: 'round', strokeLinejoin: 'round' } as const;
+  const common = {
+    fill: 'none',
+    stroke: 'currentColor',
+    strokeWidth: 1.5,
+    strokeLinecap: 'round',
+    strokeLinejoin: 'round',
+  } as const;
   return (
     <svg className="protocol-icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
       {(protocol === 'postgres' || protocol === 'mysql') && (
@@ -56,7 +75,13 @@ export function CopyIcon() {
   return (
     <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">
       <rect x="5" y="5" width="8.5" height="8.5" rx="1.5" fill="none" stroke="currentColor" strokeWidth="1.4" />
-      <path d="M3 10.5V3.8C3 3.4 3.4 3 3.8 3h6.7" fill="none" stroke="currentColor" strokeWidth="1.4" strokeLinecap="round" />
+      <path
+        d="M3 10.5V3.8C3 3.4 3.4 3 3.8 3h6.7"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="1.4"
+        strokeLinecap="round"
+      />
     </svg>
   );
 }
@@ -65,7 +90,13 @@ export function SesameMark() {
   return (
     <svg className="mark" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
       <rect x="3" y="10" width="18" height="11" rx="2.5" fill="currentColor" opacity="0.9" />
-      <path d="M7.5 10V7.5a4.5 4.5 0 0 1 8.7-1.6" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+      <path
+        d="M7.5 10V7.5a4.5 4.5 0 0 1 8.7-1.6"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="2"
+        strokeLinecap="round"
+      />
       <circle cx="12" cy="15.5" r="1.6" fill="var(--surface)" />
     </svg>
   );

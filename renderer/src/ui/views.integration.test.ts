@@ -8,7 +8,14 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ActivityEvent, ConnectionView } from '../../../app/api';
-import { horizontalOverflow, openUi, shot, startUiRig, type UiPage, type UiRig } from '../../../app/bridge/testing/ui-harness';
+import {
+  horizontalOverflow,
+  openUi,
+  shot,
+  startUiRig,
+  type UiPage,
+  type UiRig,
+} from '../../../app/bridge/testing/ui-harness';
 
 let rig: UiRig;
 let ui: UiPage;
@@ -28,7 +35,13 @@ beforeEach(async () => {
     token: 'hvs.ui-views-token-0123456789',
     authenticated: true,
     connections: [
-      { name: 'orders-db', protocol: 'postgres', target: 'db.internal:5432', listen: '127.0.0.1:0', connectionString: 'postgresql://127.0.0.1:15432/orders' },
+      {
+        name: 'orders-db',
+        protocol: 'postgres',
+        target: 'db.internal:5432',
+        listen: '127.0.0.1:0',
+        connectionString: 'postgresql://127.0.0.1:15432/orders',
+      },
       { name: 'reports-db', protocol: 'postgres', target: 'reports.internal:5432' },
       { name: 'bastion', protocol: 'ssh', target: 'bastion.internal:22', listen: '127.0.0.1:0' },
       { name: 'billing-mysql', protocol: 'mysql', target: 'billing.internal:3306' },
@@ -60,7 +73,14 @@ async function freePort(): Promise<number> {
 }
 
 function activity(id: string, level: ActivityEvent['level'], message: string, connection?: string): ActivityEvent {
-  return { id, time: new Date(Date.parse('2025-03-01T09:00:00Z') + Number(id) * 1000).toISOString(), level, kind: 'test', message, ...(connection ? { connection } : {}) };
+  return {
+    id,
+    time: new Date(Date.parse('2025-03-01T09:00:00Z') + Number(id) * 1000).toISOString(),
+    level,
+    kind: 'test',
+    message,
+    ...(connection ? { connection } : {}),
+  };
 }
 
 describe('tabs', () => {
@@ -71,7 +91,10 @@ describe('tabs', () => {
     await page.keyboard.press('ArrowRight');
     expect(await tab('Leases & cache').getAttribute('aria-selected')).toBe('true');
     expect(await page.locator(':focus').textContent()).toContain('Leases & cache');
-    await page.getByRole('tabpanel', { name: 'Leases & cache' }).getByRole('heading', { name: 'Session token' }).waitFor();
+    await page
+      .getByRole('tabpanel', { name: 'Leases & cache' })
+      .getByRole('heading', { name: 'Session token' })
+      .waitFor();
     await page.keyboard.press('End');
     await page.getByRole('tabpanel', { name: 'Settings' }).getByRole('heading', { name: 'Config file' }).waitFor();
     await page.keyboard.press('ArrowRight');
@@ -79,14 +102,24 @@ describe('tabs', () => {
     await page.keyboard.press('ArrowLeft');
     expect(await tab('Settings').getAttribute('aria-selected')).toBe('true');
     await page.keyboard.press('Home');
-    await page.getByRole('tabpanel', { name: 'Connections' }).getByRole('searchbox', { name: 'Search connections' }).waitFor();
-    expect(await page.getByRole('tab').evaluateAll((tabs) => tabs.map((t) => t.getAttribute('tabindex')))).toEqual(['0', '-1', '-1', '-1']);
+    await page
+      .getByRole('tabpanel', { name: 'Connections' })
+      .getByRole('searchbox', { name: 'Search connections' })
+      .waitFor();
+    expect(await page.getByRole('tab').evaluateAll((tabs) => tabs.map((t) => t.getAttribute('tabindex')))).toEqual([
+      '0',
+      '-1',
+      '-1',
+      '-1',
+    ]);
   });
 });
 
 describe('the connections tab', () => {
   it('groups by protocol and searches', async () => {
-    const groups = await page.locator('[data-testid^="group-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')));
+    const groups = await page
+      .locator('[data-testid^="group-"]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')));
     expect(groups).toEqual(['group-postgres', 'group-mysql', 'group-ssh']);
     expect(await page.getByTestId('group-postgres').getByRole('listitem').count()).toBe(2);
     await page.getByRole('searchbox', { name: 'Search connections' }).fill('bast');
@@ -106,7 +139,10 @@ describe('the connections tab', () => {
 
     await port.fill(String(taken));
     await port.press('Enter');
-    await row('orders-db').getByRole('alert').getByText(`127.0.0.1:${taken} is already in use by another program`).waitFor();
+    await row('orders-db')
+      .getByRole('alert')
+      .getByText(`127.0.0.1:${taken} is already in use by another program`)
+      .waitFor();
     expect(await port.getAttribute('aria-invalid')).toBe('true');
     await shot(page, 'connections-port-error-light');
 
@@ -119,7 +155,10 @@ describe('the connections tab', () => {
     await row('orders-db').getByRole('button', { name: 'Save' }).click();
     await row('orders-db').getByTestId('listen-address').getByText(`127.0.0.1:${free}`).waitFor();
     // Focus returns to where the edit began.
-    await page.locator(':focus').and(row('orders-db').getByRole('button', { name: 'Change local port of orders-db' })).waitFor();
+    await page
+      .locator(':focus')
+      .and(row('orders-db').getByRole('button', { name: 'Change local port of orders-db' }))
+      .waitFor();
 
     await page.getByRole('switch', { name: 'orders-db', exact: true }).click();
     await page.waitForSelector('[data-testid="connection-orders-db"][data-state="ready"]');
@@ -128,8 +167,16 @@ describe('the connections tab', () => {
   });
 
   it('opens a GUI for a database and a terminal for SSH, copies the connection string, shows live counters', async () => {
-    expect(await row('bastion').getByRole('button', { name: /in a database GUI/ }).count()).toBe(0);
-    expect(await row('orders-db').getByRole('button', { name: /Open a terminal/ }).count()).toBe(0);
+    expect(
+      await row('bastion')
+        .getByRole('button', { name: /in a database GUI/ })
+        .count(),
+    ).toBe(0);
+    expect(
+      await row('orders-db')
+        .getByRole('button', { name: /Open a terminal/ })
+        .count(),
+    ).toBe(0);
     await row('orders-db').getByRole('button', { name: 'Open orders-db in a database GUI' }).click();
     await row('orders-db').getByRole('status').getByText('Opened the handler for postgresql:// URLs.').waitFor();
     await row('bastion').getByRole('button', { name: 'Open a terminal to bastion in the system terminal' }).click();
@@ -194,7 +241,10 @@ describe('the activity tab', () => {
     await page.getByTestId('activity-count').getByText('3 of 5 events').waitFor();
     await shot(page, 'activity-light');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Export 3 events/ }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: /^Export 3 events/ }).click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/^sesame-activity-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.json$/);
     const saved = await download.path();
     const exported = JSON.parse(await readFile(saved, 'utf8')) as ActivityEvent[];

@@ -36,7 +36,12 @@ beforeEach(async () => {
       token: VAULT_TOKEN,
       oidcUrl: OIDC_URL,
       connections: [
-        { name: 'orders-db', protocol: 'postgres', target: 'db.internal:5432', credentialPath: 'secret/data/orders-db' },
+        {
+          name: 'orders-db',
+          protocol: 'postgres',
+          target: 'db.internal:5432',
+          credentialPath: 'secret/data/orders-db',
+        },
         { name: 'bastion', protocol: 'ssh', target: 'bastion.internal:22' },
         { name: 'billing-mysql', protocol: 'mysql', target: 'billing.internal:3306' },
       ],
@@ -92,11 +97,16 @@ describe('the renderer in browser mode', () => {
 
     await page.getByRole('switch', { name: 'orders-db', exact: true }).click();
     await rowInState('orders-db', 'ready');
-    expect(await page.getByRole('switch', { name: 'orders-db', exact: true }).getAttribute('aria-checked')).toBe('true');
+    expect(await page.getByRole('switch', { name: 'orders-db', exact: true }).getAttribute('aria-checked')).toBe(
+      'true',
+    );
     const address = (await row('orders-db').getByTestId('listen-address').textContent()) ?? '';
     expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(await canConnect(address)).toBe(true);
-    await page.locator('.activity-list').getByText(/is listening on/).waitFor();
+    await page
+      .locator('.activity-list')
+      .getByText(/is listening on/)
+      .waitFor();
 
     host.emit({
       event: 'connection.changed',
@@ -117,7 +127,11 @@ describe('the renderer in browser mode', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.screenshot({ path: path.join(SHOTS, 'connections-dark.png'), fullPage: true, animations: 'disabled' });
     await page.setViewportSize({ width: 360, height: 800 });
-    await page.screenshot({ path: path.join(SHOTS, 'connections-360-dark.png'), fullPage: true, animations: 'disabled' });
+    await page.screenshot({
+      path: path.join(SHOTS, 'connections-360-dark.png'),
+      fullPage: true,
+      animations: 'disabled',
+    });
 
     await page.getByRole('switch', { name: 'orders-db', exact: true }).click();
     await rowInState('orders-db', 'off');

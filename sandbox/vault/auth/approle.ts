@@ -5,7 +5,13 @@ import type { Backend, BackendFactory, BackendRequest, BackendResponse } from '.
 import { badRequest, notFound, unsupportedOperation, unsupportedPath } from '../errors';
 import { bool, duration, has, int, str, strList } from '../fields';
 import { rfc3339 } from '../ids';
-import { defaultTokenFields, loginFromTokenFields, parseTokenFields, tokenFieldsResponse, type TokenFields } from './token-fields';
+import {
+  defaultTokenFields,
+  loginFromTokenFields,
+  parseTokenFields,
+  tokenFieldsResponse,
+  type TokenFields,
+} from './token-fields';
 import { cidrContains } from './cidr';
 
 interface SecretId {
@@ -46,7 +52,8 @@ function parseMetadata(body: Record<string, unknown>): Record<string, string> {
       throw badRequest('failed to parse metadata: invalid character in JSON');
     }
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest('metadata must be a JSON object of strings');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw badRequest('metadata must be a JSON object of strings');
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
     if (typeof v !== 'string') throw badRequest(`metadata value for key "${k}" must be a string`);
@@ -85,7 +92,8 @@ export const createAppRoleAuthMethod: BackendFactory = () => {
     const ttl = has(req.body, 'ttl') ? duration(req.body, 'ttl') : role.secretIdTtl;
     const numUses = has(req.body, 'num_uses') ? int(req.body, 'num_uses') : role.secretIdNumUses;
     if (numUses < 0) throw badRequest('num_uses cannot be negative');
-    if (role.secretIdTtl > 0 && ttl > role.secretIdTtl) throw badRequest('ttl cannot be longer than the role\'s secret_id_ttl');
+    if (role.secretIdTtl > 0 && ttl > role.secretIdTtl)
+      throw badRequest("ttl cannot be longer than the role's secret_id_ttl");
     const now = Date.now();
     const s: SecretId = {
       id: custom ?? randomUUID(),
@@ -100,7 +108,9 @@ export const createAppRoleAuthMethod: BackendFactory = () => {
     };
     if (role.secretIds.has(s.id)) throw badRequest('SecretID is already registered');
     role.secretIds.set(s.id, s);
-    return { data: { secret_id: s.id, secret_id_accessor: s.accessor, secret_id_ttl: ttl, secret_id_num_uses: numUses } };
+    return {
+      data: { secret_id: s.id, secret_id_accessor: s.accessor, secret_id_ttl: ttl, secret_id_num_uses: numUses },
+    };
   }
 
   function rolePath(req: BackendRequest, name: string, sub: string): BackendResponse | undefined {
@@ -126,12 +136,22 @@ export const createAppRoleAuthMethod: BackendFactory = () => {
           return undefined;
         }
         if (!isWrite(req)) throw unsupportedOperation();
-        const role: Role = existing ?? { name, roleId: randomUUID(), bindSecretId: true, secretIdTtl: 0, secretIdNumUses: 0, secretIdBoundCidrs: [], token: defaultTokenFields(), secretIds: new Map() };
+        const role: Role = existing ?? {
+          name,
+          roleId: randomUUID(),
+          bindSecretId: true,
+          secretIdTtl: 0,
+          secretIdNumUses: 0,
+          secretIdBoundCidrs: [],
+          token: defaultTokenFields(),
+          secretIds: new Map(),
+        };
         if (has(req.body, 'bind_secret_id')) role.bindSecretId = bool(req.body, 'bind_secret_id');
         if (has(req.body, 'secret_id_ttl')) role.secretIdTtl = duration(req.body, 'secret_id_ttl');
         if (has(req.body, 'secret_id_num_uses')) role.secretIdNumUses = int(req.body, 'secret_id_num_uses');
         if (role.secretIdNumUses < 0) throw badRequest('secret_id_num_uses cannot be negative');
-        if (has(req.body, 'secret_id_bound_cidrs')) role.secretIdBoundCidrs = strList(req.body, 'secret_id_bound_cidrs');
+        if (has(req.body, 'secret_id_bound_cidrs'))
+          role.secretIdBoundCidrs = strList(req.body, 'secret_id_bound_cidrs');
         if (has(req.body, 'role_id')) role.roleId = str(req.body, 'role_id');
         role.token = parseTokenFields(req.body, role.token);
         if (!role.bindSecretId && role.secretIdBoundCidrs.length === 0 && role.token.boundCidrs.length === 0) {
@@ -206,7 +226,9 @@ export const createAppRoleAuthMethod: BackendFactory = () => {
       }
       const cidrs = [...s.cidrs, ...role.secretIdBoundCidrs];
       if (cidrs.length > 0 && !cidrs.some((c) => cidrContains(c, req.remoteAddress))) {
-        throw badRequest(`source address "${req.remoteAddress}" unauthorized through CIDR restrictions on the secret ID`);
+        throw badRequest(
+          `source address "${req.remoteAddress}" unauthorized through CIDR restrictions on the secret ID`,
+        );
       }
       if (s.numUses > 0) {
         s.numUses -= 1;
@@ -218,7 +240,13 @@ export const createAppRoleAuthMethod: BackendFactory = () => {
       throw badRequest(`source address "${req.remoteAddress}" unauthorized by CIDR restrictions on the role`);
     }
     metadata.role_name = role.name;
-    return { login: loginFromTokenFields(role.token, '', metadata, { role: role.name, roleId: role.roleId, policies: role.token.policies }) };
+    return {
+      login: loginFromTokenFields(role.token, '', metadata, {
+        role: role.name,
+        roleId: role.roleId,
+        policies: role.token.policies,
+      }),
+    };
   }
 
   const backend: Backend = {
@@ -240,7 +268,8 @@ export const createAppRoleAuthMethod: BackendFactory = () => {
     async renewLogin({ internal }) {
       const role = roles.get(String(internal.role ?? ''));
       if (!role || role.roleId !== internal.roleId) throw badRequest('role no longer exists or its role_id changed');
-      if (JSON.stringify(role.token.policies) !== JSON.stringify(internal.policies ?? [])) throw badRequest('policies have changed, not renewing');
+      if (JSON.stringify(role.token.policies) !== JSON.stringify(internal.policies ?? []))
+        throw badRequest('policies have changed, not renewing');
     },
   };
   return backend;

@@ -17,7 +17,8 @@ function getText(url: string, caPem: string | undefined): Promise<string> {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        if ((res.statusCode ?? 0) >= 300) reject(new Error(`unexpected status ${res.statusCode} from ${u.origin}${u.pathname}`));
+        if ((res.statusCode ?? 0) >= 300)
+          reject(new Error(`unexpected status ${res.statusCode} from ${u.origin}${u.pathname}`));
         else resolve(Buffer.concat(chunks).toString('utf8'));
       });
     });
@@ -36,7 +37,8 @@ export async function jwksSource(url: string, caPem: string | undefined): Promis
     } catch {
       throw new Error('the JWKS document is not JSON');
     }
-    if (typeof doc !== 'object' || doc === null || !Array.isArray((doc as JSONWebKeySet).keys)) throw new Error('the JWKS document has no "keys" list');
+    if (typeof doc !== 'object' || doc === null || !Array.isArray((doc as JSONWebKeySet).keys))
+      throw new Error('the JWKS document has no "keys" list');
     return createLocalJWKSet(doc as JSONWebKeySet);
   };
   let keys = await load();
@@ -72,7 +74,12 @@ export function pemSource(pems: string[]): KeySource {
           last = e;
           const code = (e as { code?: string }).code;
           // Only a signature mismatch means "try the next key"; claim errors are final.
-          if (code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' && code !== 'ERR_JOSE_ALG_NOT_ALLOWED' && code !== 'ERR_JOSE_NOT_SUPPORTED') throw e;
+          if (
+            code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' &&
+            code !== 'ERR_JOSE_ALG_NOT_ALLOWED' &&
+            code !== 'ERR_JOSE_NOT_SUPPORTED'
+          )
+            throw e;
         }
       }
       throw last ?? new Error('no keys configured');

@@ -6,7 +6,13 @@ import { badRequest, notFound, unsupportedOperation, unsupportedPath } from '../
 import { bool, duration, has, obj, str, strList, strMap } from '../fields';
 import { jwksSource, pemSource, type KeySource } from './jwt-keys';
 import { createIdentity, validateBoundClaims } from './oidc-claims';
-import { defaultTokenFields, loginFromTokenFields, parseTokenFields, tokenFieldsResponse, type TokenFields } from './token-fields';
+import {
+  defaultTokenFields,
+  loginFromTokenFields,
+  parseTokenFields,
+  tokenFieldsResponse,
+  type TokenFields,
+} from './token-fields';
 
 interface JwtConfig {
   jwksUrl: string;
@@ -45,7 +51,8 @@ async function parseConfig(body: Record<string, unknown>): Promise<JwtConfig> {
   const pubkeys = strList(body, 'jwt_validation_pubkeys');
   const discoveryUrl = str(body, 'oidc_discovery_url');
   const sources = [jwksUrl !== '', pubkeys.length > 0, discoveryUrl !== ''].filter(Boolean).length;
-  if (sources !== 1) throw badRequest("exactly one of 'jwt_validation_pubkeys', 'jwks_url' or 'oidc_discovery_url' must be set");
+  if (sources !== 1)
+    throw badRequest("exactly one of 'jwt_validation_pubkeys', 'jwks_url' or 'oidc_discovery_url' must be set");
   const jwksCaPem = str(body, 'jwks_ca_pem');
   const discoveryCaPem = str(body, 'oidc_discovery_ca_pem');
   let keys: KeySource;
@@ -61,7 +68,9 @@ async function parseConfig(body: Record<string, unknown>): Promise<JwtConfig> {
     }
   } catch (e) {
     if (pubkeys.length > 0) throw badRequest(message(e));
-    throw badRequest(jwksUrl !== '' ? `error checking jwks URL: ${message(e)}` : `error checking oidc discovery URL: ${message(e)}`);
+    throw badRequest(
+      jwksUrl !== '' ? `error checking jwks URL: ${message(e)}` : `error checking oidc discovery URL: ${message(e)}`,
+    );
   }
   return {
     jwksUrl,
@@ -79,7 +88,22 @@ async function parseConfig(body: Record<string, unknown>): Promise<JwtConfig> {
 function parseRole(body: Record<string, unknown>, existing: JwtRole | undefined): JwtRole {
   const role: JwtRole = existing
     ? { ...existing }
-    : { roleType: 'oidc', boundAudiences: [], boundSubject: '', boundClaims: {}, boundClaimsType: 'string', userClaim: '', userClaimJsonPointer: false, groupsClaim: '', claimMappings: {}, clockSkewLeeway: 60, expirationLeeway: 150, notBeforeLeeway: 150, allowedRedirectUris: [], token: defaultTokenFields() };
+    : {
+        roleType: 'oidc',
+        boundAudiences: [],
+        boundSubject: '',
+        boundClaims: {},
+        boundClaimsType: 'string',
+        userClaim: '',
+        userClaimJsonPointer: false,
+        groupsClaim: '',
+        claimMappings: {},
+        clockSkewLeeway: 60,
+        expirationLeeway: 150,
+        notBeforeLeeway: 150,
+        allowedRedirectUris: [],
+        token: defaultTokenFields(),
+      };
   if (has(body, 'role_type')) {
     const t = str(body, 'role_type');
     if (t !== 'jwt' && t !== 'oidc') throw badRequest(`invalid 'role_type': ${t}`);
@@ -106,11 +130,20 @@ function parseRole(body: Record<string, unknown>, existing: JwtRole | undefined)
   if (role.roleType === 'oidc' && role.allowedRedirectUris.length === 0) {
     throw badRequest("'allowed_redirect_uris' must be set if 'role_type' is 'oidc' or unspecified.");
   }
-  if (role.roleType === 'jwt' && role.boundAudiences.length === 0 && role.boundSubject === '' && Object.keys(role.boundClaims).length === 0 && role.token.boundCidrs.length === 0) {
+  if (
+    role.roleType === 'jwt' &&
+    role.boundAudiences.length === 0 &&
+    role.boundSubject === '' &&
+    Object.keys(role.boundClaims).length === 0 &&
+    role.token.boundCidrs.length === 0
+  ) {
     throw badRequest('must have at least one bound constraint when creating/updating a role');
   }
   for (const [k, v] of Object.entries(role.boundClaims)) {
-    const ok = typeof v === 'string' || typeof v === 'boolean' || (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'boolean'));
+    const ok =
+      typeof v === 'string' ||
+      typeof v === 'boolean' ||
+      (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'boolean'));
     if (!ok) throw badRequest(`bound claim is not a string or list: ${k}`);
   }
   return role;
@@ -158,18 +191,22 @@ export const createJwtAuthMethod: BackendFactory = () => {
       });
     } catch (e) {
       const code = (e as { code?: string }).code ?? '';
-      if (code.startsWith('ERR_JWT_CLAIM') || code === 'ERR_JWT_EXPIRED') throw badRequest(`error validating claims: ${message(e)}`);
+      if (code.startsWith('ERR_JWT_CLAIM') || code === 'ERR_JWT_EXPIRED')
+        throw badRequest(`error validating claims: ${message(e)}`);
       throw badRequest(`error verifying token signature: ${message(e)}`);
     }
     const aud = claims.aud === undefined ? [] : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (role.boundAudiences.length > 0) {
       if (!aud.some((a) => role.boundAudiences.includes(String(a)))) {
-        throw badRequest('error validating claims: invalid audience (aud) claim: audience claim does not match any expected audience');
+        throw badRequest(
+          'error validating claims: invalid audience (aud) claim: audience claim does not match any expected audience',
+        );
       }
     } else if (aud.length > 0) {
       throw badRequest('audience claim found in JWT but no audiences bound to the role');
     }
-    if (role.boundSubject !== '' && claims.sub !== role.boundSubject) throw badRequest('sub claim does not match bound subject');
+    if (role.boundSubject !== '' && claims.sub !== role.boundSubject)
+      throw badRequest('sub claim does not match bound subject');
     try {
       validateBoundClaims(role.boundClaimsType, role.boundClaims, claims);
     } catch (e) {
@@ -177,11 +214,23 @@ export const createJwtAuthMethod: BackendFactory = () => {
     }
     let identity;
     try {
-      identity = createIdentity(claims, { userClaim: role.userClaim, userClaimJsonPointer: role.userClaimJsonPointer, groupsClaim: role.groupsClaim, claimMappings: role.claimMappings });
+      identity = createIdentity(claims, {
+        userClaim: role.userClaim,
+        userClaimJsonPointer: role.userClaimJsonPointer,
+        groupsClaim: role.groupsClaim,
+        claimMappings: role.claimMappings,
+      });
     } catch (e) {
       throw badRequest(message(e));
     }
-    return { login: loginFromTokenFields(role.token, identity.name, { ...identity.metadata, role: roleName }, { role: roleName, policies: role.token.policies }) };
+    return {
+      login: loginFromTokenFields(
+        role.token,
+        identity.name,
+        { ...identity.metadata, role: roleName },
+        { role: roleName, policies: role.token.policies },
+      ),
+    };
   }
 
   const backend: Backend = {
@@ -237,7 +286,8 @@ export const createJwtAuthMethod: BackendFactory = () => {
     async renewLogin({ internal }) {
       const role = roles.get(String(internal.role ?? ''));
       if (!role) throw badRequest(`role "${String(internal.role ?? '')}" could not be found during renewal`);
-      if (JSON.stringify(role.token.policies) !== JSON.stringify(internal.policies ?? [])) throw badRequest('policies have changed, not renewing');
+      if (JSON.stringify(role.token.policies) !== JSON.stringify(internal.policies ?? []))
+        throw badRequest('policies have changed, not renewing');
     },
   };
   return backend;

@@ -110,7 +110,8 @@ export function createIdentity(claims: Claims, rules: ClaimRules): ClaimIdentity
     const list = normalizeList(rawGroups);
     if (!list) throw new Error(`${JSON.stringify(rules.groupsClaim)} claim could not be converted to string list`);
     for (const group of list) {
-      if (typeof group !== 'string') throw new Error(`value ${display(group)} in groups claim could not be parsed as string`);
+      if (typeof group !== 'string')
+        throw new Error(`value ${display(group)} in groups claim could not be parsed as string`);
       if (group !== '') groups.push(group);
     }
   }

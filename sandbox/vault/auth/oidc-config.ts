@@ -32,7 +32,18 @@ const CONFIG_FIELDS = [
   'bound_issuer',
 ] as const;
 
-const SIGNING_ALGS = new Set(['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA']);
+const SIGNING_ALGS = new Set([
+  'RS256',
+  'RS384',
+  'RS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'EdDSA',
+]);
 
 /** Like `str`, but a value of the wrong type is not echoed in the error (it is a secret). */
 function secretString(body: Record<string, unknown>, field: string): string {
@@ -70,7 +81,9 @@ export async function parseConfig(body: Record<string, unknown>): Promise<Parsed
   });
   const sourceCount = otherSources.length + (config.discoveryUrl !== '' ? 1 : 0);
   if (sourceCount !== 1) {
-    throw badRequest("exactly one of 'jwt_validation_pubkeys', 'jwks_url', 'jwks_pairs' or 'oidc_discovery_url' must be set");
+    throw badRequest(
+      "exactly one of 'jwt_validation_pubkeys', 'jwks_url', 'jwks_pairs' or 'oidc_discovery_url' must be set",
+    );
   }
   if ((config.clientId === '') !== (config.clientSecret === '')) {
     throw badRequest("both 'oidc_client_id' and 'oidc_client_secret' must be set for OIDC");

@@ -184,7 +184,12 @@ export async function finishLogin(
   } catch (err) {
     throw loginFailed(`error validating claims: ${(err as Error).message}`);
   }
-  return loginFromTokenFields(role.token, identity.name, { ...identity.metadata, role: pending.roleName }, {
-    role: pending.roleName,
-  });
+  return loginFromTokenFields(
+    role.token,
+    identity.name,
+    { ...identity.metadata, role: pending.roleName },
+    {
+      role: pending.roleName,
+    },
+  );
 }

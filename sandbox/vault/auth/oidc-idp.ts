@@ -100,7 +100,9 @@ export async function exchangeCode(
   try {
     body = parseJsonObject(res.body, 'the token endpoint');
   } catch (err) {
-    throw new Error(`Provider.Exchange: unable to exchange auth code with provider: oauth2: ${(err as Error).message} (status ${res.status})`);
+    throw new Error(
+      `Provider.Exchange: unable to exchange auth code with provider: oauth2: ${(err as Error).message} (status ${res.status})`,
+    );
   }
   if (res.status !== 200 || typeof body.error === 'string') {
     const description = typeof body.error_description === 'string' ? body.error_description : '';
@@ -137,7 +139,11 @@ function atHash(accessToken: string, alg: string): string {
   return digest.subarray(0, digest.length / 2).toString('base64url');
 }
 
-export async function verifyIdToken(idp: IdpConnection, token: string, expect: IdTokenExpectations): Promise<JWTPayload> {
+export async function verifyIdToken(
+  idp: IdpConnection,
+  token: string,
+  expect: IdTokenExpectations,
+): Promise<JWTPayload> {
   const verifyWith = async (keys: JSONWebKeySet) =>
     jwtVerify(token, createLocalJWKSet(keys), {
       issuer: idp.metadata.issuer,
@@ -157,11 +163,14 @@ export async function verifyIdToken(idp: IdpConnection, token: string, expect: I
     if (err instanceof joseErrors.JWTExpired) return fail('invalid id_token: token is expired');
     if (err instanceof joseErrors.JWTClaimValidationFailed) {
       if (err.claim === 'iss') {
-        return fail(`invalid id_token: oidc: id token issued by a different provider, expected ${JSON.stringify(idp.metadata.issuer)}`);
+        return fail(
+          `invalid id_token: oidc: id token issued by a different provider, expected ${JSON.stringify(idp.metadata.issuer)}`,
+        );
       }
       return fail(`invalid id_token: ${err.message}`);
     }
-    if (err instanceof joseErrors.JOSEAlgNotAllowed) return fail('invalid id_token signature: unsupported signing algorithm');
+    if (err instanceof joseErrors.JOSEAlgNotAllowed)
+      return fail('invalid id_token signature: unsupported signing algorithm');
     if (err instanceof joseErrors.JOSEError) return fail(`invalid id_token signature: ${err.message}`);
     throw err;
   }

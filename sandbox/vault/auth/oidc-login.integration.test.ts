@@ -2,7 +2,13 @@
 // IdP page → the loopback listener gets code+state → callback verifies and maps the claims.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, signInOnIdpPage, startCallbackListener, startOidcProvider, type OidcProvider } from '../../oidc';
+import {
+  launchChromium,
+  signInOnIdpPage,
+  startCallbackListener,
+  startOidcProvider,
+  type OidcProvider,
+} from '../../oidc';
 import type { Backend, LoginResult } from '../backend';
 import { oidcAuthMethodFactory } from './oidc';
 import { TEST_CLIENT, TEST_USER, backendRequest as req, call, mountContext } from './testing';
@@ -62,7 +68,16 @@ describe('OIDC auth method: browser login', () => {
   }
 
   const callback = (backend: Backend, params: URLSearchParams, extra: Record<string, string> = {}, remote?: string) =>
-    call(backend, req('read', 'oidc/callback', {}, { state: params.get('state') ?? '', code: params.get('code') ?? '', ...extra }, remote));
+    call(
+      backend,
+      req(
+        'read',
+        'oidc/callback',
+        {},
+        { state: params.get('state') ?? '', code: params.get('code') ?? '', ...extra },
+        remote,
+      ),
+    );
 
   const errorOf = (r: CallResult) => (r as { errors: string[] }).errors[0];
 
@@ -81,13 +96,19 @@ describe('OIDC auth method: browser login', () => {
       // Like `vault login -method=oidc`: finish the login, then tell the browser it may close.
       handle: async (params) => {
         const result = await callback(backend, params, { client_nonce: 'cli-nonce-1' });
-        return result && 'login' in result ? { ok: true, message: 'Vault login succeeded.' } : { ok: false, message: errorOf(result) ?? '' };
+        return result && 'login' in result
+          ? { ok: true, message: 'Vault login succeeded.' }
+          : { ok: false, message: errorOf(result) ?? '' };
       },
     });
     const context = await browser.newContext();
     try {
       const res = await backend.handle(
-        req('update', 'oidc/auth_url', { role: 'dev', redirect_uri: listener.redirectUri, client_nonce: 'cli-nonce-1' }),
+        req('update', 'oidc/auth_url', {
+          role: 'dev',
+          redirect_uri: listener.redirectUri,
+          client_nonce: 'cli-nonce-1',
+        }),
       );
       const page = await context.newPage();
       await page.goto(String(res!.data!.auth_url));
@@ -160,7 +181,11 @@ describe('OIDC auth method: browser login', () => {
       'Vault login failed. error validating claims: claim "groups" does not match any associated bound claim values',
     );
 
-    const globMatch = await configuredBackend({ ...ROLE, bound_claims_type: 'glob', bound_claims: { email: '*@example.com' } });
+    const globMatch = await configuredBackend({
+      ...ROLE,
+      bound_claims_type: 'glob',
+      bound_claims: { email: '*@example.com' },
+    });
     expect(await callback(globMatch, await browserLogin(globMatch))).toHaveProperty('login');
 
     const boundAudience = await configuredBackend({ ...ROLE, bound_audiences: ['another-client'] });

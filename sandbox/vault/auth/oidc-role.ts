@@ -109,7 +109,8 @@ export function parseRole(body: Record<string, unknown>, existing?: OidcRole): {
   }
   role.token = parseTokenFields(body, role.token);
   for (const cidr of role.token.boundCidrs) {
-    if (!isCidr(cidr)) throw badRequest(`invalid 'token_bound_cidrs' entry ${JSON.stringify(cidr)}: not an IP address or CIDR block`);
+    if (!isCidr(cidr))
+      throw badRequest(`invalid 'token_bound_cidrs' entry ${JSON.stringify(cidr)}: not an IP address or CIDR block`);
   }
   if (has(body, 'bound_audiences')) role.boundAudiences = strList(body, 'bound_audiences');
   if (has(body, 'bound_subject')) role.boundSubject = str(body, 'bound_subject');

@@ -8,7 +8,10 @@ import { TEST_CLIENT, TEST_USER, backendRequest as req, call, mountContext } fro
 const ROLE = {
   user_claim: 'email',
   groups_claim: 'groups',
-  allowed_redirect_uris: ['http://localhost:8250/oidc/callback', 'https://vault.example/ui/vault/auth/oidc/oidc/callback'],
+  allowed_redirect_uris: [
+    'http://localhost:8250/oidc/callback',
+    'https://vault.example/ui/vault/auth/oidc/oidc/callback',
+  ],
   oidc_scopes: 'email,groups',
   token_policies: 'Dev, readers',
   token_ttl: '1h',
@@ -38,7 +41,11 @@ describe('OIDC auth method: config, roles, auth_url', () => {
     expect(await call(backend, req('read', 'config'))).toEqual({ status: 404, errors: [] });
     expect(await call(backend, req('update', 'config', config()))).toBeUndefined();
     const read = (await call(backend, req('read', 'config'))) as { data: Record<string, unknown> };
-    expect(read.data).toMatchObject({ oidc_discovery_url: idp.issuer, oidc_client_id: 'vault-oidc', default_role: 'dev' });
+    expect(read.data).toMatchObject({
+      oidc_discovery_url: idp.issuer,
+      oidc_client_id: 'vault-oidc',
+      default_role: 'dev',
+    });
     expect(read.data).not.toHaveProperty('oidc_client_secret');
     expect(JSON.stringify(read)).not.toContain(TEST_CLIENT.clientSecret);
 
@@ -115,9 +122,13 @@ describe('OIDC auth method: config, roles, auth_url', () => {
       'multiple keys are mapped to metadata key "who"',
     );
     expect(await bad({ ...ROLE, bound_claims_type: 'regex' })).toBe("invalid 'bound_claims_type': regex");
-    expect(await bad({ ...ROLE, bound_claims_type: 'glob', bound_claims: { level: 3 } })).toBe('claim is not a string or list: 3');
+    expect(await bad({ ...ROLE, bound_claims_type: 'glob', bound_claims: { level: 3 } })).toBe(
+      'claim is not a string or list: 3',
+    );
     expect(await bad({ ...ROLE, role_type: 'saml' })).toBe("invalid 'role_type': saml");
-    expect(await bad({ ...ROLE, role_type: 'jwt' })).toBe('must have at least one bound constraint when creating/updating a role');
+    expect(await bad({ ...ROLE, role_type: 'jwt' })).toBe(
+      'must have at least one bound constraint when creating/updating a role',
+    );
     expect(await bad({ ...ROLE, token_ttl: 'soon' })).toMatch(/^error converting input "soon" for field "token_ttl"/);
     expect(await bad({ ...ROLE, token_bound_cidrs: ['10.0.0.0/33'] })).toMatch(/invalid 'token_bound_cidrs' entry/);
     expect(await bad({ ...ROLE, callback_mode: 'device' })).toMatch(/not supported by this dev server/);
@@ -154,14 +165,20 @@ describe('OIDC auth method: config, roles, auth_url', () => {
 
   it('answers auth_url errors and an empty auth_url for a redirect URI the role does not allow', async () => {
     const authUrl = (body: Record<string, unknown>) => call(backend, req('update', 'oidc/auth_url', body));
-    expect(await authUrl({ role: 'dev', redirect_uri: 'x' })).toEqual({ status: 400, errors: ['could not load configuration'] });
+    expect(await authUrl({ role: 'dev', redirect_uri: 'x' })).toEqual({
+      status: 400,
+      errors: ['could not load configuration'],
+    });
     await call(backend, req('update', 'config', { ...config(), default_role: '' }));
     await call(backend, req('create', 'role/dev', ROLE));
     expect(await authUrl({ redirect_uri: 'http://localhost:8250/oidc/callback' })).toEqual({
       status: 400,
       errors: ['missing role'],
     });
-    expect(await authUrl({ role: 'ops', redirect_uri: 'x' })).toEqual({ status: 400, errors: ['role "ops" could not be found'] });
+    expect(await authUrl({ role: 'ops', redirect_uri: 'x' })).toEqual({
+      status: 400,
+      errors: ['role "ops" could not be found'],
+    });
     expect(await authUrl({ role: 'dev' })).toEqual({ status: 400, errors: ['missing redirect_uri'] });
     expect(await authUrl({ role: 'dev', redirect_uri: 'http://evil.example:8250/oidc/callback' })).toEqual({
       data: { auth_url: '' },

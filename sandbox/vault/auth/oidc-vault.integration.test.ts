@@ -3,7 +3,13 @@
 // the callback → the token works against Vault with the role's policies.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, signInOnIdpPage, startCallbackListener, startOidcProvider, type OidcProvider } from '../../oidc';
+import {
+  launchChromium,
+  signInOnIdpPage,
+  startCallbackListener,
+  startOidcProvider,
+  type OidcProvider,
+} from '../../oidc';
 import { startVaultDev, type VaultDevServer } from '../index';
 import { TEST_CLIENT, TEST_USER } from './testing';
 
@@ -63,7 +69,10 @@ describe('OIDC login through the Vault dev server HTTP API', () => {
       await signInOnIdpPage(page, TEST_USER.username, TEST_USER.password);
       await page.getByText('You may close this window.').waitFor();
       const pageText = (await page.textContent('body')) ?? '';
-      const replay = await vaultCall('GET', `auth/oidc/oidc/callback?${new URLSearchParams({ state, code: 'x', client_nonce: 'cli-nonce' })}`);
+      const replay = await vaultCall(
+        'GET',
+        `auth/oidc/oidc/callback?${new URLSearchParams({ state, code: 'x', client_nonce: 'cli-nonce' })}`,
+      );
       return { callback: callback!, page: pageText, replay };
     } finally {
       await context.close();
@@ -162,7 +171,9 @@ describe('OIDC login through the Vault dev server HTTP API', () => {
     expect(callback).toEqual({
       status: 400,
       body: {
-        errors: ['Vault login failed. error validating claims: claim "groups" does not match any associated bound claim values'],
+        errors: [
+          'Vault login failed. error validating claims: claim "groups" does not match any associated bound claim values',
+        ],
       },
     });
     expect(page).toContain('Sign-in failed');

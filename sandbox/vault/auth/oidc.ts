@@ -75,7 +75,9 @@ export function oidcAuthMethodFactory(options: OidcAuthMethodOptions = {}): Back
         return empty;
       }
       const clientNonce = str(req.body, 'client_nonce');
-      return { data: { auth_url: startLogin(states, connection, config, role, { roleName, redirectUri, clientNonce }) } };
+      return {
+        data: { auth_url: startLogin(states, connection, config, role, { roleName, redirectUri, clientNonce }) },
+      };
     }
 
     async function callback(req: BackendRequest): Promise<BackendResponse> {
@@ -94,7 +96,9 @@ export function oidcAuthMethodFactory(options: OidcAuthMethodOptions = {}): Back
       try {
         connection = await provider(config);
       } catch (err) {
-        throw new VaultError(500, [multiError([`error getting provider for login operation: ${(err as Error).message}`])]);
+        throw new VaultError(500, [
+          multiError([`error getting provider for login operation: ${(err as Error).message}`]),
+        ]);
       }
       const code = callbackField(req, 'code');
       if (code === '') throw badRequest(`${LOGIN_FAILED} No code or id_token received.`);

@@ -53,7 +53,8 @@ export function parseTokenFields(body: Record<string, unknown>, existing = defau
     }
     out.type = t === 'batch' ? 'batch' : t === 'service' ? 'service' : 'default';
   }
-  if (out.maxTtl > 0 && out.ttl > out.maxTtl) throw badRequest('"token_ttl" value must be less than "token_max_ttl" value');
+  if (out.maxTtl > 0 && out.ttl > out.maxTtl)
+    throw badRequest('"token_ttl" value must be less than "token_max_ttl" value');
   out.policies = normalizePolicies(out.policies);
   return out;
 }

@@ -58,7 +58,8 @@ function create(state: VaultState, ns: NamespaceState, req: BackendRequest, orph
   const sudo = req.token?.sudo ?? false;
   if (parent.type === 'batch') throw badRequest('batch tokens cannot create more tokens');
   const noParent = bool(b, 'no_parent');
-  if (noParent && !orphanPath && !isRoot && !sudo) throw badRequest('root or sudo privileges required to create orphan token');
+  if (noParent && !orphanPath && !isRoot && !sudo)
+    throw badRequest('root or sudo privileges required to create orphan token');
   if (has(b, 'id') && !isRoot && !sudo) throw badRequest('root or sudo privileges required to specify token id');
   const numUses = int(b, 'num_uses');
   if (numUses < 0) throw badRequest('number of uses cannot be negative');
@@ -77,7 +78,8 @@ function create(state: VaultState, ns: NamespaceState, req: BackendRequest, orph
     if (!policies.every((p) => allowed.has(p))) throw badRequest('child policies must be subset of parent');
   }
   if (noDefault) policies = policies.filter((p) => p !== 'default');
-  else if (!policies.includes('root') && !policies.includes('default')) policies = normalizePolicies([...policies, 'default']);
+  else if (!policies.includes('root') && !policies.includes('default'))
+    policies = normalizePolicies([...policies, 'default']);
   if (policies.length === 0) throw badRequest('token must have at least one policy');
   const displayName = str(b, 'display_name');
   const id = has(b, 'id') ? str(b, 'id') : undefined;
@@ -100,7 +102,13 @@ function create(state: VaultState, ns: NamespaceState, req: BackendRequest, orph
   return { data: null, topLevel: { auth: authBlock(state, entry) }, warnings };
 }
 
-async function renew(state: VaultState, ns: NamespaceState, req: BackendRequest, target: TokenEntry | undefined, notFoundMessage: string): Promise<BackendResponse> {
+async function renew(
+  state: VaultState,
+  ns: NamespaceState,
+  req: BackendRequest,
+  target: TokenEntry | undefined,
+  notFoundMessage: string,
+): Promise<BackendResponse> {
   if (!target) throw badRequest(notFoundMessage);
   const increment = duration(req.body, 'increment');
   if (!target.renewable || target.expireAt === 0) throw badRequest('lease is not renewable');
@@ -181,7 +189,10 @@ export function createTokenBackend(state: VaultState, ns: NamespaceState, _ctx: 
       }
       case 'accessors': {
         if (req.operation !== 'list') throw unsupportedOperation();
-        const keys = state.tokens.all().filter((t) => t.namespace === ns.path && t.accessor !== '' && !t.wrapped).map((t) => t.accessor);
+        const keys = state.tokens
+          .all()
+          .filter((t) => t.namespace === ns.path && t.accessor !== '' && !t.wrapped)
+          .map((t) => t.accessor);
         return { data: { keys } };
       }
       default:

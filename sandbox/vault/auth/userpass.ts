@@ -4,7 +4,13 @@ import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import type { Backend, BackendFactory, BackendRequest, BackendResponse } from '../backend';
 import { badRequest, notFound, unsupportedOperation, unsupportedPath } from '../errors';
 import { str } from '../fields';
-import { defaultTokenFields, loginFromTokenFields, parseTokenFields, tokenFieldsResponse, type TokenFields } from './token-fields';
+import {
+  defaultTokenFields,
+  loginFromTokenFields,
+  parseTokenFields,
+  tokenFieldsResponse,
+  type TokenFields,
+} from './token-fields';
 
 interface User {
   salt: Buffer;
@@ -39,7 +45,10 @@ export const createUserpassAuthMethod: BackendFactory = () => {
     if (sub === 'policies') {
       if (!isWrite(req)) throw unsupportedOperation();
       if (!existing) throw badRequest('username does not exist');
-      existing.token = parseTokenFields({ token_policies: req.body.token_policies ?? req.body.policies ?? [] }, existing.token);
+      existing.token = parseTokenFields(
+        { token_policies: req.body.token_policies ?? req.body.policies ?? [] },
+        existing.token,
+      );
       return undefined;
     }
     if (sub !== '') throw unsupportedPath();
@@ -73,7 +82,14 @@ export const createUserpassAuthMethod: BackendFactory = () => {
     const user = users.get(name);
     const candidate = hashPassword(password, user?.salt ?? dummy.salt);
     if (!user || !timingSafeEqual(candidate, user.hash)) throw badRequest('invalid username or password');
-    return { login: loginFromTokenFields(user.token, name, { username: name }, { username: name, policies: user.token.policies }) };
+    return {
+      login: loginFromTokenFields(
+        user.token,
+        name,
+        { username: name },
+        { username: name, policies: user.token.policies },
+      ),
+    };
   }
 
   const backend: Backend = {

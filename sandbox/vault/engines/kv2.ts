@@ -55,7 +55,11 @@ function versionMeta(v: Version, n: number, key: Kv2Key): Record<string, unknown
 function metadataData(store: Kv2Store, key: Kv2Key): Record<string, unknown> {
   const versions: Record<string, unknown> = {};
   for (const [n, v] of key.versions) {
-    versions[String(n)] = { created_time: rfc3339(v.created), deletion_time: v.deletedAt > 0 ? rfc3339(v.deletedAt) : '', destroyed: v.destroyed };
+    versions[String(n)] = {
+      created_time: rfc3339(v.created),
+      deletion_time: v.deletedAt > 0 ? rfc3339(v.deletedAt) : '',
+      destroyed: v.destroyed,
+    };
   }
   return {
     cas_required: key.casRequired,
@@ -74,7 +78,8 @@ function versionList(req: BackendRequest): number[] {
   const raw = req.body.versions;
   const list = typeof raw === 'string' ? raw.split(',') : Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
   const out = list.map((x) => Number(typeof x === 'string' ? x.trim() : x));
-  if (out.some((n) => !Number.isInteger(n) || n < 0)) throw badRequest('error converting input for field "versions": cannot parse as int');
+  if (out.some((n) => !Number.isInteger(n) || n < 0))
+    throw badRequest('error converting input for field "versions": cannot parse as int');
   if (out.length === 0) throw badRequest('no version number provided');
   return out;
 }
@@ -84,14 +89,30 @@ function effectiveMax(store: Kv2Store, key: Kv2Key): number {
   return candidates.length > 0 ? Math.min(...candidates) : 10;
 }
 
-function writeVersion(store: Kv2Store, path: string, data: Record<string, unknown>, cas: number | undefined): BackendResponse {
+function writeVersion(
+  store: Kv2Store,
+  path: string,
+  data: Record<string, unknown>,
+  cas: number | undefined,
+): BackendResponse {
   const now = Date.now();
   let key = store.keys.get(path);
   const casRequired = store.config.casRequired || (key?.casRequired ?? false);
   if (casRequired && cas === undefined) throw badRequest('check-and-set parameter required for this call');
-  if (cas !== undefined && cas !== (key?.current ?? 0)) throw badRequest('check-and-set parameter did not match the current version');
+  if (cas !== undefined && cas !== (key?.current ?? 0))
+    throw badRequest('check-and-set parameter did not match the current version');
   if (!key) {
-    key = { versions: new Map(), current: 0, oldest: 0, created: now, updated: now, maxVersions: 0, casRequired: false, deleteVersionAfter: 0, customMetadata: null };
+    key = {
+      versions: new Map(),
+      current: 0,
+      oldest: 0,
+      created: now,
+      updated: now,
+      maxVersions: 0,
+      casRequired: false,
+      deleteVersionAfter: 0,
+      customMetadata: null,
+    };
     store.keys.set(path, key);
   }
   const n = key.current + 1;
@@ -124,7 +145,13 @@ function mergePatch(target: Record<string, unknown>, patch: Record<string, unkno
   const out = { ...target };
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else if (typeof v === 'object' && !Array.isArray(v) && typeof out[k] === 'object' && out[k] !== null && !Array.isArray(out[k])) {
+    else if (
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      typeof out[k] === 'object' &&
+      out[k] !== null &&
+      !Array.isArray(out[k])
+    ) {
       out[k] = mergePatch(out[k] as Record<string, unknown>, v as Record<string, unknown>);
     } else out[k] = v;
   }
@@ -146,7 +173,9 @@ function handleData(store: Kv2Store, req: BackendRequest, path: string): Backend
     case 'patch': {
       const type = String(req.headers['content-type'] ?? '');
       if (!type.startsWith('application/merge-patch+json')) {
-        throw new VaultError(415, [`Unsupported Content-Type="${type}". Supported Content-Type="application/merge-patch+json"`]);
+        throw new VaultError(415, [
+          `Unsupported Content-Type="${type}". Supported Content-Type="application/merge-patch+json"`,
+        ]);
       }
       const key = store.keys.get(path);
       const current = key?.versions.get(key.current);
@@ -187,7 +216,17 @@ function handleMetadata(store: Kv2Store, req: BackendRequest, path: string): Bac
       const now = Date.now();
       let key = store.keys.get(path);
       if (!key) {
-        key = { versions: new Map(), current: 0, oldest: 0, created: now, updated: now, maxVersions: 0, casRequired: false, deleteVersionAfter: 0, customMetadata: null };
+        key = {
+          versions: new Map(),
+          current: 0,
+          oldest: 0,
+          created: now,
+          updated: now,
+          maxVersions: 0,
+          casRequired: false,
+          deleteVersionAfter: 0,
+          customMetadata: null,
+        };
         store.keys.set(path, key);
       }
       if (has(req.body, 'max_versions')) key.maxVersions = int(req.body, 'max_versions');
@@ -212,7 +251,12 @@ function handleMetadata(store: Kv2Store, req: BackendRequest, path: string): Bac
   }
 }
 
-function handleVersions(store: Kv2Store, req: BackendRequest, action: string, path: string): BackendResponse | undefined {
+function handleVersions(
+  store: Kv2Store,
+  req: BackendRequest,
+  action: string,
+  path: string,
+): BackendResponse | undefined {
   if (req.operation !== 'create' && req.operation !== 'update') throw unsupportedOperation();
   const versions = versionList(req);
   const key = store.keys.get(path);
@@ -234,7 +278,8 @@ function subkeysOf(data: Record<string, unknown>, depth: number, level = 1): Rec
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(data)) {
     const nested = typeof v === 'object' && v !== null && !Array.isArray(v);
-    out[k] = nested && (depth === 0 || level < depth) ? subkeysOf(v as Record<string, unknown>, depth, level + 1) : null;
+    out[k] =
+      nested && (depth === 0 || level < depth) ? subkeysOf(v as Record<string, unknown>, depth, level + 1) : null;
   }
   return out;
 }
@@ -263,12 +308,19 @@ export function handleKv2(store: Kv2Store, req: BackendRequest): BackendResponse
     }
     case 'config': {
       if (req.operation === 'read') {
-        return { data: { cas_required: store.config.casRequired, delete_version_after: formatDuration(store.config.deleteVersionAfter), max_versions: store.config.maxVersions } };
+        return {
+          data: {
+            cas_required: store.config.casRequired,
+            delete_version_after: formatDuration(store.config.deleteVersionAfter),
+            max_versions: store.config.maxVersions,
+          },
+        };
       }
       if (req.operation !== 'create' && req.operation !== 'update') throw unsupportedOperation();
       if (has(req.body, 'max_versions')) store.config.maxVersions = int(req.body, 'max_versions');
       if (has(req.body, 'cas_required')) store.config.casRequired = bool(req.body, 'cas_required');
-      if (has(req.body, 'delete_version_after')) store.config.deleteVersionAfter = duration(req.body, 'delete_version_after');
+      if (has(req.body, 'delete_version_after'))
+        store.config.deleteVersionAfter = duration(req.body, 'delete_version_after');
       return undefined;
     }
     default:

@@ -59,7 +59,15 @@ export function createSysBackend(state: VaultState, ns: NamespaceState, _ctx: Mo
 
   return {
     unauthenticatedPaths: ['health', 'seal-status', 'unseal', 'init', 'leader', 'wrapping/lookup'],
-    sudoPaths: ['auth/*', 'seal', 'leases/revoke-prefix/*', 'leases/revoke-force/*', 'revoke-prefix/*', 'revoke-force/*', 'leases/lookup/*'],
+    sudoPaths: [
+      'auth/*',
+      'seal',
+      'leases/revoke-prefix/*',
+      'leases/revoke-force/*',
+      'revoke-prefix/*',
+      'revoke-force/*',
+      'leases/lookup/*',
+    ],
     handle: route,
   };
 }

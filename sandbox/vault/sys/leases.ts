@@ -13,7 +13,13 @@ function leaseIdFrom(req: BackendRequest, fromPath: string): string {
   return id.trim();
 }
 
-export async function leases(state: VaultState, ns: NamespaceState, req: BackendRequest, action: string, rest: string): Promise<BackendResponse | undefined> {
+export async function leases(
+  state: VaultState,
+  ns: NamespaceState,
+  req: BackendRequest,
+  action: string,
+  rest: string,
+): Promise<BackendResponse | undefined> {
   switch (action) {
     case 'lookup': {
       if (req.operation === 'list') {

@@ -71,7 +71,8 @@ function parseMountBody(req: BackendRequest): {
   }
   const defaultLeaseTtl = duration(config, 'default_lease_ttl');
   const maxLeaseTtl = duration(config, 'max_lease_ttl');
-  if (maxLeaseTtl > 0 && defaultLeaseTtl > maxLeaseTtl) throw badRequest('given default lease TTL greater than given max lease TTL');
+  if (maxLeaseTtl > 0 && defaultLeaseTtl > maxLeaseTtl)
+    throw badRequest('given default lease TTL greater than given max lease TTL');
   return {
     type,
     options,
@@ -84,7 +85,12 @@ function parseMountBody(req: BackendRequest): {
 }
 
 /** sys/mounts[/path[/tune]] */
-export async function mounts(state: VaultState, ns: NamespaceState, req: BackendRequest, sub: string): Promise<BackendResponse | undefined> {
+export async function mounts(
+  state: VaultState,
+  ns: NamespaceState,
+  req: BackendRequest,
+  sub: string,
+): Promise<BackendResponse | undefined> {
   if (sub === '') {
     if (req.operation !== 'read') throw unsupportedOperation();
     return listing(state, ns, 'secret');
@@ -116,12 +122,18 @@ export async function mounts(state: VaultState, ns: NamespaceState, req: Backend
 }
 
 /** sys/auth[/path[/tune]] */
-export async function authMounts(state: VaultState, ns: NamespaceState, req: BackendRequest, sub: string): Promise<BackendResponse | undefined> {
+export async function authMounts(
+  state: VaultState,
+  ns: NamespaceState,
+  req: BackendRequest,
+  sub: string,
+): Promise<BackendResponse | undefined> {
   if (sub === '') {
     if (req.operation !== 'read') throw unsupportedOperation();
     return listing(state, ns, 'auth');
   }
-  if (sub.endsWith('/tune')) return tune(state, ns, req, `auth/${normalizeMountPath(sub.slice(0, -'/tune'.length))}`, 'auth');
+  if (sub.endsWith('/tune'))
+    return tune(state, ns, req, `auth/${normalizeMountPath(sub.slice(0, -'/tune'.length))}`, 'auth');
   const path = normalizeMountPath(sub);
   switch (req.operation) {
     case 'read': {
@@ -146,7 +158,13 @@ export async function authMounts(state: VaultState, ns: NamespaceState, req: Bac
   }
 }
 
-async function tune(state: VaultState, ns: NamespaceState, req: BackendRequest, fullPath: string, kind: 'secret' | 'auth'): Promise<BackendResponse | undefined> {
+async function tune(
+  state: VaultState,
+  ns: NamespaceState,
+  req: BackendRequest,
+  fullPath: string,
+  kind: 'secret' | 'auth',
+): Promise<BackendResponse | undefined> {
   const m = ns.mounts.get(fullPath);
   if (!m || m.kind !== kind) throw badRequest(`cannot fetch sysview for path "${fullPath}"`);
   if (req.operation === 'read') {
@@ -169,7 +187,8 @@ async function tune(state: VaultState, ns: NamespaceState, req: BackendRequest, 
   if (has(req.body, 'description')) m.description = str(req.body, 'description');
   const options = strMap(req.body, 'options');
   if (options) {
-    if (m.type === 'kv' && options.version === '1' && m.options.version === '2') throw badRequest('cannot downgrade mount from version 2');
+    if (m.type === 'kv' && options.version === '1' && m.options.version === '2')
+      throw badRequest('cannot downgrade mount from version 2');
     Object.assign(m.options, options);
   }
   return undefined;

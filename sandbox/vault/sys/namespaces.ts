@@ -10,7 +10,12 @@ function info(ns: NamespaceState, parent: NamespaceState): Record<string, unknow
   return { id: ns.id, path: ns.path.slice(parent.path.length), custom_metadata: ns.customMetadata };
 }
 
-export async function namespaces(state: VaultState, parent: NamespaceState, req: BackendRequest, sub: string): Promise<BackendResponse | undefined> {
+export async function namespaces(
+  state: VaultState,
+  parent: NamespaceState,
+  req: BackendRequest,
+  sub: string,
+): Promise<BackendResponse | undefined> {
   if (sub === '') {
     if (req.operation !== 'list') throw unsupportedOperation();
     const children = [...state.namespaces.values()].filter((n) => {
@@ -23,7 +28,14 @@ export async function namespaces(state: VaultState, parent: NamespaceState, req:
     return { data: { keys, key_info: keyInfo } };
   }
   const name = sub.replace(/\/+$/, '');
-  if (!/^[A-Za-z0-9_.-]+$/.test(name) || name === 'root' || name === 'sys' || name === 'auth' || name === 'cubbyhole' || name === 'identity') {
+  if (
+    !/^[A-Za-z0-9_.-]+$/.test(name) ||
+    name === 'root' ||
+    name === 'sys' ||
+    name === 'auth' ||
+    name === 'cubbyhole' ||
+    name === 'identity'
+  ) {
     throw badRequest(`"${name}" is not a valid namespace name`);
   }
   const path = `${parent.path}${name}/`;

@@ -16,7 +16,12 @@ function policyNames(ns: NamespaceState): string[] {
 }
 
 /** sys/policies/acl[/name] and, with `legacy`, sys/policy[/name]. */
-export function policies(ns: NamespaceState, req: BackendRequest, name: string, legacy: boolean): BackendResponse | undefined {
+export function policies(
+  ns: NamespaceState,
+  req: BackendRequest,
+  name: string,
+  legacy: boolean,
+): BackendResponse | undefined {
   const lower = name.toLowerCase();
   if (name === '') {
     if (req.operation !== 'list' && !(req.operation === 'read')) throw unsupportedOperation();
@@ -57,7 +62,12 @@ export function policies(ns: NamespaceState, req: BackendRequest, name: string, 
   }
 }
 
-function capabilitiesOf(state: VaultState, ns: NamespaceState, token: TokenEntry, req: BackendRequest): BackendResponse {
+function capabilitiesOf(
+  state: VaultState,
+  ns: NamespaceState,
+  token: TokenEntry,
+  req: BackendRequest,
+): BackendResponse {
   let paths = strList(req.body, 'paths');
   if (paths.length === 0 && str(req.body, 'path') !== '') paths = [str(req.body, 'path')];
   if (paths.length === 0) throw badRequest('missing paths');
@@ -70,7 +80,12 @@ function capabilitiesOf(state: VaultState, ns: NamespaceState, token: TokenEntry
 }
 
 /** sys/capabilities-self, sys/capabilities, sys/capabilities-accessor */
-export function capabilities(state: VaultState, ns: NamespaceState, req: BackendRequest, which: 'self' | 'token' | 'accessor'): BackendResponse {
+export function capabilities(
+  state: VaultState,
+  ns: NamespaceState,
+  req: BackendRequest,
+  which: 'self' | 'token' | 'accessor',
+): BackendResponse {
   if (req.operation !== 'update' && req.operation !== 'create') throw unsupportedOperation();
   let token: TokenEntry | undefined;
   if (which === 'self') token = req.token ? state.tokens.lookup(req.token.id, true) : undefined;

@@ -14,7 +14,8 @@ function codeParam(req: BackendRequest, name: string, fallback: number): number 
   const v = req.query.get(name);
   if (v === null || v === '') return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 999) throw badRequest(`unable to parse ${name}: strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
+  if (!Number.isInteger(n) || n < 1 || n > 999)
+    throw badRequest(`unable to parse ${name}: strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
   return n;
 }
 
@@ -90,7 +91,8 @@ export function unseal(state: VaultState, req: BackendRequest): BackendResponse 
   const given = decodeKey(key);
   const expected = Buffer.from(state.unsealKey, 'base64');
   if (state.sealed) {
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw badRequest('Unseal failed, invalid key');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw badRequest('Unseal failed, invalid key');
     state.sealed = false;
     state.unsealProgress = 0;
   }

@@ -21,7 +21,12 @@ const rawJson = (value: unknown): BackendResponse => ({
   raw: { status: 200, contentType: 'application/json', body: JSON.stringify(value) },
 });
 
-export async function wrapping(state: VaultState, ns: NamespaceState, req: BackendRequest, action: string): Promise<BackendResponse | undefined> {
+export async function wrapping(
+  state: VaultState,
+  ns: NamespaceState,
+  req: BackendRequest,
+  action: string,
+): Promise<BackendResponse | undefined> {
   if (req.operation !== 'update' && req.operation !== 'create') throw unsupportedOperation();
   switch (action) {
     case 'wrap': {

@@ -19,7 +19,9 @@ export function ActivityItem({ event }: { event: ActivityEvent }) {
         <span className="visually-hidden">{look.words}</span>
       </span>
       <span className="activity-message">
-        {event.connection && !event.message.includes(event.connection) && <span className="activity-connection">{event.connection}</span>}
+        {event.connection && !event.message.includes(event.connection) && (
+          <span className="activity-connection">{event.connection}</span>
+        )}
         {event.message}
       </span>
     </li>

@@ -52,7 +52,9 @@ export function ActivityTab() {
         <div className="section-head">
           <h2 id={`${id}-title`}>Activity</h2>
           <span className="muted" data-testid="activity-count">
-            {shown.length === items.length ? plural(items.length, 'event') : `${shown.length} of ${plural(items.length, 'event')}`}
+            {shown.length === items.length
+              ? plural(items.length, 'event')
+              : `${shown.length} of ${plural(items.length, 'event')}`}
           </span>
         </div>
         <div className="toolbar">
@@ -60,13 +62,23 @@ export function ActivityTab() {
             <label htmlFor={`${id}-text`} className="visually-hidden">
               Filter activity
             </label>
-            <input id={`${id}-text`} type="search" placeholder="Filter by text" value={filter.text} onChange={(e) => setActivityFilter({ text: e.target.value })} />
+            <input
+              id={`${id}-text`}
+              type="search"
+              placeholder="Filter by text"
+              value={filter.text}
+              onChange={(e) => setActivityFilter({ text: e.target.value })}
+            />
           </div>
           <div className="field field-inline">
             <label htmlFor={`${id}-level`} className="visually-hidden">
               Level
             </label>
-            <select id={`${id}-level`} value={filter.level} onChange={(e) => setActivityFilter({ level: e.target.value as ActivityFilter['level'] })}>
+            <select
+              id={`${id}-level`}
+              value={filter.level}
+              onChange={(e) => setActivityFilter({ level: e.target.value as ActivityFilter['level'] })}
+            >
               {LEVELS.map((level) => (
                 <option key={level.id} value={level.id}>
                   {level.label}
@@ -78,7 +90,11 @@ export function ActivityTab() {
             <label htmlFor={`${id}-connection`} className="visually-hidden">
               Connection
             </label>
-            <select id={`${id}-connection`} value={filter.connection} onChange={(e) => setActivityFilter({ connection: e.target.value })}>
+            <select
+              id={`${id}-connection`}
+              value={filter.connection}
+              onChange={(e) => setActivityFilter({ connection: e.target.value })}
+            >
               <option value="all">All connections</option>
               <option value="none">Not about a connection</option>
               {connections.map((name) => (

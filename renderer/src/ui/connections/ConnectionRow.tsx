@@ -41,7 +41,11 @@ export function ConnectionRow({ view, pending, refusal }: ConnectionRowProps) {
   }
 
   return (
-    <li className={`connection connection-${view.state}`} data-testid={`connection-${view.name}`} data-state={view.state}>
+    <li
+      className={`connection connection-${view.state}`}
+      data-testid={`connection-${view.name}`}
+      data-state={view.state}
+    >
       <div className="connection-id">
         <h4 className="connection-name">
           <span className="protocol" title={PROTOCOL_LABELS[view.protocol]}>
@@ -56,13 +60,20 @@ export function ConnectionRow({ view, pending, refusal }: ConnectionRowProps) {
 
       <div className="connection-status">
         <StateBadge look={CONNECTION_LOOK[view.state]} />
-        {pending !== undefined && pending !== isOn(view.state) && <span className="muted">{pending ? 'turning on…' : 'turning off…'}</span>}
+        {pending !== undefined && pending !== isOn(view.state) && (
+          <span className="muted">{pending ? 'turning on…' : 'turning off…'}</span>
+        )}
       </div>
 
       <ListenEditor view={view} />
 
       <div className="connection-switch">
-        <Switch checked={checked} label={view.name} busy={pending !== undefined} onChange={(on) => void setConnectionEnabled(link, view.name, on)} />
+        <Switch
+          checked={checked}
+          label={view.name}
+          busy={pending !== undefined}
+          onChange={(on) => void setConnectionEnabled(link, view.name, on)}
+        />
       </div>
 
       <p className="connection-stats" data-testid="connection-stats">
@@ -74,22 +85,44 @@ export function ConnectionRow({ view, pending, refusal }: ConnectionRowProps) {
 
       <div className="connection-actions">
         {DATABASES.has(view.protocol) && (
-          <button type="button" className="button button-small" disabled={busy} onClick={() => void open('gui')} aria-label={`Open ${view.name} in a database GUI`}>
+          <button
+            type="button"
+            className="button button-small"
+            disabled={busy}
+            onClick={() => void open('gui')}
+            aria-label={`Open ${view.name} in a database GUI`}
+          >
             {launch && 'busy' in launch && launch.busy === 'gui' ? 'Opening…' : 'Open in GUI'}
           </button>
         )}
         {view.protocol === 'ssh' && (
-          <button type="button" className="button button-small" disabled={view.state !== 'ready'} onClick={() => openTerminalTab(view.name)} aria-label={`Open a terminal to ${view.name} in Sesame`}>
+          <button
+            type="button"
+            className="button button-small"
+            disabled={view.state !== 'ready'}
+            onClick={() => openTerminalTab(view.name)}
+            aria-label={`Open a terminal to ${view.name} in Sesame`}
+          >
             Open terminal
           </button>
         )}
         {view.protocol === 'ssh' && (
-          <button type="button" className="button button-small" disabled={busy} onClick={() => void open('terminal')} aria-label={`Open a terminal to ${view.name} in the system terminal`}>
+          <button
+            type="button"
+            className="button button-small"
+            disabled={busy}
+            onClick={() => void open('terminal')}
+            aria-label={`Open a terminal to ${view.name} in the system terminal`}
+          >
             {launch && 'busy' in launch && launch.busy === 'terminal' ? 'Opening…' : 'System terminal'}
           </button>
         )}
         {view.connectionString && (
-          <CopyButton value={view.connectionString} label={`Copy connection string of ${view.name}`} text="Copy connection string" />
+          <CopyButton
+            value={view.connectionString}
+            label={`Copy connection string of ${view.name}`}
+            text="Copy connection string"
+          />
         )}
       </div>
 
@@ -106,7 +139,12 @@ export function ConnectionRow({ view, pending, refusal }: ConnectionRowProps) {
       {view.state === 'error' && (
         <div className="connection-problem" role="alert">
           <span>{reason ?? 'The connection stopped with an error.'}</span>
-          <button type="button" className="button button-small" disabled={pending !== undefined} onClick={() => void setConnectionEnabled(link, view.name, true)}>
+          <button
+            type="button"
+            className="button button-small"
+            disabled={pending !== undefined}
+            onClick={() => void setConnectionEnabled(link, view.name, true)}
+          >
             Retry
           </button>
         </div>

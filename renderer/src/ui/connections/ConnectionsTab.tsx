@@ -10,7 +10,9 @@ import { ProtocolIcon } from '../icons';
 import { ConnectionRow } from './ConnectionRow';
 
 function matches(view: ConnectionView, query: string): boolean {
-  return [view.name, view.target, view.listen, PROTOCOL_LABELS[view.protocol], view.credentialPath ?? ''].some((s) => s.toLowerCase().includes(query));
+  return [view.name, view.target, view.listen, PROTOCOL_LABELS[view.protocol], view.credentialPath ?? ''].some((s) =>
+    s.toLowerCase().includes(query),
+  );
 }
 
 export function ConnectionsTab() {
@@ -21,7 +23,9 @@ export function ConnectionsTab() {
   const id = useId();
   const all = order.map((name) => byName[name]).filter((c) => c !== undefined);
   const shown = deferred ? all.filter((c) => matches(c, deferred)) : all;
-  const groups = Protocol.options.map((protocol) => ({ protocol, views: shown.filter((c) => c.protocol === protocol) })).filter((g) => g.views.length > 0);
+  const groups = Protocol.options
+    .map((protocol) => ({ protocol, views: shown.filter((c) => c.protocol === protocol) }))
+    .filter((g) => g.views.length > 0);
   const on = all.filter((c) => isOn(c.state)).length;
 
   return (
@@ -51,13 +55,25 @@ export function ConnectionsTab() {
         )}
         {all.length === 0 ? (
           <p className="empty">
-            No connections are configured yet{configPath ? <> — add one to <code>{configPath}</code></> : null}.
+            No connections are configured yet
+            {configPath ? (
+              <>
+                {' '}
+                — add one to <code>{configPath}</code>
+              </>
+            ) : null}
+            .
           </p>
         ) : shown.length === 0 ? (
           <p className="empty">No connection matches “{query}”.</p>
         ) : (
           groups.map(({ protocol, views }) => (
-            <section key={protocol} className="connection-group" aria-labelledby={`${id}-${protocol}`} data-testid={`group-${protocol}`}>
+            <section
+              key={protocol}
+              className="connection-group"
+              aria-labelledby={`${id}-${protocol}`}
+              data-testid={`group-${protocol}`}
+            >
               <h3 id={`${id}-${protocol}`} className="group-title">
                 <ProtocolIcon protocol={protocol} />
                 {PROTOCOL_LABELS[protocol]}
@@ -65,7 +81,12 @@ export function ConnectionsTab() {
               </h3>
               <ul className="connection-list">
                 {views.map((view) => (
-                  <ConnectionRow key={view.name} view={view} pending={pending[view.name]} refusal={refusals[view.name]} />
+                  <ConnectionRow
+                    key={view.name}
+                    view={view}
+                    pending={pending[view.name]}
+                    refusal={refusals[view.name]}
+                  />
                 ))}
               </ul>
             </section>

@@ -56,7 +56,8 @@ export function ListenEditor({ view }: { view: ConnectionView }) {
     const local = parts ? checkPort(trimmed) : undefined;
     const listen = parts ? `${parts.host}:${trimmed}` : trimmed;
     const form = ListenAddressInput.safeParse(listen);
-    if (local || !form.success) return setProblem(local ?? form.error?.issues[0]?.message ?? 'This address is not valid.');
+    if (local || !form.success)
+      return setProblem(local ?? form.error?.issues[0]?.message ?? 'This address is not valid.');
     if (listen === view.listen) return stop();
     setSaving(true);
     const refusal = await setConnectionListen(link, view.name, listen);
@@ -72,7 +73,13 @@ export function ListenEditor({ view }: { view: ConnectionView }) {
           {view.listen}
         </code>
         <CopyButton value={view.listen} label={`Copy address of ${view.name}`} />
-        <button ref={editButton} type="button" className="button button-quiet button-small" aria-label={`Change local port of ${view.name}`} onClick={start}>
+        <button
+          ref={editButton}
+          type="button"
+          className="button button-quiet button-small"
+          aria-label={`Change local port of ${view.name}`}
+          onClick={start}
+        >
           Edit
         </button>
       </div>

@@ -116,7 +116,13 @@ function TtlCell({ entry }: { entry: LeaseEntry }) {
   }
   return (
     <>
-      {entry.deadline === undefined ? <span className="muted" data-testid="lease-ttl">no expiry</span> : <Countdown deadline={entry.deadline} />}
+      {entry.deadline === undefined ? (
+        <span className="muted" data-testid="lease-ttl">
+          no expiry
+        </span>
+      ) : (
+        <Countdown deadline={entry.deadline} />
+      )}
       {look && (
         <span className={`state state-${look.tone}`}>
           <StatusGlyph glyph={look.glyph} />

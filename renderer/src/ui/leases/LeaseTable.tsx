@@ -39,24 +39,52 @@ export function LeaseTable({ ids, byId, busy, onAction }: LeaseTableProps) {
   useEffect(() => virtualizer.measure(), [virtualizer, rowHeight]);
 
   return (
-    <div role="table" aria-label="Tokens, leases and cached secrets" aria-rowcount={ids.length + 1} className="lease-table">
+    <div
+      role="table"
+      aria-label="Tokens, leases and cached secrets"
+      aria-rowcount={ids.length + 1}
+      className="lease-table"
+    >
       <div role="rowgroup" className="lease-head">
         <div role="row" aria-rowindex={1} className="lease-row lease-header-row">
-          <div role="columnheader" className="lease-kind">Kind</div>
-          <div role="columnheader" className="lease-path">Path</div>
-          <div role="columnheader" className="lease-id">Id</div>
-          <div role="columnheader" className="lease-ttl">TTL</div>
-          <div role="columnheader" className="lease-renewable">Renewable</div>
-          <div role="columnheader" className="lease-renewals num">Renewals</div>
-          <div role="columnheader" className="lease-hits num">Hits</div>
-          <div role="columnheader" className="lease-origin">Origin</div>
+          <div role="columnheader" className="lease-kind">
+            Kind
+          </div>
+          <div role="columnheader" className="lease-path">
+            Path
+          </div>
+          <div role="columnheader" className="lease-id">
+            Id
+          </div>
+          <div role="columnheader" className="lease-ttl">
+            TTL
+          </div>
+          <div role="columnheader" className="lease-renewable">
+            Renewable
+          </div>
+          <div role="columnheader" className="lease-renewals num">
+            Renewals
+          </div>
+          <div role="columnheader" className="lease-hits num">
+            Hits
+          </div>
+          <div role="columnheader" className="lease-origin">
+            Origin
+          </div>
           <div role="columnheader" className="lease-actions">
             <span className="visually-hidden">Actions</span>
           </div>
         </div>
       </div>
       {/* Focusable so the keyboard can scroll it (arrows, Page Up/Down, Home/End). */}
-      <div ref={scroller} role="rowgroup" className="lease-scroll" tabIndex={0} aria-label="Entries" data-testid="lease-scroll">
+      <div
+        ref={scroller}
+        role="rowgroup"
+        className="lease-scroll"
+        tabIndex={0}
+        aria-label="Entries"
+        data-testid="lease-scroll"
+      >
         <div className="lease-canvas" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((item) => {
             const id = ids[item.index];

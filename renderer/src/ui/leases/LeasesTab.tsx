@@ -43,7 +43,10 @@ export function LeasesTab() {
     }
     return tally;
   }, [byId, filter.showEnded]);
-  const evictable = useMemo(() => [...byId.values()].filter((e) => !isEnded(e.view) && !isSessionToken(e.view)).length, [byId]);
+  const evictable = useMemo(
+    () => [...byId.values()].filter((e) => !isEnded(e.view) && !isSessionToken(e.view)).length,
+    [byId],
+  );
 
   const ask = useCallback((action: LeaseAction, leaseId: string) => {
     setDialogError(undefined);
@@ -79,7 +82,9 @@ export function LeasesTab() {
           <h2 id={`${id}-title`}>Leases & cache</h2>
           {status === 'ready' && (
             <span className="muted" data-testid="lease-count">
-              {ids.length === counts.all ? plural(counts.all, 'entry', 'entries') : `${ids.length.toLocaleString()} of ${plural(counts.all, 'entry', 'entries')}`}
+              {ids.length === counts.all
+                ? plural(counts.all, 'entry', 'entries')
+                : `${ids.length.toLocaleString()} of ${plural(counts.all, 'entry', 'entries')}`}
             </span>
           )}
         </div>
@@ -112,15 +117,26 @@ export function LeasesTab() {
                 <legend className="visually-hidden">Kind</legend>
                 {KINDS.map((kind) => (
                   <label key={kind} className="segment">
-                    <input type="radio" name={`${id}-kind`} value={kind} checked={filter.kind === kind} onChange={() => setLeaseFilter({ kind })} />
+                    <input
+                      type="radio"
+                      name={`${id}-kind`}
+                      value={kind}
+                      checked={filter.kind === kind}
+                      onChange={() => setLeaseFilter({ kind })}
+                    />
                     <span>
-                      {kind === 'all' ? 'All' : KIND_PLURALS[kind]} <span className="segment-count">{counts[kind].toLocaleString()}</span>
+                      {kind === 'all' ? 'All' : KIND_PLURALS[kind]}{' '}
+                      <span className="segment-count">{counts[kind].toLocaleString()}</span>
                     </span>
                   </label>
                 ))}
               </fieldset>
               <label className="check">
-                <input type="checkbox" checked={filter.showEnded} onChange={(e) => setLeaseFilter({ showEnded: e.target.checked })} />
+                <input
+                  type="checkbox"
+                  checked={filter.showEnded}
+                  onChange={(e) => setLeaseFilter({ showEnded: e.target.checked })}
+                />
                 Show ended
               </label>
               <button
@@ -143,7 +159,9 @@ export function LeasesTab() {
             )}
             {ids.length === 0 ? (
               <p className="empty">
-                {counts.all === 0 && !filter.text && filter.kind === 'all' ? 'Nothing is held or cached right now.' : 'No entry matches this filter.'}
+                {counts.all === 0 && !filter.text && filter.kind === 'all'
+                  ? 'Nothing is held or cached right now.'
+                  : 'No entry matches this filter.'}
               </p>
             ) : (
               <LeaseTable ids={ids} byId={byId} busy={busy} onAction={ask} />
@@ -163,8 +181,8 @@ export function LeasesTab() {
           onCancel={() => setAsking(null)}
         >
           <p>
-            Sesame forgets {plural(evictable, 'cached entry', 'cached entries')} (leases, KV secrets, child tokens). Nothing is
-            revoked at Vault, and your session token stays.
+            Sesame forgets {plural(evictable, 'cached entry', 'cached entries')} (leases, KV secrets, child tokens).
+            Nothing is revoked at Vault, and your session token stays.
           </p>
         </ConfirmDialog>
       )}

@@ -101,7 +101,12 @@ export function SessionPanel() {
       )}
       {signedIn && (
         <div className="form-actions">
-          <button type="button" className="button" disabled={busy !== null || session.renewable === false} onClick={renew}>
+          <button
+            type="button"
+            className="button"
+            disabled={busy !== null || session.renewable === false}
+            onClick={renew}
+          >
             {busy === 'renew' ? 'Renewing…' : 'Renew token'}
           </button>
           <button type="button" className="button" disabled={busy !== null} onClick={logout}>

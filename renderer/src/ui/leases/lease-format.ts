@@ -41,7 +41,10 @@ export function canRun(action: LeaseAction, view: LeaseView): boolean {
   }
 }
 
-export const ACTION_WORDS: Record<LeaseAction, { verb: string; title: string; explain(view: LeaseView): string; danger: boolean }> = {
+export const ACTION_WORDS: Record<
+  LeaseAction,
+  { verb: string; title: string; explain(view: LeaseView): string; danger: boolean }
+> = {
   renew: {
     verb: 'Renew',
     title: 'Renew this entry?',
@@ -62,7 +65,8 @@ export const ACTION_WORDS: Record<LeaseAction, { verb: string; title: string; ex
   evict: {
     verb: 'Evict',
     title: 'Evict from the cache?',
-    explain: (v) => `Sesame forgets the cached ${v.kind === 'kv' ? 'secret' : v.kind} from ${v.path}; nothing is revoked at Vault. The next request fetches it again.`,
+    explain: (v) =>
+      `Sesame forgets the cached ${v.kind === 'kv' ? 'secret' : v.kind} from ${v.path}; nothing is revoked at Vault. The next request fetches it again.`,
     danger: true,
   },
 };

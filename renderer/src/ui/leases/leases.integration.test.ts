@@ -5,7 +5,14 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LeaseView } from '../../../../app/api';
 import { sampleLeases } from '../../../../app/bridge/testing/memory-leases';
-import { horizontalOverflow, openUi, shot, startUiRig, type UiPage, type UiRig } from '../../../../app/bridge/testing/ui-harness';
+import {
+  horizontalOverflow,
+  openUi,
+  shot,
+  startUiRig,
+  type UiPage,
+  type UiRig,
+} from '../../../../app/bridge/testing/ui-harness';
 
 const TOKEN = 'hvs.ui-leases-token-0123456789';
 const COUNT = 10_000;
@@ -70,7 +77,9 @@ describe('the leases & cache tab', () => {
     const before = Number(await ttl.getAttribute('data-seconds'));
     expect(before).toBeGreaterThan(60);
     // Read again until the countdown has moved below where it started (it ticks every second).
-    await expect.poll(async () => Number(await ttl.getAttribute('data-seconds')), { timeout: 15_000, interval: 200 }).toBeLessThan(before);
+    await expect
+      .poll(async () => Number(await ttl.getAttribute('data-seconds')), { timeout: 15_000, interval: 200 })
+      .toBeLessThan(before);
     expect(await ttl.textContent()).toMatch(/^\d+m \d{2}s$/);
   });
 
@@ -100,7 +109,9 @@ describe('the leases & cache tab', () => {
 
   it('shows the host refusal inside the dialog, and renews after confirming', async () => {
     const lease = at(2);
-    await rowOf(lease.id).getByRole('button', { name: /^Revoke / }).click();
+    await rowOf(lease.id)
+      .getByRole('button', { name: /^Revoke / })
+      .click();
     const dialog = page.getByRole('dialog', { name: 'Revoke at Vault?' });
     await dialog.waitFor();
     // The agent revokes it meanwhile: the user's confirmation now comes too late.
@@ -111,7 +122,9 @@ describe('the leases & cache tab', () => {
 
     const renewable = at(4);
     expect(renewable.renewals).toBe(0);
-    await rowOf(renewable.id).getByRole('button', { name: /^Renew / }).click();
+    await rowOf(renewable.id)
+      .getByRole('button', { name: /^Renew / })
+      .click();
     await page.getByRole('dialog', { name: 'Renew this entry?' }).getByRole('button', { name: 'Renew' }).click();
     await rowOf(renewable.id).locator('.lease-renewals').getByText('1').waitFor();
   });
@@ -125,7 +138,9 @@ describe('the leases & cache tab', () => {
     await page.getByRole('searchbox', { name: 'Filter leases' }).fill('');
     await page.getByRole('radio', { name: /^Tokens/ }).check();
     await page.getByTestId('lease-count').getByText('1,000 of 10,000 entries').waitFor();
-    const kinds = await page.getByTestId('lease-row').evaluateAll((rows) => [...new Set(rows.map((r) => r.getAttribute('data-kind')))]);
+    const kinds = await page
+      .getByTestId('lease-row')
+      .evaluateAll((rows) => [...new Set(rows.map((r) => r.getAttribute('data-kind')))]);
     expect(kinds).toEqual(['token']);
   });
 

@@ -22,11 +22,14 @@ function localProblems(listen: string, tokenSink: string): Partial<Record<Field,
     if (!parsed.success) problems.listen = parsed.error.issues[0]?.message;
     else {
       const port = LOOPBACK.exec(listen)?.[1];
-      if (port === undefined) problems.listen = 'Use a loopback address (127.0.0.1, [::1] or localhost): the proxy uses your token for whoever connects.';
+      if (port === undefined)
+        problems.listen =
+          'Use a loopback address (127.0.0.1, [::1] or localhost): the proxy uses your token for whoever connects.';
       else if (Number(port) < 1 || Number(port) > 65535) problems.listen = 'The port is a number from 1 to 65535.';
     }
   }
-  if (tokenSink && !/^(?:\/|~\/|[A-Za-z]:[\\/])/.test(tokenSink)) problems.tokenSink = 'Use an absolute path (or one starting with ~/).';
+  if (tokenSink && !/^(?:\/|~\/|[A-Za-z]:[\\/])/.test(tokenSink))
+    problems.tokenSink = 'Use an absolute path (or one starting with ~/).';
   return problems;
 }
 

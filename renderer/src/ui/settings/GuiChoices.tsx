@@ -18,7 +18,15 @@ const FROM_FILE = 'config-file';
 
 const isKnown = (gui: string | undefined): gui is KnownGui => KnownGui.safeParse(gui).success;
 
-function GuiChoiceRow({ connection, gui, save }: { connection: string; gui: string | undefined; save(gui: KnownGui | null): Promise<ApiError | undefined> }) {
+function GuiChoiceRow({
+  connection,
+  gui,
+  save,
+}: {
+  connection: string;
+  gui: string | undefined;
+  save(gui: KnownGui | null): Promise<ApiError | undefined>;
+}) {
   const id = useId();
   const template = gui !== undefined && !isKnown(gui) ? gui : undefined;
   const initial = gui === undefined ? DEFAULT : template !== undefined ? FROM_FILE : gui;
@@ -60,7 +68,11 @@ function GuiChoiceRow({ connection, gui, save }: { connection: string; gui: stri
         ))}
         {template !== undefined && <option value={FROM_FILE}>The command in the config file</option>}
       </select>
-      <button type="submit" className="button button-small" disabled={saving || choice === initial || choice === FROM_FILE}>
+      <button
+        type="submit"
+        className="button button-small"
+        disabled={saving || choice === initial || choice === FROM_FILE}
+      >
         {saving ? 'Saving…' : 'Save'}
       </button>
       {problem ? (
@@ -78,12 +90,23 @@ function GuiChoiceRow({ connection, gui, save }: { connection: string; gui: stri
   );
 }
 
-export function GuiChoices({ guis, save }: { guis: SettingsView['guis']; save(connection: string, gui: KnownGui | null): Promise<ApiError | undefined> }) {
+export function GuiChoices({
+  guis,
+  save,
+}: {
+  guis: SettingsView['guis'];
+  save(connection: string, gui: KnownGui | null): Promise<ApiError | undefined>;
+}) {
   if (guis.length === 0) return <p className="muted">No database connections.</p>;
   return (
     <div className="gui-choices">
       {guis.map((choice) => (
-        <GuiChoiceRow key={choice.connection} connection={choice.connection} gui={choice.gui} save={(gui) => save(choice.connection, gui)} />
+        <GuiChoiceRow
+          key={choice.connection}
+          connection={choice.connection}
+          gui={choice.gui}
+          save={(gui) => save(choice.connection, gui)}
+        />
       ))}
     </div>
   );

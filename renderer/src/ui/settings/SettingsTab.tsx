@@ -32,7 +32,9 @@ function reloadSummary(result: ReloadResult): string {
     result.changed.length && `restarted ${result.changed.join(', ')}`,
   ].filter(Boolean);
   const head = parts.length ? `Reloaded: ${parts.join('; ')}.` : 'Reloaded: no connection changed.';
-  return result.restartNeeded.length ? `${head} The ${result.restartNeeded.join(' and ')} settings edited in the file apply at the next start (saved from the forms above, they apply at once).` : head;
+  return result.restartNeeded.length
+    ? `${head} The ${result.restartNeeded.join(' and ')} settings edited in the file apply at the next start (saved from the forms above, they apply at once).`
+    : head;
 }
 
 type Outcome = { ok: string } | { error: string } | null;
@@ -61,9 +63,15 @@ function useRestartConfirm(): [ReactNode, () => Promise<boolean>] {
     setAsking(null);
   };
   const dialog = asking && (
-    <ConfirmDialog title="Restart Sesame's connections?" confirmLabel="Save and restart" onConfirm={() => answer(true)} onCancel={() => answer(false)}>
+    <ConfirmDialog
+      title="Restart Sesame's connections?"
+      confirmLabel="Save and restart"
+      onConfirm={() => answer(true)}
+      onCancel={() => answer(false)}
+    >
       <p>
-        Sesame restarts to apply this. {open === 1 ? 'One open client session ends' : `${open} open client sessions end`}; your tools can connect again
+        Sesame restarts to apply this.{' '}
+        {open === 1 ? 'One open client session ends' : `${open} open client sessions end`}; your tools can connect again
         right after.
       </p>
     </ConfirmDialog>
@@ -124,7 +132,9 @@ export function SettingsTab() {
             </Fact>
           )}
         </dl>
-        <p className="hint">Connections are defined in this file. Sesame checks every edit and names the line and field at fault.</p>
+        <p className="hint">
+          Connections are defined in this file. Sesame checks every edit and names the line and field at fault.
+        </p>
         <div className="form-actions">
           <button type="button" className="button" disabled={reload !== null && 'busy' in reload} onClick={reloadFile}>
             {reload !== null && 'busy' in reload ? 'Reloading…' : 'Reload config file'}
@@ -136,14 +146,24 @@ export function SettingsTab() {
   );
 }
 
-function SettingsForms({ settings, outcomes }: { settings: SettingsView; outcomes: [Outcomes, (update: (o: Outcomes) => Outcomes) => void] }) {
+function SettingsForms({
+  settings,
+  outcomes,
+}: {
+  settings: SettingsView;
+  outcomes: [Outcomes, (update: (o: Outcomes) => Outcomes) => void];
+}) {
   const link = useHostLink();
   const id = useId();
   const [outcome, setOutcome] = outcomes;
   const [confirmDialog, confirmRestart] = useRestartConfirm();
   const { vault, agent } = settings;
 
-  const send = async (part: keyof Outcomes, input: SettingsUpdateInput, restarts: boolean): Promise<ApiError | undefined> => {
+  const send = async (
+    part: keyof Outcomes,
+    input: SettingsUpdateInput,
+    restarts: boolean,
+  ): Promise<ApiError | undefined> => {
     if (restarts && !(await confirmRestart())) return undefined;
     setOutcome((o) => ({ ...o, [part]: null }));
     const result = await updateSettings(link, input);
@@ -195,11 +215,18 @@ function SettingsForms({ settings, outcomes }: { settings: SettingsView; outcome
       <section className="card" aria-labelledby={`${id}-login`}>
         <h2 id={`${id}-login`}>Start at login</h2>
         {settings.startAtLogin === undefined ? (
-          <p className="muted">Not available in this mode: the desktop app starts at login; browser mode and the daemon are started by you or your service manager.</p>
+          <p className="muted">
+            Not available in this mode: the desktop app starts at login; browser mode and the daemon are started by you
+            or your service manager.
+          </p>
         ) : (
           <div className="setting-row">
             <span>Start Sesame in the tray when you log in</span>
-            <Switch checked={settings.startAtLogin} label="Start at login" onChange={(on) => void send('login', { startAtLogin: on }, false)} />
+            <Switch
+              checked={settings.startAtLogin}
+              label="Start at login"
+              onChange={(on) => void send('login', { startAtLogin: on }, false)}
+            />
           </div>
         )}
         <OutcomeLine outcome={outcome.login} />
@@ -207,7 +234,11 @@ function SettingsForms({ settings, outcomes }: { settings: SettingsView; outcome
 
       <section className="card" aria-labelledby={`${id}-gui`}>
         <h2 id={`${id}-gui`}>Open in …</h2>
-        <GuiChoices key={JSON.stringify(settings.guis)} guis={settings.guis} save={(connection, gui) => send('gui', { gui: { connection, gui } }, false)} />
+        <GuiChoices
+          key={JSON.stringify(settings.guis)}
+          guis={settings.guis}
+          save={(connection, gui) => send('gui', { gui: { connection, gui } }, false)}
+        />
         <OutcomeLine outcome={outcome.gui} />
       </section>
     </>

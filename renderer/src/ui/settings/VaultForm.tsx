@@ -27,12 +27,19 @@ export interface VaultFormProps {
 function CheckLine({ check }: { check: VaultCheck }) {
   if (check.state === 'idle' || check.state === 'invalid') return null;
   return (
-    <p className="vault-check" role="status" aria-live="polite" data-testid="vault-check" data-status={check.state === 'done' ? check.health.status : check.state}>
+    <p
+      className="vault-check"
+      role="status"
+      aria-live="polite"
+      data-testid="vault-check"
+      data-status={check.state === 'done' ? check.health.status : check.state}
+    >
       {check.state === 'checking' && <span className="muted">Checking…</span>}
       {check.state === 'failed' && <span className="field-problem">Could not check: {check.problem}</span>}
       {check.state === 'done' && (
         <>
-          <StateBadge look={VAULT_LOOK[check.health.status]} className="state-small" /> <span>{check.health.message}</span>
+          <StateBadge look={VAULT_LOOK[check.health.status]} className="state-small" />{' '}
+          <span>{check.health.message}</span>
         </>
       )}
     </p>
@@ -46,11 +53,19 @@ export function VaultForm({ initial, submitLabel, save }: VaultFormProps) {
   });
   const { values, problems, update } = form;
   const [advanced, setAdvanced] = useState(Boolean(initial.caCert));
-  const check = useVaultCheck(values.address, values.caCert, values.address !== initial.address || values.caCert !== initial.caCert);
+  const check = useVaultCheck(
+    values.address,
+    values.caCert,
+    values.address !== initial.address || values.caCert !== initial.caCert,
+  );
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const input = { address: values.address, namespace: values.namespace.trim() || null, caCert: values.caCert.trim() || null };
+    const input = {
+      address: values.address,
+      namespace: values.namespace.trim() || null,
+      caCert: values.caCert.trim() || null,
+    };
     const parsed = VaultSettingsInput.safeParse(input);
     if (!parsed.success) {
       const found: Partial<Record<Field, string>> = {};
@@ -73,8 +88,20 @@ export function VaultForm({ initial, submitLabel, save }: VaultFormProps) {
         problem={addressProblem}
       />
       <CheckLine check={check} />
-      <TextField label="Namespace" name="vault-namespace" optional placeholder="root" value={values.namespace} onChange={update('namespace')} problem={problems.namespace} />
-      <details className="advanced" open={advanced} onToggle={(e) => setAdvanced((e.target as HTMLDetailsElement).open)}>
+      <TextField
+        label="Namespace"
+        name="vault-namespace"
+        optional
+        placeholder="root"
+        value={values.namespace}
+        onChange={update('namespace')}
+        problem={problems.namespace}
+      />
+      <details
+        className="advanced"
+        open={advanced}
+        onToggle={(e) => setAdvanced((e.target as HTMLDetailsElement).open)}
+      >
         <summary>TLS</summary>
         <TextField
           label="CA certificate file"
@@ -89,7 +116,11 @@ export function VaultForm({ initial, submitLabel, save }: VaultFormProps) {
       </details>
       <RefusalNotice error={form.refusal} />
       <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={form.sending || !form.changed || (check.state === 'done' && !checkAllowsSave(check))}>
+        <button
+          type="submit"
+          className="button button-primary"
+          disabled={form.sending || !form.changed || (check.state === 'done' && !checkAllowsSave(check))}
+        >
           {form.sending ? 'Saving…' : submitLabel}
         </button>
       </div>

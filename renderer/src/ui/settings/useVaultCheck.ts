@@ -25,15 +25,15 @@ export function useVaultCheck(address: string, caCert: string, enabled = true): 
     const mine = ++generation.current;
     if (!enabled || address.trim() === '') return setCheck({ state: 'idle' });
     const form = VaultAddressInput.safeParse(address);
-    if (!form.success) return setCheck({ state: 'invalid', problem: form.error.issues[0]?.message ?? 'This is not a Vault address.' });
+    if (!form.success)
+      return setCheck({ state: 'invalid', problem: form.error.issues[0]?.message ?? 'This is not a Vault address.' });
     setCheck({ state: 'checking' });
     const timer = setTimeout(() => {
-      link
-        .call('vault.check', { address: form.data, ...(caCert.trim() ? { caCert: caCert.trim() } : {}) })
-        .then(
-          (health) => mine === generation.current && setCheck({ state: 'done', health }),
-          (error: unknown) => mine === generation.current && setCheck({ state: 'failed', problem: asApiError(error).message }),
-        );
+      link.call('vault.check', { address: form.data, ...(caCert.trim() ? { caCert: caCert.trim() } : {}) }).then(
+        (health) => mine === generation.current && setCheck({ state: 'done', health }),
+        (error: unknown) =>
+          mine === generation.current && setCheck({ state: 'failed', problem: asApiError(error).message }),
+      );
     }, DELAY_MS);
     return () => clearTimeout(timer);
   }, [address, caCert, enabled, link]);

@@ -16,10 +16,20 @@ export function TerminalDock() {
       <ul className="terminal-strip">
         {tabs.map((tab) => (
           <li key={tab.key} className={tab.key === active ? 'terminal-pick terminal-pick-active' : 'terminal-pick'}>
-            <button type="button" className="terminal-pick-name" aria-pressed={tab.key === active} onClick={() => showTerminalTab(tab.key)}>
+            <button
+              type="button"
+              className="terminal-pick-name"
+              aria-pressed={tab.key === active}
+              onClick={() => showTerminalTab(tab.key)}
+            >
               {tab.connection}
             </button>
-            <button type="button" className="terminal-close" aria-label={`Close the terminal on ${tab.connection}`} onClick={() => closeTerminalTab(tab.key)}>
+            <button
+              type="button"
+              className="terminal-close"
+              aria-label={`Close the terminal on ${tab.connection}`}
+              onClick={() => closeTerminalTab(tab.key)}
+            >
               ×
             </button>
           </li>

@@ -29,7 +29,13 @@ export function TerminalView({ tab, active }: { tab: TerminalTab; active: boolea
   useEffect(() => {
     const element = box.current;
     if (!element) return;
-    const term = new Terminal({ fontFamily: TERMINAL_FONT.family, fontSize: TERMINAL_FONT.size, cursorBlink: true, scrollback: 5000, theme: THEME });
+    const term = new Terminal({
+      fontFamily: TERMINAL_FONT.family,
+      fontSize: TERMINAL_FONT.size,
+      cursorBlink: true,
+      scrollback: 5000,
+      theme: THEME,
+    });
     terminal.current = term;
     term.open(element);
     let id: string | undefined;
@@ -58,7 +64,8 @@ export function TerminalView({ tab, active }: { tab: TerminalTab; active: boolea
     const typing = term.onData((data) => {
       const session = id;
       if (!session) return;
-      for (const chunk of inputChunks(data)) void link.call('terminal.input', { id: session, data: chunk }).catch(() => {});
+      for (const chunk of inputChunks(data))
+        void link.call('terminal.input', { id: session, data: chunk }).catch(() => {});
     });
     const observer = new ResizeObserver(() => {
       const next = cellsFor(element);
@@ -88,14 +95,22 @@ export function TerminalView({ tab, active }: { tab: TerminalTab; active: boolea
   }, [active]);
 
   return (
-    <div className="terminal-view" data-testid={`terminal-${tab.connection}`} data-state={status.state} hidden={!active}>
+    <div
+      className="terminal-view"
+      data-testid={`terminal-${tab.connection}`}
+      data-state={status.state}
+      hidden={!active}
+    >
       {status.state === 'opening' && (
         <p className="terminal-status" role="status">
           Opening a shell on {tab.connection}…
         </p>
       )}
       {(status.state === 'ended' || status.state === 'failed') && (
-        <p className={status.state === 'failed' ? 'terminal-status terminal-failed' : 'terminal-status'} role={status.state === 'failed' ? 'alert' : 'status'}>
+        <p
+          className={status.state === 'failed' ? 'terminal-status terminal-failed' : 'terminal-status'}
+          role={status.state === 'failed' ? 'alert' : 'status'}
+        >
           {status.text}
         </p>
       )}

@@ -39,12 +39,24 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : 'unkno
 function statementList(body: Record<string, unknown>, field: string): string[] {
   const v = body[field];
   const list = Array.isArray(v) ? v : [v];
-  if (!list.every((x) => typeof x === 'string')) throw badRequest(`error converting input for field "${field}": expected a string or a list of strings`);
+  if (!list.every((x) => typeof x === 'string'))
+    throw badRequest(`error converting input for field "${field}": expected a string or a list of strings`);
   return (list as string[]).filter((x) => x.trim() !== '');
 }
 
 function allowed(patterns: string[], role: string): boolean {
-  return patterns.some((p) => p === '*' || p === role || (p.includes('*') && new RegExp(`^${p.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(role)));
+  return patterns.some(
+    (p) =>
+      p === '*' ||
+      p === role ||
+      (p.includes('*') &&
+        new RegExp(
+          `^${p
+            .split('*')
+            .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+            .join('.*')}$`,
+        ).test(role)),
+  );
 }
 
 export const createDatabaseBackend: BackendFactory = (ctx) => {
@@ -58,7 +70,13 @@ export const createDatabaseBackend: BackendFactory = (ctx) => {
   }
 
   async function connection(c: DbConfig): Promise<DbConnection> {
-    c.conn ??= await connect({ kind: c.kind, connectionUrl: c.connectionUrl, username: c.username, password: c.password, ...(c.tlsCa ? { tlsCa: c.tlsCa } : {}) });
+    c.conn ??= await connect({
+      kind: c.kind,
+      connectionUrl: c.connectionUrl,
+      username: c.username,
+      password: c.password,
+      ...(c.tlsCa ? { tlsCa: c.tlsCa } : {}),
+    });
     return c.conn;
   }
 
@@ -94,11 +112,19 @@ export const createDatabaseBackend: BackendFactory = (ctx) => {
       allowedRoles: has(b, 'allowed_roles') ? strList(b, 'allowed_roles') : (old?.allowedRoles ?? []),
       verifyConnection: bool(b, 'verify_connection', true),
       tlsCa: has(b, 'tls_ca') ? str(b, 'tls_ca') : (old?.tlsCa ?? ''),
-      rootRotationStatements: has(b, 'root_rotation_statements') ? strList(b, 'root_rotation_statements') : (old?.rootRotationStatements ?? []),
+      rootRotationStatements: has(b, 'root_rotation_statements')
+        ? strList(b, 'root_rotation_statements')
+        : (old?.rootRotationStatements ?? []),
     };
     if (c.verifyConnection) {
       try {
-        c.conn = await connect({ kind, connectionUrl, username: c.username, password: c.password, ...(c.tlsCa ? { tlsCa: c.tlsCa } : {}) });
+        c.conn = await connect({
+          kind,
+          connectionUrl,
+          username: c.username,
+          password: c.password,
+          ...(c.tlsCa ? { tlsCa: c.tlsCa } : {}),
+        });
         await c.conn.exec(['SELECT 1'], [c.password]);
       } catch (e) {
         await c.conn?.close().catch(() => undefined);
@@ -109,7 +135,13 @@ export const createDatabaseBackend: BackendFactory = (ctx) => {
     await old?.conn?.close().catch(() => undefined);
     configs.set(name, c);
     const literalPassword = /:\/\/[^/@]*:[^/@]+@/.test(connectionUrl) && !connectionUrl.includes('{{password}}');
-    return literalPassword ? { warnings: ['Password found in connection_url, use a templated url to enable root rotation and prevent read access to password information.'] } : undefined;
+    return literalPassword
+      ? {
+          warnings: [
+            'Password found in connection_url, use a templated url to enable root rotation and prevent read access to password information.',
+          ],
+        }
+      : undefined;
   }
 
   async function config(req: BackendRequest, name: string): Promise<BackendResponse | undefined> {
@@ -168,7 +200,9 @@ export const createDatabaseBackend: BackendFactory = (ctx) => {
     }
     if (!isWrite(req)) throw unsupportedOperation();
     const b = req.body;
-    const r: DbRole = existing ? { ...existing } : { dbName: '', creation: [], revocation: [], rollback: [], renew: [], defaultTtl: 0, maxTtl: 0 };
+    const r: DbRole = existing
+      ? { ...existing }
+      : { dbName: '', creation: [], revocation: [], rollback: [], renew: [], defaultTtl: 0, maxTtl: 0 };
     if (has(b, 'db_name')) r.dbName = str(b, 'db_name');
     if (has(b, 'creation_statements')) r.creation = statementList(b, 'creation_statements');
     if (has(b, 'revocation_statements')) r.revocation = statementList(b, 'revocation_statements');
@@ -194,15 +228,23 @@ export const createDatabaseBackend: BackendFactory = (ctx) => {
     const ttl = Math.min(r.defaultTtl || mount.defaultLeaseTtl || SYSTEM_MAX_TTL, maxTtl);
     const username = generateUsername(req.token?.displayName ?? 'token', name, DEFAULTS[c.kind].username);
     const password = generatePassword();
-    const statements = renderStatements(r.creation, { name: username, password, expiration: expirationText(Date.now() + ttl * 1000) });
+    const statements = renderStatements(r.creation, {
+      name: username,
+      password,
+      expiration: expirationText(Date.now() + ttl * 1000),
+    });
     try {
       await exec(c.name, statements, [password]);
     } catch (e) {
-      if (r.rollback.length > 0) await exec(c.name, renderStatements(r.rollback, { name: username }), [password]).catch(() => undefined);
+      if (r.rollback.length > 0)
+        await exec(c.name, renderStatements(r.rollback, { name: username }), [password]).catch(() => undefined);
       if (e instanceof VaultError) throw e;
       throw new VaultError(500, [`failed to create user: ${message(e)}`]);
     }
-    return { data: { username, password }, secret: { ttl: r.defaultTtl, maxTtl: r.maxTtl, renewable: true, internal: { db: c.name, role: name, username } } };
+    return {
+      data: { username, password },
+      secret: { ttl: r.defaultTtl, maxTtl: r.maxTtl, renewable: true, internal: { db: c.name, role: name, username } },
+    };
   }
 
   async function rotateRoot(req: BackendRequest, name: string): Promise<undefined> {
@@ -266,7 +308,14 @@ export const createDatabaseBackend: BackendFactory = (ctx) => {
       const kind = configOr400(db).kind;
       const templates = r && r.renew.length > 0 ? r.renew : DEFAULTS[kind].renew;
       if (templates.length === 0) return;
-      await exec(db, renderStatements(templates, { name: String(internal.username), expiration: expirationText(Date.now() + increment * 1000) }), []);
+      await exec(
+        db,
+        renderStatements(templates, {
+          name: String(internal.username),
+          expiration: expirationText(Date.now() + increment * 1000),
+        }),
+        [],
+      );
     },
     async close() {
       statics.close();

@@ -59,7 +59,13 @@ function renderUrl(url: string, username: string, password: string, escape: bool
 export function parseMysqlDsn(dsn: string): mysql.PoolOptions {
   if (/^mysql:\/\//.test(dsn)) {
     const u = new URL(dsn);
-    return { host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: u.pathname.slice(1) || undefined };
+    return {
+      host: u.hostname,
+      port: Number(u.port || 3306),
+      user: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+      database: u.pathname.slice(1) || undefined,
+    };
   }
   const m = /^(?:([^:@]*)(?::(.*))?@)?(?:(\w+)\(([^)]*)\))?\/([^?]*)(?:\?(.*))?$/s.exec(dsn);
   if (!m) throw badRequest('error creating database object: invalid DSN: did you forget to escape a param value?');
@@ -98,8 +104,20 @@ export async function connect(o: ConnectOptions): Promise<DbConnection> {
     }
     const sslmode = parsed.searchParams.get('sslmode');
     parsed.searchParams.delete('sslmode');
-    const ssl = sslmode === 'disable' || sslmode === null ? false : { rejectUnauthorized: sslmode === 'verify-full' || sslmode === 'verify-ca', ...(o.tlsCa ? { ca: o.tlsCa } : {}) };
-    const pool = new pg.Pool({ connectionString: parsed.toString(), ssl, max: 4, idleTimeoutMillis: 5_000, connectionTimeoutMillis: 10_000 });
+    const ssl =
+      sslmode === 'disable' || sslmode === null
+        ? false
+        : {
+            rejectUnauthorized: sslmode === 'verify-full' || sslmode === 'verify-ca',
+            ...(o.tlsCa ? { ca: o.tlsCa } : {}),
+          };
+    const pool = new pg.Pool({
+      connectionString: parsed.toString(),
+      ssl,
+      max: 4,
+      idleTimeoutMillis: 5_000,
+      connectionTimeoutMillis: 10_000,
+    });
     pool.on('error', () => undefined); // idle clients dropped by the server
     return {
       async exec(statements, extra = []) {

@@ -7,7 +7,10 @@ import { base62 } from '../../ids';
  * Vault splits each configured statement on ';' and runs the pieces in order; `{{name}}` and
  * `{{username}}` are the user, `{{password}}` its password, `{{expiration}}` the lease end.
  */
-export function renderStatements(templates: string[], values: { name: string; password?: string; expiration?: string }): string[] {
+export function renderStatements(
+  templates: string[],
+  values: { name: string; password?: string; expiration?: string },
+): string[] {
   const out: string[] = [];
   for (const t of templates) {
     for (const piece of t.split(';')) {
@@ -33,7 +36,11 @@ export function expirationText(ms: number): string {
 }
 
 /** Vault's default username template: v-<display>-<role>-<random 20>-<unix time>, truncated. */
-export function generateUsername(displayName: string, roleName: string, limits: { max: number; display: number; role: number }): string {
+export function generateUsername(
+  displayName: string,
+  roleName: string,
+  limits: { max: number; display: number; role: number },
+): string {
   const name = `v-${displayName.slice(0, limits.display)}-${roleName.slice(0, limits.role)}-${base62(20)}-${Math.floor(Date.now() / 1000)}`;
   return name.slice(0, limits.max);
 }

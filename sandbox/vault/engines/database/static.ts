@@ -34,16 +34,20 @@ export function createStaticRoles(host: StaticRoleHost) {
   function schedule(role: StaticRole): void {
     if (role.timer) clearTimeout(role.timer);
     const delay = Math.max(0, role.lastRotation + role.rotationPeriod * 1000 - Date.now());
-    role.timer = setTimeout(() => {
-      // A failed scheduled rotation is retried at the next period, as Vault's queue does.
-      void rotate(role).catch(() => schedule(role));
-    }, Math.min(delay, 2 ** 31 - 1));
+    role.timer = setTimeout(
+      () => {
+        // A failed scheduled rotation is retried at the next period, as Vault's queue does.
+        void rotate(role).catch(() => schedule(role));
+      },
+      Math.min(delay, 2 ** 31 - 1),
+    );
     role.timer.unref();
   }
 
   async function rotate(role: StaticRole): Promise<void> {
     const password = generatePassword();
-    const templates = role.rotationStatements.length > 0 ? role.rotationStatements : DEFAULTS[host.pluginKind(role.dbName)].rotation;
+    const templates =
+      role.rotationStatements.length > 0 ? role.rotationStatements : DEFAULTS[host.pluginKind(role.dbName)].rotation;
     try {
       await host.exec(role.dbName, renderStatements(templates, { name: role.username, password }), [password]);
     } catch (e) {
@@ -55,7 +59,8 @@ export function createStaticRoles(host: StaticRoleHost) {
     schedule(role);
   }
 
-  const ttlLeft = (role: StaticRole): number => Math.max(0, Math.round((role.lastRotation + role.rotationPeriod * 1000 - Date.now()) / 1000));
+  const ttlLeft = (role: StaticRole): number =>
+    Math.max(0, Math.round((role.lastRotation + role.rotationPeriod * 1000 - Date.now()) / 1000));
 
   return {
     async staticRole(req: BackendRequest, name: string): Promise<BackendResponse | undefined> {
@@ -89,11 +94,21 @@ export function createStaticRoles(host: StaticRoleHost) {
           const username = has(req.body, 'username') ? str(req.body, 'username') : (existing?.username ?? '');
           if (username === '') throw badRequest('username is a required field to create a static account');
           if (existing && existing.username !== username) throw badRequest('cannot update static account username');
-          const rotationPeriod = has(req.body, 'rotation_period') ? duration(req.body, 'rotation_period') : (existing?.rotationPeriod ?? 0);
+          const rotationPeriod = has(req.body, 'rotation_period')
+            ? duration(req.body, 'rotation_period')
+            : (existing?.rotationPeriod ?? 0);
           if (rotationPeriod === 0) throw badRequest('rotation_period is required to create static accounts');
           if (rotationPeriod < 5) throw badRequest(`rotation_period must be 5 seconds or more`);
           host.checkAllowed(dbName, name);
-          const role: StaticRole = existing ?? { name, dbName, username, rotationPeriod, rotationStatements: [], password: '', lastRotation: 0 };
+          const role: StaticRole = existing ?? {
+            name,
+            dbName,
+            username,
+            rotationPeriod,
+            rotationStatements: [],
+            password: '',
+            lastRotation: 0,
+          };
           role.dbName = dbName;
           role.rotationPeriod = rotationPeriod;
           if (has(req.body, 'rotation_statements')) role.rotationStatements = strList(req.body, 'rotation_statements');

@@ -19,9 +19,11 @@ export interface PublicKey {
 export function parsePublicKeyLine(line: string): PublicKey {
   const parts = line.trim().split(/\s+/);
   const [type = '', b64 = ''] = parts;
-  if (!KEY_TYPES.includes(type)) throw badRequest(`failed to parse public_key as SSH key: unsupported key type "${type}"`);
+  if (!KEY_TYPES.includes(type))
+    throw badRequest(`failed to parse public_key as SSH key: unsupported key type "${type}"`);
   const blob = Buffer.from(b64, 'base64');
-  if (blob.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw badRequest('failed to parse public_key as SSH key: invalid base64');
+  if (blob.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64))
+    throw badRequest('failed to parse public_key as SSH key: invalid base64');
   try {
     const r = new WireReader(blob);
     if (r.string() !== type) throw new Error('type mismatch');

@@ -54,31 +54,70 @@ function lengthKeys(key: PublicKey): string[] {
 function parseRole(body: Record<string, unknown>, old: SshRole | undefined): SshRole {
   const keyType = has(body, 'key_type') ? str(body, 'key_type') : (old?.keyType ?? '');
   if (keyType === '') throw badRequest('missing key type');
-  if (keyType !== 'ca') throw badRequest(`key_type "${keyType}" is not supported by this server: only "ca" (certificate authority) roles`);
+  if (keyType !== 'ca')
+    throw badRequest(`key_type "${keyType}" is not supported by this server: only "ca" (certificate authority) roles`);
   const pick = <T>(field: string, read: () => T, fallback: T): T => (has(body, field) ? read() : fallback);
   const role: SshRole = {
     keyType: 'ca',
-    allowUserCertificates: pick('allow_user_certificates', () => bool(body, 'allow_user_certificates'), old?.allowUserCertificates ?? false),
-    allowHostCertificates: pick('allow_host_certificates', () => bool(body, 'allow_host_certificates'), old?.allowHostCertificates ?? false),
+    allowUserCertificates: pick(
+      'allow_user_certificates',
+      () => bool(body, 'allow_user_certificates'),
+      old?.allowUserCertificates ?? false,
+    ),
+    allowHostCertificates: pick(
+      'allow_host_certificates',
+      () => bool(body, 'allow_host_certificates'),
+      old?.allowHostCertificates ?? false,
+    ),
     allowedUsers: pick('allowed_users', () => listOf(body, 'allowed_users'), old?.allowedUsers ?? []),
     defaultUser: pick('default_user', () => str(body, 'default_user'), old?.defaultUser ?? ''),
     allowedDomains: pick('allowed_domains', () => listOf(body, 'allowed_domains'), old?.allowedDomains ?? []),
     allowSubdomains: pick('allow_subdomains', () => bool(body, 'allow_subdomains'), old?.allowSubdomains ?? false),
     ttl: pick('ttl', () => duration(body, 'ttl'), old?.ttl ?? 0),
     maxTtl: pick('max_ttl', () => duration(body, 'max_ttl'), old?.maxTtl ?? 0),
-    defaultExtensions: pick('default_extensions', () => strMap(body, 'default_extensions') ?? {}, old?.defaultExtensions ?? {}),
-    allowedExtensions: pick('allowed_extensions', () => listOf(body, 'allowed_extensions'), old?.allowedExtensions ?? []),
-    defaultCriticalOptions: pick('default_critical_options', () => strMap(body, 'default_critical_options') ?? {}, old?.defaultCriticalOptions ?? {}),
-    allowedCriticalOptions: pick('allowed_critical_options', () => listOf(body, 'allowed_critical_options'), old?.allowedCriticalOptions ?? []),
+    defaultExtensions: pick(
+      'default_extensions',
+      () => strMap(body, 'default_extensions') ?? {},
+      old?.defaultExtensions ?? {},
+    ),
+    allowedExtensions: pick(
+      'allowed_extensions',
+      () => listOf(body, 'allowed_extensions'),
+      old?.allowedExtensions ?? [],
+    ),
+    defaultCriticalOptions: pick(
+      'default_critical_options',
+      () => strMap(body, 'default_critical_options') ?? {},
+      old?.defaultCriticalOptions ?? {},
+    ),
+    allowedCriticalOptions: pick(
+      'allowed_critical_options',
+      () => listOf(body, 'allowed_critical_options'),
+      old?.allowedCriticalOptions ?? [],
+    ),
     allowUserKeyIds: pick('allow_user_key_ids', () => bool(body, 'allow_user_key_ids'), old?.allowUserKeyIds ?? false),
     keyIdFormat: pick('key_id_format', () => str(body, 'key_id_format'), old?.keyIdFormat ?? ''),
     algorithmSigner: pick('algorithm_signer', () => str(body, 'algorithm_signer'), old?.algorithmSigner ?? 'default'),
-    notBeforeDuration: pick('not_before_duration', () => duration(body, 'not_before_duration'), old?.notBeforeDuration ?? 30),
-    allowEmptyPrincipals: pick('allow_empty_principals', () => bool(body, 'allow_empty_principals'), old?.allowEmptyPrincipals ?? false),
-    allowedUserKeyLengths: pick('allowed_user_key_lengths', () => parseKeyLengths(body), old?.allowedUserKeyLengths ?? {}),
+    notBeforeDuration: pick(
+      'not_before_duration',
+      () => duration(body, 'not_before_duration'),
+      old?.notBeforeDuration ?? 30,
+    ),
+    allowEmptyPrincipals: pick(
+      'allow_empty_principals',
+      () => bool(body, 'allow_empty_principals'),
+      old?.allowEmptyPrincipals ?? false,
+    ),
+    allowedUserKeyLengths: pick(
+      'allowed_user_key_lengths',
+      () => parseKeyLengths(body),
+      old?.allowedUserKeyLengths ?? {},
+    ),
   };
-  if (!['default', 'ssh-rsa', 'rsa-sha2-256', 'rsa-sha2-512'].includes(role.algorithmSigner)) throw badRequest(`unknown algorithm_signer "${role.algorithmSigner}"`);
-  if (!role.allowUserCertificates && !role.allowHostCertificates) throw badRequest('Either allow_user_certificates or allow_host_certificates must be set');
+  if (!['default', 'ssh-rsa', 'rsa-sha2-256', 'rsa-sha2-512'].includes(role.algorithmSigner))
+    throw badRequest(`unknown algorithm_signer "${role.algorithmSigner}"`);
+  if (!role.allowUserCertificates && !role.allowHostCertificates)
+    throw badRequest('Either allow_user_certificates or allow_host_certificates must be set');
   if (role.maxTtl > 0 && role.ttl > role.maxTtl) throw badRequest('ttl cannot be longer than max_ttl');
   return role;
 }
@@ -138,9 +177,13 @@ export const createSshBackend: BackendFactory = (ctx) => {
     const generate = bool(req.body, 'generate_signing_key', privateKey === '');
     if (privateKey !== '' && generate) throw badRequest('only one of generate_signing_key or private_key can be set');
     if (privateKey === '' && !generate) throw badRequest('missing public_key');
-    const key = privateKey !== '' ? importCaKey(privateKey) : generateCaKey(str(req.body, 'key_type', 'ssh-ed25519'), int(req.body, 'key_bits'));
+    const key =
+      privateKey !== ''
+        ? importCaKey(privateKey)
+        : generateCaKey(str(req.body, 'key_type', 'ssh-ed25519'), int(req.body, 'key_bits'));
     const givenPublic = str(req.body, 'public_key');
-    if (givenPublic !== '' && givenPublic.trim().split(/\s+/).slice(0, 2).join(' ') !== publicKeyLine(key)) throw badRequest('public_key does not match private_key');
+    if (givenPublic !== '' && givenPublic.trim().split(/\s+/).slice(0, 2).join(' ') !== publicKeyLine(key))
+      throw badRequest('public_key does not match private_key');
     ca = key;
     return generate ? { data: { public_key: publicKeyLine(key) } } : undefined;
   }
@@ -155,26 +198,43 @@ export const createSshBackend: BackendFactory = (ctx) => {
     const key = parsePublicKeyLine(line);
     const lengths = role.allowedUserKeyLengths;
     if (Object.keys(lengths).length > 0) {
-      const allowedBits = lengthKeys(key).map((k) => lengths[k]).find((x) => x !== undefined);
-      if (!allowedBits || !allowedBits.includes(key.bits)) throw badRequest(`key type ${key.type} with length ${key.bits} is not allowed by role`);
+      const allowedBits = lengthKeys(key)
+        .map((k) => lengths[k])
+        .find((x) => x !== undefined);
+      if (!allowedBits || !allowedBits.includes(key.bits))
+        throw badRequest(`key type ${key.type} with length ${key.bits} is not allowed by role`);
     }
     const certTypeText = str(req.body, 'cert_type', 'user');
-    if (certTypeText !== 'user' && certTypeText !== 'host') throw badRequest('cert_type must be either "user" or "host"');
+    if (certTypeText !== 'user' && certTypeText !== 'host')
+      throw badRequest('cert_type must be either "user" or "host"');
     const certType = certTypeText;
-    if (certType === 'user' && !role.allowUserCertificates) throw badRequest('Either cert_type "user" is not allowed by role or the role is not configured for user certificates');
-    if (certType === 'host' && !role.allowHostCertificates) throw badRequest('Either cert_type "host" is not allowed by role or the role is not configured for host certificates');
+    if (certType === 'user' && !role.allowUserCertificates)
+      throw badRequest(
+        'Either cert_type "user" is not allowed by role or the role is not configured for user certificates',
+      );
+    if (certType === 'host' && !role.allowHostCertificates)
+      throw badRequest(
+        'Either cert_type "host" is not allowed by role or the role is not configured for host certificates',
+      );
     let principals = strList(req.body, 'valid_principals');
     if (principals.length === 0 && certType === 'user' && role.defaultUser !== '') principals = [role.defaultUser];
-    if (principals.length === 0 && !role.allowEmptyPrincipals) throw badRequest('empty valid principals not allowed by role');
-    for (const p of principals) if (!principalAllowed(role, certType, p)) throw badRequest(`${p} is not a valid value for valid_principals`);
+    if (principals.length === 0 && !role.allowEmptyPrincipals)
+      throw badRequest('empty valid principals not allowed by role');
+    for (const p of principals)
+      if (!principalAllowed(role, certType, p)) throw badRequest(`${p} is not a valid value for valid_principals`);
     const mount = ctx.config();
     const maxTtl = role.maxTtl || mount.maxLeaseTtl || SYSTEM_MAX_TTL;
-    const ttl = has(req.body, 'ttl') && duration(req.body, 'ttl') > 0 ? duration(req.body, 'ttl') : role.ttl || mount.defaultLeaseTtl || SYSTEM_MAX_TTL;
+    const ttl =
+      has(req.body, 'ttl') && duration(req.body, 'ttl') > 0
+        ? duration(req.body, 'ttl')
+        : role.ttl || mount.defaultLeaseTtl || SYSTEM_MAX_TTL;
     if (ttl > maxTtl) throw badRequest(`ttl is larger than maximum allowed (${maxTtl})`);
     const requestedExt = strMap(req.body, 'extensions');
-    if (requestedExt && Object.keys(requestedExt).length > 0) checkAllowed('extensions', requestedExt, role.allowedExtensions);
+    if (requestedExt && Object.keys(requestedExt).length > 0)
+      checkAllowed('extensions', requestedExt, role.allowedExtensions);
     const requestedCrit = strMap(req.body, 'critical_options');
-    if (requestedCrit && Object.keys(requestedCrit).length > 0) checkAllowed('critical options', requestedCrit, role.allowedCriticalOptions);
+    if (requestedCrit && Object.keys(requestedCrit).length > 0)
+      checkAllowed('critical options', requestedCrit, role.allowedCriticalOptions);
     const requestedKeyId = str(req.body, 'key_id');
     if (requestedKeyId !== '' && !role.allowUserKeyIds) throw badRequest('setting key_id is not allowed by role');
     const keyId =
@@ -195,8 +255,18 @@ export const createSshBackend: BackendFactory = (ctx) => {
         principals,
         validAfter: now - role.notBeforeDuration,
         validBefore: now + ttl,
-        criticalOptions: requestedCrit && Object.keys(requestedCrit).length > 0 ? requestedCrit : certType === 'user' ? role.defaultCriticalOptions : {},
-        extensions: requestedExt && Object.keys(requestedExt).length > 0 ? requestedExt : certType === 'user' ? role.defaultExtensions : {},
+        criticalOptions:
+          requestedCrit && Object.keys(requestedCrit).length > 0
+            ? requestedCrit
+            : certType === 'user'
+              ? role.defaultCriticalOptions
+              : {},
+        extensions:
+          requestedExt && Object.keys(requestedExt).length > 0
+            ? requestedExt
+            : certType === 'user'
+              ? role.defaultExtensions
+              : {},
       },
       role.algorithmSigner === 'default' ? 'rsa-sha2-256' : role.algorithmSigner,
     );
@@ -216,7 +286,12 @@ export const createSshBackend: BackendFactory = (ctx) => {
       if (path === 'roles') {
         if (req.operation !== 'list') throw unsupportedOperation();
         if (roles.size === 0) throw notFound();
-        return { data: { keys: [...roles.keys()].sort(), key_info: Object.fromEntries([...roles].map(([n, r]) => [n, { key_type: r.keyType }])) } };
+        return {
+          data: {
+            keys: [...roles.keys()].sort(),
+            key_info: Object.fromEntries([...roles].map(([n, r]) => [n, { key_type: r.keyType }])),
+          },
+        };
       }
       if (path.startsWith('roles/')) {
         const name = path.slice('roles/'.length);

@@ -1,6 +1,13 @@
 // CA keys for the SSH engine: generation (ed25519, RSA, ECDSA), import from PEM or the OpenSSH
 // private key format, the public key blob/line, and signing in SSH signature format.
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import { badRequest } from '../../errors';
 import { mpint, sshString, WireReader } from './wire';
 
@@ -34,7 +41,11 @@ function describe(privateKey: KeyObject): CaKey {
   } else if (jwk.kty === 'EC' && jwk.crv && CURVES[jwk.crv]) {
     const curve = CURVES[jwk.crv]?.ssh as string;
     type = `ecdsa-sha2-${curve}`;
-    blob = Buffer.concat([sshString(type), sshString(curve), sshString(Buffer.concat([Buffer.from([4]), b64u(jwk.x), b64u(jwk.y)]))]);
+    blob = Buffer.concat([
+      sshString(type),
+      sshString(curve),
+      sshString(Buffer.concat([Buffer.from([4]), b64u(jwk.x), b64u(jwk.y)])),
+    ]);
   } else throw badRequest('unsupported CA key type');
   return { privateKey, type, blob, pem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
 }
@@ -81,7 +92,12 @@ function parseOpenSshPrivateKey(text: string): KeyObject {
   if (type === 'ssh-ed25519') {
     const pub = p.bytes();
     const priv = p.bytes();
-    return jwk({ kty: 'OKP', crv: 'Ed25519', x: pub.toString('base64url'), d: priv.subarray(0, 32).toString('base64url') });
+    return jwk({
+      kty: 'OKP',
+      crv: 'Ed25519',
+      x: pub.toString('base64url'),
+      d: priv.subarray(0, 32).toString('base64url'),
+    });
   }
   if (type === 'ssh-rsa') {
     const [n, e, d, iqmp, pp, q] = [p.mpint(), p.mpint(), p.mpint(), p.mpint(), p.mpint(), p.mpint()];
@@ -90,7 +106,17 @@ function parseOpenSshPrivateKey(text: string): KeyObject {
       const hex = x.toString(16);
       return Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex').toString('base64url');
     };
-    return jwk({ kty: 'RSA', n: n.toString('base64url'), e: e.toString('base64url'), d: d.toString('base64url'), p: pp.toString('base64url'), q: q.toString('base64url'), dp: buf(big(d) % (big(pp) - 1n)), dq: buf(big(d) % (big(q) - 1n)), qi: iqmp.toString('base64url') });
+    return jwk({
+      kty: 'RSA',
+      n: n.toString('base64url'),
+      e: e.toString('base64url'),
+      d: d.toString('base64url'),
+      p: pp.toString('base64url'),
+      q: q.toString('base64url'),
+      dp: buf(big(d) % (big(pp) - 1n)),
+      dq: buf(big(d) % (big(q) - 1n)),
+      qi: iqmp.toString('base64url'),
+    });
   }
   if (type.startsWith('ecdsa-sha2-')) {
     const curveName = p.string();
@@ -99,14 +125,22 @@ function parseOpenSshPrivateKey(text: string): KeyObject {
     const crv = Object.entries(CURVES).find(([, c]) => c.ssh === curveName)?.[0];
     if (!crv) throw new Error(`unsupported curve ${curveName}`);
     const size = (point.length - 1) / 2;
-    return jwk({ kty: 'EC', crv, x: point.subarray(1, 1 + size).toString('base64url'), y: point.subarray(1 + size).toString('base64url'), d: Buffer.concat([Buffer.alloc(Math.max(0, size - d.length)), d]).toString('base64url') });
+    return jwk({
+      kty: 'EC',
+      crv,
+      x: point.subarray(1, 1 + size).toString('base64url'),
+      y: point.subarray(1 + size).toString('base64url'),
+      d: Buffer.concat([Buffer.alloc(Math.max(0, size - d.length)), d]).toString('base64url'),
+    });
   }
   throw new Error(`unsupported key type ${type}`);
 }
 
 export function importCaKey(privatePem: string): CaKey {
   try {
-    const key = privatePem.includes('OPENSSH PRIVATE KEY') ? parseOpenSshPrivateKey(privatePem) : createPrivateKey(privatePem);
+    const key = privatePem.includes('OPENSSH PRIVATE KEY')
+      ? parseOpenSshPrivateKey(privatePem)
+      : createPrivateKey(privatePem);
     return describe(key);
   } catch (e) {
     if (e instanceof Error && e.name === 'VaultError') throw e;
@@ -121,7 +155,8 @@ export const publicKeyLine = (k: CaKey): string => `${k.type} ${k.blob.toString(
  * per the role's algorithm_signer); ECDSA with the curve's hash.
  */
 export function sshSign(k: CaKey, data: Buffer, rsaAlgorithm = 'rsa-sha2-512'): Buffer {
-  if (k.type === 'ssh-ed25519') return Buffer.concat([sshString('ssh-ed25519'), sshString(sign(null, data, k.privateKey))]);
+  if (k.type === 'ssh-ed25519')
+    return Buffer.concat([sshString('ssh-ed25519'), sshString(sign(null, data, k.privateKey))]);
   if (k.type === 'ssh-rsa') {
     const hash = rsaAlgorithm === 'rsa-sha2-256' ? 'sha256' : rsaAlgorithm === 'ssh-rsa' ? 'sha1' : 'sha512';
     return Buffer.concat([sshString(rsaAlgorithm), sshString(sign(hash, data, k.privateKey))]);
@@ -130,5 +165,8 @@ export function sshSign(k: CaKey, data: Buffer, rsaAlgorithm = 'rsa-sha2-512'): 
   if (!curve) throw badRequest('unsupported CA key type');
   const sig = sign(curve.hash, data, { key: k.privateKey, dsaEncoding: 'ieee-p1363' });
   const half = sig.length / 2;
-  return Buffer.concat([sshString(k.type), sshString(Buffer.concat([mpint(sig.subarray(0, half)), mpint(sig.subarray(half))]))]);
+  return Buffer.concat([
+    sshString(k.type),
+    sshString(Buffer.concat([mpint(sig.subarray(0, half)), mpint(sig.subarray(half))])),
+  ]);
 }
