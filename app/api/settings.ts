@@ -16,8 +16,10 @@ export const SettingsView = z.object({
     authRole: z.string().optional(),
   }),
   agent: z.object({
-    /** The Vault-Agent-compatible caching proxy's HOST:PORT (VAULT_AGENT_ADDR=http://…), when it runs. */
+    /** The caching proxy's address when it runs: `unix:/path` or a loopback HOST:PORT (tools use vaultAgentAddr of it). */
     listen: z.string().optional(),
+    /** A private unix socket for the proxy (in Sesame's own folder): what the form offers. */
+    suggestedListen: z.string().optional(),
     /** Where the token is written for other tools (mode 0600), when configured. */
     tokenSink: z.string().optional(),
   }),
@@ -69,8 +71,8 @@ export const SettingsUpdateInput = z
         listen: z
           .string()
           .trim()
-          .regex(/^(?:\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$/, {
-            message: 'expected a loopback HOST:PORT such as 127.0.0.1:8100',
+          .regex(/^(?:\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$|^unix:\/\S+$/, {
+            message: 'expected unix:/absolute/path (private to you) or a loopback HOST:PORT such as 127.0.0.1:8100',
           })
           .nullable()
           .optional(),
@@ -100,3 +102,13 @@ export const SettingsUpdateResult = z.object({
   message: z.string(),
 });
 export type SettingsUpdateResult = z.infer<typeof SettingsUpdateResult>;
+
+/** What tools set to use the proxy at `listen`: `unix:///path` for a socket, `http://HOST:PORT` otherwise. */
+export function vaultAgentAddr(listen: string): string {
+  return listen.startsWith('unix:') ? `unix://${listen.slice('unix:'.length)}` : `http://${listen}`;
+}
+
+/** True when every local user can reach the proxy at `listen` (TCP) — and so use the session. */
+export function isSharedListener(listen: string): boolean {
+  return !listen.startsWith('unix:');
+}

@@ -9,6 +9,8 @@ import type { SesameConfig } from './schema';
 
 export interface StarterSettings {
   address: string;
+  /** The caching proxy's private socket (beside the config file); no proxy when absent. */
+  agentSocket?: string;
   namespace?: string | null;
   caCert?: string | null;
 }
@@ -23,8 +25,10 @@ export function starterConfigText(settings: StarterSettings): string {
       '  auth:',
       '    # oidc (the default), token (tokenFile: PATH), userpass, approle or jwt',
       '    method: oidc',
-      '# Vault Agent-style caching proxy: set listen (e.g. 127.0.0.1:8100) to turn it on.',
-      'agent: {}',
+      '# The Vault-Agent-compatible caching proxy (VAULT_AGENT_ADDR=unix://<path>): on a unix socket only',
+      '# you can open. A TCP address (e.g. 127.0.0.1:8100) lets every local user use your Vault session.',
+      'agent:',
+      '  listen: unix:/agent.sock',
       '# Each connection: name, protocol (postgres, mysql, ssh, ssh-agent), listen, target and',
       '# credentials (vault-kv, vault-dynamic, vault-ssh-sign). `sesame import-secretless` converts',
       '# a Secretless Broker config.',
@@ -33,6 +37,8 @@ export function starterConfigText(settings: StarterSettings): string {
     ].join('\n'),
   );
   doc.setIn(['vault', 'address'], settings.address);
+  if (settings.agentSocket) doc.setIn(['agent', 'listen'], `unix:${settings.agentSocket}`);
+  else doc.setIn(['agent'], doc.createNode({}));
   if (settings.namespace) doc.setIn(['vault', 'namespace'], settings.namespace);
   if (settings.caCert) doc.setIn(['vault', 'caCert'], settings.caCert);
   return doc.toString();
@@ -40,7 +46,7 @@ export function starterConfigText(settings: StarterSettings): string {
 
 /** Write the first config file (mode 0600, its directory 0700); refuses to overwrite one. */
 export async function writeStarterConfig(file: string, settings: StarterSettings): Promise<SesameConfig> {
-  const text = starterConfigText(settings);
+  const text = starterConfigText({ agentSocket: path.join(path.dirname(file), 'agent.sock'), ...settings });
   const config = parseConfig(text, file);
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   try {

@@ -4,6 +4,7 @@
 // back); the agent listener and token sink are checked, written and applied; GUI choices and
 // start at login apply without a restart. Refusals name the field and change nothing.
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -201,6 +202,25 @@ describe('settings.update on a running host', () => {
     });
     expect(lookup.status).toBe(200);
     expect(((await lookup.json()) as { data: { policies: string[] } }).data.policies).toContain('root');
+
+    // The private choice the form offers: a unix socket beside the config, 0600 in a 0700 folder.
+    const suggested = on.settings.agent.suggestedListen!;
+    expect(suggested).toBe(`unix:${path.join(path.dirname(configPath), 'agent.sock')}`);
+    const onSocket = await host.call('settings.update', { agent: { listen: suggested } });
+    expect(onSocket.settings.agent.listen).toBe(suggested);
+    expect((await stat(suggested.slice(5))).mode & 0o777).toBe(0o600);
+    const viaSocket = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        { socketPath: suggested.slice(5), path: '/v1/auth/token/lookup-self', headers: { 'X-Vault-Request': 'true' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(viaSocket).toBe(200);
 
     const off = await host.call('settings.update', { agent: { listen: null } });
     expect(off.settings.agent.listen).toBeUndefined();

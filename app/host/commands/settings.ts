@@ -64,6 +64,7 @@ function settingsView(ctx: HostContext): SettingsView {
     },
     agent: {
       ...(ctx.agent.proxy ? { listen: proxyListen(ctx) } : {}),
+      suggestedListen: privateAgentListen(ctx.configPath),
       ...(config.agent?.tokenSink ? { tokenSink: config.agent.tokenSink } : {}),
     },
     ...(startAtLogin?.available ? { startAtLogin: startAtLogin.isEnabled() } : {}),
@@ -74,7 +75,10 @@ function settingsView(ctx: HostContext): SettingsView {
 /** "Open in …" is for databases; SSH connections open a terminal. */
 const opensInGui = (c: { protocol: string }) => c.protocol === 'postgres' || c.protocol === 'mysql';
 
-/** The caching proxy's HOST:PORT (its address is a URL, what VAULT_AGENT_ADDR takes). */
+/** The caching proxy's listen address as the config writes it (`unix:/path` or HOST:PORT). */
+/** The proxy's private socket: beside the config file, in Sesame's own 0700 folder. */
+export const privateAgentListen = (configPath: string) => `unix:${path.join(path.dirname(configPath), 'agent.sock')}`;
+
 const proxyListen = (ctx: HostContext) => ctx.agent.proxy?.address.replace(/^https?:\/\//, '');
 
 /** A config file problem, as an error on the form field it names. */

@@ -1,8 +1,15 @@
 // The token agent's two settings: the Vault-Agent-compatible proxy's local address (empty turns
-// it off) and the token sink file. Checked here for form (loopback HOST:PORT, an absolute path);
-// the host checks that the port is free and the folder exists, and answers next to the field.
+// it off) and the token sink file. Checked here for form (a unix socket or a loopback
+// HOST:PORT, an absolute path); the host checks that the address is free and the folder exists,
+// and answers next to the field. A TCP address is said plainly to be shared with every local user.
 import type { FormEvent } from 'react';
-import { SettingsUpdateInput, type ApiError, type SettingsView } from '../../../../app/api';
+import {
+  isSharedListener,
+  SettingsUpdateInput,
+  vaultAgentAddr,
+  type ApiError,
+  type SettingsView,
+} from '../../../../app/api';
 import { RefusalNotice, useFieldForm } from '../form';
 import { TextField } from '../TextField';
 
@@ -20,7 +27,7 @@ function localProblems(listen: string, tokenSink: string): Partial<Record<Field,
   if (listen) {
     const parsed = SettingsUpdateInput.safeParse({ agent: { listen } });
     if (!parsed.success) problems.listen = parsed.error.issues[0]?.message;
-    else {
+    else if (isSharedListener(listen)) {
       const port = LOOPBACK.exec(listen)?.[1];
       if (port === undefined)
         problems.listen =
@@ -56,18 +63,17 @@ export function AgentForm({ agent, save }: AgentFormProps) {
         label="Agent listener"
         name="agent-listen"
         optional
-        placeholder="off (e.g. 127.0.0.1:8100)"
+        placeholder={`off (e.g. ${agent.suggestedListen ?? 'unix:/path/to/agent.sock'})`}
         value={values.listen}
         onChange={update('listen')}
         problem={problems.listen}
         hint={
-          values.listen.trim() ? (
-            <>
-              Tools use it with <code>VAULT_AGENT_ADDR=http://{values.listen.trim()}</code>, no token needed.
-            </>
-          ) : (
-            'Empty: the caching proxy is off.'
-          )
+          <ListenHint
+            typed={values.listen.trim()}
+            running={agent.listen}
+            suggested={agent.suggestedListen}
+            onUse={(value) => update('listen')(value)}
+          />
         }
       />
       <TextField
@@ -87,5 +93,55 @@ export function AgentForm({ agent, save }: AgentFormProps) {
         </button>
       </div>
     </form>
+  );
+}
+
+/** What the typed address will mean: said only when it differs from what runs (shown above the form). */
+function ListenHint({
+  typed,
+  running,
+  suggested,
+  onUse,
+}: {
+  typed: string;
+  running: string | undefined;
+  suggested: string | undefined;
+  onUse(value: string): void;
+}) {
+  if (!typed) {
+    return (
+      <>
+        Empty: the caching proxy is off.
+        {suggested && (
+          <>
+            {' '}
+            <button type="button" className="link-button" onClick={() => onUse(suggested)}>
+              Use a private socket
+            </button>
+          </>
+        )}
+      </>
+    );
+  }
+  if (typed === running) return <>{isSharedListener(typed) ? <SharedWarning /> : 'Only you can open this socket.'}</>;
+  return (
+    <>
+      After saving, tools use <code>VAULT_AGENT_ADDR={vaultAgentAddr(typed)}</code>, no token needed.
+      {isSharedListener(typed) && (
+        <>
+          {' '}
+          <SharedWarning />
+        </>
+      )}
+    </>
+  );
+}
+
+export function SharedWarning() {
+  return (
+    <strong className="warn-text" data-testid="agent-shared-warning">
+      Every local user on this computer can use your Vault session through a TCP address; a unix socket is private to
+      you.
+    </strong>
   );
 }

@@ -3,7 +3,13 @@
 // is written to the config file in place (comments kept). Vault and agent changes restart the
 // host, which ends open client sessions: that is asked first when any are open.
 import { useEffect, useId, useState, type ReactNode } from 'react';
-import type { ApiError, ReloadResult, SettingsUpdateInput, SettingsView } from '../../../../app/api';
+import {
+  vaultAgentAddr,
+  type ApiError,
+  type ReloadResult,
+  type SettingsUpdateInput,
+  type SettingsView,
+} from '../../../../app/api';
 import { asApiError } from '../../lib/errors';
 import { useConnectionsStore } from '../../state/connections';
 import { useHostStore } from '../../state/host';
@@ -204,8 +210,12 @@ function SettingsForms({
         <h2 id={`${id}-agent`}>Token agent</h2>
         {agent.listen && (
           <p className="with-copy">
-            <code>VAULT_AGENT_ADDR=http://{agent.listen}</code>
-            <CopyButton value={`VAULT_AGENT_ADDR=http://${agent.listen}`} label="Copy VAULT_AGENT_ADDR" compact />
+            <code>VAULT_AGENT_ADDR={vaultAgentAddr(agent.listen)}</code>
+            <CopyButton
+              value={`VAULT_AGENT_ADDR=${vaultAgentAddr(agent.listen)}`}
+              label="Copy VAULT_AGENT_ADDR"
+              compact
+            />
           </p>
         )}
         <AgentForm key={JSON.stringify(agent)} agent={agent} save={(next) => send('agent', { agent: next }, true)} />
