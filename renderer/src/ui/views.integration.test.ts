@@ -262,7 +262,10 @@ describe('the settings tab', () => {
     await panel.getByText('VAULT_AGENT_ADDR=http://127.0.0.1:8100', { exact: true }).first().waitFor();
     expect(await panel.getByLabel('Agent listener').inputValue()).toBe('127.0.0.1:8100');
     // TCP is said plainly to be shared; a unix socket is private, with the address tools use.
-    await panel.getByTestId('agent-shared-warning').getByText(/Every local user on this computer can use your Vault session/).waitFor();
+    await panel
+      .getByTestId('agent-shared-warning')
+      .getByText(/Every local user on this computer can use your Vault session/)
+      .waitFor();
     await panel.getByLabel('Agent listener').fill('unix:/run/user/1000/sesame/agent.sock');
     await panel.getByText('VAULT_AGENT_ADDR=unix:///run/user/1000/sesame/agent.sock').waitFor();
     expect(await panel.getByTestId('agent-shared-warning').count()).toBe(0);
