@@ -42,13 +42,13 @@ export const OIDC_DEFAULTS = {
 export async function loginWithOidc(request: OidcLoginRequest, ctx: OidcLoginContext): Promise<VaultAuth> {
   const mount = request.mount ?? 'oidc';
   const timeoutMs = request.timeoutMs ?? OIDC_DEFAULTS.timeoutMs;
-  const listener = await startCallbackListener(
-    request.listenAddress ?? OIDC_DEFAULTS.listenAddress,
-    request.port ?? OIDC_DEFAULTS.port,
-  );
-  const redirectUri =
-    request.redirectUri ??
-    `http://${request.callbackHost ?? OIDC_DEFAULTS.callbackHost}:${listener.port}${OIDC_DEFAULTS.callbackPath}`;
+  // `localhost` in the redirect may be resolved to ::1 by the browser: then Sesame must hold
+  // [::1]:PORT too, or another local user could and would receive the authorization code.
+  const callbackHost = request.callbackHost ?? OIDC_DEFAULTS.callbackHost;
+  const listenAddress = request.listenAddress ?? OIDC_DEFAULTS.listenAddress;
+  const alsoIpv6 = !request.redirectUri && callbackHost === 'localhost' && listenAddress === '127.0.0.1';
+  const listener = await startCallbackListener(listenAddress, request.port ?? OIDC_DEFAULTS.port, alsoIpv6);
+  const redirectUri = request.redirectUri ?? `http://${callbackHost}:${listener.port}${OIDC_DEFAULTS.callbackPath}`;
   const callbackPath = new URL(redirectUri).pathname;
   const clientNonce = randomBytes(24).toString('base64url');
   let timer: NodeJS.Timeout | undefined;
@@ -172,7 +172,7 @@ interface CallbackListener {
   close(): Promise<void>;
 }
 
-async function startCallbackListener(host: string, port: number): Promise<CallbackListener> {
+async function startCallbackListener(host: string, port: number, alsoIpv6: boolean): Promise<CallbackListener> {
   let handler: ((url: URL, answer: Answer) => void | Promise<void>) | undefined;
   let accepting = true;
   const server = http.createServer((req, res) => {
@@ -212,16 +212,40 @@ async function startCallbackListener(host: string, port: number): Promise<Callba
     );
     server.listen({ host, port, exclusive: true }, resolve);
   });
+  const bound = (server.address() as AddressInfo).port;
+  const servers = [server];
+  if (alsoIpv6) {
+    // The same handler on [::1]:PORT. No IPv6 on this machine: then no one else can hold it either.
+    const v6 = http.createServer((req, res) => server.emit('request', req, res));
+    v6.keepAliveTimeout = 1_000;
+    const problem = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+      v6.once('error', resolve);
+      v6.listen({ host: '::1', port: bound, exclusive: true }, () => resolve(undefined));
+    });
+    if (problem?.code === 'EADDRINUSE') {
+      server.close();
+      throw new OidcLoginError(
+        'listener',
+        `cannot receive the OIDC login safely: [::1]:${bound} is held by another program, and a browser that tries ::1 for localhost would hand it your login; stop that program or choose another callbackPort`,
+      );
+    }
+    if (!problem) servers.push(v6);
+  }
   return {
-    port: (server.address() as AddressInfo).port,
+    port: bound,
     handle: (h) => (handler = h),
     stopAccepting: () => (accepting = false),
     close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Let the answer to the browser flush, then drop idle keep-alive sockets.
-        setTimeout(() => server.closeAllConnections(), 200).unref();
-      }),
+      Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              // Let the answer to the browser flush, then drop idle keep-alive sockets.
+              setTimeout(() => s.closeAllConnections(), 200).unref();
+            }),
+        ),
+      ).then(() => undefined),
   };
 }
 
