@@ -60,6 +60,17 @@ describe('electron-builder.yml', () => {
     expect(config.win.target).toBe('nsis');
   });
 
+  it('flips the Electron fuses that let another program run code in the packaged app', () => {
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableCookieEncryption: true,
+      onlyLoadAppFromAsar: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+    });
+  });
+
   // Where keytar's build puts its binary; checked only where it was built (see broker/keychain).
   const keytarBinary = 'node_modules/keytar/build/Release/keytar.node';
   const unbuilt = existsSync(path.join(ROOT, keytarBinary)) ? '' : ` — skipped: ${keytarBinary} was not built`;

@@ -103,7 +103,9 @@ async function start(isQuitting: () => boolean) {
   await app.whenReady();
 
   // The renderer: our private scheme (or the dev server), a strict CSP, no navigation away.
-  const location = rendererLocation(process.env);
+  const location = rendererLocation(process.env, { packaged: app.isPackaged });
+  if (app.isPackaged && process.env.ELECTRON_RENDERER_URL)
+    log.warn('ignored ELECTRON_RENDERER_URL: an installed build shows only its own renderer');
   const csp = contentSecurityPolicy(location.devServer ? { devServer: location.devServer } : {});
   protocol.handle(RENDERER_SCHEME, createRendererRequestHandler(path.join(APP_ROOT, 'out', 'renderer'), csp));
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {

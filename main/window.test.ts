@@ -106,6 +106,10 @@ describe('main window', () => {
       'must be an http:// URL on localhost',
     );
     expect(() => rendererLocation({ ELECTRON_RENDERER_URL: 'nonsense' })).toThrow('is not a URL');
+    // An installed build ignores it (e2e/desktop/packaged.e2e.ts proves it end to end).
+    expect(rendererLocation({ ELECTRON_RENDERER_URL: 'http://localhost:5173/' }, { packaged: true }).url).toBe(
+      'sesame-app://renderer/index.html',
+    );
   });
 });
 

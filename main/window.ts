@@ -18,8 +18,9 @@ export interface RendererLocation {
  * Production loads out/renderer/index.html through the private scheme; `npm run dev` sets
  * ELECTRON_RENDERER_URL to the Vite dev server, which must be on this machine.
  */
-export function rendererLocation(env: NodeJS.ProcessEnv): RendererLocation {
-  const dev = env.ELECTRON_RENDERER_URL;
+export function rendererLocation(env: NodeJS.ProcessEnv, options: { packaged?: boolean } = {}): RendererLocation {
+  // An installed build shows only its own files: the variable is for development from source.
+  const dev = options.packaged ? undefined : env.ELECTRON_RENDERER_URL;
   if (!dev) return { url: `${RENDERER_ORIGIN}/index.html`, origin: RENDERER_ORIGIN };
   let url: URL;
   try {

@@ -60,7 +60,7 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 
 function encrypt(key: Buffer, plain: Buffer): Buffer {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
   const data = Buffer.concat([cipher.update(plain), cipher.final()]);
   return Buffer.from(
     JSON.stringify({
@@ -75,8 +75,11 @@ function encrypt(key: Buffer, plain: Buffer): Buffer {
 function decrypt(key: Buffer, file: Buffer): Buffer {
   const box = JSON.parse(file.toString('utf8')) as { v: number; iv: string; tag: string; data: string };
   if (box.v !== 1) throw new Error(`unknown cache file version ${box.v}`);
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(box.iv, 'base64'));
-  decipher.setAuthTag(Buffer.from(box.tag, 'base64'));
+  // The full 16-byte tag only: Node would otherwise accept one cut down to 4 bytes.
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(box.iv, 'base64'), { authTagLength: 16 });
+  const tag = Buffer.from(box.tag, 'base64');
+  if (tag.length !== 16) throw new Error(`the cache file's authentication tag is ${tag.length} bytes, not 16`);
+  decipher.setAuthTag(tag);
   return Buffer.concat([decipher.update(Buffer.from(box.data, 'base64')), decipher.final()]);
 }
 

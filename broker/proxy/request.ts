@@ -14,7 +14,7 @@ export interface ProxyRequest {
   namespace: string;
   /** The client's token ('' when it sent none); replaced by the auto-auth token upstream. */
   token: string;
-  /** Headers to forward (hop-by-hop, token and host headers removed). */
+  /** Headers to forward: Vault's own and content negotiation (see FORWARDED). */
   headers: Record<string, string>;
   body: Buffer;
   /** The body parsed, when there is one. */
@@ -24,20 +24,15 @@ export interface ProxyRequest {
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'content-length',
-  'x-vault-token',
-  'authorization',
-]);
+/**
+ * The client headers forwarded to Vault: Vault's own (X-Vault-*, but the token, which is set
+ * from the request's token) and content negotiation. Everything else — Cookie,
+ * Proxy-Authorization, X-Forwarded-*, Forwarded — stays behind: it could carry another site's
+ * session or mislead Vault's audit log about who asked.
+ */
+const FORWARDED = (name: string) =>
+  (name.startsWith('x-vault-') && name !== 'x-vault-token') || ['content-type', 'accept', 'user-agent'].includes(name);
+
 const NAMESPACE = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*\/?$/;
 
 /** 'team-a' → 'team-a/', '' → 'root/' (Vault Agent's index convention). */
@@ -104,7 +99,7 @@ export function parseProxyRequest(req: IncomingMessage, body: Buffer, defaultNam
 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    if (value === undefined || !FORWARDED(name)) continue;
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   if (namespace !== 'root/') headers['x-vault-namespace'] = namespace;

@@ -63,7 +63,8 @@ function readSecondInstances(): void {
 }
 
 export const app = Object.assign(appEvents, {
-  isPackaged: false,
+  // SESAME_STANDIN_PACKAGED=1 plays an installed build (electron-builder's app.isPackaged).
+  isPackaged: process.env.SESAME_STANDIN_PACKAGED === '1',
   commandLine: { appendSwitch() {}, hasSwitch: () => false, getSwitchValue: () => '' },
   setName: (value: string) => void (name = value),
   getName: () => name,
