@@ -59,8 +59,9 @@ export const VaultSettingsInput = z
 export type VaultSettingsInput = z.infer<typeof VaultSettingsInput>;
 
 /**
- * One settings change. Vault and agent changes restart the host (sessions on connections end,
- * the login is kept where it still applies); start at login and GUI choices apply at once.
+ * One settings change. A Vault change restarts the host (sessions on connections end, the login
+ * is kept where it still applies); the token agent's settings, start at login and GUI choices
+ * apply in place.
  * `null` turns a setting off (agent listener, token sink) or back to the default (GUI).
  */
 export const SettingsUpdateInput = z

@@ -7,8 +7,12 @@ export interface ActivityLog {
   list(): ActivityEvent[];
 }
 
-export function createActivityLog(capacity = 1000, onAdd?: (event: ActivityEvent) => void): ActivityLog {
-  const events: ActivityEvent[] = [];
+export function createActivityLog(
+  capacity = 1000,
+  onAdd?: (event: ActivityEvent) => void,
+  history: readonly ActivityEvent[] = [],
+): ActivityLog {
+  const events: ActivityEvent[] = history.slice(-capacity);
   return {
     add(partial) {
       const event: ActivityEvent = { id: randomUUID(), time: new Date().toISOString(), ...partial };

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { ApiError, type AppEvent, type CommandInput, type CommandName, type CommandOutput } from '../api';
 import type { RestartRequest } from './context';
-import { createHostCore, type AppHost, type AppHostOptions } from './host';
+import { createHostCore, type AppHost, type AppHostOptions, type CoreHooks } from './host';
 import { createSetupHost } from './setup';
 
 export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
@@ -15,7 +15,8 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
   const events = new EventEmitter();
   events.setMaxListeners(0);
   let pending: RestartRequest | undefined;
-  const hooks = { requestRestart: (request: RestartRequest) => void (pending = request) };
+  const requestRestart = (request: RestartRequest) => void (pending = request);
+  let hooks: CoreHooks = { requestRestart };
 
   // The daemon has nobody to fill in a form: a missing file stays the error it is.
   const build = (fromFile: boolean): Promise<AppHost> | AppHost => {
@@ -34,6 +35,13 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
 
   async function restart(request: RestartRequest): Promise<void> {
     log.info('restarting the host', { reason: request.reason });
+    // What the user sees carries over: the Activity history and the connections they switched on.
+    const [activityHistory, listed] = await Promise.all([
+      core.call('activity.list', {}).catch(() => []),
+      core.call('connections.list', {}).catch(() => []),
+    ]);
+    const switchedOn = listed.filter((c) => c.state !== 'off').map((c) => c.name);
+    hooks = { requestRestart, activityHistory, switchedOn };
     // Closed before unsubscribing, so what closing says (terminals ended, connections off) is heard.
     await core.close();
     unsubscribe();

@@ -1,13 +1,14 @@
 // The config the host runs and moving to a new one. A new config's connections are applied by
-// diff (unchanged ones keep their sessions); `vault` and `agent` settings need a restart and
-// are reported, not applied. A file that fails validation changes nothing: the error is logged
-// and becomes an activity event the UI shows.
+// diff (unchanged ones keep their sessions); the token agent's settings are applied in place
+// (the proxy and the sink move; nothing else restarts); `vault` settings need a restart and are
+// reported, not applied. A file that fails validation changes nothing: the error is logged and
+// becomes an activity event the UI shows.
 import type { Logger } from '../../broker/log';
 import type { ReloadResult } from '../api';
 import { ConfigError, loadConfig, type SesameConfig } from '../config';
 import type { ActivityLog } from './activity';
 import type { ConnectionSet } from './connection-set';
-import { settingsNeedingRestart, startingEverything } from './reload';
+import { agentChanged, settingsNeedingRestart, startingEverything } from './reload';
 
 export interface ConfigState {
   config(): SesameConfig;
@@ -21,10 +22,17 @@ export interface ConfigStateOptions {
   mode: 'electron' | 'browser' | 'daemon';
   connections: ConnectionSet;
   activity: ActivityLog;
+  /** Move the token agent to new settings (throws, changing nothing, when it cannot). */
+  applyAgent(agent: SesameConfig['agent']): Promise<void>;
   log: Logger;
 }
 
 const list = (names: string[]) => (names.length > 0 ? ` (${names.join(', ')})` : '');
+
+function agentSummary(agent: SesameConfig['agent']): string {
+  const proxy = agent?.listen ? `the token agent's proxy listens on ${agent.listen}` : "the token agent's proxy is off";
+  return `${proxy}; ${agent?.tokenSink ? `the token sink is ${agent.tokenSink}` : 'no token sink'}`;
+}
 
 export function createConfigState(options: ConfigStateOptions): ConfigState {
   const { connections, activity, log } = options;
@@ -36,9 +44,13 @@ export function createConfigState(options: ConfigStateOptions): ConfigState {
   async function apply(nextRaw: SesameConfig, why: string): Promise<ReloadResult> {
     const next = prepare(nextRaw);
     const restartNeeded = settingsNeedingRestart(current, next);
+    if (agentChanged(current, next)) {
+      await options.applyAgent(next.agent);
+      activity.add({ level: 'info', kind: 'agent-changed', message: agentSummary(next.agent) });
+    }
     const diff = await connections.apply(next.connections);
-    // The running Vault client and agent stay as they are until a restart.
-    current = { ...next, vault: current.vault, agent: current.agent };
+    // The running Vault client stays as it is until a restart.
+    current = { ...next, vault: current.vault };
     const result: ReloadResult = {
       added: diff.added.map((c) => c.name),
       removed: diff.removed,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Logger } from '../../broker/log';
 import { createConnectionSupervisor } from '../../broker/supervisor';
 import { createVaultClient } from '../../broker/vault';
-import type { AppApi, AppEvent, CommandInput, CommandName, CommandOutput, ReloadResult } from '../api';
+import type { ActivityEvent, AppApi, AppEvent, CommandInput, CommandName, CommandOutput, ReloadResult } from '../api';
 import { loadConfig, type SesameConfig } from '../config';
 import type { Platform } from '../platform';
 import { createActivityLog } from './activity';
@@ -45,9 +45,13 @@ export interface AppHostOptions {
   vaultHealthIntervalMs?: number;
 }
 
-/** What the core may ask of the wrapper around it (app-host.ts). */
+/** What the core may ask of the wrapper around it (app-host.ts), and what a restart carries over. */
 export interface CoreHooks {
   requestRestart(request: RestartRequest): void;
+  /** The Activity history of the core this one replaces: a restart does not erase it. */
+  activityHistory?: readonly ActivityEvent[];
+  /** Connections that were on in the core this one replaces: they are turned on again. */
+  switchedOn?: readonly string[];
 }
 
 export interface AppHost extends AppApi {
@@ -77,7 +81,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
   });
   const session = createHostSession(vault, initial, baseDir, platform, log.child('session'));
   const supervisor = createConnectionSupervisor(log.child('broker'));
-  const activity = createActivityLog(1000, (payload) => emit({ event: 'activity', payload }));
+  const activity = createActivityLog(1000, (payload) => emit({ event: 'activity', payload }), hooks.activityHistory);
   const agent = await startTokenAgent(session, initial, baseDir, emit, log);
   const onLease = mirrorDynamicLeases(agent.registry, vault, () => session.token({ waitMs: 0 }));
   const sshHostKeys = createSshHostKeys(platform.secrets, log.child('ssh'));
@@ -96,6 +100,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
     mode: options.mode,
     connections,
     activity,
+    applyAgent: (next) => agent.reconfigure(next),
     log,
   });
 
@@ -175,6 +180,10 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
     });
   }
   await connections.apply(state.config().connections);
+  // After a restart, what the user had switched on is on again.
+  for (const name of hooks.switchedOn ?? []) {
+    if (connections.config(name)) await connections.setEnabled(name, true).catch(() => {});
+  }
 
   return {
     async call<C extends CommandName>(command: C, input: CommandInput<C>): Promise<CommandOutput<C>> {

@@ -44,12 +44,15 @@ export function diffConnections(
 
 /** Top-level settings a running host cannot switch to (they need a restart), by name. */
 export function settingsNeedingRestart(before: SesameConfig, after: SesameConfig): string[] {
-  return (['vault', 'agent'] as const).filter(
-    (key) => canonicalJson(before[key] ?? null) !== canonicalJson(after[key] ?? null),
-  );
+  return (['vault'] as const).filter((key) => canonicalJson(before[key] ?? null) !== canonicalJson(after[key] ?? null));
 }
 
 /** Daemon mode has nobody to toggle a switch: every connection starts with the host. */
 export function startingEverything(config: SesameConfig): SesameConfig {
   return { ...config, connections: config.connections.map((c) => ({ ...c, autoStart: true })) };
+}
+
+/** True when the token agent's settings differ (applied in place: TokenAgent.reconfigure). */
+export function agentChanged(before: SesameConfig, after: SesameConfig): boolean {
+  return canonicalJson(before.agent ?? null) !== canonicalJson(after.agent ?? null);
 }

@@ -195,7 +195,12 @@ describe('settings.update on a running host', () => {
 
     const listen = `127.0.0.1:${await freePort()}`;
     const on = await host.call('settings.update', { agent: { listen } });
-    expect(on).toMatchObject({ restarted: true, settings: { agent: { listen } } });
+    // In place: no restart (connections, their clients and leases stay), the proxy moved.
+    expect(on).toMatchObject({
+      restarted: false,
+      settings: { agent: { listen } },
+      message: `The token agent now listens on ${listen}.`,
+    });
     // The proxy answers with the session's token (auto-auth): lookup-self without a token of ours.
     const lookup = await fetch(`http://${listen}/v1/auth/token/lookup-self`, {
       headers: { 'X-Vault-Request': 'true' },

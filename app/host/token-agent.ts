@@ -144,9 +144,19 @@ export function leaseView(record: LeaseRecord, now = Date.now()): LeaseView {
 
 export interface TokenAgent {
   registry: LeaseRegistry;
-  proxy?: AgentProxy;
+  /** The caching proxy while `agent.listen` is set. */
+  readonly proxy: AgentProxy | undefined;
+  /**
+   * Apply new `agent` settings in place: the proxy moves to the new listener (the lease
+   * registry, the session and every connection stay), the token sink moves. Throws — with the
+   * old proxy still serving — when the new listener cannot be opened.
+   */
+  reconfigure(agent: SesameConfig['agent']): Promise<void>;
   close(): Promise<void>;
 }
+
+const proxySettings = (agent: SesameConfig['agent']) =>
+  JSON.stringify([agent?.listen ?? null, agent?.requireRequestHeader ?? true]);
 
 /** The lease registry mirrored to the UI, and the caching proxy when `agent.listen` is set. */
 export async function startTokenAgent(
@@ -162,24 +172,45 @@ export async function startTokenAgent(
     if (change.type === 'removed') emit({ event: 'lease.removed', payload: { id: change.lease.id } });
     else emit({ event: 'lease.changed', payload: leaseView(change.lease) });
   });
-  const listen = config.agent?.listen;
-  const proxy = listen
-    ? await startAgentProxy({
-        vaultAddress: config.vault.address,
-        ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
-        ...(config.vault.caCert ? { caCertFile: resolveConfigPath(config.vault.caCert, baseDir) } : {}),
-        listen,
-        session,
-        registry,
-        requireRequestHeader: config.agent?.requireRequestHeader ?? true,
-        requestHeaderHint: 'to accept requests without it, set agent.requireRequestHeader: false in the Sesame config',
-        log: log.child('proxy'),
-      })
-    : undefined;
-  if (proxy) log.info('Vault Agent-compatible proxy listening', { address: proxy.address });
+  const startProxy = async (agent: SesameConfig['agent']) => {
+    if (!agent?.listen) return undefined;
+    const started = await startAgentProxy({
+      vaultAddress: config.vault.address,
+      ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
+      ...(config.vault.caCert ? { caCertFile: resolveConfigPath(config.vault.caCert, baseDir) } : {}),
+      listen: agent.listen,
+      session,
+      registry,
+      requireRequestHeader: agent.requireRequestHeader ?? true,
+      requestHeaderHint: 'to accept requests without it, set agent.requireRequestHeader: false in the Sesame config',
+      log: log.child('proxy'),
+    });
+    log.info('Vault Agent-compatible proxy listening', { address: started.address });
+    return started;
+  };
+  let proxy = await startProxy(config.agent);
+  let running = config.agent;
   return {
     registry,
-    ...(proxy ? { proxy } : {}),
+    get proxy() {
+      return proxy;
+    },
+    async reconfigure(agent) {
+      if (proxySettings(agent) !== proxySettings(running)) {
+        // The old listener goes first: the new one may be the same address with other settings.
+        const old = proxy;
+        await old?.close();
+        try {
+          proxy = await startProxy(agent);
+        } catch (error) {
+          proxy = await startProxy(running).catch(() => undefined);
+          throw error;
+        }
+      }
+      const sink = (a: SesameConfig['agent']) => (a?.tokenSink ? resolveConfigPath(a.tokenSink, baseDir) : undefined);
+      if (sink(agent) !== sink(running)) await session.setTokenSink(sink(agent));
+      running = agent;
+    },
     async close() {
       await proxy?.close();
       off();

@@ -72,6 +72,11 @@ export interface VaultSession {
   login(request: LoginRequest): Promise<SessionSnapshot>;
   /** Abandon a login in progress (an OIDC login waiting for the browser). */
   cancelLogin(): void;
+  /**
+   * Move the token sink (undefined: none): the old file is removed if it still holds the token
+   * Sesame wrote, the new one written now when logged in. The session and its token stay.
+   */
+  setTokenSink(file: string | undefined): Promise<void>;
   /** Revoke the token at Vault (unless `revoke: false`), forget it, delete it from the keychain. */
   logout(options?: { revoke?: boolean }): Promise<SessionSnapshot>;
   /**

@@ -57,7 +57,7 @@ interface TokenLookup {
 }
 
 export function createVaultSession(vault: VaultClient, log: Logger, options: SessionOptions = {}): VaultSession {
-  const sink = options.tokenSink ? createTokenSink(options.tokenSink) : undefined;
+  let sink = options.tokenSink ? createTokenSink(options.tokenSink) : undefined;
   const emitter = new EventEmitter();
   const waiters = createLoginWaiters();
   const loginWaitMs = options.loginWaitMs ?? 120_000;
@@ -371,8 +371,22 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
     return { ...snap };
   }
 
+  async function setTokenSink(file: string | undefined): Promise<void> {
+    if (sink?.file === file) return;
+    const old = sink;
+    sink = file ? createTokenSink(file) : undefined;
+    try {
+      if (old && !(await old.remove()))
+        log.info('left the old token sink as it is: it does not hold the token Sesame wrote', { file: old.file });
+      if (sink && held) await sink.write(held.token);
+    } catch (error) {
+      log.warn('could not move the token sink', { error: message(error) });
+    }
+  }
+
   return {
     snapshot: () => ({ ...snap }),
+    setTokenSink,
 
     async login(input) {
       const request = parseLoginRequest(input);

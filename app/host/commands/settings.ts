@@ -1,7 +1,8 @@
 // The settings the UI shows and changes: paths, addresses and names, never a token. A change is
 // checked in full before anything is written (the Vault address answers like Vault, the agent
 // port is free and loopback, the sink's folder exists, the connection opens in a GUI); then the config
-// file is edited in place. Vault and agent changes restart the host; the rest applies at once.
+// file is edited in place. A Vault change restarts the host; the rest (the token agent's proxy
+// and sink included) applies in place, leaving connections, their clients and leases alone.
 import { lstat, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { checkVaultAddress, type VaultHealth } from '../../../broker/vault';
@@ -76,6 +77,12 @@ function settingsView(ctx: HostContext): SettingsView {
 const opensInGui = (c: { protocol: string }) => c.protocol === 'postgres' || c.protocol === 'mysql';
 
 /** The caching proxy's listen address as the config writes it (`unix:/path` or HOST:PORT). */
+/** What an agent change did, in plain words. */
+function agentSaid(agent: SesameConfig['agent']): string {
+  const proxy = agent?.listen ? `the token agent now listens on ${agent.listen}` : "the token agent's proxy is off";
+  return agent?.tokenSink ? `${proxy}; the token sink is ${agent.tokenSink}` : proxy;
+}
+
 /** The proxy's private socket: beside the config file, in Sesame's own 0700 folder. */
 export const privateAgentListen = (configPath: string) => `unix:${path.join(path.dirname(configPath), 'agent.sock')}`;
 
@@ -189,10 +196,20 @@ export function settingsHandlers(ctx: HostContext): Pick<Handlers, 'settings.get
         said.push(`Vault is now ${input.vault!.address}${health ? ` (${health.message})` : ''}`);
       }
       if (agentChanged) {
-        await setAgentSettings(ctx.configPath, input.agent!).catch((error: unknown) =>
-          asFieldError(error, input.agent!.listen !== undefined ? 'agent.listen' : 'agent.tokenSink'),
+        const field = input.agent!.listen !== undefined ? 'agent.listen' : 'agent.tokenSink';
+        const written = await setAgentSettings(ctx.configPath, input.agent!).catch((error: unknown) =>
+          asFieldError(error, field),
         );
-        said.push('the token agent settings were saved');
+        // In place: the proxy and the sink move; connections, their clients and leases stay.
+        if (!vaultChanged) {
+          await ctx
+            .applyConfig({ ...ctx.config(), agent: written.agent }, 'the token agent settings changed')
+            .catch(async (error: unknown) => {
+              await writeConfigText(ctx.configPath, before);
+              throw new ApiError('conflict', `${(error as Error).message}; nothing was changed`, field);
+            });
+        }
+        said.push(agentSaid(written.agent));
       }
       if (input.gui) {
         const { connection, gui } = input.gui;
@@ -209,7 +226,7 @@ export function settingsHandlers(ctx: HostContext): Pick<Handlers, 'settings.get
         ctx.platform.startAtLogin!.setEnabled(input.startAtLogin);
         said.push(`start at login is ${input.startAtLogin ? 'on' : 'off'}`);
       }
-      const restarted = vaultChanged || agentChanged;
+      const restarted = vaultChanged;
       if (restarted) {
         ctx.activity.add({
           level: 'info',

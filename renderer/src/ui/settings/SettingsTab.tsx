@@ -1,7 +1,8 @@
 // What Sesame runs with, and where to change it: Vault (address checked live), the token agent,
 // start at login, each database's "Open in …" choice, and the config file itself. Every change
-// is written to the config file in place (comments kept). Vault and agent changes restart the
-// host, which ends open client sessions: that is asked first when any are open.
+// is written to the config file in place (comments kept). A Vault change restarts the host,
+// which ends open client sessions: that is asked first when any are open. The token agent's
+// settings apply in place.
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import {
   vaultAgentAddr,
@@ -218,7 +219,7 @@ function SettingsForms({
             />
           </p>
         )}
-        <AgentForm key={JSON.stringify(agent)} agent={agent} save={(next) => send('agent', { agent: next }, true)} />
+        <AgentForm key={JSON.stringify(agent)} agent={agent} save={(next) => send('agent', { agent: next }, false)} />
         <OutcomeLine outcome={outcome.agent} />
       </section>
 
