@@ -32,6 +32,8 @@ export const SessionView = z.object({
   error: z.string().optional(),
   /** While an OIDC login waits on the browser: the URL the user may copy. */
   pendingAuthUrl: z.string().optional(),
+  /** Log out revokes the token (Sesame created it by logging in); otherwise it is only forgotten. */
+  revokesOnLogout: z.boolean().optional(),
 });
 export type SessionView = z.infer<typeof SessionView>;
 

@@ -18,6 +18,7 @@ export function sessionView(snapshot: SessionSnapshot, vaultAddress: string, nam
     ...(snapshot.renewable !== undefined ? { renewable: snapshot.renewable } : {}),
     ...(snapshot.error ? { error: snapshot.error } : {}),
     ...(snapshot.loginUrl && snapshot.state === 'logging-in' ? { pendingAuthUrl: snapshot.loginUrl } : {}),
+    ...(snapshot.accessor ? { revokesOnLogout: snapshot.minted === true } : {}),
   };
 }
 

@@ -83,6 +83,12 @@ export function trackSessionToken(registry: LeaseRegistry, session: TrackableSes
             return { ttl, renewable: after.renewable ?? false };
           },
           revoke: async () => {
+            // A token Sesame was handed (typed, a token file) is the developer's other logins too.
+            if (session.snapshot().minted !== true) {
+              throw new Error(
+                'Sesame did not create this token (it was typed or read from a token file), so it does not revoke it; Log out forgets it',
+              );
+            }
             await session.logout({ revoke: true });
           },
         },

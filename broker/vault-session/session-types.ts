@@ -28,6 +28,12 @@ export interface SessionSnapshot {
   loginUrl?: string;
   /** Where the token is kept between runs; 'memory' means it ends with the process. */
   persistence?: SecretStoreLike['kind'];
+  /**
+   * True when Sesame logged in itself and so created the token (userpass, AppRole, JWT, OIDC):
+   * logout revokes it. A token it was handed (typed, a token file, the vault CLI's) is only
+   * forgotten — revoking it would end the developer's other logins.
+   */
+  minted?: boolean;
 }
 
 export type SessionEvent =
@@ -37,7 +43,7 @@ export type SessionEvent =
   | { type: 'renewed'; expiresAt: Date; atMaxTtl: boolean }
   | { type: 'renewal-failed'; error: string; retryInMs?: number }
   | { type: 'reauthenticated'; method: LoginMethod }
-  | { type: 'reauth-failed'; error: string; retryInMs: number }
+  | { type: 'reauth-failed'; error: string; retryInMs?: number }
   | { type: 'expired'; reason: string }
   | { type: 'restored'; method: LoginMethod }
   | { type: 'persistence-unavailable'; reason: string }
@@ -46,6 +52,8 @@ export type SessionEvent =
 export interface SessionOptions {
   /** Keeps the token between runs (the app's SecretStore: the OS keychain). */
   store?: SecretStoreLike;
+  /** How often a refused token file is checked for a change (default 1 s). */
+  tokenFileWatchMs?: number;
   /** Optional token sink file (mode 0600) so the `vault` CLI shares the login. */
   tokenSink?: string;
   /** Opens a URL in the system browser (the app's Platform.openExternal), for OIDC. */
@@ -77,7 +85,10 @@ export interface VaultSession {
    * Sesame wrote, the new one written now when logged in. The session and its token stay.
    */
   setTokenSink(file: string | undefined): Promise<void>;
-  /** Revoke the token at Vault (unless `revoke: false`), forget it, delete it from the keychain. */
+  /**
+   * Forget the token and delete it from the keychain; revoke it at Vault first when Sesame
+   * created it (`minted`) unless `revoke: false`. A token Sesame was handed is never revoked.
+   */
   logout(options?: { revoke?: boolean }): Promise<SessionSnapshot>;
   /**
    * The current token. When the session has expired (or a login is in progress) it waits for a

@@ -266,19 +266,53 @@ describe('non-interactive logins', () => {
 });
 
 describe('logout and the token sink', () => {
-  it('writes the sink 0600, and logout revokes the token and removes the sink', async () => {
+  it('writes the sink 0600, and logout revokes the token it created and removes the sink', async () => {
     const sink = path.join(dir, 'sink', 'vault-token');
-    const { token } = await createToken(vault.address, vault.rootToken, { policies: ['default'], ttl: '1h' });
     const s = session({ tokenSink: sink });
-    await s.login({ method: 'token', token });
+    await s.login({ method: 'userpass', username: 'alice', password: 'correct horse' });
+    const token = await s.token({ waitMs: 0 });
+    expect(s.snapshot().minted).toBe(true);
     expect(await readFile(sink, 'utf8')).toBe(token);
     expect((await stat(sink)).mode & 0o777).toBe(0o600);
-
-    const rejected = s.token({ waitMs: 0 }).then(() => 'ok');
-    expect(await rejected).toBe('ok');
     await s.logout();
     expect(s.snapshot().state).toBe('logged-out');
     expect((await vaultCall(vault.address, token, 'GET', 'auth/token/lookup-self')).status).toBe(403);
     await expect(stat(sink)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('never revokes a token it was handed: logout forgets it, and the vault CLI keeps its login', async () => {
+    const { token } = await createToken(vault.address, vault.rootToken, { policies: ['default'], ttl: '1h' });
+    const s = session();
+    await s.login({ method: 'token', token });
+    expect(s.snapshot().minted).toBe(false);
+    await s.logout({ revoke: true });
+    expect(s.snapshot().state).toBe('logged-out');
+    expect((await vaultCall(vault.address, token, 'GET', 'auth/token/lookup-self')).status).toBe(200);
+  });
+
+  it('stops retrying a token file Vault refuses, naming the file, and logs in when the file changes', async () => {
+    const file = path.join(dir, 'refused-token');
+    const { token: revoked } = await createToken(vault.address, vault.rootToken, { policies: ['default'], ttl: '1h' });
+    await vaultCall(vault.address, vault.rootToken, 'POST', 'auth/token/revoke', { token: revoked });
+    await writeFile(file, `${revoked}\n`, { mode: 0o600 });
+    const events: string[] = [];
+    const s = session({
+      autoAuth: { method: 'token', tokenFile: file },
+      tokenFileWatchMs: 50,
+      minBackoffMs: 20,
+      maxBackoffMs: 20,
+    });
+    s.onEvent((e) => events.push(e.type));
+    await s.start();
+    expect(s.snapshot()).toMatchObject({
+      state: 'error',
+      error: expect.stringContaining(`the token in ${file} is invalid or revoked`),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(events.filter((e) => e === 'reauth-failed')).toHaveLength(1); // no retry storm
+    const { token: fresh } = await createToken(vault.address, vault.rootToken, { policies: ['default'], ttl: '1h' });
+    await writeFile(file, `${fresh}\n`);
+    await expect.poll(() => s.snapshot().state, { timeout: 10_000 }).toBe('authenticated');
+    expect(await s.token({ waitMs: 0 })).toBe(fresh);
   });
 });

@@ -16,6 +16,7 @@ import { backoffDelayMs, renewDelayMs, unrefTimer } from './timing';
 import type { SessionEvent, SessionOptions, SessionSnapshot, SessionState, VaultSession } from './session-types';
 import { createTokenStore, tokenAccount, type TokenStore } from './token-store';
 import { createTokenSink } from './token-sink';
+import { unwatchFile, watchFile, type Stats } from 'node:fs';
 
 export type { LoginMethod, LoginRequest } from './login-request';
 export type {
@@ -39,6 +40,8 @@ interface Held {
   /** Vault stopped extending the token: no more renewals. */
   atMax: boolean;
   warned: boolean;
+  /** Sesame created it by logging in (not a token it was handed): logout may revoke it. */
+  minted: boolean;
 }
 
 interface TokenLookup {
@@ -64,6 +67,7 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
   const warningMs = options.expiryWarningMs ?? 300_000;
   const minBackoff = options.minBackoffMs ?? 1_000;
   const maxBackoff = options.maxBackoffMs ?? 300_000;
+  const tokenFileWatchMs = options.tokenFileWatchMs ?? 1_000;
   const store: TokenStore | undefined = options.store
     ? createTokenStore(options.store, tokenAccount(vault.address, vault.namespace), log)
     : undefined;
@@ -165,6 +169,7 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
       renewable: data.renewable,
       atMax: !data.renewable,
       warned: false,
+      minted: method !== 'token',
     };
     set({
       state: 'authenticated',
@@ -177,6 +182,7 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
       loginPath: loginPath === 'auth/token/lookup-self' && data.path ? data.path : loginPath,
       renewals: 0,
       reauthenticates: reauthRequest !== undefined,
+      minted: method !== 'token',
       ...(held.expiresAt ? { expiresAt: new Date(held.expiresAt) } : {}),
       ...(issuedMs ? { issuedAt: new Date(issuedMs) } : {}),
       ...(maxExpiresAt ? { maxExpiresAt: new Date(maxExpiresAt) } : {}),
@@ -275,6 +281,25 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
     }
   }
 
+  // A token file whose token Vault refuses is not retried on a timer (it will not get better):
+  // the file is watched, and the next attempt comes when it changes (a new `vault login`).
+  let tokenFileWatch: { file: string; stop(): void } | undefined;
+  function stopWatchingTokenFile(): void {
+    tokenFileWatch?.stop();
+    tokenFileWatch = undefined;
+  }
+  function retryWhenTokenFileChanges(file: string, reason: string): void {
+    stopWatchingTokenFile();
+    const listener = (now: Stats, before: Stats) => {
+      if (now.mtimeMs === before.mtimeMs && now.size === before.size) return;
+      stopWatchingTokenFile();
+      log.info('the token file changed; logging in with it', { file });
+      void reauthenticate(reason);
+    };
+    watchFile(file, { interval: tokenFileWatchMs, persistent: false }, listener);
+    tokenFileWatch = { file, stop: () => unwatchFile(file, listener) };
+  }
+
   /** Log in again with the non-interactive request; keeps trying with backoff. */
   function reauthenticate(reason: string): Promise<void> {
     const request = reauthRequest;
@@ -298,6 +323,21 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
         emit({ type: 'reauthenticated', method: request.method });
       } catch (error) {
         if (mine !== loginSeq || reauthRequest !== request) return;
+        if (
+          request.method === 'token' &&
+          request.tokenFile &&
+          error instanceof VaultError &&
+          error.kind === 'permission-denied'
+        ) {
+          const text = `the token in ${request.tokenFile} is invalid or revoked (Vault refused it); Sesame logs in with it again when the file changes`;
+          log.warn('the token file holds a token Vault refuses; waiting for the file to change', {
+            file: request.tokenFile,
+          });
+          set({ ...snap, state: 'error', error: text });
+          emit({ type: 'reauth-failed', error: text });
+          retryWhenTokenFileChanges(request.tokenFile, reason);
+          return;
+        }
         reauthFailures++;
         const delay = backoffDelayMs(reauthFailures, minBackoff, maxBackoff);
         const text = `could not log in again with ${request.method}: ${message(error)}; retrying in ${Math.ceil(delay / 1000)} s`;
@@ -443,7 +483,8 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
       reauthRequest = undefined;
       const current = held;
       held = undefined;
-      if (current && opts?.revoke !== false) {
+      stopWatchingTokenFile();
+      if (current?.minted && opts?.revoke !== false) {
         await vault
           .request({ method: 'POST', path: 'auth/token/revoke-self', token: current.token, attempts: 2 })
           .catch((error: Error) => {
@@ -497,6 +538,7 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
       return () => emitter.off('event', listener);
     },
     close() {
+      stopWatchingTokenFile();
       loginAbort?.abort();
       epoch++;
       loginSeq++;

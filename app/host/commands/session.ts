@@ -52,8 +52,17 @@ export function sessionHandlers(
     'session.logout': async () => {
       // Logging out also abandons a login still waiting on the browser (the UI's Cancel).
       ctx.session.cancelLogin();
-      await ctx.session.logout({ revoke: true });
-      ctx.activity.add({ level: 'info', kind: 'logout', message: 'logged out; the token was revoked' });
+      // Only a token Sesame created is revoked; one it was handed (typed, a token file — the vault
+      // CLI's own login) is forgotten and stays valid for the tools that share it.
+      const minted = ctx.session.snapshot().minted === true;
+      await ctx.session.logout();
+      ctx.activity.add({
+        level: 'info',
+        kind: 'logout',
+        message: minted
+          ? 'logged out; the token Sesame created was revoked'
+          : 'logged out; the token Sesame was given is forgotten, not revoked (it stays valid for other tools)',
+      });
       return ctx.currentSession();
     },
     'session.renew': async () => {

@@ -1,20 +1,17 @@
 // The top bar: the Vault session at a glance, its expiry counting down, and Log out.
-import { useState } from 'react';
-import type { ApiError } from '../../../app/api';
 import { useHostStore } from '../state/host';
-import { logOut, useSessionStore } from '../state/session';
+import { useSessionStore } from '../state/session';
 import { useVaultStore, vaultIsUp } from '../state/vault';
 import { Countdown } from './Countdown';
-import { useHostLink } from './host-context';
 import { SesameMark } from './icons';
+import { logOutHint, useLogOut } from './LogOut';
 import { SESSION_LOOK, StateBadge, VAULT_LOOK } from './StateBadge';
 
 export function Header() {
   const session = useSessionStore((s) => s.session);
   const info = useHostStore((s) => s.info);
   const health = useVaultStore((s) => s.health);
-  const link = useHostLink();
-  const [error, setError] = useState<ApiError | null>(null);
+  const logOut = useLogOut();
   const signedIn = session && ['authenticated', 'renewing', 'expiring'].includes(session.state);
 
   return (
@@ -38,7 +35,9 @@ export function Header() {
               <button
                 type="button"
                 className="button button-quiet button-small"
-                onClick={async () => setError((await logOut(link)) ?? null)}
+                title={logOutHint(session.revokesOnLogout)}
+                disabled={logOut.busy}
+                onClick={logOut.start}
               >
                 Log out
               </button>
@@ -73,9 +72,10 @@ export function Header() {
           {health.message} Connections that already hold credentials keep working.
         </p>
       )}
-      {error && (
+      {logOut.dialog}
+      {logOut.error && (
         <p className="inline-error" role="alert">
-          Could not log out: {error.message}
+          Could not log out: {logOut.error.message}
         </p>
       )}
     </header>

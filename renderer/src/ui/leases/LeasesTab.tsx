@@ -31,6 +31,7 @@ export function LeasesTab() {
   const [dialogError, setDialogError] = useState<string | undefined>();
   const [working, setWorking] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
 
   const deferredFilter = useDeferredValue(filter);
   const ids = useMemo(() => filterLeaseIds(byId, order, deferredFilter), [byId, order, deferredFilter]);
@@ -48,10 +49,22 @@ export function LeasesTab() {
     [byId],
   );
 
-  const ask = useCallback((action: LeaseAction, leaseId: string) => {
-    setDialogError(undefined);
-    setAsking({ action, id: leaseId });
-  }, []);
+  // Only what destroys or forgets asks first (revoke, evict, clear); a renewal just runs.
+  const ask = useCallback(
+    (action: LeaseAction, leaseId: string) => {
+      setDialogError(undefined);
+      if (action === 'renew') {
+        setNotice(null);
+        setProblem(null);
+        void runLeaseAction(link, 'renew', leaseId).then(
+          (refusal) => refusal && setProblem(`Could not renew: ${refusal.message}`),
+        );
+        return;
+      }
+      setAsking({ action, id: leaseId });
+    },
+    [link],
+  );
 
   async function confirm() {
     if (!asking) return;
@@ -137,7 +150,7 @@ export function LeasesTab() {
                   checked={filter.showEnded}
                   onChange={(e) => setLeaseFilter({ showEnded: e.target.checked })}
                 />
-                Show ended
+                Show ended <span className="muted">(kept 60 s)</span>
               </label>
               <button
                 type="button"
@@ -155,6 +168,11 @@ export function LeasesTab() {
             {notice && (
               <p className="notice notice-ok" role="status">
                 {notice}
+              </p>
+            )}
+            {problem && (
+              <p className="notice notice-bad" role="alert">
+                {problem}
               </p>
             )}
             {ids.length === 0 ? (

@@ -3,10 +3,11 @@
 import { useId, useState } from 'react';
 import type { ApiError } from '../../../../app/api';
 import { asApiError } from '../../lib/errors';
-import { applySession, logOut, useSessionStore } from '../../state/session';
+import { applySession, useSessionStore } from '../../state/session';
 import { Countdown } from '../Countdown';
 import { CopyButton } from '../CopyButton';
 import { useHostLink } from '../host-context';
+import { logOutHint, useLogOut } from '../LogOut';
 import { SESSION_LOOK, StateBadge } from '../StateBadge';
 
 const SIGNED_IN = ['authenticated', 'renewing', 'expiring'];
@@ -15,7 +16,8 @@ export function SessionPanel() {
   const session = useSessionStore((s) => s.session);
   const link = useHostLink();
   const id = useId();
-  const [busy, setBusy] = useState<'renew' | 'logout' | null>(null);
+  const [busy, setBusy] = useState<'renew' | null>(null);
+  const logOut = useLogOut();
   const [error, setError] = useState<{ what: string; problem: ApiError } | null>(null);
   if (!session) return null;
   const signedIn = SIGNED_IN.includes(session.state);
@@ -28,14 +30,6 @@ export function SessionPanel() {
     } catch (problem) {
       setError({ what: 'Could not renew', problem: asApiError(problem) });
     }
-    setBusy(null);
-  }
-
-  async function logout() {
-    setBusy('logout');
-    setError(null);
-    const problem = await logOut(link);
-    if (problem) setError({ what: 'Could not log out', problem });
     setBusy(null);
   }
 
@@ -99,6 +93,12 @@ export function SessionPanel() {
           {error.what}: {error.problem.message}
         </p>
       )}
+      {logOut.error && (
+        <p className="notice notice-bad" role="alert">
+          Could not log out: {logOut.error.message}
+        </p>
+      )}
+      {logOut.dialog}
       {signedIn && (
         <div className="form-actions">
           <button
@@ -109,8 +109,14 @@ export function SessionPanel() {
           >
             {busy === 'renew' ? 'Renewing…' : 'Renew token'}
           </button>
-          <button type="button" className="button" disabled={busy !== null} onClick={logout}>
-            {busy === 'logout' ? 'Logging out…' : 'Log out of Vault'}
+          <button
+            type="button"
+            className="button"
+            title={logOutHint(session.revokesOnLogout)}
+            disabled={busy !== null || logOut.busy}
+            onClick={logOut.start}
+          >
+            {logOut.busy ? 'Logging out…' : 'Log out of Vault'}
           </button>
         </div>
       )}
