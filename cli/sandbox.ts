@@ -2,6 +2,7 @@
 // Ctrl-C or SIGTERM, then remove everything it started.
 import { createLogger, textSink } from '../broker/log';
 import { startSandbox } from '../sandbox';
+import { sandboxLoginsText } from './sandbox-logins';
 import { untilSignal } from './lifecycle';
 
 export async function runSandbox(options: { json?: boolean }): Promise<number> {
@@ -12,8 +13,8 @@ export async function runSandbox(options: { json?: boolean }): Promise<number> {
     if (options.json) {
       process.stdout.write(`${JSON.stringify(sandbox.describe())}\n`);
     } else {
-      const { postgres, mariadb, sshd, idp, logins } = sandbox;
-      const user = idp.users[0]!;
+      const { postgres, mariadb, sshd } = sandbox;
+      const width = Math.max(...sandbox.connections.map((c) => c.name.length), 4) + 2;
       console.log(`Sesame sandbox is ready. In another shell:
 
   export VAULT_ADDR=${sandbox.vaultAddr}
@@ -21,10 +22,7 @@ export async function runSandbox(options: { json?: boolean }): Promise<number> {
   npx sesame start --config ${sandbox.configPath}
   export VAULT_AGENT_ADDR=${String(sandbox.describe().agentAddr)}   # Sesame's caching proxy, while it runs with that config
 
-Log in to Vault (policy sandbox-developer):
-  OIDC         role ${logins.oidcRole} at ${idp.issuer}: ${user.username} / ${user.password}
-  userpass     ${logins.userpass.username} / ${logins.userpass.password}
-  AppRole      role_id ${logins.approle.roleId}  secret_id ${logins.approle.secretId}
+${sandboxLoginsText(sandbox)}
 
 Servers (loopback only, removed on Ctrl-C):
   Vault dev    ${sandbox.vaultAddr}   (database/creds/sandbox-postgres, database/creds/sandbox-mariadb, ssh-client-signer/sign/dev)
@@ -32,7 +30,7 @@ Servers (loopback only, removed on Ctrl-C):
   MariaDB      ${mariadb.host}:${mariadb.port}  admin: ${mariadb.adminUser} / ${mariadb.adminPassword}
   sshd         ${sshd.host}:${sshd.port}  user ${sshd.user}, trusts the Vault SSH CA
 Connections in the config:
-${sandbox.connections.map((c) => `  ${c.name.padEnd(18)} ${c.protocol.padEnd(9)} ${c.listen}`).join('\n')}
+${sandbox.connections.map((c) => `  ${c.name.padEnd(width)} ${c.protocol.padEnd(10)} ${c.listen}`).join('\n')}
 
 Press Ctrl-C to stop.`);
     }

@@ -10,8 +10,9 @@ import { defaultConfigPath } from '../app/config';
 import { createAppHost } from '../app/host';
 import { createLogger, textSink } from '../broker/log';
 import { findElectronBinary } from '../main/electron-binary';
-import { startSandbox } from '../sandbox';
+import type { Sandbox } from '../sandbox';
 import { openLinkInBrowser } from './browser-link';
+import { sandboxLogins, sandboxLoginsText } from './sandbox-logins';
 import { createNodePlatform } from './node-platform';
 import { projectRoot, readVersion, untilSignal } from './lifecycle';
 
@@ -37,13 +38,16 @@ function ensureRendererBuilt() {
 export async function runStart(options: StartOptions): Promise<number> {
   const log = createLogger('sesame', textSink);
   let configPath = options.config ?? defaultConfigPath();
-  let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
+  let sandbox: Sandbox | undefined;
   if (!options.config && !existsSync(configPath)) {
     console.log(
-      `No config at ${configPath}: starting the sandbox (Vault dev server + PostgreSQL) so you can try Sesame right away.`,
+      `No config at ${configPath}: starting the built-in sandbox (a Vault dev server, PostgreSQL, MariaDB, sshd and an OIDC identity provider, all on loopback) so you can try Sesame right away.`,
     );
+    // Loaded only when used: the sandbox's OIDC provider prints a runtime warning on Node 20.
+    const { startSandbox } = await import('../sandbox');
     sandbox = await startSandbox({ log: log.child('sandbox') });
     configPath = sandbox.configPath;
+    console.log(`\n${sandboxLoginsText(sandbox)}\n`);
   }
 
   const electron = findElectronBinary();
@@ -52,7 +56,12 @@ export async function runStart(options: StartOptions): Promise<number> {
     // Electron reads package.json from the project root for the app's name, version and entry.
     const child = spawn(electron.path, [projectRoot, '--config', configPath], {
       stdio: 'inherit',
-      env: { ...process.env, SESAME_CONFIG: configPath },
+      env: {
+        ...process.env,
+        SESAME_CONFIG: configPath,
+        // The app shows the sandbox's demo logins on its login form (main/index.ts reads them).
+        ...(sandbox ? { SESAME_SANDBOX_LOGINS: JSON.stringify(sandboxLogins(sandbox)) } : {}),
+      },
     });
     // A SIGTERM/SIGINT meant for `sesame start` is the app's to handle (it quits gracefully);
     // without passing it on, the CLI would exit and leave the app running.
@@ -79,6 +88,7 @@ export async function runStart(options: StartOptions): Promise<number> {
     mode: 'browser',
     log,
     sandbox: Boolean(sandbox),
+    ...(sandbox ? { sandboxLogins: sandboxLogins(sandbox) } : {}),
     version: await readVersion(),
   });
   const bridge = await createBrowserBridge({

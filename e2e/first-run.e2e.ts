@@ -80,7 +80,9 @@ test('first run: the Vault address is checked live and saved; the agent listener
   await saveAgent.click();
   // Saved once the host has restarted and answered (the hint under the field shows the
   // address as it is typed, so it proves nothing).
-  await expect(page.getByRole('status').filter({ hasText: 'token agent settings were saved' })).toBeVisible();
+  await expect(
+    page.getByRole('status').filter({ hasText: `The token agent now listens on 127.0.0.1:${port}.` }),
+  ).toBeVisible();
   await expect(page.locator('p.with-copy').getByText(`VAULT_AGENT_ADDR=http://127.0.0.1:${port}`)).toBeVisible();
   const lookup = await fetch(`http://127.0.0.1:${port}/v1/auth/token/lookup-self`, {
     headers: { 'X-Vault-Request': 'true' },

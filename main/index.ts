@@ -18,7 +18,7 @@ import {
   shell,
   Tray,
 } from 'electron';
-import type { ConnectionView } from '../app/api';
+import { AppInfo, type ConnectionView } from '../app/api';
 import { createApiDispatcher } from '../app/bridge';
 import { defaultConfigPath } from '../app/config';
 import { createAppHost, type AppHost } from '../app/host';
@@ -146,7 +146,15 @@ async function start(isQuitting: () => boolean) {
     { secrets, notificationIcon: appIcon, startAtLogin },
   );
   const configPath = args.configPath ?? defaultConfigPath(process.env);
-  host = await createAppHost({ configPath, platform, mode: 'electron', log, version: app.getVersion() });
+  const sandboxLogins = sandboxLoginsFrom(process.env);
+  host = await createAppHost({
+    configPath,
+    platform,
+    mode: 'electron',
+    log,
+    version: app.getVersion(),
+    ...(sandboxLogins ? { sandbox: true, sandboxLogins } : {}),
+  });
   if (secrets.kind === 'memory' && secrets.unavailableReason)
     platform.notify('Sesame will not remember your login', secrets.unavailableReason);
 
@@ -247,4 +255,14 @@ async function start(isQuitting: () => boolean) {
   stops.push(() => nativeTheme.off('updated', rerender));
   stops.push(watchNotifications(mirror, (title, body) => platform.notify(title, body)));
   log.info('started', { configPath, secrets: secrets.kind, renderer: location.url });
+}
+
+/** `sesame start` on its built-in sandbox hands the demo logins over in the environment. */
+function sandboxLoginsFrom(env: NodeJS.ProcessEnv): AppInfo['sandboxLogins'] {
+  if (!env.SESAME_SANDBOX_LOGINS) return undefined;
+  try {
+    return AppInfo.shape.sandboxLogins.parse(JSON.parse(env.SESAME_SANDBOX_LOGINS));
+  } catch {
+    return undefined;
+  }
 }

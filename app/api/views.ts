@@ -88,6 +88,21 @@ export const AppInfo = z.object({
   sandbox: z.boolean(),
   /** True until the first run's form has saved a Vault address (no config file exists yet). */
   setup: z.boolean().default(false),
+  /**
+   * The built-in sandbox's demo logins, shown on the login form while the sandbox runs (so a
+   * newcomer who logged out can log in again). Throwaway values of a throwaway Vault on
+   * loopback — never present for a Vault of the user's.
+   */
+  sandboxLogins: z
+    .array(
+      z.object({
+        method: z.enum(['userpass', 'oidc']),
+        username: z.string(),
+        password: z.string(),
+        role: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 

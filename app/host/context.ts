@@ -6,6 +6,7 @@ import type { VaultClient } from '../../broker/vault';
 import {
   ApiError,
   type AppEvent,
+  type AppInfo,
   type CommandInput,
   type CommandName,
   type CommandOutput,
@@ -31,6 +32,7 @@ export interface HostContext {
   mode: 'electron' | 'browser' | 'daemon';
   version: string;
   sandbox: boolean;
+  sandboxLogins?: AppInfo['sandboxLogins'];
   log: Logger;
   platform: Platform;
   vault: VaultClient;

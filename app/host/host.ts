@@ -7,7 +7,16 @@ import path from 'node:path';
 import type { Logger } from '../../broker/log';
 import { createConnectionSupervisor } from '../../broker/supervisor';
 import { createVaultClient } from '../../broker/vault';
-import type { ActivityEvent, AppApi, AppEvent, CommandInput, CommandName, CommandOutput, ReloadResult } from '../api';
+import type {
+  ActivityEvent,
+  AppApi,
+  AppEvent,
+  AppInfo,
+  CommandInput,
+  CommandName,
+  CommandOutput,
+  ReloadResult,
+} from '../api';
 import { loadConfig, type SesameConfig } from '../config';
 import type { Platform } from '../platform';
 import { createActivityLog } from './activity';
@@ -40,6 +49,8 @@ export interface AppHostOptions {
   log: Logger;
   /** True when the config is the embedded sandbox's. */
   sandbox?: boolean;
+  /** The sandbox's demo logins (only with `sandbox`), for the login form. */
+  sandboxLogins?: AppInfo['sandboxLogins'];
   version?: string;
   /** Between Vault health checks while Vault is up (default 5 s). */
   vaultHealthIntervalMs?: number;
@@ -134,6 +145,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
     mode: options.mode,
     version: options.version ?? '0.0.0',
     sandbox: options.sandbox ?? false,
+    ...(options.sandbox && options.sandboxLogins ? { sandboxLogins: options.sandboxLogins } : {}),
     log,
     platform,
     vault,

@@ -453,9 +453,16 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
       } catch (error) {
         if (seq === loginSeq) {
           reauthRequest = before.reauthRequest;
+          const cancelled = abort.signal.aborted;
           // A failed attempt does not end a session that is still good.
           if (valid(before.held) && held === before.held)
-            set({ ...before.snap, error: `login with ${request.method} failed: ${message(error)}` });
+            set(
+              cancelled
+                ? { ...before.snap }
+                : { ...before.snap, error: `login with ${request.method} failed: ${message(error)}` },
+            );
+          // Cancelling is the user's choice, not a failure: back to where they were.
+          else if (cancelled) set({ state: 'logged-out', policies: [], ...(store ? { persistence: store.kind } : {}) });
           else
             set({
               state: 'error',

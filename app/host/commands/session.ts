@@ -33,6 +33,7 @@ export function sessionHandlers(
       configPath: ctx.configPath,
       sandbox: ctx.sandbox,
       setup: false,
+      ...(ctx.sandboxLogins ? { sandboxLogins: ctx.sandboxLogins } : {}),
     }),
     'session.get': async () => ctx.currentSession(),
     'session.login': async (input) => {

@@ -3,6 +3,7 @@
 // the form, next to the field it names. Secrets live only in this component's state.
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { LoginInput, type ApiError, type SessionView } from '../../../app/api';
+import { useHostStore } from '../state/host';
 import { logIn } from '../state/session';
 import { RefusalNotice } from './form';
 import { useHostLink } from './host-context';
@@ -73,6 +74,9 @@ export function LoginPanel({ session }: { session: SessionView }) {
   const [sending, setSending] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
   const id = useId();
+  const demo = useHostStore((s) => s.info?.sandboxLogins);
+  // The session's own error is shown until the user starts over (another method, another try).
+  const [sessionErrorSeen, setSessionErrorSeen] = useState(false);
 
   if (session.state === 'logging-in' && session.pendingAuthUrl) {
     return <OidcWaiting url={session.pendingAuthUrl} />;
@@ -89,6 +93,7 @@ export function LoginPanel({ session }: { session: SessionView }) {
   async function submit(event: FormEvent) {
     event.preventDefault();
     setRefusal(null);
+    setSessionErrorSeen(true);
     const { data, problems: found } = check(buildInput(method, fields));
     setProblems(found);
     if (!data) return focusFirstProblem();
@@ -134,7 +139,11 @@ export function LoginPanel({ session }: { session: SessionView }) {
     );
   };
 
-  const sessionProblem = (session.state === 'error' || session.state === 'expired') && session.error;
+  // One message at a time: the refusal of this form's try, else the session's own problem.
+  const sessionProblem =
+    !refusal && !sessionErrorSeen && (session.state === 'error' || session.state === 'expired') && session.error;
+  const userpassDemo = demo?.find((d) => d.method === 'userpass');
+  const oidcDemo = demo?.find((d) => d.method === 'oidc');
 
   return (
     <section className="card login" aria-labelledby={`${id}-title`}>
@@ -167,6 +176,7 @@ export function LoginPanel({ session }: { session: SessionView }) {
                   setMethod(m.id);
                   setProblems({});
                   setRefusal(null);
+                  setSessionErrorSeen(true);
                 }}
               />
               <span>{m.label}</span>
@@ -200,6 +210,38 @@ export function LoginPanel({ session }: { session: SessionView }) {
           </details>
         )}
 
+        {demo && (
+          <div className="notice notice-info" data-testid="sandbox-logins">
+            <p>
+              <strong>Built-in sandbox.</strong> Its demo logins (a throwaway Vault on this machine):
+            </p>
+            <ul>
+              {userpassDemo && (
+                <li>
+                  Username <code>{userpassDemo.username}</code> / <code>{userpassDemo.password}</code>{' '}
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() => {
+                      setMethod('userpass');
+                      setFields({ ...EMPTY, username: userpassDemo.username, password: userpassDemo.password });
+                      setProblems({});
+                      setRefusal(null);
+                    }}
+                  >
+                    Fill in
+                  </button>
+                </li>
+              )}
+              {oidcDemo && (
+                <li>
+                  OIDC: sign in on the identity provider's page as <code>{oidcDemo.username}</code> /{' '}
+                  <code>{oidcDemo.password}</code>
+                </li>
+              )}
+            </ul>
+          </div>
+        )}
         <RefusalNotice error={refusal} />
         <div className="form-actions">
           <button type="submit" className="button button-primary" disabled={sending}>
