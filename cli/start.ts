@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { createBrowserBridge } from '../app/bridge';
 import { defaultConfigPath } from '../app/config';
-import { createAppHost } from '../app/host';
+import { createAppHost, sshHostKeyFolder } from '../app/host';
 import { createLogger, textSink } from '../broker/log';
 import { findElectronBinary } from '../main/electron-binary';
 import type { Sandbox } from '../sandbox';
@@ -81,7 +81,10 @@ export async function runStart(options: StartOptions): Promise<number> {
 
   ensureRendererBuilt();
   const platform = await createNodePlatform(log);
-  if (platform.secrets.kind === 'memory') console.log(`Note: ${platform.secrets.unavailableReason}.`);
+  if (platform.secrets.kind === 'memory')
+    console.log(
+      `Note: ${platform.secrets.unavailableReason}. SSH host keys are kept in ${sshHostKeyFolder(configPath)} (readable by you only).`,
+    );
   const host = await createAppHost({
     configPath,
     platform,

@@ -23,10 +23,28 @@ export const SettingsView = z.object({
     /** Where the token is written for other tools (mode 0600), when configured. */
     tokenSink: z.string().optional(),
   }),
+  /** Where Sesame keeps what must survive a restart (the Vault session, SSH host keys). */
+  secrets: z.object({
+    /** 'keychain' (the OS keychain), 'safe-storage' (Electron's encrypted store) or 'memory' (nothing is kept). */
+    store: z.enum(['keychain', 'safe-storage', 'memory']),
+    /** Why there is no keychain, in plain words, when store is 'memory'. */
+    reason: z.string().optional(),
+    /** Without a keychain: the private folder (0700, files 0600) that keeps SSH host keys. */
+    sshHostKeyFolder: z.string().optional(),
+  }),
   /** Whether Sesame starts at login; absent where the shell cannot (browser and daemon modes). */
   startAtLogin: z.boolean().optional(),
-  /** Per database connection, its configured "Open in …" choice: a known GUI's name or a command template. */
-  guis: z.array(z.object({ connection: z.string(), gui: z.string().optional() })),
+  /**
+   * Per database connection, its configured "Open in …" choice (a known GUI's name or a command
+   * template) and the GUIs that speak its protocol, with the names people know them by.
+   */
+  guis: z.array(
+    z.object({
+      connection: z.string(),
+      gui: z.string().optional(),
+      choices: z.array(z.object({ id: KnownGui, label: z.string() })),
+    }),
+  ),
 });
 export type SettingsView = z.infer<typeof SettingsView>;
 

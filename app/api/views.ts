@@ -40,6 +40,15 @@ export type SessionView = z.infer<typeof SessionView>;
 export const Protocol = z.enum(['postgres', 'mysql', 'ssh', 'ssh-agent', 'http']);
 export type Protocol = z.infer<typeof Protocol>;
 
+/** How people name each protocol, for the UI and for messages. */
+export const PROTOCOL_LABELS: Record<Protocol, string> = {
+  postgres: 'PostgreSQL',
+  mysql: 'MySQL',
+  ssh: 'SSH',
+  'ssh-agent': 'SSH agent',
+  http: 'HTTP',
+};
+
 export const ConnectionState = z.enum(['off', 'starting', 'ready', 'error']);
 export type ConnectionState = z.infer<typeof ConnectionState>;
 
@@ -66,6 +75,8 @@ export const ConnectionView = z.object({
   connectionString: z.string().optional(),
   error: z.string().optional(),
   stats: ConnectionStats,
+  /** SSH: the local endpoint's host key (`SHA256:…`), what `ssh` asks the user to trust. */
+  hostKeyFingerprint: z.string().optional(),
 });
 export type ConnectionView = z.infer<typeof ConnectionView>;
 

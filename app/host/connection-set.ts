@@ -18,6 +18,8 @@ export interface ConnectionSetOptions {
   /** Async work a set of configs needs before their specs are built (keychain reads). */
   prepare?(configs: readonly ConnectionConfig[]): Promise<void>;
   emit(event: AppEvent): void;
+  /** What a view adds beyond the broker's status (an SSH connection's host key fingerprint). */
+  decorate?(view: ConnectionView): ConnectionView;
   activity: ActivityLog;
   log: Logger;
 }
@@ -45,8 +47,11 @@ export function createConnectionSet(options: ConnectionSetOptions): ConnectionSe
   const view = (name: string): ConnectionView => {
     const config = configOf(name);
     const reason = unavailable.get(name);
-    if (config && reason !== undefined) return unavailableView(config, reason);
-    return connectionView(supervisor.status(name), config);
+    const plain =
+      config && reason !== undefined
+        ? unavailableView(config, reason)
+        : connectionView(supervisor.status(name), config);
+    return options.decorate ? options.decorate(plain) : plain;
   };
 
   function define(config: ConnectionConfig): void {

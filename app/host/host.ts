@@ -12,6 +12,7 @@ import type {
   AppApi,
   AppEvent,
   AppInfo,
+  ConnectionView,
   CommandInput,
   CommandName,
   CommandOutput,
@@ -23,7 +24,7 @@ import { createActivityLog } from './activity';
 import { createHostSession, reportSessionEvents, startTokenAgent } from './token-agent';
 import { resolveConfigPath } from './credential-sources';
 import { mirrorDynamicLeases } from './lease-mirror';
-import { createSshHostKeys } from './ssh';
+import { createSshHostKeys, sshHostKeyFolder } from './ssh';
 import { configHandlers } from './commands/config';
 import { connectionHandlers } from './commands/connections';
 import { launchHandlers } from './commands/launch';
@@ -95,13 +96,20 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
   const activity = createActivityLog(1000, (payload) => emit({ event: 'activity', payload }), hooks.activityHistory);
   const agent = await startTokenAgent(session, initial, baseDir, emit, log);
   const onLease = mirrorDynamicLeases(agent.registry, vault, () => session.token({ waitMs: 0 }));
-  const sshHostKeys = createSshHostKeys(platform.secrets, log.child('ssh'));
+  const decorate = (view: ConnectionView): ConnectionView => {
+    const fingerprint = view.protocol === 'ssh' ? sshHostKeys.get(view.name)?.fingerprint : undefined;
+    return fingerprint ? { ...view, hostKeyFingerprint: fingerprint } : view;
+  };
+  const sshHostKeys = createSshHostKeys(platform.secrets, log.child('ssh'), {
+    fileFolder: sshHostKeyFolder(options.configPath),
+  });
   const connections = createConnectionSet({
     supervisor,
     buildSpec: (config) =>
       connectionSpecFor(config, { vault, session, baseDir, onLease, sshHostKeys, log: log.child('ssh-agent') }),
     prepare: (configs) => sshHostKeys.prepare(configs),
     emit,
+    decorate,
     activity,
     log,
   });
@@ -129,7 +137,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
   const currentSession = () => sessionView(session.snapshot(), vault.address, initial.vault.namespace);
   session.onChange(() => emit({ event: 'session.changed', payload: currentSession() }));
   supervisor.onChange((status) =>
-    emit({ event: 'connection.changed', payload: connectionView(status, connections.config(status.name)) }),
+    emit({ event: 'connection.changed', payload: decorate(connectionView(status, connections.config(status.name))) }),
   );
   supervisor.onEvent((e) =>
     activity.add({

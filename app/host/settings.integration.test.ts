@@ -156,6 +156,9 @@ describe('settings.update on a running host', () => {
     expect(resets()).toHaveLength(2);
     // The connection came back with the host.
     expect((await host.call('connections.list', {})).map((c) => `${c.name}:${c.state}`)).toEqual(['orders:ready']);
+    // There is no keychain here (a memory store): the activity says where the session really came from.
+    const restored = (await host.call('activity.list', {})).filter((a) => a.kind === 'restored').map((a) => a.message);
+    expect(restored.at(-1)).toMatch(/^restored the Vault session \(\w+\) kept in memory since Sesame started/);
   });
 
   it('refuses a URL that is not Vault and an unreadable CA file, naming the field; the file is unchanged', async () => {
@@ -260,6 +263,17 @@ describe('settings.update on a running host', () => {
     expect(
       await refusal(host.call('settings.update', { gui: { connection: 'nobody', gui: 'dbeaver' } })),
     ).toMatchObject({ code: 'not-found' });
+    // Only the GUIs that speak the connection's protocol are offered, by the names people know.
+    const offered = (await host.call('settings.get', {})).guis.find((g) => g.connection === 'orders')!.choices;
+    expect(offered.map((c) => c.label)).toEqual(['DBeaver', 'pgAdmin 4', 'DataGrip', 'TablePlus', 'Beekeeper Studio']);
+    const wrongKind = await refusal(
+      host.call('settings.update', { gui: { connection: 'orders', gui: 'mysql-workbench' } }),
+    );
+    expect(wrongKind).toMatchObject({ code: 'invalid-input', field: 'gui' });
+    expect(wrongKind.message).toMatch(
+      /^MySQL Workbench does not open PostgreSQL databases; orders is one\. Choose DBeaver, /,
+    );
+    expect(await readFile(configPath, 'utf8')).not.toContain('gui:');
 
     const changed = await host.call('settings.update', {
       gui: { connection: 'orders', gui: 'dbeaver' },
@@ -269,6 +283,7 @@ describe('settings.update on a running host', () => {
       restarted: false,
       settings: { startAtLogin: true, guis: [{ connection: 'orders', gui: 'dbeaver' }] },
     });
+    expect(changed.message).toBe('"Open in GUI" for orders now starts DBeaver; start at login is on.');
     expect(startAtLogin.on).toBe(true);
     expect(await readFile(configPath, 'utf8')).toMatch(/gui: dbeaver/);
     expect(resets()).toHaveLength(resetsBefore);

@@ -14,7 +14,7 @@ import {
 } from '../api';
 import { writeStarterConfig } from '../config';
 import type { AppHost, AppHostOptions, CoreHooks } from './host';
-import { checkVaultFrom, requireUsableVault } from './commands/settings';
+import { checkVaultFrom, requireUsableVault, secretsView } from './commands/settings';
 
 const NOT_SET_UP = 'Sesame is not set up yet: enter the address of your Vault first.';
 
@@ -60,6 +60,7 @@ export function createSetupHost(options: AppHostOptions, hooks: CoreHooks): AppH
           configPath: options.configPath,
           vault: { address, authMethod: 'oidc', ...(namespace ? { namespace } : {}), ...(caCert ? { caCert } : {}) },
           agent: {},
+          secrets: secretsView(options.platform.secrets, options.configPath),
           guis: [],
         },
         restarted: true,

@@ -58,8 +58,16 @@ export function createHostSession(
   });
 }
 
-/** Session events the user should hear about: the activity log, and a notification when it matters. */
+/** Where a restored session came from, in the words of the store that kept it. */
+const RESTORED_FROM: Record<Platform['secrets']['kind'], string> = {
+  keychain: 'from the OS keychain',
+  'safe-storage': "from Sesame's encrypted store",
+  // No keychain: only a restart inside this process (a Vault change) can restore it.
+  memory: 'kept in memory since Sesame started (there is no OS keychain)',
+};
+
 /**
+ * Session events the user should hear about: the activity log, and a notification when it matters.
  * `starting`: true while the host's start-up login runs; its first auto-auth login is not
  * "logged in again" (the host says it once, with the policies).
  */
@@ -99,7 +107,7 @@ export function reportSessionEvents(
         say('error', 'reauth-failed', `logging in to Vault again failed: ${event.error}`);
         break;
       case 'restored':
-        say('info', 'restored', `restored the Vault session (${event.method}) from the keychain`);
+        say('info', 'restored', `restored the Vault session (${event.method}) ${RESTORED_FROM[platform.secrets.kind]}`);
         break;
       case 'persistence-unavailable':
         say('warn', 'keychain-unavailable', `the Vault session is kept in memory only: ${event.reason}`);

@@ -126,6 +126,13 @@ export const KNOWN_GUIS: Record<KnownGui, GuiDefinition> = {
   },
 };
 
+/** The known GUIs that speak a protocol, with their names (pgAdmin 4 is PostgreSQL only, MySQL Workbench MySQL only). */
+export function guiChoicesFor(protocol: string): { id: KnownGui; label: string }[] {
+  return (Object.keys(KNOWN_GUIS) as KnownGui[])
+    .filter((id) => (KNOWN_GUIS[id].protocols as readonly string[]).includes(protocol))
+    .map((id) => ({ id, label: KNOWN_GUIS[id].label }));
+}
+
 export function isKnownGui(name: string): name is KnownGui {
   return Object.prototype.hasOwnProperty.call(KNOWN_GUIS, name);
 }

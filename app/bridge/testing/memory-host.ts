@@ -23,6 +23,7 @@ import {
   type SettingsView,
 } from '../../api';
 import { createMemoryLeases } from './memory-leases';
+import { guiChoicesFor } from '../../launchers';
 
 export interface MemoryHostOptions {
   vaultAddress?: string;
@@ -48,6 +49,8 @@ export interface MemoryHostOptions {
   retainEndedMs?: number;
   /** What `settings.get` answers (omit: a plausible default). */
   settings?: SettingsView;
+  /** Connections whose opener fails, with what it said (as xdg-open exiting 3). */
+  launchFailures?: Record<string, string>;
 }
 
 /** A launch the UI asked for; the memory host records it instead of starting a program. */
@@ -222,8 +225,13 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
     if (how === 'gui' && current.protocol !== 'postgres' && current.protocol !== 'mysql') {
       throw new ApiError('invalid-input', `${name} is not a database; there is no GUI to open it in.`, 'name');
     }
-    launches.push({ connection: name, how });
+    // As the real host: nothing opens a connection that is not running.
+    if (current.state !== 'ready')
+      throw new ApiError('conflict', `'${name}' is ${current.state}: turn it on first`, 'name');
     const scheme = current.protocol === 'mysql' ? 'mysql' : 'postgresql';
+    const failure = options.launchFailures?.[name];
+    if (failure) throw new ApiError('internal', `Could not open the handler for ${scheme}:// URLs: ${failure}`);
+    launches.push({ connection: name, how });
     return how === 'gui'
       ? {
           connection: name,
@@ -334,7 +342,9 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
           }
         : {}),
       guis: settings.guis.map((g) =>
-        gui && g.connection === gui.connection ? { connection: g.connection, ...(gui.gui ? { gui: gui.gui } : {}) } : g,
+        gui && g.connection === gui.connection
+          ? { connection: g.connection, choices: g.choices, ...(gui.gui ? { gui: gui.gui } : {}) }
+          : g,
       ),
     };
     const restarted = Boolean(vault || agent);
@@ -347,9 +357,10 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
       configPath: CONFIG_PATH,
       vault: { address: anonymous.vaultAddress, authMethod: 'oidc', authMount: 'oidc', authRole: 'developer' },
       agent: { listen: '127.0.0.1:8100', tokenSink: '~/.vault-token' },
+      secrets: { store: 'keychain' },
       guis: [...connections.values()]
         .filter((c) => c.protocol === 'postgres' || c.protocol === 'mysql')
-        .map((c) => ({ connection: c.name })),
+        .map((c) => ({ connection: c.name, choices: guiChoicesFor(c.protocol) })),
     };
   }
 
@@ -360,7 +371,12 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    emit,
+    // As the real host: an activity line is kept, so a window that subscribes a moment later
+    // still lists it.
+    emit(event) {
+      if (event.event === 'activity' && !activity.some((a) => a.id === event.payload.id)) activity.push(event.payload);
+      emit(event);
+    },
     async close() {
       leases.close();
       await Promise.all([...servers.values()].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));

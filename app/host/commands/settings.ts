@@ -6,7 +6,13 @@
 import { lstat, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { checkVaultAddress, type VaultHealth } from '../../../broker/vault';
-import { ApiError, type SettingsUpdateInput, type SettingsView, type VaultHealthView } from '../../api';
+import {
+  ApiError,
+  PROTOCOL_LABELS,
+  type SettingsUpdateInput,
+  type SettingsView,
+  type VaultHealthView,
+} from '../../api';
 import {
   ConfigError,
   setAgentSettings,
@@ -15,9 +21,11 @@ import {
   writeConfigText,
   type SesameConfig,
 } from '../../config';
-import { isKnownGui } from '../../launchers';
+import { guiChoicesFor, isKnownGui, KNOWN_GUIS } from '../../launchers';
 import { requireConnection, type Handlers, type HostContext } from '../context';
 import { resolveConfigPath } from '../credential-sources';
+import type { SecretStore } from '../../platform';
+import { sshHostKeyFolder } from '../ssh';
 import { checkLocalAddress, ensureFree } from './connections';
 
 /** Check a Vault address (and CA file, a path relative to the config's folder) as the forms do. */
@@ -68,8 +76,22 @@ function settingsView(ctx: HostContext): SettingsView {
       suggestedListen: privateAgentListen(ctx.configPath),
       ...(config.agent?.tokenSink ? { tokenSink: config.agent.tokenSink } : {}),
     },
+    secrets: secretsView(ctx.platform.secrets, ctx.configPath),
     ...(startAtLogin?.available ? { startAtLogin: startAtLogin.isEnabled() } : {}),
-    guis: config.connections.filter(opensInGui).map((c) => ({ connection: c.name, ...(c.gui ? { gui: c.gui } : {}) })),
+    guis: config.connections.filter(opensInGui).map((c) => ({
+      connection: c.name,
+      ...(c.gui ? { gui: c.gui } : {}),
+      choices: guiChoicesFor(c.protocol),
+    })),
+  };
+}
+
+/** Where secrets that outlive a run are kept, and where they are not. */
+export function secretsView(secrets: SecretStore, configPath: string): SettingsView['secrets'] {
+  return {
+    store: secrets.kind,
+    ...(secrets.unavailableReason ? { reason: secrets.unavailableReason } : {}),
+    ...(secrets.kind === 'memory' ? { sshHostKeyFolder: sshHostKeyFolder(configPath) } : {}),
   };
 }
 
@@ -153,7 +175,7 @@ async function checkUpdate(
     if (!opensInGui(target))
       throw new ApiError(
         'invalid-input',
-        `${target.name} is an ${target.protocol} connection: it opens in a terminal, not a database GUI`,
+        `${target.name} is an ${PROTOCOL_LABELS[target.protocol]} connection: it opens in a terminal, not a database GUI`,
         'gui',
       );
     // The bridges' contract allows only known names; checked again here, as a program to run
@@ -162,6 +184,13 @@ async function checkUpdate(
       throw new ApiError(
         'invalid-input',
         'choose a GUI Sesame knows; command templates are set in the config file',
+        'gui',
+      );
+    const fitting = guiChoicesFor(target.protocol);
+    if (input.gui.gui !== null && !fitting.some((choice) => choice.id === input.gui!.gui))
+      throw new ApiError(
+        'invalid-input',
+        `${KNOWN_GUIS[input.gui.gui].label} does not open ${PROTOCOL_LABELS[target.protocol]} databases; ${target.name} is one. Choose ${fitting.map((choice) => choice.label).join(', ')} or the system's handler`,
         'gui',
       );
   }
@@ -220,7 +249,9 @@ export function settingsHandlers(ctx: HostContext): Pick<Handlers, 'settings.get
         const current = ctx.config();
         const connections = current.connections.map((c) => (c.name === connection ? { ...c, gui: choice } : c));
         await ctx.applyConfig({ ...current, connections }, `"Open in …" for ${connection} changed`);
-        said.push(`${connection} opens in ${gui ?? 'the system handler for its URL'}`);
+        said.push(
+          `"Open in GUI" for ${connection} now starts ${gui ? KNOWN_GUIS[gui].label : "the system's handler for its URL"}`,
+        );
       }
       if (input.startAtLogin !== undefined) {
         ctx.platform.startAtLogin!.setEnabled(input.startAtLogin);

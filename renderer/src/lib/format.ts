@@ -1,5 +1,4 @@
 // Numbers and times in the few words a glance needs.
-import type { Protocol } from '../../../app/api';
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`;
@@ -38,10 +37,4 @@ export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count.toLocaleString()} ${count === 1 ? one : many}`;
 }
 
-export const PROTOCOL_LABELS: Record<Protocol, string> = {
-  postgres: 'PostgreSQL',
-  mysql: 'MySQL',
-  ssh: 'SSH',
-  'ssh-agent': 'SSH agent',
-  http: 'HTTP',
-};
+export { PROTOCOL_LABELS } from '../../../app/api';

@@ -88,6 +88,39 @@ function settle(name: string, refusal?: string): void {
   });
 }
 
+/**
+ * Turn a connection on and wait until it is ready (or visibly not): what "Turn on and open"
+ * needs. Resolves to why it is not ready, in the host's words, or undefined when it is.
+ */
+export async function turnOnAndWait(api: AppApi, name: string, timeoutMs = 15_000): Promise<string | undefined> {
+  await setConnectionEnabled(api, name, true);
+  const verdict = (): string | undefined | null => {
+    const { byName, refusals } = useConnectionsStore.getState();
+    const view = byName[name];
+    if (refusals[name]) return refusals[name];
+    if (!view) return `${name} is no longer configured`;
+    if (view.state === 'ready') return undefined;
+    if (view.state === 'error' || view.state === 'off')
+      return view.error ?? view.stats.lastError ?? `${name} did not start`;
+    return null; // still starting
+  };
+  const now = verdict();
+  if (now !== null) return now;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      stop();
+      resolve(`${name} is still starting; try again in a moment`);
+    }, timeoutMs);
+    const stop = useConnectionsStore.subscribe(() => {
+      const next = verdict();
+      if (next === null) return;
+      clearTimeout(timer);
+      stop();
+      resolve(next);
+    });
+  });
+}
+
 /** Move a connection to another local address; resolves to the host's refusal, if any. */
 export async function setConnectionListen(api: AppApi, name: string, listen: string): Promise<ApiError | undefined> {
   try {

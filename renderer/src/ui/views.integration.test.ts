@@ -177,9 +177,13 @@ describe('the connections tab', () => {
         .getByRole('button', { name: /Open a terminal/ })
         .count(),
     ).toBe(0);
-    await row('orders-db').getByRole('button', { name: 'Open orders-db in a database GUI' }).click();
+    await row('orders-db')
+      .getByRole('button', { name: 'Turn on orders-db and open orders-db in a database GUI' })
+      .click();
     await row('orders-db').getByRole('status').getByText('Opened the handler for postgresql:// URLs.').waitFor();
-    await row('bastion').getByRole('button', { name: 'Open a terminal to bastion in the system terminal' }).click();
+    await row('bastion')
+      .getByRole('button', { name: 'Turn on bastion and open a terminal to bastion in the system terminal' })
+      .click();
     await row('bastion').getByRole('status').getByText('Opened ssh in a terminal.').waitFor();
     expect(ui.host.launches).toEqual([
       { connection: 'orders-db', how: 'gui' },

@@ -1,18 +1,17 @@
 // One connection: what it is, what state the host reports (shape + words + colour), where the
-// user's tool connects (the port editable in place), live counters, the switch, and the ways
-// to use it: Open in GUI (databases), Open terminal (SSH: in-app, or the system terminal), Copy
-// connection string.
+// user's tool connects (the port editable in place), an SSH endpoint's host key fingerprint
+// (what ssh asks the user to trust), live counters, the switch, and the ways to use it
+// (ConnectionActions).
 // The data-* hooks are what e2e reads.
-import { useState } from 'react';
-import type { ConnectionView, LaunchResult } from '../../../../app/api';
+import type { ConnectionView } from '../../../../app/api';
 import { formatBytes, plural, PROTOCOL_LABELS } from '../../lib/format';
-import { isOn, launchConnection, setConnectionEnabled } from '../../state/connections';
-import { openTerminalTab } from '../../state/terminals';
+import { isOn, setConnectionEnabled } from '../../state/connections';
 import { CopyButton } from '../CopyButton';
 import { useHostLink } from '../host-context';
 import { ProtocolIcon } from '../icons';
 import { CONNECTION_LOOK, StateBadge } from '../StateBadge';
 import { Switch } from '../Switch';
+import { ConnectionActions } from './ConnectionActions';
 import { ListenEditor } from './ListenEditor';
 
 export interface ConnectionRowProps {
@@ -22,23 +21,11 @@ export interface ConnectionRowProps {
   refusal: string | undefined;
 }
 
-const DATABASES = new Set<ConnectionView['protocol']>(['postgres', 'mysql']);
-
-type Launch = { busy: 'gui' | 'terminal' } | { result: LaunchResult } | { error: string } | null;
-
 export function ConnectionRow({ view, pending, refusal }: ConnectionRowProps) {
   const link = useHostLink();
-  const [launch, setLaunch] = useState<Launch>(null);
   const checked = pending ?? isOn(view.state);
   const reason = view.error ?? view.stats.lastError;
   const { stats } = view;
-  const busy = launch !== null && 'busy' in launch;
-
-  async function open(how: 'gui' | 'terminal') {
-    setLaunch({ busy: how });
-    const outcome = await launchConnection(link, view.name, how);
-    setLaunch('how' in outcome ? { result: outcome } : { error: outcome.message });
-  }
 
   return (
     <li
@@ -56,6 +43,19 @@ export function ConnectionRow({ view, pending, refusal }: ConnectionRowProps) {
         <p className="connection-target" title="The real service">
           → {view.target}
         </p>
+        {view.hostKeyFingerprint && (
+          <p className="connection-hostkey" data-testid="host-key-fingerprint">
+            <span title="The key ssh shows the first time it connects here: it stays the same across restarts">
+              Host key
+            </span>{' '}
+            <code>{view.hostKeyFingerprint}</code>
+            <CopyButton
+              value={view.hostKeyFingerprint}
+              label={`Copy the host key fingerprint of ${view.name}`}
+              compact
+            />
+          </p>
+        )}
       </div>
 
       <div className="connection-status">
@@ -83,59 +83,8 @@ export function ConnectionRow({ view, pending, refusal }: ConnectionRowProps) {
         <span>{formatBytes(stats.bytesToClient)} received</span>
       </p>
 
-      <div className="connection-actions">
-        {DATABASES.has(view.protocol) && (
-          <button
-            type="button"
-            className="button button-small"
-            disabled={busy}
-            onClick={() => void open('gui')}
-            aria-label={`Open ${view.name} in a database GUI`}
-          >
-            {launch && 'busy' in launch && launch.busy === 'gui' ? 'Opening…' : 'Open in GUI'}
-          </button>
-        )}
-        {view.protocol === 'ssh' && (
-          <button
-            type="button"
-            className="button button-small"
-            disabled={view.state !== 'ready'}
-            onClick={() => openTerminalTab(view.name)}
-            aria-label={`Open a terminal to ${view.name} in Sesame`}
-          >
-            Open terminal
-          </button>
-        )}
-        {view.protocol === 'ssh' && (
-          <button
-            type="button"
-            className="button button-small"
-            disabled={busy}
-            onClick={() => void open('terminal')}
-            aria-label={`Open a terminal to ${view.name} in the system terminal`}
-          >
-            {launch && 'busy' in launch && launch.busy === 'terminal' ? 'Opening…' : 'System terminal'}
-          </button>
-        )}
-        {view.connectionString && (
-          <CopyButton
-            value={view.connectionString}
-            label={`Copy connection string of ${view.name}`}
-            text="Copy connection string"
-          />
-        )}
-      </div>
+      <ConnectionActions view={view} switching={pending !== undefined} />
 
-      {launch && 'result' in launch && (
-        <p className="connection-note" role="status">
-          Opened {launch.result.opened}.{launch.result.hint ? ` ${launch.result.hint}` : ''}
-        </p>
-      )}
-      {launch && 'error' in launch && (
-        <p className="connection-problem" role="alert">
-          Could not open {view.name}: {launch.error}
-        </p>
-      )}
       {view.state === 'error' && (
         <div className="connection-problem" role="alert">
           <span>{reason ?? 'The connection stopped with an error.'}</span>

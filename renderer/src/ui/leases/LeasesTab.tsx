@@ -3,6 +3,7 @@
 // host's refusal if there is one.
 import { useCallback, useDeferredValue, useId, useMemo, useState } from 'react';
 import type { LeaseViewKind } from '../../../../app/api';
+import { useExpiring } from '../../lib/use-expiring';
 import { plural } from '../../lib/format';
 import {
   clearLeaseCache,
@@ -30,7 +31,8 @@ export function LeasesTab() {
   const [asking, setAsking] = useState<Asking | null>(null);
   const [dialogError, setDialogError] = useState<string | undefined>();
   const [working, setWorking] = useState(false);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<{ text: string } | null>(null);
+  const shownNotice = useExpiring(notice);
   const [problem, setProblem] = useState<string | null>(null);
 
   const deferredFilter = useDeferredValue(filter);
@@ -74,7 +76,7 @@ export function LeasesTab() {
       const result = await clearLeaseCache(link);
       setWorking(false);
       if ('evicted' in result) {
-        setNotice(`Evicted ${plural(result.evicted, 'cached entry', 'cached entries')}.`);
+        setNotice({ text: `Evicted ${plural(result.evicted, 'cached entry', 'cached entries')}.` });
         setAsking(null);
       } else setDialogError(result.message);
       return;
@@ -165,9 +167,9 @@ export function LeasesTab() {
                 Clear cache…
               </button>
             </div>
-            {notice && (
+            {shownNotice && (
               <p className="notice notice-ok" role="status">
-                {notice}
+                {shownNotice.text}
               </p>
             )}
             {problem && (

@@ -5,30 +5,24 @@
 import { useId, useState, type FormEvent } from 'react';
 import { KnownGui, type ApiError, type SettingsView } from '../../../../app/api';
 
-const GUI_NAMES: Record<KnownGui, string> = {
-  dbeaver: 'DBeaver',
-  pgadmin4: 'pgAdmin 4',
-  datagrip: 'DataGrip',
-  tableplus: 'TablePlus',
-  'mysql-workbench': 'MySQL Workbench',
-  'beekeeper-studio': 'Beekeeper Studio',
-};
 const DEFAULT = '';
 const FROM_FILE = 'config-file';
 
 const isKnown = (gui: string | undefined): gui is KnownGui => KnownGui.safeParse(gui).success;
 
+type GuiEntry = SettingsView['guis'][number];
+
 function GuiChoiceRow({
-  connection,
-  gui,
+  entry: { connection, gui, choices },
   save,
 }: {
-  connection: string;
-  gui: string | undefined;
+  entry: GuiEntry;
   save(gui: KnownGui | null): Promise<ApiError | undefined>;
 }) {
   const id = useId();
   const template = gui !== undefined && !isKnown(gui) ? gui : undefined;
+  // A GUI saved by hand that does not speak this protocol still shows, named as such.
+  const unfit = isKnown(gui) && !choices.some((c) => c.id === gui) ? gui : undefined;
   const initial = gui === undefined ? DEFAULT : template !== undefined ? FROM_FILE : gui;
   const [choice, setChoice] = useState(initial);
   const [problem, setProblem] = useState<string>();
@@ -61,11 +55,16 @@ function GuiChoiceRow({
         }}
       >
         <option value={DEFAULT}>The system's handler for its URL</option>
-        {KnownGui.options.map((name) => (
-          <option key={name} value={name}>
-            {GUI_NAMES[name]}
+        {choices.map((choice) => (
+          <option key={choice.id} value={choice.id}>
+            {choice.label}
           </option>
         ))}
+        {unfit && (
+          <option value={unfit} disabled>
+            {unfit} (does not open this kind of database)
+          </option>
+        )}
         {template !== undefined && <option value={FROM_FILE}>The command in the config file</option>}
       </select>
       <button
@@ -101,12 +100,7 @@ export function GuiChoices({
   return (
     <div className="gui-choices">
       {guis.map((choice) => (
-        <GuiChoiceRow
-          key={choice.connection}
-          connection={choice.connection}
-          gui={choice.gui}
-          save={(gui) => save(choice.connection, gui)}
-        />
+        <GuiChoiceRow key={choice.connection} entry={choice} save={(gui) => save(choice.connection, gui)} />
       ))}
     </div>
   );

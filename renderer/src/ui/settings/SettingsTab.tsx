@@ -12,6 +12,7 @@ import {
   type SettingsView,
 } from '../../../../app/api';
 import { asApiError } from '../../lib/errors';
+import { useExpiring } from '../../lib/use-expiring';
 import { useConnectionsStore } from '../../state/connections';
 import { useHostStore } from '../../state/host';
 import { loadSettings, reloadConfig, updateSettings, useSettingsStore } from '../../state/settings';
@@ -47,16 +48,40 @@ function reloadSummary(result: ReloadResult): string {
 type Outcome = { ok: string } | { error: string } | null;
 type Outcomes = Record<'vault' | 'agent' | 'login' | 'gui', Outcome>;
 
+/** A confirmation goes away after a while; a refusal stays until the next try. */
 function OutcomeLine({ outcome }: { outcome: Outcome }) {
+  const confirmation = useExpiring(outcome && 'ok' in outcome ? outcome : null);
   if (!outcome) return null;
-  return 'ok' in outcome ? (
-    <p className="notice notice-ok" role="status">
-      {outcome.ok}
-    </p>
-  ) : (
+  if ('ok' in outcome)
+    return (
+      confirmation && (
+        <p className="notice notice-ok" role="status">
+          {confirmation.ok}
+        </p>
+      )
+    );
+  return (
     <p className="notice notice-bad" role="alert">
       {outcome.error}
     </p>
+  );
+}
+
+/** Where the Vault session and SSH host keys are kept: said plainly, above all when nowhere. */
+function SecretsFact({ secrets }: { secrets: SettingsView['secrets'] }) {
+  if (secrets.store === 'keychain') return <>The Vault session and SSH host keys are kept in the OS keychain.</>;
+  if (secrets.store === 'safe-storage')
+    return <>The Vault session and SSH host keys are kept encrypted by the OS (no keychain service answered).</>;
+  return (
+    <span data-testid="keychain-notice">
+      <span className="warn-text">No OS keychain{secrets.reason ? `: ${secrets.reason}` : ''}.</span>{' '}
+      {secrets.sshHostKeyFolder && (
+        <>
+          SSH host keys are kept in <code>{secrets.sshHostKeyFolder}</code> (readable by you only), so ssh keeps
+          trusting Sesame&apos;s endpoints across restarts.
+        </>
+      )}
+    </span>
   );
 }
 
@@ -136,6 +161,11 @@ export function SettingsTab() {
           {info && (
             <Fact term="Sesame">
               {info.version} · {info.mode} mode{info.sandbox ? ' · built-in sandbox' : ''}
+            </Fact>
+          )}
+          {settings && (
+            <Fact term="Secrets">
+              <SecretsFact secrets={settings.secrets} />
             </Fact>
           )}
         </dl>
