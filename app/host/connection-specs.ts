@@ -129,8 +129,9 @@ export function connectionSpecFor(config: ConnectionConfig, deps: ConnectionDeps
           host: config.target.host,
           port: config.target.port,
           ...(config.target.database ? { database: config.target.database } : {}),
-          sslmode: config.target.sslmode,
+          ...(config.target.sslmode ? { sslmode: config.target.sslmode } : {}),
           ...(config.target.caCert ? { caFile: resolveConfigPath(config.target.caCert, deps.baseDir) } : {}),
+          insecureAllowPasswordWithoutVerifiedTls: config.target.insecureAllowPasswordWithoutVerifiedTls === true,
         }),
       };
     case 'mysql':
@@ -141,8 +142,9 @@ export function connectionSpecFor(config: ConnectionConfig, deps: ConnectionDeps
           host: config.target.host,
           port: config.target.port,
           ...(config.target.database ? { database: config.target.database } : {}),
-          sslmode: config.target.sslmode,
+          ...(config.target.sslmode ? { sslmode: config.target.sslmode } : {}),
           ...(config.target.caCert ? { caFile: resolveConfigPath(config.target.caCert, deps.baseDir) } : {}),
+          insecureAllowPasswordWithoutVerifiedTls: config.target.insecureAllowPasswordWithoutVerifiedTls === true,
         }),
       };
     case 'ssh':

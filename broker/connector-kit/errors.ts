@@ -152,3 +152,15 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * The backend asked for the password where TLS did not verify who receives it (a cleartext or
+ * md5 request without verified TLS; MySQL's full authentication or RSA key exchange): the broker
+ * sent nothing. The client sees the protocol's credential code and which setting would change it.
+ */
+export class UnverifiedChannelError<C> extends ClientConnectionError<C> {
+  constructor(codes: ErrorCodes<C>, message: string) {
+    super(codes.credential, message);
+    this.name = 'UnverifiedChannelError';
+  }
+}
