@@ -58,8 +58,12 @@ export interface ClientSteps<C, H> {
    * the credential and call `login` once more (`retry`) with one fetched afresh.
    */
   login(hello: H, credential: PendingCredential, retry: boolean): Promise<LoggedIn>;
-  /** The protocol's error message for `code` and `message`: the last bytes the client gets. */
-  encodeError(code: C, message: string): Buffer;
+  /**
+   * The protocol's error message for `code` and `message` (the client's words: `clientMessage`
+   * or the error's message, behind the connection's name): the last bytes the client gets.
+   * `error` carries the rest (a detail line).
+   */
+  encodeError(code: C, message: string, error?: ClientConnectionError<C>): Buffer;
 }
 
 export interface LoggedIn {
@@ -110,7 +114,12 @@ export function createClientRunner<C, H>(protocol: ClientProtocol<C, H>): Client
     const steps = protocol.accept({ socket, ctx, deadline, track: (backend) => backends.add(backend) });
     const answer = async (err: ClientConnectionError<C>) => {
       if (socket.destroyed || ctx.signal.aborted) return;
-      await closeGracefully(socket, steps.encodeError(err.code, clientMessage(ctx, err.message)));
+      // A real server closes on some bad input without a word; so does the broker then.
+      if (err.clientMessage === null) return await closeGracefully(socket);
+      await closeGracefully(
+        socket,
+        steps.encodeError(err.code, clientMessage(ctx, err.clientMessage ?? err.message), err),
+      );
     };
     try {
       const hello = await steps.greet(() => (leave = count.admit()));

@@ -44,9 +44,9 @@ interface Greeted {
   readonly clientReader: PacketReader;
 }
 
-/** An ERR packet with sequence id `seq`. */
-const errPacket = (seq: number, code: MysqlCode, message: string) =>
-  encodePacket(seq, encodeErr(code.code, code.sqlstate, message));
+/** An ERR packet with sequence id `seq` (without SQLSTATE for a pre-4.1 client). */
+const errPacket = (seq: number, code: MysqlCode, message: string, protocol41 = true) =>
+  encodePacket(seq, encodeErr(code.code, protocol41 ? code.sqlstate : undefined, message));
 
 /** Validates `target` (throws MysqlTargetError naming the field) and returns the connector. */
 export function createMysqlConnector(target: MysqlTarget): MysqlConnector {
@@ -123,7 +123,7 @@ export function createMysqlConnector(target: MysqlTarget): MysqlConnector {
           relay: () => relay(socket, backend, greeted.clientReader, sequence, ctx),
         };
       },
-      encodeError: (code, message) => errPacket(sequence.next, code, message),
+      encodeError: (code, message) => errPacket(sequence.next, code, message, sequence.protocol41 !== false),
     };
   }
 

@@ -7,11 +7,11 @@ import type { Connector, ConnectorContext } from '../connector';
 import { createClientRunner, describeError, type ClientConnection, type ClientSteps } from '../connector-kit';
 import { openBackend, type AuthenticatedBackend } from './backend';
 import { createCancelRegistry, forwardCancel, type CancelRegistry } from './cancel';
-import { readClientStartup, type ClientHello } from './client-startup';
+import { readClientStartup, type ClientHello, type ClientProtocol } from './client-startup';
 import { PG_CODES } from './errors';
 import { buildBackendLogin } from './login';
 import { pipeBoth } from './pipe';
-import { MAX_HANDSHAKE_MESSAGE, authenticationOk, backendKeyData, errorResponse } from './protocol';
+import { MAX_HANDSHAKE_MESSAGE, authenticationOk, backendKeyData, errorResponse, errorResponseV2 } from './protocol';
 import { createSocketReader } from './socket-reader';
 import { resolvePostgresTarget, type PostgresTarget, type ResolvedPostgresTarget } from './target';
 
@@ -43,6 +43,7 @@ export function createPostgresConnector(target: PostgresTarget): PostgresConnect
   });
 
   function postgresSteps({ socket, ctx, deadline, track }: ClientConnection<string>): ClientSteps<string, Startup> {
+    const protocol: ClientProtocol = { major: 3 };
     return {
       async greet(admit) {
         const reader = createSocketReader(socket, {
@@ -50,7 +51,7 @@ export function createPostgresConnector(target: PostgresTarget): PostgresConnect
           maxMessageSize: MAX_HANDSHAKE_MESSAGE,
           signal: deadline.signal,
         });
-        const hello = await readClientStartup(reader, socket, deadline);
+        const hello = await readClientStartup(reader, socket, deadline, protocol);
         // Bytes a client pipelined behind its startup wait here; the paused socket pushes back.
         const pipelined = reader.release();
         if (hello.kind === 'cancel') {
@@ -81,7 +82,10 @@ export function createPostgresConnector(target: PostgresTarget): PostgresConnect
           relay: () => relay(socket, backend, startup.pipelined, ctx),
         };
       },
-      encodeError: (code, message) => errorResponse({ severity: 'FATAL', code, message }),
+      encodeError: (code, message, error) =>
+        protocol.major < 3
+          ? errorResponseV2('FATAL', message)
+          : errorResponse({ severity: 'FATAL', code, message, ...(error?.detail && { detail: error.detail }) }),
     };
   }
 
@@ -119,7 +123,8 @@ export function createPostgresConnector(target: PostgresTarget): PostgresConnect
   async function handleCancel(hello: Extract<ClientHello, { kind: 'cancel' }>, ctx: ConnectorContext): Promise<void> {
     const entry = cancelRegistry.lookup(hello.processId, hello.secretKey);
     if (!entry) {
-      ctx.log.debug('ignored a cancel request with an unknown key');
+      // The postmaster's words: a stray or forged cancel is worth a line, never an answer.
+      ctx.log.info(`PID ${hello.processId} in cancel request did not match any process`);
       return;
     }
     try {
