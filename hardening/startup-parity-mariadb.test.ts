@@ -6,6 +6,7 @@
 // broker logs why. The greeting itself differs by design (the broker's own scramble and flags).
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalCa, issueLocalServerCertificate } from '../broker/local-ca';
 import { createMysqlConnector } from '../broker/mysql';
 import { startMariaDb, type MariaDbServer } from '../sandbox/servers';
 import { mysqlTranscript, type MysqlScript } from './testing/mysql-transcript';
@@ -163,5 +164,57 @@ describe('malformed connection phases: the broker answers as MariaDB 10.11 does'
       const records = broker.recentLogs.slice(brokerLogsBefore).filter((r) => r.level === 'warn');
       expect(JSON.stringify(records)).toMatch(logged);
     }
+  });
+});
+
+/** The broker with TLS on its local leg, against MariaDB with TLS: the paths where TLS fails to start. */
+const sslRequest = packet(1, response(CAPS | SSL));
+// Not compared: an SSL request, then EOF. MariaDB's OpenSSL answers the client that left with a
+// TLS alert and a plain "Bad handshake"; the broker closes without a word.
+const TLS_CASES: Case[] = [
+  {
+    name: 'an SSL request, then bytes that are not a TLS ClientHello',
+    script: { send: Buffer.concat([sslRequest, packet(2, response(CAPS, 'x\0\0'))]) },
+  },
+  { name: 'an SSL request, then nothing', script: { send: sslRequest, waitMs: STALL_MS } },
+];
+
+describe('malformed connection phases with TLS on: the broker answers as MariaDB 10.11 with TLS does', () => {
+  let server: MariaDbServer;
+  let broker: ServedConnector;
+
+  beforeAll(async () => {
+    server = await startMariaDb({ tls: true });
+    const admin = await mysql.createConnection({
+      host: server.host,
+      port: server.port,
+      user: server.adminUser,
+      password: server.adminPassword,
+    });
+    await admin.query(`SET GLOBAL connect_timeout = ${TIMEOUT_S}`);
+    await admin.end();
+    const connector = createMysqlConnector(
+      { host: server.host, port: server.port, sslmode: 'disable', timeouts: { handshakeMs: TIMEOUT_S * 1000 } },
+      { localTls: issueLocalServerCertificate(createLocalCa()) },
+    );
+    broker = await serveConnector(
+      connector,
+      fixedCredentials({ username: server.adminUser, password: server.adminPassword }),
+      'parity',
+    );
+  });
+
+  afterAll(async () => {
+    await broker?.close();
+    await server?.stop();
+  });
+
+  it.each(TLS_CASES)('$name', async ({ script }) => {
+    const [real, through] = await Promise.all([
+      mysqlTranscript(server.port, script),
+      mysqlTranscript(broker.port, script),
+    ]);
+    expect(real.rest).toBe('');
+    expect(through).toEqual(real);
   });
 });

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalCa, issueLocalServerCertificate } from '../broker/local-ca';
 import { createPostgresConnector } from '../broker/postgres';
 import { startPostgres, type PostgresServer } from '../sandbox/servers';
 import { pgTranscript, type PgScript } from './testing/pg-transcript';
@@ -292,3 +293,60 @@ describe('malformed startups: the broker answers as PostgreSQL 15 does', () => {
     expect(through).toEqual(real);
   });
 });
+
+/** The broker with TLS on its local leg, against PostgreSQL with ssl=on: the paths where TLS fails to start. */
+const TLS_CASES: Case[] = [
+  { name: "SSLRequest answered 'S', then EOF", script: { steps: [send(sslRequest), readByte], end: true } },
+  {
+    name: "SSLRequest answered 'S', then bytes that are not a TLS ClientHello",
+    script: { steps: [send(sslRequest), readByte, send(goodStartup)] },
+  },
+  {
+    name: "SSLRequest with the startup packet pipelined: 'S', and a handshake that never comes",
+    script: { steps: [send(Buffer.concat([sslRequest, goodStartup])), readByte], waitMs: STALL_MS },
+  },
+];
+
+describe('malformed startups with TLS on: the broker answers as PostgreSQL 15 with ssl=on does', () => {
+  let server: PostgresServer;
+  let broker: ServedConnector;
+
+  beforeAll(async () => {
+    server = await startPostgres({ tls: true });
+    const admin = new pg.Client({ ...serverLogin(server), ssl: { rejectUnauthorized: false } });
+    await admin.connect();
+    await admin.query(`ALTER SYSTEM SET authentication_timeout = '${TIMEOUT_S}s'`);
+    await admin.query('SELECT pg_reload_conf()');
+    await admin.end();
+    const connector = createPostgresConnector(
+      { host: server.host, port: server.port, sslmode: 'disable', timeouts: { handshakeMs: TIMEOUT_S * 1000 } },
+      { localTls: issueLocalServerCertificate(createLocalCa()) },
+    );
+    broker = await serveConnector(
+      connector,
+      fixedCredentials({ username: server.adminUser, password: server.adminPassword }),
+      'parity',
+    );
+  });
+
+  afterAll(async () => {
+    await broker?.close();
+    await server?.stop();
+  });
+
+  it.each(TLS_CASES)('$name', async ({ script }) => {
+    const [real, through] = await Promise.all([pgTranscript(server.port, script), pgTranscript(broker.port, script)]);
+    expect(real.bytes).toEqual(['S']);
+    expect(through).toEqual(real);
+  });
+});
+
+function serverLogin(server: PostgresServer) {
+  return {
+    host: server.host,
+    port: server.port,
+    user: server.adminUser,
+    password: server.adminPassword,
+    database: 'postgres',
+  };
+}

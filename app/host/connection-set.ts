@@ -20,6 +20,8 @@ export interface ConnectionSetOptions {
   emit(event: AppEvent): void;
   activity: ActivityLog;
   log: Logger;
+  /** The local TLS CA's certificate file, for the database connections' views. */
+  tlsCaFile?: string;
 }
 
 export interface ConnectionSet {
@@ -46,7 +48,7 @@ export function createConnectionSet(options: ConnectionSetOptions): ConnectionSe
     const config = configOf(name);
     const reason = unavailable.get(name);
     if (config && reason !== undefined) return unavailableView(config, reason);
-    return connectionView(supervisor.status(name), config);
+    return connectionView(supervisor.status(name), config, options.tlsCaFile);
   };
 
   function define(config: ConnectionConfig): void {

@@ -14,6 +14,7 @@ import { createActivityLog } from './activity';
 import { createHostSession, reportSessionEvents, startTokenAgent } from './token-agent';
 import { resolveConfigPath } from './credential-sources';
 import { mirrorDynamicLeases } from './lease-mirror';
+import { prepareLocalTls } from './local-tls';
 import { createSshHostKeys } from './ssh';
 import { configHandlers } from './commands/config';
 import { connectionHandlers } from './commands/connections';
@@ -81,10 +82,20 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
   const agent = await startTokenAgent(session, initial, baseDir, emit, log);
   const onLease = mirrorDynamicLeases(agent.registry, vault, () => session.token({ waitMs: 0 }));
   const sshHostKeys = createSshHostKeys(platform.secrets, log.child('ssh'));
+  const localTls = await prepareLocalTls({ secrets: platform.secrets, dir: baseDir, log: log.child('tls'), activity });
   const connections = createConnectionSet({
     supervisor,
     buildSpec: (config) =>
-      connectionSpecFor(config, { vault, session, baseDir, onLease, sshHostKeys, log: log.child('ssh-agent') }),
+      connectionSpecFor(config, {
+        vault,
+        session,
+        baseDir,
+        onLease,
+        sshHostKeys,
+        log: log.child('ssh-agent'),
+        localTls: localTls.identity,
+      }),
+    ...(localTls.caFile ? { tlsCaFile: localTls.caFile } : {}),
     prepare: (configs) => sshHostKeys.prepare(configs),
     emit,
     activity,
@@ -113,7 +124,10 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
   const currentSession = () => sessionView(session.snapshot(), vault.address, initial.vault.namespace);
   session.onChange(() => emit({ event: 'session.changed', payload: currentSession() }));
   supervisor.onChange((status) =>
-    emit({ event: 'connection.changed', payload: connectionView(status, connections.config(status.name)) }),
+    emit({
+      event: 'connection.changed',
+      payload: connectionView(status, connections.config(status.name), localTls.caFile),
+    }),
   );
   supervisor.onEvent((e) =>
     activity.add({

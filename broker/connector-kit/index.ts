@@ -50,3 +50,4 @@ export {
   type BackendChannel,
   type PasswordRequest,
 } from './password-channel';
+export { acceptClientTls, localTlsContext, type ClientTlsOptions, type LocalTlsIdentity } from './client-tls';

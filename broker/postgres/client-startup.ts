@@ -1,5 +1,6 @@
 // The client's side of the startup, answered as PostgreSQL 15's postmaster answers it: SSLRequest
-// and GSSENCRequest get 'N' once each (bytes pipelined behind one are refused, CVE-2021-23214),
+// gets 'S' and a TLS handshake when the broker has a local TLS identity, else 'N'; GSSENCRequest
+// gets 'N'; each is taken once (bytes pipelined behind one are refused, CVE-2021-23214),
 // then the StartupMessage (or a CancelRequest) is read; a protocol other than 3, a broken
 // parameter list or a missing user gets the server's FATAL; a newer minor version or _pq_
 // options get NegotiateProtocolVersion(3.0). What the postmaster only logs (a bad length, a
@@ -20,6 +21,14 @@ export type ClientHello =
       readonly parameters: ReadonlyMap<string, string>;
     };
 
+/** Where the startup is read from: the accepted socket, and after 'S' the TLS socket over it. */
+export interface StartupChannel {
+  readonly socket: Socket;
+  readonly reader: SocketReader;
+  /** Present when the broker serves TLS: runs the handshake (after 'S') and returns the TLS channel. */
+  readonly startTls?: () => Promise<StartupChannel>;
+}
+
 /** What the client said about itself that shapes how an error is sent to it. */
 export interface ClientProtocol {
   /** The major protocol version of its startup packet: below 3, errors go in protocol 2's format. */
@@ -27,22 +36,38 @@ export interface ClientProtocol {
 }
 
 const DECLINE = Buffer.from('N');
+const ACCEPT = Buffer.from('S');
 const MITM_DETAIL = 'This could be either a client-software bug or evidence of an attempted man-in-the-middle attack.';
 
 export async function readClientStartup(
-  reader: SocketReader,
-  client: Socket,
+  plain: StartupChannel,
   deadline: Deadline,
   protocol: ClientProtocol = { major: 3 },
-): Promise<ClientHello> {
-  // A client that stalls its own startup is let go without a word, as authentication_timeout does.
-  deadline.phase("waiting for the client's startup message", SqlState.connectionFailure, { clientMessage: null });
+): Promise<{ hello: ClientHello; channel: StartupChannel }> {
   const done: { -readonly [K in keyof NegotiationDone]: boolean } = { ssl: false, gss: false };
+  let channel = plain;
   for (;;) {
+    // A client that stalls its own startup is let go without a word, as authentication_timeout does.
+    deadline.phase("waiting for the client's startup message", SqlState.connectionFailure, { clientMessage: null });
+    const { reader, socket: client } = channel;
     const packet = parseStartupPacket(await reader.readStartupPacket("waiting for the client's startup message"), done);
     switch (packet.kind) {
       case 'ssl':
       case 'gssenc': {
+        if (packet.kind === 'ssl' && channel.startTls) {
+          client.write(ACCEPT);
+          // Bytes sent before the handshake are not part of it (the postmaster has read them
+          // already); once TLS is up they are refused inside it.
+          const unencrypted = reader.release();
+          channel = await channel.startTls();
+          // After TLS, GSS encryption cannot follow (the postmaster's gss_done).
+          done.ssl = done.gss = true;
+          if (unencrypted.length > 0)
+            throw new ProtocolViolationError(PG_CODES, 'received unencrypted data after SSL request', {
+              detail: MITM_DETAIL,
+            });
+          break;
+        }
         done[packet.kind === 'ssl' ? 'ssl' : 'gss'] = true;
         client.write(DECLINE);
         // Bytes sent before the answer did not wait for it: were TLS on, they would not be inside it.
@@ -57,7 +82,7 @@ export async function readClientStartup(
         break;
       }
       case 'cancel':
-        return packet;
+        return { hello: packet, channel };
       case 'startup': {
         protocol.major = packet.major;
         if (packet.major !== 3) {
@@ -79,7 +104,7 @@ export async function readClientStartup(
           throw new ProtocolViolationError(PG_CODES, 'no PostgreSQL user name specified in startup packet', {
             code: SqlState.invalidAuthorization,
           });
-        return { kind: 'startup', requestedMinor: packet.minor, parameters };
+        return { hello: { kind: 'startup', requestedMinor: packet.minor, parameters }, channel };
       }
     }
   }
