@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { createBrowserBridge } from '../app/bridge';
 import { defaultConfigPath } from '../app/config';
-import { createAppHost, sshHostKeyFolder } from '../app/host';
+import { createAppHost, keyFolder } from '../app/host';
 import { createLogger, textSink } from '../broker/log';
 import { findElectronBinary } from '../main/electron-binary';
 import type { Sandbox } from '../sandbox';
@@ -83,7 +83,7 @@ export async function runStart(options: StartOptions): Promise<number> {
   const platform = await createNodePlatform(log);
   if (platform.secrets.kind === 'memory')
     console.log(
-      `Note: ${platform.secrets.unavailableReason}. SSH host keys are kept in ${sshHostKeyFolder(configPath)} (readable by you only).`,
+      `Note: ${platform.secrets.unavailableReason}. Sesame's own keys (SSH host keys, the local TLS CA) are kept in ${keyFolder(configPath)} (readable by you only).`,
     );
   const host = await createAppHost({
     configPath,

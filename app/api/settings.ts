@@ -29,8 +29,8 @@ export const SettingsView = z.object({
     store: z.enum(['keychain', 'safe-storage', 'memory']),
     /** Why there is no keychain, in plain words, when store is 'memory'. */
     reason: z.string().optional(),
-    /** Without a keychain: the private folder (0700, files 0600) that keeps SSH host keys. */
-    sshHostKeyFolder: z.string().optional(),
+    /** Without a keychain: the private folder (0700, files 0600) that keeps Sesame's own keys (SSH host keys, the local TLS CA). */
+    keyFolder: z.string().optional(),
   }),
   /** Whether Sesame starts at login; absent where the shell cannot (browser and daemon modes). */
   startAtLogin: z.boolean().optional(),

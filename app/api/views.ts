@@ -73,6 +73,12 @@ export const ConnectionView = z.object({
   credentialPath: z.string().optional(),
   /** A client-side connection string with no password (none is needed). */
   connectionString: z.string().optional(),
+  /**
+   * The CA certificate file a client verifies the local listener's TLS with (psql
+   * `sslmode=verify-full sslrootcert=<file>`, mariadb `--ssl-ca=<file> --ssl-verify-server-cert`);
+   * databases only. A public certificate, never a key.
+   */
+  tlsCaFile: z.string().optional(),
   error: z.string().optional(),
   stats: ConnectionStats,
   /** SSH: the local endpoint's host key (`SHA256:…`), what `ssh` asks the user to trust. */

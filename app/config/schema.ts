@@ -268,6 +268,17 @@ const connectionBase = {
 };
 const targetHost = z.string().min(1).describe('The server to log in to.');
 const caCert = z.string().optional().describe("A PEM file with the CA that signed the server's certificate.");
+const insecureAllowPasswordWithoutVerifiedTls = z
+  .boolean()
+  .optional()
+  .describe(
+    'Insecure: send the password to a server TLS did not verify. Verified means sslmode verify-full ' +
+      '(PostgreSQL) or verify-identity (MySQL), or a chain checked against caCert. Otherwise a PostgreSQL ' +
+      "cleartext or md5 password request, or MySQL's caching_sha2_password full authentication (the password in " +
+      'clear, or RSA-encrypted with a key the server sends), is refused with an error naming this setting. Set ' +
+      'true to send it anyway: whoever answers at the target address then gets the password. SCRAM and the ' +
+      'native/caching_sha2 scrambles never reveal the password and work without it.',
+  );
 
 export const PostgresConnectionConfig = z
   .object({
@@ -280,9 +291,13 @@ export const PostgresConnectionConfig = z
         database: z.string().optional().describe('The database to open when the client names none.'),
         sslmode: z
           .enum(['disable', 'prefer', 'require', 'verify-ca', 'verify-full'])
-          .default('prefer')
-          .describe("TLS to the server, libpq's sslmode."),
+          .optional()
+          .describe(
+            "TLS to the server, libpq's sslmode. When absent: verify-full for a host other than this machine " +
+              '(with caCert, or the system CAs), prefer for localhost, 127.x.x.x and ::1.',
+          ),
         caCert,
+        insecureAllowPasswordWithoutVerifiedTls,
       })
       .strict()
       .describe('The PostgreSQL server.'),
@@ -301,9 +316,13 @@ export const MysqlConnectionConfig = z
         database: z.string().min(1).max(64).optional().describe('The database to use when the client names none.'),
         sslmode: z
           .enum(['disable', 'preferred', 'required', 'verify-ca', 'verify-identity'])
-          .default('preferred')
-          .describe("TLS to the server, the mysql client's --ssl-mode."),
+          .optional()
+          .describe(
+            "TLS to the server, the mysql client's --ssl-mode. When absent: verify-identity for a host other than " +
+              'this machine (with caCert, or the system CAs), preferred for localhost, 127.x.x.x and ::1.',
+          ),
         caCert,
+        insecureAllowPasswordWithoutVerifiedTls,
       })
       .strict()
       .describe('The MySQL/MariaDB server.'),

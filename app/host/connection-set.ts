@@ -22,6 +22,8 @@ export interface ConnectionSetOptions {
   decorate?(view: ConnectionView): ConnectionView;
   activity: ActivityLog;
   log: Logger;
+  /** The local TLS CA's certificate file, for the database connections' views. */
+  tlsCaFile?: string;
 }
 
 export interface ConnectionSet {
@@ -50,7 +52,7 @@ export function createConnectionSet(options: ConnectionSetOptions): ConnectionSe
     const plain =
       config && reason !== undefined
         ? unavailableView(config, reason)
-        : connectionView(supervisor.status(name), config);
+        : connectionView(supervisor.status(name), config, options.tlsCaFile);
     return options.decorate ? options.decorate(plain) : plain;
   };
 

@@ -1,6 +1,7 @@
 // From a connection's config to the broker pieces that serve it: a connector for the protocol
 // and a credential fetcher for the source. A protocol whose connector is not in this build is
 // a ConnectionUnavailableError, which the host shows as that connection's error.
+import type { LocalTlsIdentity } from '../../broker/connector-kit';
 import type { Logger } from '../../broker/log';
 import type { ConnectionSpec } from '../../broker/supervisor';
 import type { CredentialFetcher } from '../../broker/connector';
@@ -32,6 +33,8 @@ export interface ConnectionDeps {
   log?: Logger;
   /** Dynamic leases a connection takes and ends, for the lease registry. */
   onLease?(connection: string, event: DynamicLeaseEvent): void;
+  /** The database brokers' TLS identity for clients that ask for TLS (app/host/local-tls.ts). */
+  localTls?: LocalTlsIdentity;
 }
 
 /** The config names a protocol whose connector this build does not have yet. */
@@ -125,25 +128,33 @@ export function connectionSpecFor(config: ConnectionConfig, deps: ConnectionDeps
       return {
         ...base,
         credentials: credentialFetcherFor(config.credentials, REQUIRED_FIELDS.postgres, deps, config.name),
-        connector: createPostgresConnector({
-          host: config.target.host,
-          port: config.target.port,
-          ...(config.target.database ? { database: config.target.database } : {}),
-          sslmode: config.target.sslmode,
-          ...(config.target.caCert ? { caFile: resolveConfigPath(config.target.caCert, deps.baseDir) } : {}),
-        }),
+        connector: createPostgresConnector(
+          {
+            host: config.target.host,
+            port: config.target.port,
+            ...(config.target.database ? { database: config.target.database } : {}),
+            ...(config.target.sslmode ? { sslmode: config.target.sslmode } : {}),
+            ...(config.target.caCert ? { caFile: resolveConfigPath(config.target.caCert, deps.baseDir) } : {}),
+            insecureAllowPasswordWithoutVerifiedTls: config.target.insecureAllowPasswordWithoutVerifiedTls === true,
+          },
+          deps.localTls ? { localTls: deps.localTls } : {},
+        ),
       };
     case 'mysql':
       return {
         ...base,
         credentials: credentialFetcherFor(config.credentials, REQUIRED_FIELDS.mysql, deps, config.name),
-        connector: createMysqlConnector({
-          host: config.target.host,
-          port: config.target.port,
-          ...(config.target.database ? { database: config.target.database } : {}),
-          sslmode: config.target.sslmode,
-          ...(config.target.caCert ? { caFile: resolveConfigPath(config.target.caCert, deps.baseDir) } : {}),
-        }),
+        connector: createMysqlConnector(
+          {
+            host: config.target.host,
+            port: config.target.port,
+            ...(config.target.database ? { database: config.target.database } : {}),
+            ...(config.target.sslmode ? { sslmode: config.target.sslmode } : {}),
+            ...(config.target.caCert ? { caFile: resolveConfigPath(config.target.caCert, deps.baseDir) } : {}),
+            insecureAllowPasswordWithoutVerifiedTls: config.target.insecureAllowPasswordWithoutVerifiedTls === true,
+          },
+          deps.localTls ? { localTls: deps.localTls } : {},
+        ),
       };
     case 'ssh':
       if (!deps.sshHostKeys) throw new ConnectionUnavailableError(config.protocol);

@@ -24,7 +24,9 @@ import { createActivityLog } from './activity';
 import { createHostSession, reportSessionEvents, startTokenAgent } from './token-agent';
 import { resolveConfigPath } from './credential-sources';
 import { mirrorDynamicLeases } from './lease-mirror';
-import { createSshHostKeys, sshHostKeyFolder } from './ssh';
+import { prepareLocalTls } from './local-tls';
+import { createKeyStore, keyFolder } from './key-store';
+import { createSshHostKeys } from './ssh';
 import { configHandlers } from './commands/config';
 import { connectionHandlers } from './commands/connections';
 import { launchHandlers } from './commands/launch';
@@ -100,13 +102,22 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
     const fingerprint = view.protocol === 'ssh' ? sshHostKeys.get(view.name)?.fingerprint : undefined;
     return fingerprint ? { ...view, hostKeyFingerprint: fingerprint } : view;
   };
-  const sshHostKeys = createSshHostKeys(platform.secrets, log.child('ssh'), {
-    fileFolder: sshHostKeyFolder(options.configPath),
-  });
+  const keys = createKeyStore(platform.secrets, keyFolder(options.configPath));
+  const sshHostKeys = createSshHostKeys(keys, log.child('ssh'));
+  const localTls = await prepareLocalTls({ secrets: keys, dir: baseDir, log: log.child('tls'), activity });
   const connections = createConnectionSet({
     supervisor,
     buildSpec: (config) =>
-      connectionSpecFor(config, { vault, session, baseDir, onLease, sshHostKeys, log: log.child('ssh-agent') }),
+      connectionSpecFor(config, {
+        vault,
+        session,
+        baseDir,
+        onLease,
+        sshHostKeys,
+        log: log.child('ssh-agent'),
+        localTls: localTls.identity,
+      }),
+    ...(localTls.caFile ? { tlsCaFile: localTls.caFile } : {}),
     prepare: (configs) => sshHostKeys.prepare(configs),
     emit,
     decorate,
@@ -137,7 +148,10 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
   const currentSession = () => sessionView(session.snapshot(), vault.address, initial.vault.namespace);
   session.onChange(() => emit({ event: 'session.changed', payload: currentSession() }));
   supervisor.onChange((status) =>
-    emit({ event: 'connection.changed', payload: decorate(connectionView(status, connections.config(status.name))) }),
+    emit({
+      event: 'connection.changed',
+      payload: decorate(connectionView(status, connections.config(status.name), localTls.caFile)),
+    }),
   );
   supervisor.onEvent((e) =>
     activity.add({

@@ -3,4 +3,4 @@ export type { AppHost, AppHostOptions } from './host';
 export type { Readiness } from './readiness';
 export { diffConnections, canonicalJson } from './reload';
 export type { ConnectionDiff } from './reload';
-export { sshHostKeyFolder } from './ssh';
+export { keyFolder } from './key-store';

@@ -72,7 +72,7 @@ describe('ssh connections in the host', () => {
     expect(await keychain.get(hostKeyAccount('sandbox-ssh'))).toBe(stored);
     expect((await ssh(port, knownHosts, 'yes')).stdout).toContain('brokered');
     // With a keychain, no key file is written.
-    expect(await readdir(path.join(sandbox.dir, 'ssh-host-keys')).catch(() => 'none')).toBe('none');
+    expect(await readdir(path.join(sandbox.dir, 'keys')).catch(() => 'none')).toBe('none');
   });
 
   it('without a keychain, keeps the host key in a private file: ssh with strict checking connects after a restart', async () => {
@@ -100,11 +100,11 @@ describe('ssh connections in the host', () => {
     expect(again.hostKeyFingerprint).toBe(first.hostKeyFingerprint);
     expect((await ssh(port, knownHosts, 'yes')).stdout.split('\n')).toEqual(['brokered', sandbox.sshd.user]);
 
-    const folder = path.join(sandbox.dir, 'ssh-host-keys');
+    const folder = path.join(sandbox.dir, 'keys');
     expect((await stat(folder)).mode & 0o777).toBe(0o700);
     const files = await readdir(folder);
-    expect(files).toEqual(['ssh-host-key_sandbox-ssh.key']);
-    expect((await stat(path.join(folder, files[0]!))).mode & 0o777).toBe(0o600);
+    expect(files.sort()).toEqual(['local-tls-ca.key', 'ssh-host-key_sandbox-ssh.key']);
+    for (const file of files) expect((await stat(path.join(folder, file))).mode & 0o777).toBe(0o600);
     // What the list shows, for the card.
     const listed = (await host!.call('connections.list', {})).find((c) => c.name === 'sandbox-ssh');
     expect(listed?.hostKeyFingerprint).toBe(first.hostKeyFingerprint);

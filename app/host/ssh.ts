@@ -1,17 +1,13 @@
 // What SSH connections need from the host beyond a connector: the local endpoint's host key,
-// generated once per connection and kept in the OS keychain; where there is none (headless
-// Linux, WSL: a memory-only store), in a 0600 file in a private folder beside the config — as
-// sshd keeps its own — so `known_hosts` entries stay valid across restarts. And the target's
+// generated once per connection and kept in the key store (the OS keychain, else a private
+// folder: key-store.ts) so `known_hosts` entries stay valid across restarts. And the target's
 // spec from the config.
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { ensurePrivateDirectory, writePrivateFile } from '../../broker/private-files';
 import type { Logger } from '../../broker/log';
 import { createSshConnector, createSshHostKey, loadSshHostKey, type SshHostKey } from '../../broker/ssh';
 import type { ConnectionConfig } from '../config';
-import type { SecretStore } from '../platform';
 import { resolveConfigPath } from './credential-sources';
+import type { KeyStore } from './key-store';
 
 type SshConfig = Extract<ConnectionConfig, { protocol: 'ssh' }>;
 
@@ -19,38 +15,13 @@ export interface SshHostKeys {
   /** Load or create the host key of every ssh connection in `configs` (async: the keychain). */
   prepare(configs: readonly ConnectionConfig[]): Promise<void>;
   get(connection: string): SshHostKey | undefined;
-  /** Where keys are kept when there is no keychain (a folder of 0600 files); undefined with a keychain. */
-  readonly fileFolder: string | undefined;
 }
 
 export const hostKeyAccount = (connection: string) => `ssh-host-key:${connection}`;
 
-/** Where host keys are kept when there is no keychain: a private folder beside the config. */
-export const sshHostKeyFolder = (configPath: string) =>
-  path.join(path.dirname(path.resolve(configPath)), 'ssh-host-keys');
-
-/** A secret store over 0600 files in a private folder: for host keys when no keychain answers. */
-function fileStore(folder: string): Pick<SecretStore, 'get' | 'set'> {
-  const file = (account: string) => path.join(folder, `${account.replace(/[^A-Za-z0-9._-]/g, '_')}.key`);
-  return {
-    get: async (account) => {
-      await ensurePrivateDirectory(folder);
-      return readFile(file(account), 'utf8').catch(() => null);
-    },
-    set: (account, secret) => writePrivateFile(file(account), secret),
-  };
-}
-
-export function createSshHostKeys(
-  secrets: SecretStore,
-  log: Logger,
-  options: { fileFolder?: string } = {},
-): SshHostKeys {
+export function createSshHostKeys(store: KeyStore, log: Logger): SshHostKeys {
   const keys = new Map<string, SshHostKey>();
-  const fileFolder = secrets.kind === 'memory' ? options.fileFolder : undefined;
-  const store = fileFolder ? fileStore(fileFolder) : secrets;
   return {
-    fileFolder,
     async prepare(configs) {
       for (const config of configs) {
         if (config.protocol !== 'ssh' || keys.has(config.name)) continue;
@@ -67,7 +38,7 @@ export function createSshHostKeys(
         if (!key) {
           key = createSshHostKey();
           await store.set(account, key.privateKey).catch((error: Error) =>
-            log.warn(`could not keep the SSH host key ${fileFolder ? `in ${fileFolder}` : 'in the keychain'}`, {
+            log.warn(`could not keep the SSH host key in ${store.folder ?? `the ${store.kind}`}`, {
               connection: config.name,
               error,
             }),

@@ -51,8 +51,14 @@ function userOf(config: ConnectionConfig | undefined): string | undefined {
   return config?.protocol === 'ssh' ? config.target.user : undefined;
 }
 
-export function connectionView(status: ConnectionStatus, config?: ConnectionConfig): ConnectionView {
+/** `tlsCaFile`: the local CA's certificate, named for the database protocols (they serve TLS). */
+export function connectionView(
+  status: ConnectionStatus,
+  config?: ConnectionConfig,
+  tlsCaFile?: string,
+): ConnectionView {
   const conn = connectionString(status.protocol, status.listen, databaseOf(config), userOf(config));
+  const servesTls = status.protocol === 'postgres' || status.protocol === 'mysql';
   return {
     name: status.name,
     protocol: status.protocol as ConnectionView['protocol'],
@@ -61,6 +67,7 @@ export function connectionView(status: ConnectionStatus, config?: ConnectionConf
     target: status.target,
     ...(status.credentialPath ? { credentialPath: status.credentialPath } : {}),
     ...(conn ? { connectionString: conn } : {}),
+    ...(servesTls && tlsCaFile ? { tlsCaFile } : {}),
     ...(status.error ? { error: status.error } : {}),
     stats: status.stats,
   };

@@ -55,6 +55,8 @@ export interface TlsHandshake {
   readonly sslmode: string;
   /** Whether the chain is being verified (a failure is then reported as a verification failure). */
   readonly verifyChain: boolean;
+  /** Appended to a verification failure: what to change (see `defaultedSslmodeNote`). */
+  readonly note?: string;
 }
 
 /** Waits for `socket` (from `tls.connect`) to finish its handshake; rejects with a BackendUnreachableError. */
@@ -64,7 +66,7 @@ export async function awaitTlsHandshake<C>(
   deadline: Race,
   codes: ErrorCodes<C>,
 ): Promise<void> {
-  const { where, sslmode, verifyChain } = handshake;
+  const { where, sslmode, verifyChain, note = '' } = handshake;
   const fail = (message: string) => new BackendUnreachableError(codes, message);
   socket.on('error', ignoreError);
   await deadline.race(
@@ -75,7 +77,7 @@ export async function awaitTlsHandshake<C>(
         reject(
           fail(
             verifying
-              ? `TLS verification of the backend ${where} failed (sslmode ${sslmode}): ${err.message}`
+              ? `TLS verification of the backend ${where} failed (sslmode ${sslmode}): ${err.message}${note}`
               : `TLS handshake with the backend ${where} failed: ${err.message}`,
           ),
         );

@@ -1,13 +1,16 @@
 // One clock for a client connection's handshake. Each phase names itself and the code a timeout
 // there reports (a SQLSTATE, a MySQL ERR…), so a timeout says what the broker was waiting for;
 // the connection being turned off aborts the same signal.
-import { AbortedError, PhaseTimeoutError, type ErrorCodes } from './errors';
+import { AbortedError, PhaseTimeoutError, type ClientAnswer, type ErrorCodes } from './errors';
 
 export interface PhaseDeadline<C> {
   /** Aborted on timeout or when the parent aborts; its reason is the error to report. */
   readonly signal: AbortSignal;
-  /** Names what the handshake is waiting for now, and the code a timeout here reports. */
-  phase(description: string, code: C): void;
+  /**
+   * Names what the handshake is waiting for now, and the code a timeout here reports; `answer`
+   * says how the client is told (`{ clientMessage: null }`: not at all, for waits on the client).
+   */
+  phase(description: string, code: C, answer?: ClientAnswer): void;
   /** `promise`, or the abort reason if the deadline passes first. */
   race<T>(promise: Promise<T>): Promise<T>;
   /** Stops the clock (the handshake is over). */
@@ -20,16 +23,18 @@ export function createPhaseDeadline<C>(ms: number, parent: AbortSignal, codes: E
   // A client may see these words ("timed out … while starting the session").
   let description = 'starting the session';
   let code = codes.backendUnreachable;
-  const timer = setTimeout(() => controller.abort(new PhaseTimeoutError(code, description, ms)), ms);
+  let answer: ClientAnswer | undefined;
+  const timer = setTimeout(() => controller.abort(new PhaseTimeoutError(code, description, ms, answer)), ms);
   const onParentAbort = () => controller.abort(new AbortedError(codes));
   if (parent.aborted) onParentAbort();
   else parent.addEventListener('abort', onParentAbort, { once: true });
 
   return {
     signal: controller.signal,
-    phase(d, c) {
+    phase(d, c, a) {
       description = d;
       code = c;
+      answer = a;
     },
     race(promise) {
       const signal = controller.signal;

@@ -23,15 +23,32 @@ export interface ErrorCodes<C> {
   readonly internal: C;
 }
 
+/**
+ * How a failure is told to the client, when that differs from the logged `message`: the real
+ * server's own words (MySQL's "Bad handshake"), a detail line, or nothing at all — a real server
+ * closes on some bad input without a word (PostgreSQL's COMMERROR: logged, never sent).
+ */
+export interface ClientAnswer {
+  /** What the client sees in place of `message`; `null`: close without a word (the log keeps `message`). */
+  readonly clientMessage?: string | null;
+  /** A second line for protocols that carry one (PostgreSQL's DETAIL). */
+  readonly detail?: string;
+}
+
 /** Why a client connection failed, with the code its protocol reports it with. */
 export class ClientConnectionError<C = unknown> extends Error {
+  /** See ClientAnswer; undefined: the client sees `message`. */
+  readonly clientMessage: string | null | undefined;
+  readonly detail: string | undefined;
   constructor(
     readonly code: C,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown } & ClientAnswer,
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ClientConnectionError';
+    this.clientMessage = options?.clientMessage;
+    this.detail = options?.detail;
   }
 }
 
@@ -43,8 +60,8 @@ export function isAnswerable<C>(err: unknown): err is ClientConnectionError<C> {
 
 /** The peer broke the wire protocol (bad length, unknown message, truncated packet). */
 export class ProtocolViolationError<C> extends ClientConnectionError<C> {
-  constructor(codes: ErrorCodes<C>, message: string) {
-    super(codes.protocolViolation, message);
+  constructor(codes: ErrorCodes<C>, message: string, answer?: ClientAnswer & { code?: C }) {
+    super(answer?.code ?? codes.protocolViolation, message, answer);
     this.name = 'ProtocolViolationError';
   }
 }
@@ -92,7 +109,7 @@ export class BackendRefusedError<C> extends ClientConnectionError<C> {
   }
 }
 
-/** The peer closed its socket before the handshake finished. */
+/** The peer closed its socket before the handshake finished. A client that left is told nothing. */
 export class PeerClosedError<C> extends ClientConnectionError<C> {
   constructor(
     codes: ErrorCodes<C>,
@@ -102,15 +119,19 @@ export class PeerClosedError<C> extends ClientConnectionError<C> {
     super(
       peer === 'client' ? codes.clientClosed : codes.backendClosed,
       `the ${peer} closed the connection while ${phase}`,
+      peer === 'client' ? { clientMessage: null } : undefined,
     );
     this.name = 'PeerClosedError';
   }
 }
 
-/** A handshake phase ran out of time; the phase chose the code. */
+/**
+ * A handshake phase ran out of time; the phase chose the code, and whether the client is told
+ * (a real server lets a client that stalls its own startup go without a word).
+ */
 export class PhaseTimeoutError<C> extends ClientConnectionError<C> {
-  constructor(code: C, phase: string, ms: number) {
-    super(code, `timed out after ${ms} ms while ${phase}`);
+  constructor(code: C, phase: string, ms: number, answer?: ClientAnswer) {
+    super(code, `timed out after ${ms} ms while ${phase}`, answer);
     this.name = 'PhaseTimeoutError';
   }
 }
@@ -133,8 +154,8 @@ export class TooManyClientsError<C> extends ClientConnectionError<C> {
 
 /** Something the broker does not do: a protocol version, an auth method, a command. */
 export class UnsupportedError<C> extends ClientConnectionError<C> {
-  constructor(code: C, message: string) {
-    super(code, message);
+  constructor(code: C, message: string, answer?: ClientAnswer) {
+    super(code, message, answer);
     this.name = 'UnsupportedError';
   }
 }
@@ -151,4 +172,16 @@ export class InternalError<C> extends ClientConnectionError<C> {
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/**
+ * The backend asked for the password where TLS did not verify who receives it (a cleartext or
+ * md5 request without verified TLS; MySQL's full authentication or RSA key exchange): the broker
+ * sent nothing. The client sees the protocol's credential code and which setting would change it.
+ */
+export class UnverifiedChannelError<C> extends ClientConnectionError<C> {
+  constructor(codes: ErrorCodes<C>, message: string) {
+    super(codes.credential, message);
+    this.name = 'UnverifiedChannelError';
+  }
 }

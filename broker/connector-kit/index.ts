@@ -36,5 +36,18 @@ export {
   backendTargetFields,
   timeoutsSchema,
   maxSessionsSchema,
+  isLoopbackHost,
+  withDefaultSslmode,
+  defaultedSslmodeNote,
   type TlsTargetFields,
+  type SslmodeDefaults,
+  type SslmodeOrigin,
 } from './target';
+export {
+  INSECURE_PASSWORD_SETTING,
+  checkPasswordChannel,
+  verifiesServer,
+  type BackendChannel,
+  type PasswordRequest,
+} from './password-channel';
+export { acceptClientTls, localTlsContext, type ClientTlsOptions, type LocalTlsIdentity } from './client-tls';

@@ -43,6 +43,11 @@ export interface ClientConnection<C> {
   readonly deadline: PhaseDeadline<C>;
   /** A backend socket for the runner to destroy on abort, on failure and at the end. */
   track(backend: Socket): void;
+  /**
+   * The client's connection goes on over `secure` (TLS on the local leg): the runner answers
+   * failures there and ends it with the plain socket.
+   */
+  secured(secure: Socket): void;
 }
 
 /** One protocol's steps for one client; everything else is the runner's. */
@@ -58,8 +63,12 @@ export interface ClientSteps<C, H> {
    * the credential and call `login` once more (`retry`) with one fetched afresh.
    */
   login(hello: H, credential: PendingCredential, retry: boolean): Promise<LoggedIn>;
-  /** The protocol's error message for `code` and `message`: the last bytes the client gets. */
-  encodeError(code: C, message: string): Buffer;
+  /**
+   * The protocol's error message for `code` and `message` (the client's words: `clientMessage`
+   * or the error's message, behind the connection's name): the last bytes the client gets.
+   * `error` carries the rest (a detail line).
+   */
+  encodeError(code: C, message: string, error?: ClientConnectionError<C>): Buffer;
 }
 
 export interface LoggedIn {
@@ -98,7 +107,10 @@ export function createClientRunner<C, H>(protocol: ClientProtocol<C, H>): Client
     const destroyBackends = () => {
       for (const backend of backends) backend.destroy();
     };
+    /** Where the client is answered: the plain socket, or the TLS one over it. */
+    let client = socket;
     const onAbort = () => {
+      client.destroy();
       socket.destroy();
       destroyBackends();
     };
@@ -107,14 +119,28 @@ export function createClientRunner<C, H>(protocol: ClientProtocol<C, H>): Client
     const deadline = createPhaseDeadline(protocol.handshakeMs, ctx.signal, codes);
     const held = holdCredentials(ctx);
     let leave: (() => void) | undefined;
-    const steps = protocol.accept({ socket, ctx, deadline, track: (backend) => backends.add(backend) });
+    const steps = protocol.accept({
+      socket,
+      ctx,
+      deadline,
+      track: (backend) => backends.add(backend),
+      secured: (secure) => {
+        client = secure;
+        secure.on('error', (err) => ctx.log.debug('client TLS socket error', { error: err.message }));
+      },
+    });
     const answer = async (err: ClientConnectionError<C>) => {
-      if (socket.destroyed || ctx.signal.aborted) return;
-      await closeGracefully(socket, steps.encodeError(err.code, clientMessage(ctx, err.message)));
+      if (client.destroyed || ctx.signal.aborted) return;
+      // A real server closes on some bad input without a word; so does the broker then.
+      if (err.clientMessage === null) return await closeGracefully(client);
+      await closeGracefully(
+        client,
+        steps.encodeError(err.code, clientMessage(ctx, err.clientMessage ?? err.message), err),
+      );
     };
     try {
       const hello = await steps.greet(() => (leave = count.admit()));
-      if (hello === undefined) return await closeGracefully(socket);
+      if (hello === undefined) return await closeGracefully(client);
       const loggedIn = await logIn(steps, hello, ctx, deadline, held);
       deadline.dispose();
       ctx.log.info('session started', loggedIn.logFields);
@@ -135,6 +161,7 @@ export function createClientRunner<C, H>(protocol: ClientProtocol<C, H>): Client
       deadline.dispose();
       stopWatching();
       leave?.();
+      client.destroy();
       socket.destroy();
       destroyBackends();
       held.end();

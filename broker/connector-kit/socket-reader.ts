@@ -19,6 +19,8 @@ export interface BufferedReaderOptions<C> {
   readonly signal: AbortSignal;
   /** The protocol's codes for a failed socket, a truncated packet and a peer that left. */
   readonly codes: ErrorCodes<C>;
+  /** How a packet cut short by the peer's EOF is described (the log's words; PostgreSQL's "incomplete startup packet"). */
+  readonly truncated?: (what: string) => string;
 }
 
 export interface BufferedReader {
@@ -34,6 +36,10 @@ export function createBufferedReader<C>(
   options: BufferedReaderOptions<C>,
 ): BufferedReader {
   const { peer, signal, codes } = options;
+  // A client that broke off is told nothing, as a real server tells it nothing: it is gone, or
+  // it sent bytes no server answers. The log says what happened.
+  const toClient = peer === 'client' ? { clientMessage: null } : undefined;
+  const truncated = options.truncated ?? ((what: string) => `the ${peer} sent a truncated packet while ${what}`);
   let ended = false;
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
@@ -71,11 +77,10 @@ export function createBufferedReader<C>(
           const message = `the ${peer} connection failed while ${what}: ${failure.message}`;
           throw peer === 'backend'
             ? new BackendUnreachableError(codes, message)
-            : new ProtocolViolationError(codes, message);
+            : new ProtocolViolationError(codes, message, toClient);
         }
         if (ended) {
-          if (framing.buffered > 0)
-            throw new ProtocolViolationError(codes, `the ${peer} sent a truncated packet while ${what}`);
+          if (framing.buffered > 0) throw new ProtocolViolationError(codes, truncated(what), toClient);
           throw new PeerClosedError(codes, peer, what);
         }
         await new Promise<void>((resolve) => {

@@ -1,5 +1,7 @@
 // A connector's target as configured: parsed with the protocol's schema, every problem named by
-// its field (`target.port: …`), and the CA file read once, at creation.
+// its field (`target.port: …`), the CA file read once, at creation, and an sslmode the config
+// does not name chosen by where the server is: full verification for a host other than this
+// machine, the protocol's old default for loopback.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
@@ -25,12 +27,69 @@ export const backendTargetFields = {
   timeouts: timeoutsSchema,
   /** Concurrent clients this connection serves. */
   maxSessions: maxSessionsSchema,
+  /**
+   * Send the password (or a hash that stands for it: PostgreSQL md5) to a server that TLS did not
+   * verify. Off: such a request is refused (see `password-channel.ts`). The name says what it is.
+   */
+  insecureAllowPasswordWithoutVerifiedTls: z.boolean().default(false),
 };
 
-/** The fields every TLS-capable target shares. */
+/** The fields every TLS-capable target shares (sslmode unset: see `withDefaultSslmode`). */
 export interface TlsTargetFields {
-  sslmode: string;
+  host: string;
+  sslmode?: string | undefined;
   caFile?: string | undefined;
+}
+
+/** True for 127.0.0.0/8, ::1 (also IPv4-mapped) and localhost: addresses only this machine answers. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase()
+    .replace(/^::ffff:(?=\d)/, '');
+  return (
+    bare === 'localhost' ||
+    bare.endsWith('.localhost') ||
+    bare === '::1' ||
+    bare === '0:0:0:0:0:0:0:1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare)
+  );
+}
+
+/** The sslmode a target gets when its config names none. */
+export interface SslmodeDefaults<M extends string> {
+  /** For a host other than this machine: full verification. */
+  readonly remote: M;
+  /** For loopback: the protocol's long-standing default. */
+  readonly loopback: M;
+}
+
+/** Whether the sslmode came from the config or from `withDefaultSslmode`, for error messages. */
+export interface SslmodeOrigin {
+  /** True when the config named no sslmode and the default for the host was taken. */
+  readonly sslmodeDefaulted: boolean;
+}
+
+/** `target` with its sslmode, chosen by `defaults` when the config named none. */
+export function withDefaultSslmode<T extends TlsTargetFields, M extends string>(
+  target: T,
+  defaults: SslmodeDefaults<M>,
+): Omit<T, 'sslmode'> & { sslmode: M } & SslmodeOrigin {
+  const sslmode =
+    (target.sslmode as M | undefined) ?? (isLoopbackHost(target.host) ? defaults.loopback : defaults.remote);
+  return { ...target, sslmode, sslmodeDefaulted: target.sslmode === undefined };
+}
+
+/**
+ * What a TLS failure adds when the sslmode was not named: the config predates the default (or
+ * never chose), so the message says which setting changes the outcome.
+ */
+export function defaultedSslmodeNote(
+  target: SslmodeOrigin & { sslmode: string; host: string },
+  change: string,
+): string {
+  if (!target.sslmodeDefaulted || isLoopbackHost(target.host)) return '';
+  return `; target.sslmode is not set, and for a host other than this machine it defaults to ${target.sslmode}: ${change}`;
 }
 
 /**

@@ -8,7 +8,10 @@ import {
   BackendUnreachableError,
   ProtocolViolationError,
   UnsupportedError,
+  checkPasswordChannel,
   connectTcp,
+  defaultedSslmodeNote,
+  type BackendChannel,
 } from '../connector-kit';
 import { cachingSha2Proof, cleartextPassword, nativePasswordProof, rsaEncryptedPassword } from './auth';
 import type { UserPassword } from './login';
@@ -28,7 +31,7 @@ import {
   type ServerGreeting,
 } from './protocol';
 import type { ResolvedMysqlTarget } from './target';
-import { upgradeToTls } from './tls';
+import { tlsVerifiesServer, upgradeToTls } from './tls';
 
 /** A backend connection that has sent its greeting and waits for the login. */
 export interface BackendConnection {
@@ -78,7 +81,8 @@ export async function connectBackend(target: ResolvedMysqlTarget, deadline: Dead
     if (target.sslmode !== 'disable' && target.sslmode !== 'preferred' && !has(greeting.capabilities, Cap.SSL)) {
       throw new BackendUnreachableError(
         MYSQL_CODES,
-        `the backend ${where} does not offer TLS, and sslmode is ${target.sslmode}`,
+        `the backend ${where} does not offer TLS, and sslmode is ${target.sslmode}` +
+          defaultedSslmodeNote(target, 'set target.sslmode: disable if this server really has no TLS'),
       );
     }
     return { socket, reader, greeting, where };
@@ -133,7 +137,8 @@ export async function loginBackend(
       reader,
       user,
       password,
-      tls,
+      channel: { tls, verified: tls && tlsVerifiesServer(target), sslmode: target.sslmode },
+      allowUnverifiedPassword: target.insecureAllowPasswordWithoutVerifiedTls,
       plugin,
       scramble: greeting.scramble,
       seq,
@@ -152,7 +157,9 @@ interface AuthExchange {
   readonly reader: PacketReader;
   readonly user: string;
   readonly password: string;
-  readonly tls: boolean;
+  readonly channel: BackendChannel;
+  /** The target's insecure opt-in: full authentication over an unverified channel too. */
+  readonly allowUnverifiedPassword: boolean;
   readonly plugin: string;
   readonly scramble: Buffer;
   /** Sequence id of the last packet sent. */
@@ -214,8 +221,18 @@ async function authenticate(x: AuthExchange): Promise<{ plugin: string; ok: Buff
         } else if (data.length === 1 && data[0] === 0x03) {
           // fast_auth_success: the server's cache knew the password; its OK follows.
         } else if (data.length === 1 && data[0] === 0x04) {
-          // perform_full_authentication: the password itself, in clear only inside TLS.
-          if (x.tls) send(cleartextPassword(x.password));
+          // perform_full_authentication: the password itself — in clear inside TLS, or encrypted
+          // with an RSA key the server sends (whoever answers sends their own): only to a server
+          // TLS verified, unless the config opts in.
+          checkPasswordChannel(MYSQL_CODES, x.channel, {
+            where: x.where,
+            asks: x.channel.tls
+              ? 'the password itself (caching_sha2_password full authentication)'
+              : 'the password itself, encrypted with an RSA key it sends (caching_sha2_password full authentication)',
+            verifyMode: 'verify-identity',
+            allowed: x.allowUnverifiedPassword,
+          });
+          if (x.channel.tls) send(cleartextPassword(x.password));
           else {
             awaitingPublicKey = true;
             send(Buffer.from([0x02])); // request_public_key

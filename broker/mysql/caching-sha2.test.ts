@@ -6,6 +6,7 @@ import { constants, createHash, generateKeyPairSync, privateDecrypt, randomBytes
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMysqlConnector } from './connector';
+import type { MysqlTarget } from './target';
 import { createPacketReader } from './packet-reader';
 import {
   CACHING_SHA2_PASSWORD,
@@ -120,8 +121,22 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-async function brokerTo(port: number, values: Record<string, string>, refreshed?: Record<string, string>) {
-  const connector = createMysqlConnector({ host: '127.0.0.1', port, sslmode: 'disable', database: 'orders' });
+/** Full authentication over plain TCP sends the password to whoever answers: tests of it opt in. */
+const INSECURE = { insecureAllowPasswordWithoutVerifiedTls: true };
+
+async function brokerTo(
+  port: number,
+  values: Record<string, string>,
+  refreshed?: Record<string, string>,
+  target: Partial<MysqlTarget> = {},
+) {
+  const connector = createMysqlConnector({
+    host: '127.0.0.1',
+    port,
+    sslmode: 'disable',
+    database: 'orders',
+    ...target,
+  });
   const credentials = literalFetcher(values, refreshed ? { refreshed } : {});
   const listener: TestListener = await listenForTests(connector, credentials);
   cleanups.push(() => listener.close());
@@ -173,16 +188,34 @@ describe('caching_sha2_password toward the backend', () => {
     });
   });
 
-  it('performs full authentication with the server RSA key when the cache misses', async () => {
+  it('performs full authentication with the server RSA key when the cache misses (opted in)', async () => {
     const backend = await scriptedBackend(CACHING_SHA2_PASSWORD, async (x) => {
       expect(sha2ProofMatches(x.response.authResponse, x.scramble, PASSWORD)).toBe(true);
       x.send(await fullAuthWithRsa(x, 2, x.scramble), OK);
     });
-    const { listener } = await brokerTo(backend.port, { username: 'app', password: PASSWORD });
+    const { listener } = await brokerTo(backend.port, { username: 'app', password: PASSWORD }, undefined, INSECURE);
     await connectAndPing(listener.port);
     await listener.settled();
     expect(listener.serveErrors).toEqual([]);
     expect(JSON.stringify(listener.logs)).not.toContain(PASSWORD);
+  });
+
+  it('refuses full authentication without verified TLS unless opted in: nothing follows the request', async () => {
+    const afterRequest: Buffer[] = [];
+    const backend = await scriptedBackend(CACHING_SHA2_PASSWORD, async (x) => {
+      x.send(2, Buffer.from([0x01, 0x04]));
+      afterRequest.push(await x.read(3));
+    });
+    const { listener } = await brokerTo(backend.port, { username: 'app', password: PASSWORD });
+    const err = (await connectThrough(listener.port).catch((e: unknown) => e)) as { errno: number; message: string };
+    expect(err.errno).toBe(1045);
+    expect(err.message).toContain(
+      "sesame: connection 'orders-mysql': the backend 127.0.0.1:" +
+        `${backend.port} asks for the password itself, encrypted with an RSA key it sends`,
+    );
+    expect(err.message).toMatch(/set target\.insecureAllowPasswordWithoutVerifiedTls: true$/);
+    await listener.settled();
+    expect(afterRequest).toEqual([]);
   });
 
   it('follows an AuthSwitchRequest from native to caching_sha2_password with the new scramble', async () => {
@@ -194,7 +227,7 @@ describe('caching_sha2_password toward the backend', () => {
       expect(sha2ProofMatches(await x.read(3), second, PASSWORD)).toBe(true);
       x.send(await fullAuthWithRsa(x, 4, second), OK);
     });
-    const { listener } = await brokerTo(backend.port, { username: 'app', password: PASSWORD });
+    const { listener } = await brokerTo(backend.port, { username: 'app', password: PASSWORD }, undefined, INSECURE);
     await connectAndPing(listener.port);
     expect(listener.logs.find((r) => r.message === 'session started')).toMatchObject({
       authPlugin: CACHING_SHA2_PASSWORD,

@@ -15,7 +15,8 @@ const AUTH_PHASE =
   Cap.CONNECT_ATTRS;
 
 /**
- * Flags never offered or forwarded: TLS on the local leg (the broker speaks plain TCP there),
+ * Flags never offered or forwarded: TLS (the local leg's is the broker's own, offered only with a
+ * local TLS identity; the backend's is the broker's too),
  * compression (it would hide command boundaries from the COM_CHANGE_USER watch), multi-factor
  * auth, client-only options, and expired-password sandbox mode (a connection the user cannot fix,
  * since they never hold the password: better a clear login error).
@@ -30,9 +31,9 @@ const NEVER =
   Cap.MULTI_FACTOR_AUTH |
   Cap.CAPABILITY_EXTENSION;
 
-/** The capability flags of the broker's greeting to the client. */
-export function offeredToClient(backend: ServerGreeting): number {
-  return (without(backend.capabilities, NEVER | AUTH_PHASE) | AUTH_PHASE) >>> 0;
+/** The capability flags of the broker's greeting to the client (CLIENT_SSL when it serves TLS). */
+export function offeredToClient(backend: ServerGreeting, local: { tls: boolean } = { tls: false }): number {
+  return (without(backend.capabilities, NEVER | AUTH_PHASE) | AUTH_PHASE | (local.tls ? Cap.SSL : 0)) >>> 0;
 }
 
 export interface BackendFlags {

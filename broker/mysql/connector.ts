@@ -7,10 +7,13 @@ import type { Socket } from 'node:net';
 import type { Connector, ConnectorContext } from '../connector';
 import {
   UnsupportedError,
+  acceptClientTls,
   clientMessage,
   createClientRunner,
+  localTlsContext,
   type ClientConnection,
   type ClientSteps,
+  type LocalTlsIdentity,
 } from '../connector-kit';
 import { greetingScramble } from './auth';
 import {
@@ -21,7 +24,7 @@ import {
   type BackendConnection,
 } from './backend';
 import { forwardedToBackend, offeredToClient } from './capabilities';
-import { greetClient, type ClientSequence } from './client-handshake';
+import { greetClient, type ClientChannel, type ClientSequence } from './client-handshake';
 import { printable } from './encoding';
 import { MYSQL_CODES, MysqlError, type MysqlCode } from './errors';
 import { chooseDatabase, credentialLogin, type UserPassword } from './login';
@@ -41,16 +44,27 @@ interface Greeted {
   readonly first: BackendConnection;
   readonly offered: ServerGreeting;
   readonly response: HandshakeResponse;
+  /** The client's socket from here on (TLS over the accepted one, if it asked) and its reader. */
+  readonly client: Socket;
   readonly clientReader: PacketReader;
 }
 
-/** An ERR packet with sequence id `seq`. */
-const errPacket = (seq: number, code: MysqlCode, message: string) =>
-  encodePacket(seq, encodeErr(code.code, code.sqlstate, message));
+export interface MysqlConnectorOptions {
+  /**
+   * TLS for clients that ask for it (the greeting offers CLIENT_SSL): the key and certificate the
+   * app issued from its local CA. Without it the greeting offers no TLS, as a server without ssl.
+   */
+  readonly localTls?: LocalTlsIdentity;
+}
+
+/** An ERR packet with sequence id `seq` (without SQLSTATE for a pre-4.1 client). */
+const errPacket = (seq: number, code: MysqlCode, message: string, protocol41 = true) =>
+  encodePacket(seq, encodeErr(code.code, protocol41 ? code.sqlstate : undefined, message));
 
 /** Validates `target` (throws MysqlTargetError naming the field) and returns the connector. */
-export function createMysqlConnector(target: MysqlTarget): MysqlConnector {
+export function createMysqlConnector(target: MysqlTarget, options: MysqlConnectorOptions = {}): MysqlConnector {
   const resolved = resolveMysqlTarget(target);
+  const tlsContext = options.localTls && localTlsContext(options.localTls);
   const runner = createClientRunner<MysqlCode, Greeted>({
     name: 'mysql',
     codes: MYSQL_CODES,
@@ -60,8 +74,18 @@ export function createMysqlConnector(target: MysqlTarget): MysqlConnector {
     accept: (client) => mysqlSteps(client),
   });
 
-  function mysqlSteps({ socket, ctx, deadline, track }: ClientConnection<MysqlCode>): ClientSteps<MysqlCode, Greeted> {
+  function mysqlSteps({
+    socket,
+    ctx,
+    deadline,
+    track,
+    secured,
+  }: ClientConnection<MysqlCode>): ClientSteps<MysqlCode, Greeted> {
     const sequence: ClientSequence = { next: 0 };
+    const channelOn = (client: Socket) => ({
+      socket: client,
+      reader: createPacketReader(client, { peer: 'client', signal: deadline.signal }),
+    });
     return {
       async greet(admit) {
         // Before any byte: a client over the limit gets ERR 1040 in place of a greeting.
@@ -70,16 +94,37 @@ export function createMysqlConnector(target: MysqlTarget): MysqlConnector {
         track(first.socket);
         const offered = {
           ...first.greeting,
-          capabilities: offeredToClient(first.greeting),
+          capabilities: offeredToClient(first.greeting, { tls: tlsContext !== undefined }),
           scramble: greetingScramble(),
         };
-        const clientReader = createPacketReader(socket, { peer: 'client', signal: deadline.signal });
-        const response = await greetClient(socket, clientReader, offered, sequence, deadline);
+        const plain: ClientChannel = channelOn(socket);
+        const startTls = async (): Promise<ClientChannel> => {
+          // A client starts TLS right after its SSL request: what was read of it belongs to TLS.
+          const leftover = plain.reader.release();
+          const secure = await acceptClientTls(socket, {
+            context: tlsContext!,
+            leftover,
+            deadline,
+            codes: MYSQL_CODES,
+            timeoutCode: MysqlError.clientTimeout,
+            // MariaDB answers a client that never starts TLS with "Bad handshake", in plain text.
+            noHello: { code: MysqlError.badHandshake, clientMessage: 'Bad handshake' },
+          });
+          secured(secure);
+          return channelOn(secure);
+        };
+        const { response, channel } = await greetClient(
+          tlsContext ? { ...plain, startTls } : plain,
+          offered,
+          sequence,
+          deadline,
+        );
         ctx.log.debug('client handshake', {
           clientUser: printable(response.user),
           authPlugin: response.authPlugin ?? '(none)',
+          tls: channel.socket !== socket,
         });
-        return { first, offered, response, clientReader };
+        return { first, offered, response, client: channel.socket, clientReader: channel.reader };
       },
       async login(greeted, credential, retry) {
         const { response, offered } = greeted;
@@ -120,10 +165,10 @@ export function createMysqlConnector(target: MysqlTarget): MysqlConnector {
             authPlugin: backend.authPlugin,
             serverVersion: greeted.first.greeting.serverVersion,
           },
-          relay: () => relay(socket, backend, greeted.clientReader, sequence, ctx),
+          relay: () => relay(greeted.client, backend, greeted.clientReader, sequence, ctx),
         };
       },
-      encodeError: (code, message) => errPacket(sequence.next, code, message),
+      encodeError: (code, message) => errPacket(sequence.next, code, message, sequence.protocol41 !== false),
     };
   }
 

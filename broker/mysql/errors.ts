@@ -12,8 +12,10 @@ export const MysqlError = {
   accessDenied: { code: 1045, sqlstate: '28000' },
   /** ER_UNKNOWN_ERROR: a bug in the broker. */
   internal: { code: 1105, sqlstate: 'HY000' },
-  /** ER_NET_READ_INTERRUPTED: the client stalled during the handshake. */
+  /** ER_NET_READ_INTERRUPTED: the client stalled during the handshake (it is let go without a word). */
   clientTimeout: { code: 1159, sqlstate: '08S01' },
+  /** ER_NET_PACKETS_OUT_OF_ORDER: "Got packets out of order", a client packet with the wrong sequence id. */
+  packetsOutOfOrder: { code: 1156, sqlstate: '08S01' },
   /** ER_NOT_SUPPORTED_YET: a command the broker does not let through (COM_CHANGE_USER). */
   notSupported: { code: 1235, sqlstate: '42000' },
   /** ER_NOT_SUPPORTED_AUTH_MODE: the backend wants an auth plugin the broker cannot perform. */

@@ -3,7 +3,7 @@
 // next. `release` hands over any bytes already read, so the data phase loses none.
 import type { Socket } from 'node:net';
 import { ProtocolViolationError, createBufferedReader } from '../connector-kit';
-import { MYSQL_CODES } from './errors';
+import { MYSQL_CODES, MysqlError } from './errors';
 import { createPacketFramer, MAX_HANDSHAKE_PACKET, type Packet } from './protocol';
 
 export interface PacketReader {
@@ -19,19 +19,43 @@ export interface PacketReaderOptions {
   readonly maxPayload?: number;
 }
 
+/**
+ * A client's packet with the wrong sequence id, refused as soon as its header is in, as MariaDB's
+ * my_net_read does: the client sees the server's ERR 1156, the log the ids.
+ */
+function outOfOrder(
+  peer: 'client' | 'backend',
+  got: number,
+  what: string,
+  expected: number,
+): ProtocolViolationError<unknown> {
+  const message = `the ${peer} sent sequence id ${got} while ${what} (expected ${expected})`;
+  return peer === 'client'
+    ? new ProtocolViolationError(MYSQL_CODES, message, {
+        code: MysqlError.packetsOutOfOrder,
+        clientMessage: 'Got packets out of order',
+      })
+    : new ProtocolViolationError(MYSQL_CODES, message);
+}
+
 export function createPacketReader(socket: Socket, options: PacketReaderOptions): PacketReader {
   const { peer } = options;
-  const framer = createPacketFramer(options.maxPayload ?? MAX_HANDSHAKE_PACKET, peer);
+  // A client's oversized packet is read through and dropped, so it can be answered as a server would.
+  const framer = createPacketFramer(options.maxPayload ?? MAX_HANDSHAKE_PACKET, peer, {
+    discardOversized: peer === 'client',
+  });
   const reader = createBufferedReader(socket, framer, { peer, signal: options.signal, codes: MYSQL_CODES });
   return {
     async read(seq, what) {
-      const packet = await reader.until(() => framer.next(), what);
-      if (packet.seq !== (seq & 0xff)) {
-        throw new ProtocolViolationError(
-          MYSQL_CODES,
-          `the ${peer} sent sequence id ${packet.seq} while ${what} (expected ${seq & 0xff})`,
-        );
-      }
+      const expected = seq & 0xff;
+      const packet = await reader.until(() => {
+        // A client's sequence id is checked on its header; a backend's packet is read first, so
+        // one that is not MySQL at all is reported by its length.
+        const header = peer === 'client' ? framer.header() : undefined;
+        if (header && header.seq !== expected) throw outOfOrder(peer, header.seq, what, expected);
+        return framer.next();
+      }, what);
+      if (packet.seq !== expected) throw outOfOrder(peer, packet.seq, what, expected);
       return packet;
     },
     release: () => reader.release(),

@@ -56,7 +56,15 @@ export const CACHING_SHA2_PASSWORD = 'caching_sha2_password';
 export interface Packet {
   readonly seq: number;
   readonly payload: Buffer;
+  /**
+   * Set when the packet was longer than the framer keeps (a client's, see `discardOversized`):
+   * its declared length; `payload` then holds only its first bytes.
+   */
+  readonly oversized?: number;
 }
+
+/** How many bytes of a discarded oversized packet are kept: a HandshakeResponse41's fixed head. */
+const KEPT_OF_OVERSIZED = 32;
 
 export function encodePacket(seq: number, payload: Buffer): Buffer {
   if (payload.length >= MAX_PACKET_PAYLOAD)
@@ -72,28 +80,67 @@ export function encodePacket(seq: number, payload: Buffer): Buffer {
 
 export interface PacketFramer {
   push(chunk: Buffer): void;
-  /** The next complete packet, if any; throws ProtocolError on a length over the limit. */
+  /** The header of the next packet, as soon as its 4 bytes are in (a server checks the sequence id then). */
+  header(): { readonly length: number; readonly seq: number } | undefined;
+  /**
+   * The next complete packet, if any. A length over the limit throws a ProtocolViolationError,
+   * unless the framer discards oversized packets (then they come out `oversized`, once read).
+   */
   next(): Packet | undefined;
   /** Every byte received but not yet consumed (handed to the data phase). */
   takeRest(): Buffer;
   readonly buffered: number;
 }
 
-/** A framer for one byte stream; chunks may split or join packets anywhere. */
-export function createPacketFramer(maxPayload: number, peer: 'client' | 'backend'): PacketFramer {
+/**
+ * A framer for one byte stream; chunks may split or join packets anywhere. With
+ * `discardOversized`, a packet longer than `maxPayload` is read and dropped (its first bytes
+ * kept) rather than refused at its header: a server reads a long handshake packet whole before
+ * it answers, and the broker answers as it does without holding the bytes.
+ */
+export function createPacketFramer(
+  maxPayload: number,
+  peer: 'client' | 'backend',
+  options: { discardOversized?: boolean } = {},
+): PacketFramer {
   let pending: Buffer = Buffer.alloc(0);
+  let discarding: { seq: number; length: number; left: number; head: Buffer } | undefined;
+  const drain = () => {
+    if (!discarding || pending.length === 0) return;
+    const keep = Math.min(KEPT_OF_OVERSIZED - discarding.head.length, pending.length, discarding.left);
+    if (keep > 0) discarding.head = Buffer.concat([discarding.head, pending.subarray(0, keep)]);
+    const taken = Math.min(discarding.left, pending.length);
+    discarding.left -= taken;
+    pending = pending.subarray(taken);
+  };
   return {
     push(chunk) {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      drain();
+    },
+    header() {
+      if (discarding || pending.length < 4) return undefined;
+      return { length: pending.readUIntLE(0, 3), seq: pending[3]! };
     },
     next() {
+      if (discarding) {
+        if (discarding.left > 0) return undefined;
+        const { seq, length, head } = discarding;
+        discarding = undefined;
+        return { seq, payload: head, oversized: length };
+      }
       if (pending.length < 4) return undefined;
       const length = pending.readUIntLE(0, 3);
       if (length > maxPayload) {
-        throw new ProtocolViolationError(
-          MYSQL_CODES,
-          `the ${peer} sent a packet of ${length} bytes during the handshake (at most ${maxPayload}); is it speaking the MySQL protocol?`,
-        );
+        if (!options.discardOversized)
+          throw new ProtocolViolationError(
+            MYSQL_CODES,
+            `the ${peer} sent a packet of ${length} bytes during the handshake (at most ${maxPayload}); is it speaking the MySQL protocol?`,
+          );
+        discarding = { seq: pending[3]!, length, left: length, head: Buffer.alloc(0) };
+        pending = pending.subarray(4);
+        drain();
+        return this.next();
       }
       if (pending.length < 4 + length) return undefined;
       const packet = { seq: pending[3]!, payload: Buffer.from(pending.subarray(4, 4 + length)) };
@@ -106,7 +153,7 @@ export function createPacketFramer(maxPayload: number, peer: 'client' | 'backend
       return rest;
     },
     get buffered() {
-      return pending.length;
+      return pending.length + (discarding ? 1 : 0);
     },
   };
 }
@@ -328,11 +375,13 @@ export interface ErrPacket {
 /** MySQL clients keep error messages in a 512-byte buffer. */
 const MAX_ERROR_MESSAGE = 500;
 
-export function encodeErr(code: number, sqlstate: string, message: string): Buffer {
+/** An ERR payload; `sqlstate` undefined: the pre-4.1 format a server uses for such a client. */
+export function encodeErr(code: number, sqlstate: string | undefined, message: string): Buffer {
   let text = Buffer.from(message, 'utf8');
   if (text.length > MAX_ERROR_MESSAGE)
     text = Buffer.concat([text.subarray(0, MAX_ERROR_MESSAGE - 3), Buffer.from('...')]);
-  return Buffer.concat([Buffer.from([0xff]), u16(code), Buffer.from(`#${sqlstate}`, 'latin1'), text]);
+  const state = sqlstate === undefined ? Buffer.alloc(0) : Buffer.from(`#${sqlstate}`, 'latin1');
+  return Buffer.concat([Buffer.from([0xff]), u16(code), state, text]);
 }
 
 export function parseErr(payload: Buffer): ErrPacket {

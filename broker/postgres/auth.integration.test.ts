@@ -53,22 +53,51 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
 });
 
+const INSECURE = { insecureAllowPasswordWithoutVerifiedTls: true };
+
 describe.each([
-  ['scram-sha-256', 'SCRAM-SHA-256'],
-  ['md5', 'md5'],
-  ['password', 'cleartext'],
-] as const)('a %s backend', (authMethod, expected) => {
+  ['scram-sha-256', 'SCRAM-SHA-256', {}],
+  // Without verified TLS, these two reveal the password: only with the insecure opt-in.
+  ['md5', 'md5', INSECURE],
+  ['password', 'cleartext', INSECURE],
+] as const)('a %s backend', (authMethod, expected, optIn) => {
   let server: PostgresServer;
   beforeAll(async () => {
     server = await startWithAppUser(authMethod);
   });
 
   it(`logs psql in with ${expected}`, async () => {
-    const listener = await through(server);
+    const listener = await through(server, optIn);
     const result = await runPsql(listener.port, ['-At', '-c', 'select current_user']);
     expect(result.stdout.trim()).toBe(APP_USER);
     await listener.settled();
     expect(sessionStarted(listener)).toMatchObject({ authMethod: expected, tls: false });
+  });
+
+  if (authMethod !== 'scram-sha-256')
+    it(`refuses ${expected} over plain TCP without the opt-in, with 28000 naming the setting`, async () => {
+      const listener = await through(server);
+      const result = await runPsql(listener.port, ['-At', '-c', 'select current_user']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        `sesame: connection 'test-db': the backend 127.0.0.1:${server.port} asks for ` +
+          (expected === 'md5' ? 'an md5 password hash' : 'the password in clear text') +
+          ' over a connection without TLS (sslmode prefer)',
+      );
+      expect(result.stderr).toContain('set target.insecureAllowPasswordWithoutVerifiedTls: true');
+      const client = new pg.Client({ host: '127.0.0.1', port: listener.port, user: 'x', database: 'postgres' });
+      await expect(client.connect()).rejects.toMatchObject({ code: '28000' });
+    });
+});
+
+describe('an md5 backend behind TLS', () => {
+  it('gets the md5 answer over verify-full without any opt-in, and is refused over require', async () => {
+    const server = await startWithAppUser('md5', true);
+    const verified = await through(server, { sslmode: 'verify-full', caFile: server.tls!.caFile });
+    expect((await runPsql(verified.port, ['-At', '-c', 'select current_user'])).stdout.trim()).toBe(APP_USER);
+    const unverified = await through(server, { sslmode: 'require' });
+    const result = await runPsql(unverified.port, ['-At', '-c', 'select current_user']);
+    expect(result.stderr).toContain('over TLS that did not verify the server (sslmode require)');
   });
 });
 

@@ -7,6 +7,8 @@ import {
   BackendUnreachableError,
   ProtocolViolationError,
   UnsupportedError,
+  checkPasswordChannel,
+  type BackendChannel,
 } from '../connector-kit';
 import { PG_CODES, SqlState, type Deadline } from './errors';
 import { md5PasswordResponse } from './md5';
@@ -79,6 +81,8 @@ export async function openBackend(
       reader,
       socket,
       login,
+      channel: { tls: transport.tls, verified: transport.verified, sslmode: target.sslmode },
+      allowUnverifiedPassword: target.insecureAllowPasswordWithoutVerifiedTls,
       channelBinding: transport.channelBinding,
       notices: startupMessages,
       deadline,
@@ -119,6 +123,9 @@ interface AuthExchange {
   readonly reader: SocketReader;
   readonly socket: Socket;
   readonly login: BackendLogin;
+  readonly channel: BackendChannel;
+  /** The target's insecure opt-in: cleartext and md5 go over an unverified channel too. */
+  readonly allowUnverifiedPassword: boolean;
   readonly channelBinding: Buffer | undefined;
   /** NoticeResponses the server sends while authenticating, kept for the client. */
   readonly notices: Buffer[];
@@ -131,6 +138,8 @@ async function authenticate({
   reader,
   socket,
   login,
+  channel,
+  allowUnverifiedPassword,
   channelBinding,
   notices,
   deadline,
@@ -138,6 +147,13 @@ async function authenticate({
 }: AuthExchange): Promise<BackendAuthMethod> {
   let method: BackendAuthMethod = 'trust';
   let scram: ScramClient | undefined;
+  const mayReveal = (asks: string) =>
+    checkPasswordChannel(PG_CODES, channel, {
+      where,
+      asks,
+      verifyMode: 'verify-full',
+      allowed: allowUnverifiedPassword,
+    });
   for (;;) {
     const { type, body } = await reader.readMessage('waiting for the backend to authenticate');
     if (type === 'E') throw refused(parseErrorResponse(body), where, login.user);
@@ -159,10 +175,13 @@ async function authenticate({
         if (scram && !scram.verified) throw new ScramError('the backend accepted the login before completing SCRAM');
         return method;
       case 'cleartext':
+        mayReveal('the password in clear text');
         method = 'cleartext';
         socket.write(passwordMessage(login.password));
         break;
       case 'md5':
+        // A fake server relays the real server's salt and logs in with our answer, or cracks it offline.
+        mayReveal('an md5 password hash');
         method = 'md5';
         socket.write(passwordMessage(md5PasswordResponse(login.user, login.password, request.salt)));
         break;

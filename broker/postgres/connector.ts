@@ -4,14 +4,22 @@
 // cancel key) and pipes the rest. A CancelRequest is served on its own and never counts as a client.
 import type { Socket } from 'node:net';
 import type { Connector, ConnectorContext } from '../connector';
-import { createClientRunner, describeError, type ClientConnection, type ClientSteps } from '../connector-kit';
+import {
+  acceptClientTls,
+  createClientRunner,
+  describeError,
+  localTlsContext,
+  type ClientConnection,
+  type ClientSteps,
+  type LocalTlsIdentity,
+} from '../connector-kit';
 import { openBackend, type AuthenticatedBackend } from './backend';
 import { createCancelRegistry, forwardCancel, type CancelRegistry } from './cancel';
-import { readClientStartup, type ClientHello } from './client-startup';
-import { PG_CODES } from './errors';
+import { readClientStartup, type ClientHello, type ClientProtocol, type StartupChannel } from './client-startup';
+import { PG_CODES, SqlState } from './errors';
 import { buildBackendLogin } from './login';
 import { pipeBoth } from './pipe';
-import { MAX_HANDSHAKE_MESSAGE, authenticationOk, backendKeyData, errorResponse } from './protocol';
+import { MAX_HANDSHAKE_MESSAGE, authenticationOk, backendKeyData, errorResponse, errorResponseV2 } from './protocol';
 import { createSocketReader } from './socket-reader';
 import { resolvePostgresTarget, type PostgresTarget, type ResolvedPostgresTarget } from './target';
 
@@ -27,11 +35,25 @@ export interface PostgresConnector extends Connector {
 interface Startup {
   readonly parameters: ReadonlyMap<string, string>;
   readonly pipelined: Buffer;
+  /** The client's socket from here on: the accepted one, or TLS over it. */
+  readonly client: Socket;
+}
+
+export interface PostgresConnectorOptions {
+  /**
+   * TLS for clients that ask for it (SSLRequest answered 'S'): the key and certificate the app
+   * issued from its local CA. Without it the broker answers 'N', as a server without ssl.
+   */
+  readonly localTls?: LocalTlsIdentity;
 }
 
 /** Validates `target` (throws PostgresTargetError naming the field) and returns the connector. */
-export function createPostgresConnector(target: PostgresTarget): PostgresConnector {
+export function createPostgresConnector(
+  target: PostgresTarget,
+  options: PostgresConnectorOptions = {},
+): PostgresConnector {
   const resolved = resolvePostgresTarget(target);
+  const tlsContext = options.localTls && localTlsContext(options.localTls);
   const cancelRegistry = createCancelRegistry();
   const runner = createClientRunner<string, Startup>({
     name: 'postgres',
@@ -42,17 +64,43 @@ export function createPostgresConnector(target: PostgresTarget): PostgresConnect
     accept: (client) => postgresSteps(client),
   });
 
-  function postgresSteps({ socket, ctx, deadline, track }: ClientConnection<string>): ClientSteps<string, Startup> {
+  function postgresSteps({
+    socket,
+    ctx,
+    deadline,
+    track,
+    secured,
+  }: ClientConnection<string>): ClientSteps<string, Startup> {
+    const protocol: ClientProtocol = { major: 3 };
+    const channelOn = (client: Socket): StartupChannel => ({
+      socket: client,
+      reader: createSocketReader(client, {
+        peer: 'client',
+        maxMessageSize: MAX_HANDSHAKE_MESSAGE,
+        signal: deadline.signal,
+      }),
+    });
+    const plain: StartupChannel = {
+      ...channelOn(socket),
+      ...(tlsContext && {
+        async startTls() {
+          const secure = await acceptClientTls(socket, {
+            context: tlsContext,
+            alpn: ['postgresql'],
+            deadline,
+            codes: PG_CODES,
+            timeoutCode: SqlState.connectionFailure,
+          });
+          secured(secure);
+          return channelOn(secure);
+        },
+      }),
+    };
     return {
       async greet(admit) {
-        const reader = createSocketReader(socket, {
-          peer: 'client',
-          maxMessageSize: MAX_HANDSHAKE_MESSAGE,
-          signal: deadline.signal,
-        });
-        const hello = await readClientStartup(reader, socket, deadline);
+        const { hello, channel } = await readClientStartup(plain, deadline, protocol);
         // Bytes a client pipelined behind its startup wait here; the paused socket pushes back.
-        const pipelined = reader.release();
+        const pipelined = channel.reader.release();
         if (hello.kind === 'cancel') {
           deadline.dispose();
           // Like the postmaster, close only once the cancel was delivered: libpq waits for that.
@@ -60,7 +108,7 @@ export function createPostgresConnector(target: PostgresTarget): PostgresConnect
           return undefined;
         }
         admit();
-        return { parameters: hello.parameters, pipelined };
+        return { parameters: hello.parameters, pipelined, client: channel.socket };
       },
       async login(startup, credential) {
         const login = buildBackendLogin(
@@ -78,10 +126,13 @@ export function createPostgresConnector(target: PostgresTarget): PostgresConnect
             tls: backend.tls,
             authMethod: backend.authMethod,
           },
-          relay: () => relay(socket, backend, startup.pipelined, ctx),
+          relay: () => relay(startup.client, backend, startup.pipelined, ctx),
         };
       },
-      encodeError: (code, message) => errorResponse({ severity: 'FATAL', code, message }),
+      encodeError: (code, message, error) =>
+        protocol.major < 3
+          ? errorResponseV2('FATAL', message)
+          : errorResponse({ severity: 'FATAL', code, message, ...(error?.detail && { detail: error.detail }) }),
     };
   }
 
@@ -119,7 +170,8 @@ export function createPostgresConnector(target: PostgresTarget): PostgresConnect
   async function handleCancel(hello: Extract<ClientHello, { kind: 'cancel' }>, ctx: ConnectorContext): Promise<void> {
     const entry = cancelRegistry.lookup(hello.processId, hello.secretKey);
     if (!entry) {
-      ctx.log.debug('ignored a cancel request with an unknown key');
+      // The postmaster's words: a stray or forged cancel is worth a line, never an answer.
+      ctx.log.info(`PID ${hello.processId} in cancel request did not match any process`);
       return;
     }
     try {

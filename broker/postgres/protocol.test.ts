@@ -64,11 +64,42 @@ describe('startup packets', () => {
     expect(v32).toMatchObject({ kind: 'startup', major: 3, minor: 2 });
   });
 
-  it('rejects an unterminated parameter list and trailing garbage', () => {
+  it("refuses a parameter list that does not end at the packet's last byte, in the postmaster's words", () => {
     const good = startupMessage(new Map([['user', 'u']])).subarray(4);
-    expect(() => parseStartupPacket(good.subarray(0, good.length - 1))).toThrow(ProtocolError);
-    expect(() => parseStartupPacket(Buffer.concat([good, Buffer.from('xx')]))).toThrow(/trailing bytes/);
-    expect(() => parseStartupPacket(hex('04d2162f 00'))).toThrow(/SSLRequest/);
+    const layout = 'invalid startup packet layout: expected terminator as last byte';
+    expect(() => parseStartupPacket(good.subarray(0, good.length - 1))).toThrow(layout);
+    expect(() => parseStartupPacket(Buffer.concat([good, Buffer.from('xx')]))).toThrow(layout);
+    expect(() => parseStartupPacket(Buffer.concat([hex('00030000'), Buffer.from('user\0')]))).toThrow(layout);
+  });
+
+  it('takes each encryption request once; a repeated one is an unknown protocol version, as in PostgreSQL', () => {
+    // Extra bytes in an SSLRequest are ignored, as the postmaster ignores them.
+    expect(parseStartupPacket(hex('04d2162f 00'))).toEqual({ kind: 'ssl' });
+    expect(parseStartupPacket(sslRequest().subarray(4), { ssl: true, gss: false })).toMatchObject({
+      kind: 'startup',
+      major: 1234,
+      minor: 5679,
+    });
+    expect(parseStartupPacket(gssEncRequest().subarray(4), { ssl: false, gss: true })).toMatchObject({
+      major: 1234,
+      minor: 5680,
+    });
+  });
+
+  it('takes a CancelRequest of 16 bytes only, refusing others without a word', () => {
+    for (const key of [hex('01'), hex('0102030405')]) {
+      let thrown: unknown;
+      try {
+        parseStartupPacket(cancelRequest(7, key).subarray(4));
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ProtocolError);
+      expect(thrown).toMatchObject({
+        clientMessage: null,
+        message: expect.stringMatching(/^invalid length of startup packet/),
+      });
+    }
   });
 });
 
@@ -108,15 +139,19 @@ describe('frame reader', () => {
   it('rejects oversized and undersized lengths before buffering the body', () => {
     const huge = createFrameReader(1024);
     huge.push(hex('7fffffff'));
-    expect(() => huge.readStartupPacket()).toThrow(/invalid startup packet length 2147483647/);
+    expect(() => huge.readStartupPacket()).toThrow(/^invalid length of startup packet \(2147483647;/);
     const tooLong = createFrameReader(1024);
     tooLong.push(
-      Buffer.concat([hex(`0000${(MAX_STARTUP_PACKET + 1).toString(16).padStart(4, '0')}`), Buffer.alloc(10)]),
+      Buffer.concat([hex(`0000${(MAX_STARTUP_PACKET + 5).toString(16).padStart(4, '0')}`), Buffer.alloc(10)]),
     );
     expect(() => tooLong.readStartupPacket()).toThrow(ProtocolError);
+    // The postmaster's limit counts the packet without its length word.
+    const longest = createFrameReader(1024);
+    longest.push(hex(`0000${(MAX_STARTUP_PACKET + 4).toString(16).padStart(4, '0')}`));
+    expect(longest.readStartupPacket()).toBeUndefined();
     const tiny = createFrameReader(1024);
     tiny.push(hex('00000004'));
-    expect(() => tiny.readStartupPacket()).toThrow(/invalid startup packet length 4/);
+    expect(() => tiny.readStartupPacket()).toThrow(/^invalid length of startup packet \(4;/);
     const typed = createFrameReader(100);
     typed.push(hex('52 00000065'));
     expect(() => typed.readMessage()).toThrow(/invalid length 101 for message type 'R'/);
@@ -164,10 +199,10 @@ describe('authentication messages', () => {
 
 describe('server startup messages', () => {
   it('round-trips NegotiateProtocolVersion, ParameterStatus, BackendKeyData and ReadyForQuery', () => {
-    const npv = negotiateProtocolVersion(0, ['_pq_.compression']);
+    const npv = negotiateProtocolVersion(0x30000, ['_pq_.compression']);
     expect(npv[0]).toBe('v'.charCodeAt(0));
     expect(parseNegotiateProtocolVersion(npv.subarray(5))).toEqual({
-      newestMinor: 0,
+      newest: 0x30000,
       unrecognizedOptions: ['_pq_.compression'],
     });
     expect(parseParameterStatus(parameterStatus('TimeZone', 'UTC').subarray(5))).toEqual({

@@ -8,12 +8,16 @@ export const GSSENC_REQUEST_CODE = 80877104;
 export const CANCEL_REQUEST_CODE = 80877102;
 /** Protocol 3.0, the version the broker speaks on both legs. */
 export const PROTOCOL_3_0 = 3 << 16;
-/** PostgreSQL's own MAX_STARTUP_PACKET_LENGTH: a longer startup packet is garbage. */
+/** PostgreSQL's own MAX_STARTUP_PACKET_LENGTH: a longer startup packet (after its length word) is garbage. */
 export const MAX_STARTUP_PACKET = 10_000;
 /** Handshake messages (auth requests, ParameterStatus, errors) are small; cap what we buffer. */
 export const MAX_HANDSHAKE_MESSAGE = 1 << 20;
 /** Protocol 3.2 lets cancel keys grow to 256 bytes; 3.0 keys are 4 bytes. */
 const MAX_CANCEL_KEY = 256;
+/** A 3.0 CancelRequest: length, code, process id, 4-byte key. PostgreSQL 15 takes no other length. */
+const CANCEL_REQUEST_LENGTH = 16;
+/** Said to nobody: PostgreSQL logs these (COMMERROR) and closes without a word. */
+const UNSAID = { clientMessage: null } as const;
 
 export interface Message {
   /** The one-character message type, e.g. 'R', 'E', 'S'. */
@@ -50,10 +54,13 @@ export function createFrameReader(maxMessageSize: number): FrameReader {
     readStartupPacket() {
       if (pending.length < 4) return undefined;
       const length = pending.readInt32BE(0);
-      if (length < 8 || length > MAX_STARTUP_PACKET) {
+      if (length < 8 || length - 4 > MAX_STARTUP_PACKET) {
+        // The postmaster's words, logged; the client (node-postgres' early Terminate, an HTTP
+        // request, a port scanner) gets nothing, as from PostgreSQL.
         throw new ProtocolViolationError(
           PG_CODES,
-          `invalid startup packet length ${length} (expected 8 to ${MAX_STARTUP_PACKET})`,
+          `invalid length of startup packet (${length}; expected 8 to ${MAX_STARTUP_PACKET + 4})`,
+          UNSAID,
         );
       }
       if (pending.length < length) return undefined;
@@ -160,32 +167,53 @@ export type StartupPacket =
   | { kind: 'cancel'; processId: number; secretKey: Buffer }
   | { kind: 'startup'; major: number; minor: number; parameters: Map<string, string> };
 
-/** Parses a startup-phase packet body (as returned by `readStartupPacket`). */
-export function parseStartupPacket(body: Buffer): StartupPacket {
-  const r = new BodyReader(body, 'startup packet');
-  const code = r.int32();
-  if (code === SSL_REQUEST_CODE || code === GSSENC_REQUEST_CODE) {
-    if (r.remaining !== 0) throw new ProtocolViolationError(PG_CODES, 'invalid length of SSLRequest/GSSENCRequest');
-    return { kind: code === SSL_REQUEST_CODE ? 'ssl' : 'gssenc' };
-  }
+/** Which encryption requests the connection has had answered (each is taken once). */
+export interface NegotiationDone {
+  readonly ssl: boolean;
+  readonly gss: boolean;
+}
+
+/**
+ * Parses a startup-phase packet body (as returned by `readStartupPacket`) the way PostgreSQL 15's
+ * ProcessStartupPacket does: an encryption request is one until it was answered (then its code
+ * is an unsupported protocol version, 1234.5679/5680); a CancelRequest must be 16 bytes; a
+ * protocol 3 packet's parameters must end exactly at its last byte. Only a protocol 3 packet's
+ * parameters are read; the caller refuses other versions.
+ */
+export function parseStartupPacket(body: Buffer, done: NegotiationDone = { ssl: false, gss: false }): StartupPacket {
+  const code = body.readInt32BE(0);
+  if (code === SSL_REQUEST_CODE && !done.ssl) return { kind: 'ssl' };
+  if (code === GSSENC_REQUEST_CODE && !done.gss) return { kind: 'gssenc' };
   if (code === CANCEL_REQUEST_CODE) {
-    const processId = r.int32();
-    if (r.remaining < 4 || r.remaining > MAX_CANCEL_KEY)
-      throw new ProtocolViolationError(PG_CODES, 'invalid length of CancelRequest');
-    return { kind: 'cancel', processId, secretKey: Buffer.from(r.rest()) };
+    if (body.length + 4 !== CANCEL_REQUEST_LENGTH)
+      throw new ProtocolViolationError(
+        PG_CODES,
+        `invalid length of startup packet (a CancelRequest of ${body.length + 4} bytes)`,
+        UNSAID,
+      );
+    return { kind: 'cancel', processId: body.readInt32BE(4), secretKey: Buffer.from(body.subarray(8)) };
   }
   const major = code >>> 16;
   const minor = code & 0xffff;
-  if (major !== 3) {
-    return { kind: 'startup', major, minor, parameters: new Map() };
-  }
   const parameters = new Map<string, string>();
-  for (;;) {
-    const name = r.cstring();
-    if (name === '') break;
-    parameters.set(name, r.cstring());
+  if (major !== 3) return { kind: 'startup', major, minor, parameters };
+  // The postmaster's scan: a zero byte after the packet ends every string; a name with no value
+  // ends the scan; the terminator must be the packet's last byte.
+  const len = body.length;
+  const text = Buffer.concat([body, Buffer.alloc(1)]);
+  const cstringAt = (at: number) => text.subarray(at, text.indexOf(0, at));
+  let offset = 4;
+  while (offset < len) {
+    const name = cstringAt(offset);
+    if (name.length === 0) break;
+    const valueOffset = offset + name.length + 1;
+    if (valueOffset >= len) break;
+    const value = cstringAt(valueOffset);
+    parameters.set(name.toString('utf8'), value.toString('utf8'));
+    offset = valueOffset + value.length + 1;
   }
-  if (r.remaining !== 0) throw new ProtocolViolationError(PG_CODES, 'trailing bytes after the startup parameters');
+  if (offset !== len - 1)
+    throw new ProtocolViolationError(PG_CODES, 'invalid startup packet layout: expected terminator as last byte');
   return { kind: 'startup', major, minor, parameters };
 }
 
@@ -264,21 +292,25 @@ export const saslResponse = (data: Buffer): Buffer => encodeMessage('p', data);
 // ---------------------------------------------------------------------------------------------
 // Server → client startup messages
 
-export function negotiateProtocolVersion(newestMinor: number, unrecognizedOptions: readonly string[]): Buffer {
+/**
+ * NegotiateProtocolVersion. `newest` is the whole version number (3.0 is 0x30000), as PostgreSQL
+ * sends it and libpq 18 reads it, though the documentation speaks of a minor version.
+ */
+export function negotiateProtocolVersion(newest: number, unrecognizedOptions: readonly string[]): Buffer {
   return encodeMessage(
     'v',
-    Buffer.concat([int32(newestMinor), int32(unrecognizedOptions.length), ...unrecognizedOptions.map(cstring)]),
+    Buffer.concat([int32(newest), int32(unrecognizedOptions.length), ...unrecognizedOptions.map(cstring)]),
   );
 }
 
-export function parseNegotiateProtocolVersion(body: Buffer): { newestMinor: number; unrecognizedOptions: string[] } {
+export function parseNegotiateProtocolVersion(body: Buffer): { newest: number; unrecognizedOptions: string[] } {
   const r = new BodyReader(body, 'NegotiateProtocolVersion');
-  const newestMinor = r.int32();
+  const newest = r.int32();
   const count = r.int32();
   if (count < 0 || count > 1000)
     throw new ProtocolViolationError(PG_CODES, `invalid option count ${count} in NegotiateProtocolVersion`);
   const unrecognizedOptions = Array.from({ length: count }, () => r.cstring());
-  return { newestMinor, unrecognizedOptions };
+  return { newest, unrecognizedOptions };
 }
 
 export const parameterStatus = (name: string, value: string): Buffer =>
@@ -363,6 +395,13 @@ function parseNotice(body: Buffer, what: string): NoticeFields {
 }
 
 export const errorResponse = (notice: NoticeFields): Buffer => encodeNotice('E', notice);
+
+/**
+ * An error for a client that asked for protocol 2 (or older): PostgreSQL answers the refusal of
+ * its version in that protocol's format, 'E' and a NUL-terminated "FATAL:  …" line.
+ */
+export const errorResponseV2 = (severity: string, message: string): Buffer =>
+  Buffer.concat([Buffer.from('E'), cstring(`${severity}:  ${message}\n`)]);
 export const noticeResponse = (notice: NoticeFields): Buffer => encodeNotice('N', notice);
 export const parseErrorResponse = (body: Buffer): NoticeFields => parseNotice(body, 'ErrorResponse');
 export const parseNoticeResponse = (body: Buffer): NoticeFields => parseNotice(body, 'NoticeResponse');

@@ -11,6 +11,8 @@ export interface SocketReader {
   readMessage(what: string): Promise<Message>;
   /** Exactly one byte (the SSLRequest answer); more bytes buffered behind it are an attack. */
   readSingleByte(what: string): Promise<number>;
+  /** Bytes received and not yet taken as a packet. */
+  readonly buffered: number;
   /** Detaches from the socket, pauses it, and returns the unconsumed bytes. */
   release(): Buffer;
 }
@@ -23,7 +25,13 @@ export interface SocketReaderOptions {
 
 export function createSocketReader(socket: Socket, options: SocketReaderOptions): SocketReader {
   const frames = createFrameReader(options.maxMessageSize);
-  const reader = createBufferedReader(socket, frames, { peer: options.peer, signal: options.signal, codes: PG_CODES });
+  const reader = createBufferedReader(socket, frames, {
+    peer: options.peer,
+    signal: options.signal,
+    codes: PG_CODES,
+    // The client leg reads only startup packets: the postmaster's words for one cut short.
+    ...(options.peer === 'client' && { truncated: () => 'incomplete startup packet' }),
+  });
   return {
     readStartupPacket: (what) => reader.until(() => frames.readStartupPacket(), what),
     readMessage: (what) => reader.until(() => frames.readMessage(), what),
@@ -35,6 +43,9 @@ export function createSocketReader(socket: Socket, options: SocketReaderOptions)
           `the ${options.peer} sent unexpected bytes after its answer while ${what}`,
         );
       return bytes[0]!;
+    },
+    get buffered() {
+      return frames.buffered;
     },
     release: () => reader.release(),
   };

@@ -5,13 +5,29 @@ import { describe, expect, it } from 'vitest';
 import { PostgresTargetError, resolvePostgresTarget } from './target';
 
 describe('postgres target', () => {
-  it('applies defaults: sslmode prefer, user from the credential, 15 s handshake', () => {
+  it('applies defaults: sslmode verify-full for another host, user from the credential, 15 s handshake', () => {
     expect(resolvePostgresTarget({ host: 'db.internal', port: 5432 })).toEqual({
       host: 'db.internal',
       port: 5432,
-      sslmode: 'prefer',
+      sslmode: 'verify-full',
+      sslmodeDefaulted: true,
       userFrom: 'credential',
       timeouts: { handshakeMs: 15_000 },
+      insecureAllowPasswordWithoutVerifiedTls: false,
+    });
+  });
+
+  it("keeps libpq's prefer for loopback and any sslmode the config names", () => {
+    for (const host of ['127.0.0.1', '127.3.2.1', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1'])
+      expect(resolvePostgresTarget({ host, port: 5432 }), host).toMatchObject({
+        sslmode: 'prefer',
+        sslmodeDefaulted: true,
+      });
+    for (const host of ['10.0.0.5', 'db', '::ffff:10.0.0.1', 'localhost.example.com', '128.0.0.1'])
+      expect(resolvePostgresTarget({ host, port: 5432 }).sslmode, host).toBe('verify-full');
+    expect(resolvePostgresTarget({ host: 'db.internal', port: 5432, sslmode: 'prefer' })).toMatchObject({
+      sslmode: 'prefer',
+      sslmodeDefaulted: false,
     });
   });
 

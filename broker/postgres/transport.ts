@@ -4,7 +4,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { tlsServerEndPoint } from './channel-binding';
-import { BackendUnreachableError } from '../connector-kit';
+import { BackendUnreachableError, defaultedSslmodeNote, verifiesServer } from '../connector-kit';
 import { PG_CODES, SqlState, type Deadline } from './errors';
 import { sslRequest } from './protocol';
 import { createSocketReader } from './socket-reader';
@@ -15,6 +15,8 @@ export interface BackendTransport {
   /** A net.Socket or tls.TLSSocket; has a no-op 'error' listener, so failures surface as 'close'. */
   readonly socket: net.Socket;
   readonly tls: boolean;
+  /** TLS verified the server (see connector-kit's `verifiesServer`): a password may go here. */
+  readonly verified: boolean;
   /** tls-server-end-point binding data, when on TLS and the certificate's hash is known. */
   readonly channelBinding?: Buffer;
 }
@@ -39,7 +41,7 @@ export async function openBackendTransport(
   const raw = await connectTcp(via?.host ?? target.host, via?.port ?? target.port, where, deadline, PG_CODES);
   let secure: tls.TLSSocket | undefined;
   try {
-    if (target.sslmode === 'disable') return { socket: raw, tls: false };
+    if (target.sslmode === 'disable') return { socket: raw, tls: false, verified: false };
 
     deadline.phase(`waiting for the backend ${where} to answer the SSL request`, SqlState.connectionFailure);
     raw.write(sslRequest());
@@ -51,10 +53,11 @@ export async function openBackendTransport(
       reader.release();
     }
     if (answer === 0x4e /* N */) {
-      if (target.sslmode === 'prefer') return { socket: raw, tls: false };
+      if (target.sslmode === 'prefer') return { socket: raw, tls: false, verified: false };
       throw new BackendUnreachableError(
         PG_CODES,
-        `the backend ${where} does not accept TLS, and sslmode is ${target.sslmode}`,
+        `the backend ${where} does not accept TLS, and sslmode is ${target.sslmode}` +
+          defaultedSslmodeNote(target, 'set target.sslmode: disable if this server really has no TLS'),
       );
     }
     if (answer !== 0x53 /* S */) {
@@ -82,7 +85,8 @@ export async function openBackendTransport(
       minVersion: 'TLSv1.2',
     });
     secure = socket;
-    await awaitTlsHandshake(socket, { where, sslmode: target.sslmode, verifyChain }, deadline, PG_CODES);
+    const note = defaultedSslmodeNote(target, "set target.caCert to the CA file that signed the server's certificate");
+    await awaitTlsHandshake(socket, { where, sslmode: target.sslmode, verifyChain, note }, deadline, PG_CODES);
     const certificate = socket.getPeerX509Certificate();
     let channelBinding: Buffer | undefined;
     try {
@@ -90,7 +94,12 @@ export async function openBackendTransport(
     } catch {
       channelBinding = undefined; // an unparsable certificate only costs us the PLUS variant
     }
-    return { socket, tls: true, ...(channelBinding && { channelBinding }) };
+    const verified = verifiesServer({
+      fullVerification: target.sslmode === 'verify-full',
+      verifyChain,
+      ca: target.ca,
+    });
+    return { socket, tls: true, verified, ...(channelBinding && { channelBinding }) };
   } catch (err) {
     secure?.destroy();
     raw.destroy();

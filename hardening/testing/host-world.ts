@@ -28,11 +28,14 @@ export interface HostWorldOptions {
   agent?: Record<string, unknown>;
   secrets?: SecretStore;
   mode?: 'browser' | 'daemon';
+  /** The folder for the config (kept on close): a restart of the same install. Default: a fresh temp dir. */
+  dir?: string;
 }
 
-/** Writes the config and token file into a fresh 0700 temp dir and starts the host. */
+/** Writes the config and token file into a fresh 0700 temp dir (or `dir`) and starts the host. */
 export async function startHostWorld(options: HostWorldOptions): Promise<HostWorld> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'sesame-hardening-'));
+  const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'sesame-hardening-')));
+  const ownDir = options.dir === undefined;
   const tokenFile = path.join(dir, 'vault-token');
   await writeFile(tokenFile, `${options.token}\n`, { mode: 0o600 });
   const config = {
@@ -61,7 +64,7 @@ export async function startHostWorld(options: HostWorldOptions): Promise<HostWor
       log: createLogger('sesame', (r) => void logs.push(r), 'debug'),
     });
   } catch (error) {
-    await rm(dir, { recursive: true, force: true });
+    if (ownDir) await rm(dir, { recursive: true, force: true });
     throw error;
   }
   host.subscribe((event) => void events.push(event));
@@ -74,7 +77,7 @@ export async function startHostWorld(options: HostWorldOptions): Promise<HostWor
     notifications,
     async close() {
       await host.close();
-      await rm(dir, { recursive: true, force: true });
+      if (ownDir) await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -25,7 +25,7 @@ import { guiChoicesFor, isKnownGui, KNOWN_GUIS } from '../../launchers';
 import { requireConnection, type Handlers, type HostContext } from '../context';
 import { resolveConfigPath } from '../credential-sources';
 import type { SecretStore } from '../../platform';
-import { sshHostKeyFolder } from '../ssh';
+import { keyFolder } from '../key-store';
 import { checkLocalAddress, ensureFree } from './connections';
 
 /** Check a Vault address (and CA file, a path relative to the config's folder) as the forms do. */
@@ -91,7 +91,7 @@ export function secretsView(secrets: SecretStore, configPath: string): SettingsV
   return {
     store: secrets.kind,
     ...(secrets.unavailableReason ? { reason: secrets.unavailableReason } : {}),
-    ...(secrets.kind === 'memory' ? { sshHostKeyFolder: sshHostKeyFolder(configPath) } : {}),
+    ...(secrets.kind === 'memory' ? { keyFolder: keyFolder(configPath) } : {}),
   };
 }
 

@@ -145,7 +145,7 @@ it('an SSH card shows the host key ssh is asked to trust; without a keychain, Se
       secrets: {
         store: 'memory',
         reason: 'the OS keychain is not available (no D-Bus session); the Vault session lasts until Sesame quits',
-        sshHostKeyFolder: '/home/dev/.config/sesame/ssh-host-keys',
+        keyFolder: '/home/dev/.config/sesame/keys',
       },
       guis: [],
     },
@@ -155,6 +155,6 @@ it('an SSH card shows the host key ssh is asked to trust; without a keychain, Se
   await notice.waitFor();
   expect(await notice.textContent()).toBe(
     'No OS keychain: the OS keychain is not available (no D-Bus session); the Vault session lasts until Sesame quits. ' +
-      "SSH host keys are kept in /home/dev/.config/sesame/ssh-host-keys (readable by you only), so ssh keeps trusting Sesame's endpoints across restarts.",
+      "Sesame's own keys (SSH host keys, the local TLS CA) are kept in /home/dev/.config/sesame/keys (readable by you only), so ssh and TLS clients keep trusting Sesame across restarts.",
   );
 });

@@ -75,10 +75,10 @@ function SecretsFact({ secrets }: { secrets: SettingsView['secrets'] }) {
   return (
     <span data-testid="keychain-notice">
       <span className="warn-text">No OS keychain{secrets.reason ? `: ${secrets.reason}` : ''}.</span>{' '}
-      {secrets.sshHostKeyFolder && (
+      {secrets.keyFolder && (
         <>
-          SSH host keys are kept in <code>{secrets.sshHostKeyFolder}</code> (readable by you only), so ssh keeps
-          trusting Sesame&apos;s endpoints across restarts.
+          Sesame&apos;s own keys (SSH host keys, the local TLS CA) are kept in <code>{secrets.keyFolder}</code>{' '}
+          (readable by you only), so ssh and TLS clients keep trusting Sesame across restarts.
         </>
       )}
     </span>
