@@ -5,7 +5,6 @@
 import { ConfigError, loadConfig, type SesameConfig } from '../app/config';
 import { createAppHost, type AppHost } from '../app/host';
 import { createLogger, jsonLineSink, type Logger } from '../app/log';
-import { watchConfigFile } from './config-watch';
 import { parseHealthAddress, startHealthServer, type HealthServer } from './health';
 import { readVersion, untilSignal } from './lifecycle';
 import { createNodePlatform } from './node-platform';
@@ -39,9 +38,20 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     mode: 'daemon',
     log,
     version: await readVersion(),
+    watchConfig: true,
+  });
+  // The health endpoint may move with a reload (`daemon.health` changed and no --health pins it).
+  let health: HealthServer | undefined;
+  let healthWanted = options.health ?? config.daemon?.health;
+  const healthLog = log.child('health');
+  const followHealth = serialised(async () => {
+    health = await moveHealth(host, options.health, healthWanted, health, healthLog);
+    healthWanted = options.health ?? host.currentConfig().daemon?.health;
   });
   host.subscribe((e) => {
-    if (e.event !== 'activity' || LOGGED_BY_HOST.has(e.payload.kind)) return;
+    if (e.event !== 'activity') return;
+    if (e.payload.kind === 'config-applied') void followHealth();
+    if (LOGGED_BY_HOST.has(e.payload.kind)) return;
     const fields = { kind: e.payload.kind, ...(e.payload.connection ? { connection: e.payload.connection } : {}) };
     log[e.payload.level](e.payload.message, fields);
   });
@@ -54,32 +64,23 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     });
   }
 
-  let health: HealthServer | undefined;
-  let healthWanted = options.health ?? config.daemon?.health;
-  const healthLog = log.child('health');
   if (healthWanted)
     health = await startHealthServer({ address: healthWanted, readiness: () => host.readiness(), log: healthLog });
 
-  const reload = serialised(async (why: string) => {
-    log.info(`reloading the config (${why})`, { file: configPath });
-    try {
-      await host.reloadFromFile();
-    } catch (error) {
-      if (error instanceof ConfigError) return; // logged by the host; the running config stays
-      log.error('reloading the config failed', { error });
-      return;
-    }
-    health = await moveHealth(host, options.health, healthWanted, health, healthLog);
-    healthWanted = options.health ?? host.currentConfig().daemon?.health;
-  });
-  const watcher = await watchConfigFile(configPath, () => void reload('the file changed'));
-  const onHangup = () => void reload('SIGHUP');
+  // Saves of the file are applied by the host's watcher; SIGHUP reloads it as it is now.
+  const onHangup = () => {
+    log.info('reloading the config (SIGHUP)', { file: configPath });
+    host.reloadFromFile().catch((error: unknown) => {
+      // An invalid file is logged by the host; the running config stays.
+      if (!(error instanceof ConfigError)) log.error('reloading the config failed', { error });
+    });
+  };
   process.on('SIGHUP', onHangup);
 
   const signal = await untilSignal();
   log.info(`stopping on ${signal}`);
   process.off('SIGHUP', onHangup);
-  watcher.close();
+  await followHealth();
   await health?.close();
   await host.close();
   log.info('stopped');

@@ -93,6 +93,7 @@ export async function runStart(options: StartOptions): Promise<number> {
     sandbox: Boolean(sandbox),
     ...(sandbox ? { sandboxLogins: sandboxLogins(sandbox) } : {}),
     version: await readVersion(),
+    watchConfig: true,
   });
   const bridge = await createBrowserBridge({
     api: host,

@@ -154,6 +154,7 @@ async function start(isQuitting: () => boolean) {
     log,
     version: app.getVersion(),
     ...(sandboxLogins ? { sandbox: true, sandboxLogins } : {}),
+    watchConfig: true,
   });
   if (secrets.kind === 'memory' && secrets.unavailableReason)
     platform.notify('Sesame will not remember your login', secrets.unavailableReason);

@@ -15,7 +15,13 @@ import {
   VaultHealthView,
 } from './views';
 import { LeaseIdInput, LeaseRemoved, LeasesCleared, LeaseView } from './leases';
-import { SettingsUpdateInput, SettingsUpdateResult, SettingsView, VaultSettingsInput } from './settings';
+import {
+  ConfigFileStatus,
+  SettingsUpdateInput,
+  SettingsUpdateResult,
+  SettingsView,
+  VaultSettingsInput,
+} from './settings';
 import {
   TerminalExit,
   TerminalId,
@@ -120,6 +126,8 @@ export const events = {
   'terminal.exit': TerminalExit,
   /** Vault's health changed (sealed, unreachable, back up). */
   'vault.health': VaultHealthView,
+  /** The config file became invalid, or valid again (a hand edit applied, or fixed). */
+  'config.file': ConfigFileStatus,
   /** The host started again; everything the UI mirrors must be read again. */
   'app.reset': AppReset,
 } as const;

@@ -3,9 +3,19 @@
 import { z } from 'zod';
 import { AuthMethod, KnownGui } from './views';
 
+/** Whether the config file on disk is what runs. */
+export const ConfigFileStatus = z.object({
+  /** Edits are applied as they are saved (false: only by Reload, or SIGHUP to the daemon). */
+  watched: z.boolean(),
+  /** Why the file on disk is not what runs (its problems, with line numbers); absent when it is. */
+  problem: z.string().optional(),
+});
+export type ConfigFileStatus = z.infer<typeof ConfigFileStatus>;
+
 export const SettingsView = z.object({
   /** The config file in use (the same as `app.info`'s `configPath`). */
   configPath: z.string(),
+  configFile: ConfigFileStatus,
   vault: z.object({
     address: z.string(),
     namespace: z.string().optional(),

@@ -3,11 +3,14 @@
 // (a new Vault address, new agent settings, the first-run form saved). Subscribers and callers
 // keep the same object across restarts; an `app.reset` event tells mirrors to read everything
 // again. A core that cannot start with the new file gets the old file back and starts again.
+// With `watchConfig`, saves of the file are applied as they happen, in every mode, and a file
+// created by hand while the first-run form shows starts the host from it.
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { ApiError, type AppEvent, type CommandInput, type CommandName, type CommandOutput } from '../api';
 import type { RestartRequest } from './context';
 import { createHostCore, type AppHost, type AppHostOptions, type CoreHooks } from './host';
+import { watchConfigFile, type ConfigWatcher } from './config-watch';
 import { createSetupHost } from './setup';
 
 export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
@@ -19,9 +22,14 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
   let hooks: CoreHooks = { requestRestart };
 
   // The daemon has nobody to fill in a form: a missing file stays the error it is.
+  let inSetup = false;
   const build = (fromFile: boolean): Promise<AppHost> | AppHost => {
+    inSetup = false;
     if (options.config && !fromFile) return createHostCore(options, hooks);
-    if (options.mode !== 'daemon' && !existsSync(options.configPath)) return createSetupHost(options, hooks);
+    if (options.mode !== 'daemon' && !existsSync(options.configPath)) {
+      inSetup = true;
+      return createSetupHost(options, hooks);
+    }
     return createHostCore({ ...options, config: undefined }, hooks);
   };
 
@@ -66,6 +74,21 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
     while (restarting) await restarting.catch(() => {});
   };
 
+  async function fileSaved(): Promise<void> {
+    await settled();
+    if (!inSetup) return core.reloadIfChanged();
+    if (!existsSync(options.configPath)) return;
+    restarting = restart({ reason: `${options.configPath} was created`, rollback: async () => {} });
+    await restarting.catch((error: Error) => log.error('could not start from the new config file', { error }));
+    restarting = undefined;
+  }
+  const watcher: ConfigWatcher | undefined = options.watchConfig
+    ? await watchConfigFile(options.configPath, () => void fileSaved()).catch((error: Error) => {
+        log.warn('cannot watch the config file; edits apply on Reload', { file: options.configPath, error });
+        return undefined;
+      })
+    : undefined;
+
   return {
     async call<C extends CommandName>(command: C, input: CommandInput<C>): Promise<CommandOutput<C>> {
       await settled();
@@ -92,9 +115,11 @@ export async function createAppHost(options: AppHostOptions): Promise<AppHost> {
     },
     reload: async (config) => (await settled(), core.reload(config)),
     reloadFromFile: async () => (await settled(), core.reloadFromFile()),
+    reloadIfChanged: async () => (await settled(), core.reloadIfChanged()),
     currentConfig: () => core.currentConfig(),
     readiness: () => core.readiness(),
     async close() {
+      watcher?.close();
       await settled();
       unsubscribe();
       await core.close();

@@ -4,16 +4,24 @@
 // reported, not applied. A file that fails validation changes nothing: the error is logged and
 // becomes an activity event the UI shows.
 import type { Logger } from '../../broker/log';
-import type { ReloadResult } from '../api';
+import type { AppEvent, ConfigFileStatus, ReloadResult } from '../api';
 import { ConfigError, loadConfig, type SesameConfig } from '../config';
 import type { ActivityLog } from './activity';
 import type { ConnectionSet } from './connection-set';
-import { agentChanged, settingsNeedingRestart, startingEverything } from './reload';
+import { agentChanged, canonicalJson, settingsNeedingRestart, startingEverything } from './reload';
 
 export interface ConfigState {
   config(): SesameConfig;
   applyConfig(next: SesameConfig, why: string): Promise<ReloadResult>;
+  /** Read the config file and apply it; an invalid file throws its ConfigError and changes nothing. */
   reloadFromFile(): Promise<ReloadResult>;
+  /**
+   * A save the watcher saw: as reloadFromFile, but a file that says what already runs (Sesame's
+   * own Settings save) changes nothing and says nothing; an invalid file does not throw.
+   */
+  reloadIfChanged(): Promise<void>;
+  /** Whether the file on disk is what runs. */
+  fileStatus(): ConfigFileStatus;
 }
 
 export interface ConfigStateOptions {
@@ -24,6 +32,9 @@ export interface ConfigStateOptions {
   activity: ActivityLog;
   /** Move the token agent to new settings (throws, changing nothing, when it cannot). */
   applyAgent(agent: SesameConfig['agent']): Promise<void>;
+  /** Whether the shell watches the file (edits applied as saved). */
+  watched: boolean;
+  emit(event: AppEvent): void;
   log: Logger;
 }
 
@@ -40,6 +51,10 @@ export function createConfigState(options: ConfigStateOptions): ConfigState {
   const prepare = (config: SesameConfig) => (options.mode === 'daemon' ? startingEverything(config) : config);
   let current = prepare(options.initial);
   let queue: Promise<unknown> = Promise.resolve();
+  let problem: string | undefined;
+  const fileStatus = (): ConfigFileStatus => ({ watched: options.watched, ...(problem ? { problem } : {}) });
+  // Said after every read of the file: mirrors reload the settings it may have changed.
+  const announce = () => options.emit({ event: 'config.file', payload: fileStatus() });
 
   async function apply(nextRaw: SesameConfig, why: string): Promise<ReloadResult> {
     const next = prepare(nextRaw);
@@ -87,25 +102,49 @@ export function createConfigState(options: ConfigStateOptions): ConfigState {
   return {
     config: () => current,
     applyConfig: (next, why) => serialised(() => apply(next, why)),
-    reloadFromFile: () =>
-      serialised(async () => {
-        let loaded: SesameConfig;
-        try {
-          loaded = await loadConfig(options.configPath);
-        } catch (error) {
-          if (!(error instanceof ConfigError)) throw error;
-          log.error('the changed config file is invalid; the running config stays', {
-            file: options.configPath,
-            problems: error.problems,
-          });
-          activity.add({
-            level: 'error',
-            kind: 'config-invalid',
-            message: `${error.message}\nThe running config stays until the file is fixed.`,
-          });
-          throw error;
-        }
-        return apply(loaded, 'the config file changed');
-      }),
+    fileStatus,
+    reloadFromFile: () => serialised(() => readAndApply(false)) as Promise<ReloadResult>,
+    reloadIfChanged: () =>
+      serialised(() => readAndApply(true)).then(
+        () => undefined,
+        (error: unknown) => {
+          if (!(error instanceof ConfigError)) log.error('applying the changed config file failed', { error });
+        },
+      ),
   };
+
+  async function readAndApply(ifChanged: boolean): Promise<ReloadResult | null> {
+    let loaded: SesameConfig;
+    try {
+      loaded = await loadConfig(options.configPath);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      log.error('the changed config file is invalid; the running config stays', {
+        file: options.configPath,
+        problems: error.problems,
+      });
+      const said = `${error.message}\nThe running config stays until the file is fixed.`;
+      // A watcher sees every save; the same problem is said once.
+      if (said !== problem) activity.add({ level: 'error', kind: 'config-invalid', message: said });
+      problem = said;
+      announce();
+      throw error;
+    }
+    const wasBroken = problem !== undefined;
+    problem = undefined;
+    try {
+      if (ifChanged && canonicalJson(prepare(loaded)) === canonicalJson(current)) {
+        if (wasBroken)
+          activity.add({
+            level: 'info',
+            kind: 'config-fixed',
+            message: 'the config file is valid again; nothing changed',
+          });
+        return null;
+      }
+      return await apply(loaded, wasBroken ? 'the config file was fixed' : 'the config file changed');
+    } finally {
+      announce();
+    }
+  }
 }

@@ -7,6 +7,7 @@ import {
   ApiError,
   type AppEvent,
   type AppInfo,
+  type ConfigFileStatus,
   type CommandInput,
   type CommandName,
   type CommandOutput,
@@ -49,6 +50,8 @@ export interface HostContext {
   applyConfig(next: SesameConfig, why: string): Promise<ReloadResult>;
   /** Read the config file and apply it; a file that fails validation changes nothing and is reported. */
   reloadFromFile(): Promise<ReloadResult>;
+  /** Whether the file on disk is what runs (a hand edit with a problem is not). */
+  configFile(): ConfigFileStatus;
   /** Start the host again from the config file once the current command has answered. */
   requestRestart(request: RestartRequest): void;
 }

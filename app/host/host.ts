@@ -57,6 +57,8 @@ export interface AppHostOptions {
   version?: string;
   /** Between Vault health checks while Vault is up (default 5 s). */
   vaultHealthIntervalMs?: number;
+  /** Apply the config file's edits as they are saved (the shells: every mode); tests reload by hand. */
+  watchConfig?: boolean;
 }
 
 /** What the core may ask of the wrapper around it (app-host.ts), and what a restart carries over. */
@@ -75,6 +77,8 @@ export interface AppHost extends AppApi {
   reload(config: SesameConfig): Promise<ReloadResult>;
   /** Read the config file and apply it; an invalid file throws its ConfigError and changes nothing. */
   reloadFromFile(): Promise<ReloadResult>;
+  /** A save of the file was seen: apply it when it changed what runs; an invalid file is reported, not thrown. */
+  reloadIfChanged(): Promise<void>;
   /** The config the host runs now. */
   currentConfig(): SesameConfig;
   /** Logged in (when Vault is needed) and every connection ready, with the detail. */
@@ -131,6 +135,8 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
     connections,
     activity,
     applyAgent: (next) => agent.reconfigure(next),
+    watched: options.watchConfig ?? false,
+    emit,
     log,
   });
 
@@ -180,6 +186,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
     config: state.config,
     applyConfig: state.applyConfig,
     reloadFromFile: state.reloadFromFile,
+    configFile: state.fileStatus,
     requestRestart: hooks.requestRestart,
   };
   const terminals = terminalCommands(ctx, sshHostKeys);
@@ -234,6 +241,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
     },
     reload: (config) => state.applyConfig(config, 'the config was reloaded'),
     reloadFromFile: state.reloadFromFile,
+    reloadIfChanged: state.reloadIfChanged,
     currentConfig: state.config,
     readiness: () => readinessOf(state.config(), currentSession(), connections.list()),
     async close() {

@@ -166,3 +166,89 @@ describe('reloading a running host', () => {
     expect((await host.call('activity.list', {})).at(-1)).toMatchObject({ level: 'warn', kind: 'restart-needed' });
   });
 });
+
+describe('watching the config file (every mode: the shells ask for it)', () => {
+  let sandbox: Sandbox;
+  let host: AppHost;
+  let configPath: string;
+  const events: AppEvent[] = [];
+  const pgTarget = () => ({ host: sandbox.postgres.host, port: sandbox.postgres.port });
+  let ports: number[];
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    configPath = path.join(sandbox.dir, 'watched.yaml');
+    ports = [await freePort(), await freePort()];
+    await writeTestConfig(configPath, sandbox, [
+      postgresConnection('first', ports[0]!, pgTarget(), 'sandbox/postgres', { autoStart: true }),
+    ]);
+    host = await createAppHost({
+      configPath,
+      platform: recordingPlatform(),
+      mode: 'browser',
+      log: silentLogger,
+      watchConfig: true,
+    });
+    host.subscribe((e) => events.push(e));
+  });
+  afterAll(async () => {
+    await host?.close();
+    await sandbox?.stop();
+  });
+
+  const names = async () => (await host.call('connections.list', {})).map((c) => `${c.name}:${c.state}`);
+  const fileStatus = async () => (await host.call('settings.get', {})).configFile;
+  const until = async (check: () => Promise<boolean>, what: string) => {
+    for (let i = 0; i < 100; i++) {
+      if (await check()) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`gave up waiting: ${what}`);
+  };
+
+  it('applies a hand edit when it is saved, with no Reload', async () => {
+    expect(await fileStatus()).toEqual({ watched: true });
+    await writeTestConfig(configPath, sandbox, [
+      postgresConnection('first', ports[0]!, pgTarget(), 'sandbox/postgres', { autoStart: true }),
+      postgresConnection('second', ports[1]!, pgTarget(), 'sandbox/postgres', { autoStart: true }),
+    ]);
+    await until(async () => (await names()).includes('second:ready'), 'the added connection');
+    expect((await psql(`127.0.0.1:${ports[1]}`, 'select current_user')).stdout).toBe(sandbox.postgresAppUser);
+    expect(events.some((e) => e.event === 'config.file')).toBe(true);
+  });
+
+  it('a broken save is reported once and the running config stays; the fix clears it', async () => {
+    const good = await readFile(configPath, 'utf8');
+    const activityBefore = (await host.call('activity.list', {})).length;
+    const broken = good.replace(`127.0.0.1:${ports[1]}`, 'nowhere');
+    // An editor that saves twice (write, then write again): the same problem is said once.
+    await writeFile(configPath, broken);
+    await until(async () => (await fileStatus()).problem !== undefined, 'the problem');
+    await writeFile(configPath, `${broken}\n`);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const status = await fileStatus();
+    expect(status.problem).toMatch(/watched\.yaml:\d+:\d+: connections\[1\]\.listen/);
+    expect(status.problem).toMatch(/The running config stays until the file is fixed/);
+    const invalid = (await host.call('activity.list', {}))
+      .slice(activityBefore)
+      .filter((a) => a.kind === 'config-invalid');
+    expect(invalid).toHaveLength(1);
+    expect(await names()).toEqual(['first:ready', 'second:ready']);
+
+    await writeFile(configPath, good);
+    await until(async () => (await fileStatus()).problem === undefined, 'the problem to clear');
+    const said = (await host.call('activity.list', {})).at(-1)!;
+    expect(said).toMatchObject({ kind: 'config-fixed', message: 'the config file is valid again; nothing changed' });
+  });
+
+  it("Sesame's own save (Settings) is not announced again as a file change", async () => {
+    const before = (await host.call('activity.list', {})).length;
+    await host.call('settings.update', { gui: { connection: 'first', gui: 'dbeaver' } });
+    await new Promise((resolve) => setTimeout(resolve, 800)); // past the watcher's debounce
+    const added = (await host.call('activity.list', {})).slice(before).map((a) => a.message);
+    expect(added).toEqual([
+      expect.stringMatching(/^"Open in …" for first changed/),
+      expect.stringMatching(/^"Open in GUI" for first now starts DBeaver/),
+    ]);
+  });
+});

@@ -58,6 +58,7 @@ export function createSetupHost(options: AppHostOptions, hooks: CoreHooks): AppH
       return {
         settings: {
           configPath: options.configPath,
+          configFile: { watched: options.watchConfig ?? false },
           vault: { address, authMethod: 'oidc', ...(namespace ? { namespace } : {}), ...(caCert ? { caCert } : {}) },
           agent: {},
           secrets: secretsView(options.platform.secrets, options.configPath),
@@ -85,6 +86,8 @@ export function createSetupHost(options: AppHostOptions, hooks: CoreHooks): AppH
     reloadFromFile: async () => {
       throw new ApiError('conflict', NOT_SET_UP);
     },
+    // A file created by hand while the form shows is picked up by the wrapper (app-host.ts).
+    reloadIfChanged: async () => {},
     currentConfig: () => {
       throw new ApiError('conflict', NOT_SET_UP);
     },

@@ -7,6 +7,7 @@ import { isEnded, useLeasesStore } from './state/leases';
 import { showTab, TAB_LABELS, TABS, useNavStore, type TabId } from './state/nav';
 import { useSessionStore, needsLogin } from './state/session';
 import { ActivityTab } from './ui/activity/ActivityTab';
+import { ConfigBanner } from './ui/ConfigBanner';
 import { ConnectionsTab } from './ui/connections/ConnectionsTab';
 import { Header } from './ui/Header';
 import { LeasesTab } from './ui/leases/LeasesTab';
@@ -37,6 +38,7 @@ export function App() {
   return (
     <>
       <LinkBanner />
+      <ConfigBanner />
       <Header />
       {!setup && (
         <nav className="tab-bar" aria-label="Sections">

@@ -355,6 +355,7 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
   function defaultSettings(): SettingsView {
     return {
       configPath: CONFIG_PATH,
+      configFile: { watched: true },
       vault: { address: anonymous.vaultAddress, authMethod: 'oidc', authMount: 'oidc', authRole: 'developer' },
       agent: { listen: '127.0.0.1:8100', tokenSink: '~/.vault-token' },
       secrets: { store: 'keychain' },

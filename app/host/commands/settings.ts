@@ -63,6 +63,7 @@ function settingsView(ctx: HostContext): SettingsView {
   const startAtLogin = ctx.platform.startAtLogin;
   return {
     configPath: ctx.configPath,
+    configFile: ctx.configFile(),
     vault: {
       address: config.vault.address,
       ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),

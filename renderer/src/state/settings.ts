@@ -1,6 +1,6 @@
-// The host's non-secret settings. They have no change event: they are loaded after each
-// (re)connect, after the host restarts, after the config file is reloaded from the Settings
-// tab, and taken from the answer of each change.
+// The host's non-secret settings. They are loaded after each (re)connect, after the host
+// restarts, whenever the host read the config file again (`config.file`: a save, a Reload),
+// and taken from the answer of each change.
 import { create } from 'zustand';
 import type {
   ApiError,

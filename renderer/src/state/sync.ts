@@ -34,6 +34,9 @@ export function connectStores(link: HostLink): () => void {
         return routeTerminalEvent(event);
       case 'vault.health':
         return applyVaultHealth(event.payload);
+      case 'config.file':
+        // The file was read again: what it set (agent, "Open in …") and its problem, if any.
+        return void loadSettings(link);
       case 'app.reset':
         return void load();
     }

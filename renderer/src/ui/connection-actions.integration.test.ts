@@ -140,6 +140,7 @@ it('an SSH card shows the host key ssh is asked to trust; without a keychain, Se
     connections: [{ name: 'bastion', protocol: 'ssh', target: 'bastion.internal:22' }],
     settings: {
       configPath: '/home/dev/.config/sesame/config.yaml',
+      configFile: { watched: true },
       vault: { address: 'http://127.0.0.1:8200', authMethod: 'oidc' },
       agent: {},
       secrets: {

@@ -124,6 +124,11 @@ export function SettingsTab() {
   useEffect(() => {
     void loadSettings(link);
   }, [link]);
+  // A Reload that failed is old news once the file is applied again (fixed and saved).
+  const fileProblem = settings?.configFile.problem;
+  useEffect(() => {
+    if (!fileProblem) setReload((r) => (r && 'error' in r ? null : r));
+  }, [fileProblem]);
 
   async function reloadFile() {
     setReload({ busy: true });
@@ -169,15 +174,24 @@ export function SettingsTab() {
             </Fact>
           )}
         </dl>
+        {settings?.configFile.problem && (
+          <p className="notice notice-bad config-problem" role="alert" data-testid="config-problem">
+            {settings.configFile.problem}
+          </p>
+        )}
         <p className="hint">
-          Connections are defined in this file. Sesame checks every edit and names the line and field at fault.
+          Connections are defined in this file.{' '}
+          {settings?.configFile.watched
+            ? 'Sesame applies each save as it happens; a file with a problem is not applied, and the line and field at fault are named here.'
+            : 'Edits apply when you press Reload; a file with a problem is not applied, and the line and field at fault are named.'}
         </p>
         <div className="form-actions">
           <button type="button" className="button" disabled={reload !== null && 'busy' in reload} onClick={reloadFile}>
             {reload !== null && 'busy' in reload ? 'Reloading…' : 'Reload config file'}
           </button>
         </div>
-        {reload && !('busy' in reload) && <OutcomeLine outcome={reload} />}
+        {/* A file problem shows once, above; what else a Reload said shows here. */}
+        {reload && !('busy' in reload) && !('error' in reload && fileProblem) && <OutcomeLine outcome={reload} />}
       </section>
     </div>
   );
