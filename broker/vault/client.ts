@@ -3,7 +3,7 @@
 // retries with exponential backoff and jitter on network errors, 429 and 5xx.
 import { readFileSync } from 'node:fs';
 import nodeVault from 'node-vault';
-import { VaultError, errorForStatus } from './errors';
+import { VaultError, errorForStatus, networkWords } from './errors';
 
 export interface VaultClientOptions {
   address: string;
@@ -130,7 +130,14 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
       return new VaultError('timeout', `Vault at ${address} did not answer within ${timeout} ms (${path})`, path);
     }
     const code = e.code ?? 'network error';
-    return new VaultError('unreachable', `Vault at ${address} is unreachable (${code})`, path);
+    return new VaultError(
+      'unreachable',
+      `Vault at ${address} is unreachable: ${networkWords(code)}`,
+      path,
+      undefined,
+      [],
+      code,
+    );
   }
 
   return {

@@ -1,7 +1,7 @@
 // Vault health as the first-run form and the host's watcher read it, against the dev server
 // (plain and TLS), a closed port and an HTTP server that is not Vault.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createLocalhostCertificate,
@@ -78,6 +78,34 @@ describe('readVaultHealth / checkVaultAddress', () => {
       status: 'error',
       message: expect.stringContaining('http:// or https://'),
     });
+  });
+
+  it('an address that speaks another protocol (an sshd) is told as "does not speak HTTP"', async () => {
+    const sockets = new Set<Socket>();
+    const sshd = createNetServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.end('SSH-2.0-OpenSSH_9.2\r\n');
+    });
+    await new Promise<void>((resolve) => sshd.listen(0, '127.0.0.1', resolve));
+    try {
+      const health = await checkVaultAddress(`http://127.0.0.1:${(sshd.address() as AddressInfo).port}`);
+      expect(health.status).toBe('unreachable');
+      expect(health.message).toMatch(/cannot be reached: that address does not speak HTTP \(HPE_[A-Z_]+\)/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => sshd.close(resolve));
+    }
+  });
+
+  it('an invalid token is said once, in plain words', async () => {
+    const client = createVaultClient({ address: vault.address, attempts: 1 });
+    const error = await client
+      .request({ method: 'GET', path: 'auth/token/lookup-self', token: 'hvs.not-a-real-token' })
+      .catch((e: unknown) => e as Error);
+    expect((error as Error).message).toBe(
+      'Vault refused the token for auth/token/lookup-self: it is invalid, expired or revoked',
+    );
   });
 
   it('an HTTP server that is not Vault is an error, not "up"', async () => {

@@ -2,7 +2,7 @@
 // or unreachable — read from `sys/health`, which answers without a token. The status codes are
 // asked to be 200 for every state so one request tells them apart by its body, not its status.
 import { createVaultClient, type VaultClient } from './client';
-import { VaultError } from './errors';
+import { networkWords, VaultError } from './errors';
 
 export type VaultHealthStatus = 'ok' | 'standby' | 'sealed' | 'uninitialized' | 'unreachable' | 'error';
 
@@ -20,21 +20,6 @@ export interface VaultHealth {
 
 const QUERY =
   'sys/health?standbyok=true&perfstandbyok=true&sealedcode=200&uninitcode=200&drsecondarycode=200&performancestandbycode=200&standbycode=200';
-
-/** Network error codes in words; TLS trust problems point at the CA certificate setting. */
-const UNREACHABLE_WORDS: Record<string, string> = {
-  ECONNREFUSED: 'nothing is listening there (ECONNREFUSED)',
-  ENOTFOUND: 'the host name is unknown (ENOTFOUND)',
-  EAI_AGAIN: 'the host name cannot be resolved right now (EAI_AGAIN)',
-  ECONNRESET: 'the connection was reset (ECONNRESET)',
-  EHOSTUNREACH: 'the host cannot be reached (EHOSTUNREACH)',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed; set the CA certificate that signed it',
-  SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate chain is not trusted; set the CA certificate that signed it',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate is not trusted; set the CA certificate that signed it',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'its TLS certificate is for another host name',
-  CERT_HAS_EXPIRED: 'its TLS certificate has expired',
-  EPROTO: 'the TLS handshake failed (is it http rather than https?)',
-};
 
 interface HealthBody {
   initialized?: boolean;
@@ -55,11 +40,10 @@ export async function readVaultHealth(client: VaultClient): Promise<VaultHealth>
     if (error instanceof VaultError && error.kind === 'timeout')
       return { ...base, status: 'unreachable', message: `${error.message.replace(/ \(sys\/health\)$/, '')}.` };
     if (error instanceof VaultError && error.kind === 'unreachable') {
-      const code = /\(([^)]+)\)$/.exec(error.message)?.[1] ?? '';
       return {
         ...base,
         status: 'unreachable',
-        message: `Vault at ${client.address} cannot be reached: ${UNREACHABLE_WORDS[code] ?? code}.`,
+        message: `Vault at ${client.address} cannot be reached: ${networkWords(error.code ?? 'network error')}.`,
       };
     }
     return {
