@@ -38,6 +38,23 @@ test('Open terminal on sandbox-ssh: whoami in the in-app terminal shows the sshd
   await expect.poll(lines).toContain(info.sshd.user);
   await page.screenshot({ path: testInfo.outputPath('terminal-whoami.png'), fullPage: true });
 
+  // The keyboard way out: Tab and Escape stay with the shell; Ctrl+] (said under the screen)
+  // moves focus to the terminal's name in the strip, and Tab goes on from there.
+  await expect(terminal.getByTestId('terminal-keys')).toHaveText(
+    'Tab and Esc go to the shell. Ctrl+] leaves the terminal.',
+  );
+  const inTerminal = () =>
+    terminal.evaluate((node) =>
+      node.contains((node.ownerDocument as { activeElement: unknown }).activeElement as never),
+    );
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Escape');
+  expect(await inTerminal()).toBe(true);
+  await page.keyboard.press('Control+]');
+  await expect(page.getByRole('button', { name: 'sandbox-ssh', pressed: true })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Close the terminal on sandbox-ssh' })).toBeFocused();
+
   await page.getByRole('button', { name: 'Close the terminal on sandbox-ssh' }).click();
   await expect(terminal).toHaveCount(0);
   await expect.poll(() => closedTerminals()).toBe(1);

@@ -1,7 +1,7 @@
 // The window: header, the login form while logged out, and four tabs — Connections, Leases &
 // cache, Activity, Settings. Only the selected tab's content is mounted; the stores keep
 // everything else current from the host's events.
-import type { ComponentType } from 'react';
+import { useEffect, useRef, type ComponentType } from 'react';
 import { useHostStore } from './state/host';
 import { isEnded, useLeasesStore } from './state/leases';
 import { showTab, TAB_LABELS, TABS, useNavStore, type TabId } from './state/nav';
@@ -25,8 +25,21 @@ const PANELS: Record<TabId, ComponentType> = {
   settings: SettingsTab,
 };
 
+/** After a login the login form goes away: focus moves to the tab's heading, not to <body>. */
+function useFocusAfterLogin(loggedIn: boolean | undefined): void {
+  const before = useRef(loggedIn);
+  useEffect(() => {
+    if (before.current === false && loggedIn) {
+      const heading = document.querySelector<HTMLElement>('[data-focus-after-login]');
+      (heading ?? document.querySelector<HTMLElement>('[role="tabpanel"]:not([hidden])'))?.focus();
+    }
+    before.current = loggedIn;
+  }, [loggedIn]);
+}
+
 export function App() {
   const session = useSessionStore((s) => s.session);
+  useFocusAfterLogin(session ? !needsLogin(session) : undefined);
   const stale = useHostStore((s) => s.link !== 'open' && s.everOpen);
   const setup = useHostStore((s) => s.info?.setup ?? false);
   const tab = useNavStore((s) => s.tab);

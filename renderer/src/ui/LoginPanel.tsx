@@ -1,7 +1,7 @@
 // Log in to Vault: OIDC (the default), token, userpass or AppRole. The form checks its input
 // against the contract's LoginInput before sending, and a refusal from the host comes back into
 // the form, next to the field it names. Secrets live only in this component's state.
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { LoginInput, type ApiError, type SessionView } from '../../../app/api';
 import { useHostStore } from '../state/host';
 import { logIn } from '../state/session';
@@ -77,6 +77,9 @@ export function LoginPanel({ session }: { session: SessionView }) {
   const demo = useHostStore((s) => s.info?.sandboxLogins);
   // The session's own error is shown until the user starts over (another method, another try).
   const [sessionErrorSeen, setSessionErrorSeen] = useState(false);
+  // Shown after a logout (or at start, logged out): the keyboard starts here, not on <body>.
+  const titleRef = useRef<HTMLHeadingElement>(null);
+  useEffect(() => titleRef.current?.focus(), []);
 
   if (session.state === 'logging-in' && session.pendingAuthUrl) {
     return <OidcWaiting url={session.pendingAuthUrl} />;
@@ -147,7 +150,9 @@ export function LoginPanel({ session }: { session: SessionView }) {
 
   return (
     <section className="card login" aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`}>Log in to Vault</h2>
+      <h2 id={`${id}-title`} ref={titleRef} tabIndex={-1}>
+        Log in to Vault
+      </h2>
       <p className="muted">
         Vault at <code>{session.vaultAddress}</code>
         {session.namespace && (

@@ -151,13 +151,25 @@ describe('the renderer in browser mode', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('is keyboard operable: the switch toggles with Space', async () => {
+  it('is keyboard operable: focus follows login and logout; the switch toggles with Space', async () => {
+    const focused = () => page.evaluate('document.activeElement && document.activeElement.textContent');
     await page.goto(bridge.url);
+    await page.getByRole('heading', { name: 'Log in to Vault' }).waitFor();
+    expect(await focused()).toBe('Log in to Vault');
     await logInWithToken(VAULT_TOKEN);
+    await page.waitForSelector('[data-testid="session-state"][data-state="authenticated"]');
+    // Not <body>: where the work is.
+    await expect.poll(focused).toBe('Connections');
     const toggle = page.getByRole('switch', { name: 'billing-mysql', exact: true });
     await toggle.focus();
     await page.keyboard.press('Space');
     await rowInState('billing-mysql', 'ready');
+
+    await page.getByRole('button', { name: /^Log out/ }).click();
+    const confirm = page.getByRole('dialog');
+    if (await confirm.count()) await confirm.getByRole('button', { name: /Log out/ }).click();
+    await page.getByRole('heading', { name: 'Log in to Vault' }).waitFor();
+    await expect.poll(focused).toBe('Log in to Vault');
   });
 
   it('says so when the host goes away', async () => {

@@ -32,7 +32,10 @@ export function ConnectionsTab() {
     <div className="tab-content">
       <section className="section" aria-labelledby={`${id}-title`}>
         <div className="section-head">
-          <h2 id={`${id}-title`}>Connections</h2>
+          {/* Focused after a login (App), so the keyboard lands where the work is. */}
+          <h2 id={`${id}-title`} data-focus-after-login tabIndex={-1}>
+            Connections
+          </h2>
           {all.length > 0 && (
             <span className="muted">
               {on} of {all.length} on

@@ -18,6 +18,7 @@ export function TerminalDock() {
           <li key={tab.key} className={tab.key === active ? 'terminal-pick terminal-pick-active' : 'terminal-pick'}>
             <button
               type="button"
+              id={`terminal-pick-${tab.key}`}
               className="terminal-pick-name"
               aria-pressed={tab.key === active}
               onClick={() => showTerminalTab(tab.key)}

@@ -12,6 +12,9 @@ import { cellsFor, inputChunks, TERMINAL_FONT } from './fit';
 
 type Status = { state: 'opening' } | { state: 'open' } | { state: 'ended' | 'failed'; text: string };
 
+/** The key that leaves the terminal; the shell gets every other key, Tab and Escape included. */
+export const LEAVE_TERMINAL_KEY = 'Ctrl+]';
+
 const THEME = { background: '#14171c', foreground: '#e4e7eb', cursor: '#8ab2ff', selectionBackground: '#3a4a66' };
 
 function describeExit(exit: TerminalExit): string {
@@ -38,6 +41,12 @@ export function TerminalView({ tab, active }: { tab: TerminalTab; active: boolea
     });
     terminal.current = term;
     term.open(element);
+    term.attachCustomKeyEventHandler((event) => {
+      if (event.type !== 'keydown' || !event.ctrlKey || event.altKey || event.metaKey || event.key !== ']') return true;
+      term.blur();
+      document.getElementById(`terminal-pick-${tab.key}`)?.focus();
+      return false;
+    });
     let id: string | undefined;
     let disposed = false;
     let release = () => {};
@@ -85,7 +94,7 @@ export function TerminalView({ tab, active }: { tab: TerminalTab; active: boolea
       terminal.current = null;
       term.dispose();
     };
-  }, [link, tab.connection]);
+  }, [link, tab.connection, tab.key]);
 
   // xterm.js does not draw while off screen, and a new terminal may open below the fold.
   useEffect(() => {
@@ -114,7 +123,14 @@ export function TerminalView({ tab, active }: { tab: TerminalTab; active: boolea
           {status.text}
         </p>
       )}
-      <div className="terminal-screen" ref={box} aria-label={`Terminal on ${tab.connection}`} />
+      <div
+        className="terminal-screen"
+        ref={box}
+        aria-label={`Terminal on ${tab.connection}. Press ${LEAVE_TERMINAL_KEY} to leave it.`}
+      />
+      <p className="terminal-keys muted" data-testid="terminal-keys">
+        Tab and Esc go to the shell. <kbd>Ctrl</kbd>+<kbd>]</kbd> leaves the terminal.
+      </p>
     </div>
   );
 }
