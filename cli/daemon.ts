@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, type SesameConfig } from '../app/config';
 import { createAppHost, type AppHost } from '../app/host';
 import { createLogger, jsonLineSink, type Logger } from '../app/log';
 import { parseHealthAddress, startHealthServer, type HealthServer } from './health';
-import { readVersion, untilSignal } from './lifecycle';
+import { readVersion, stopParts, untilSignal } from './lifecycle';
 import { createNodePlatform } from './node-platform';
 
 export interface DaemonOptions {
@@ -80,9 +80,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const signal = await untilSignal();
   log.info(`stopping on ${signal}`);
   process.off('SIGHUP', onHangup);
-  await followHealth();
-  await health?.close();
-  await host.close();
+  await stopParts(
+    [
+      ['the health endpoints', async () => (await followHealth(), await health?.close())],
+      ['the connections and the token agent', () => host.close()],
+    ],
+    (line) => log.warn(line),
+  );
   log.info('stopped');
   return 0;
 }

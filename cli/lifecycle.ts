@@ -21,3 +21,40 @@ export async function readVersion(): Promise<string> {
   const pkg = JSON.parse(await readFile(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
+
+/**
+ * Stop the parts in order, each bounded: a part that has not stopped after `partMs` is named
+ * and left behind (the process is ending anyway), and a second Ctrl-C ends at once. Quitting
+ * never hangs on one stuck part, with ports still open behind it.
+ */
+export async function stopParts(
+  parts: ReadonlyArray<readonly [name: string, stop: () => Promise<unknown>]>,
+  say: (line: string) => void,
+  partMs = 10_000,
+): Promise<void> {
+  const force = () => {
+    say('Stopping now (second signal).');
+    process.exit(130);
+  };
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  try {
+    for (const [name, stop] of parts) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), partMs)));
+      const outcome = await Promise.race([
+        stop().then(
+          () => 'done' as const,
+          (error: Error) => error,
+        ),
+        late,
+      ]);
+      clearTimeout(timer);
+      if (outcome === 'late') say(`${name} did not stop within ${partMs / 1000} s; going on without it.`);
+      else if (outcome instanceof Error) say(`${name} did not stop cleanly: ${outcome.message}`);
+    }
+  } finally {
+    process.off('SIGINT', force);
+    process.off('SIGTERM', force);
+  }
+}

@@ -14,7 +14,7 @@ import type { Sandbox } from '../sandbox';
 import { openLinkInBrowser } from './browser-link';
 import { sandboxLogins, sandboxLoginsText } from './sandbox-logins';
 import { createNodePlatform } from './node-platform';
-import { projectRoot, readVersion, untilSignal } from './lifecycle';
+import { projectRoot, readVersion, stopParts, untilSignal } from './lifecycle';
 
 export interface StartOptions {
   browser?: boolean;
@@ -115,9 +115,14 @@ export async function runStart(options: StartOptions): Promise<number> {
 
   await untilSignal();
   input.close();
-  console.log('Stopping…');
-  await bridge.close();
-  await host.close();
-  await sandbox?.stop();
+  console.log('Stopping… (Ctrl-C again to stop at once)');
+  await stopParts(
+    [
+      ['the browser UI', () => bridge.close()],
+      ['the connections and the token agent', () => host.close()],
+      ...(sandbox ? [['the sandbox', () => sandbox.stop()] as const] : []),
+    ],
+    (line) => console.log(line),
+  );
   return 0;
 }

@@ -29,7 +29,7 @@ export interface ConnectionDeps {
   baseDir: string;
   /** Host keys of the local SSH endpoints, prepared before specs are built. */
   sshHostKeys?: SshHostKeys;
-  /** Where connectors that log for themselves (the ssh-agent) write. */
+  /** Where connections log for themselves (the ssh-agent; leases that could not be renewed or revoked), per connection. */
   log?: Logger;
   /** Dynamic leases a connection takes and ends, for the lease registry. */
   onLease?(connection: string, event: DynamicLeaseEvent): void;
@@ -76,6 +76,7 @@ export function credentialFetcherFor(
         required: fetched,
         ...(source.renewIncrement !== undefined ? { renewIncrement: Math.round(source.renewIncrement / 1000) } : {}),
         ...(deps.onLease ? { onLease: (event: DynamicLeaseEvent) => deps.onLease!(connection, event) } : {}),
+        ...(deps.log ? { log: deps.log.child(connection) } : {}),
       });
       return withFixedValues(fetcher, source.values);
     }

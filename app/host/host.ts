@@ -118,7 +118,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
         baseDir,
         onLease,
         sshHostKeys,
-        log: log.child('ssh-agent'),
+        log: log.child('connection'),
         localTls: localTls.identity,
       }),
     ...(localTls.caFile ? { tlsCaFile: localTls.caFile } : {}),

@@ -66,6 +66,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const DEFAULT_MARGIN_MS = 5 * 60_000;
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
+/** How long a revocation may take when the source closes (the app quits). */
+const CLOSING_REVOKE_MS = 3_000;
 
 interface HeldLease {
   readonly leaseId: string;
@@ -311,9 +313,18 @@ export function createVaultDynamicFetcher(
   }
 
   async function revokeAtVault(lease: HeldLease, reason: string): Promise<void> {
+    // At shutdown nobody waits for a login or a slow Vault: one short try, then the lease is
+    // left to end at Vault (said in the log). Quitting must not hang on an unreachable Vault.
+    const closing = reason === 'closed';
     try {
-      const token = await session.token();
-      await vault.request({ method: 'PUT', path: 'sys/leases/revoke', body: { lease_id: lease.leaseId }, token });
+      const token = await session.token(closing ? { waitMs: 0 } : undefined);
+      await vault.request({
+        method: 'PUT',
+        path: 'sys/leases/revoke',
+        body: { lease_id: lease.leaseId },
+        token,
+        ...(closing ? { attempts: 1, timeoutMs: CLOSING_REVOKE_MS } : {}),
+      });
       if (held.delete(lease.leaseId)) emit(lease, 'revoked', reason);
     } catch (error) {
       // It lives on at Vault until its end; say so then.

@@ -20,8 +20,11 @@ export interface VaultKvSource {
 }
 
 export interface SessionTokenSource {
-  /** The current Vault token; may wait for a login in progress, throws when there is none. */
-  token(): Promise<string>;
+  /**
+   * The current Vault token; may wait for a login (up to `waitMs`, 0 = not at all), throws when
+   * there is none.
+   */
+  token(options?: { waitMs?: number }): Promise<string>;
 }
 
 /** Vault failures during which a KV value read earlier is still served. */

@@ -57,6 +57,8 @@ export interface VaultRequest {
   headers?: Record<string, string>;
   /** Attempts for this request (1 = no retry): one-shot calls such as an OIDC callback. */
   attempts?: number;
+  /** A deadline for each attempt, shorter than the client's (revocations at shutdown). */
+  timeoutMs?: number;
 }
 
 export interface VaultClient {
@@ -148,7 +150,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
       let lastError: VaultError | undefined;
       for (let attempt = 0; attempt < tries; attempt++) {
         try {
-          return await once<D>(req);
+          return await (req.timeoutMs === undefined ? once<D>(req) : withDeadline(once<D>(req), req));
         } catch (error) {
           lastError = error as VaultError;
           if (!lastError.retryable || attempt === tries - 1) break;
@@ -159,6 +161,19 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
       throw lastError;
     },
   };
+}
+
+/** The attempt, or a timeout error after `req.timeoutMs` (the request itself is left to end). */
+function withDeadline<T>(attempt: Promise<T>, req: VaultRequest): Promise<T> {
+  const path = req.path.replace(/\?.*$/, '');
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new VaultError('timeout', `Vault did not answer within ${req.timeoutMs} ms (${path})`, path)),
+      req.timeoutMs,
+    );
+    timer.unref();
+    attempt.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
 }
 
 function validateAddress(text: string): string {
