@@ -15,12 +15,22 @@ export interface Credential {
   readonly expiresAt?: Date;
 }
 
+export interface CredentialRequest {
+  /** Drop any cached value first (the target refused it: rotation). */
+  refresh?: boolean;
+  /**
+   * Told when fetching starts (true) and stops (false) waiting for a Vault login: the client's
+   * handshake deadline waits meanwhile, and the app says who is waiting.
+   */
+  onHold?(held: boolean): void;
+}
+
 export interface CredentialFetcher {
   /**
    * The credential for one client connection. `refresh: true` drops any cached value first:
    * the connector asks for it once when the target refused the cached credential (rotation).
    */
-  get(options?: { refresh?: boolean }): Promise<Credential>;
+  get(options?: CredentialRequest): Promise<Credential>;
   /** The client connection that used `credential` has ended (per-connection leases end here). */
   release?(credential: Credential): Promise<void>;
   /** Where credentials come from, for error messages: `vault-kv secret/data/orders-db`. */
@@ -43,6 +53,8 @@ export interface ConnectorContext {
   readonly meter: SessionMeter;
   /** Aborted when the connection is turned off: every client connection closes its sockets. */
   readonly signal: AbortSignal;
+  /** This client starts (true) or stops (false) waiting for a Vault login (its credential is held). */
+  waitingForLogin?(held: boolean): void;
 }
 
 export interface Connector {

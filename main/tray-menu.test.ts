@@ -112,6 +112,29 @@ describe('buildTrayMenuTemplate', () => {
     expect(pending[0]!.label).toBe('Logging in to Vault…');
   });
 
+  it('names the clients waiting for a login, above Log in…, and counts them in the tooltip', () => {
+    const { actions, calls } = recordingActions();
+    const waiting = session({
+      state: 'expired',
+      waiting: [
+        { connection: 'orders', client: 'psql (pid 4242)', since: NOW.toISOString() },
+        { connection: 'shop', client: '127.0.0.1:53122', since: NOW.toISOString() },
+      ],
+    });
+    const menu = buildTrayMenuTemplate(waiting, [], actions, { now: NOW });
+    expect(labels(menu).slice(0, 4)).toEqual([
+      'Session expired — log in again',
+      'psql (pid 4242) on orders is waiting',
+      '127.0.0.1:53122 on shop is waiting',
+      'Log in…',
+    ]);
+    click(item(menu, 'Log in…'));
+    expect(calls).toEqual(['login']);
+    expect(trayTooltip(waiting, [], NOW)).toBe(
+      'Sesame — Session expired — log in again\n2 clients are waiting for you to log in',
+    );
+  });
+
   it('gives each connection a submenu with its state, address and actions', () => {
     const { actions, calls } = recordingActions();
     const orders = connection({ name: 'orders-db', state: 'ready', stats: { ...stats, activeClients: 2 } });

@@ -76,6 +76,8 @@ export function trayTooltip(session: SessionView, connections: readonly Connecti
   const ready = connections.filter((c) => c.state === 'ready').length;
   const failed = connections.filter((c) => c.state === 'error').length;
   const parts = [`Sesame — ${sessionLine(session, now)}`];
+  const waiting = session.waiting?.length ?? 0;
+  if (waiting > 0) parts.push(`${waiting === 1 ? '1 client is' : `${waiting} clients are`} waiting for you to log in`);
   if (connections.length > 0)
     parts.push(`${ready} of ${connections.length} connections on${failed ? `, ${failed} failed` : ''}`);
   return parts.join('\n');
@@ -143,6 +145,11 @@ export function buildTrayMenuTemplate(
   const loggedIn = session.state === 'authenticated' || session.state === 'renewing' || session.state === 'expiring';
   const template: MenuItemConstructorOptions[] = [
     { label: literal(sessionLine(session, options.now)), enabled: false },
+    // Who is held until the login: the client and its connection, so the user knows why to log in now.
+    ...(session.waiting ?? []).map((w): MenuItemConstructorOptions => ({
+      label: literal(`${w.client} on ${w.connection} is waiting`),
+      enabled: false,
+    })),
     loggedIn
       ? { label: 'Log out', click: () => actions.logout() }
       : { label: 'Log in…', enabled: session.state !== 'logging-in', click: () => actions.login() },

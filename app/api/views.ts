@@ -34,6 +34,13 @@ export const SessionView = z.object({
   pendingAuthUrl: z.string().optional(),
   /** Log out revokes the token (Sesame created it by logging in); otherwise it is only forgotten. */
   revokesOnLogout: z.boolean().optional(),
+  /**
+   * Clients held until someone logs in (oldest first): what the login panel, the tray and the
+   * notification name ("psql (pid 4242) on orders-db is waiting").
+   */
+  waiting: z.array(z.object({ connection: z.string(), client: z.string(), since: z.string() })).optional(),
+  /** How long a client that connects while a login is needed waits for it (ms; 0: refused at once). */
+  holdsClientsForMs: z.number().int().nonnegative().optional(),
 });
 export type SessionView = z.infer<typeof SessionView>;
 
@@ -54,6 +61,8 @@ export type ConnectionState = z.infer<typeof ConnectionState>;
 
 export const ConnectionStats = z.object({
   activeClients: z.number().int().nonnegative(),
+  /** Clients held until someone logs in to Vault (their credential waits for the login). */
+  waitingForLogin: z.number().int().nonnegative().optional(),
   sessionsServed: z.number().int().nonnegative(),
   bytesToTarget: z.number().nonnegative(),
   bytesToClient: z.number().nonnegative(),

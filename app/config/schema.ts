@@ -107,6 +107,11 @@ export const VaultConfig = z
       .optional()
       .describe("A PEM file with the CA that signed Vault's TLS certificate, when the system's CAs do not."),
     auth: AuthConfig.default({ method: 'token' }).describe('How Sesame logs in to Vault.'),
+    holdClientsFor: duration
+      .optional()
+      .describe(
+        'How long a client that connects while Sesame needs a Vault login (expired, revoked, logged out) waits for one — its handshake waits too — before it is refused; 0s refuses at once (default 2m).',
+      ),
   })
   .strict()
   .describe('Where Vault is and how to log in.');

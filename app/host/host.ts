@@ -21,7 +21,7 @@ import type {
 import { loadConfig, type SesameConfig } from '../config';
 import type { Platform } from '../platform';
 import { createActivityLog } from './activity';
-import { createHostSession, reportSessionEvents, startTokenAgent } from './token-agent';
+import { createHostSession, DEFAULT_HOLD_MS, reportSessionEvents, startTokenAgent } from './token-agent';
 import { resolveConfigPath } from './credential-sources';
 import { mirrorDynamicLeases } from './lease-mirror';
 import { prepareLocalTls } from './local-tls';
@@ -36,6 +36,7 @@ import { checkVaultFrom, settingsHandlers } from './commands/settings';
 import { terminalCommands } from './commands/terminal';
 import { createConfigState } from './config-state';
 import { createConnectionSet } from './connection-set';
+import { reportWaitingClients } from './waiting-clients';
 import { connectionSpecFor } from './connection-specs';
 import type { Handlers, HostContext, RestartRequest } from './context';
 import { toApiError } from './errors';
@@ -97,7 +98,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
     ...(initial.vault.namespace ? { namespace: initial.vault.namespace } : {}),
     ...(initial.vault.caCert ? { caCertFile: resolveConfigPath(initial.vault.caCert, baseDir) } : {}),
   });
-  const session = createHostSession(vault, initial, baseDir, platform, log.child('session'));
+  const session = createHostSession(vault, initial, baseDir, platform, log.child('session'), options.mode !== 'daemon');
   const supervisor = createConnectionSupervisor(log.child('broker'));
   const activity = createActivityLog(1000, (payload) => emit({ event: 'activity', payload }), hooks.activityHistory);
   const agent = await startTokenAgent(session, initial, baseDir, emit, log);
@@ -151,8 +152,16 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
     ...(options.vaultHealthIntervalMs ? { intervalMs: options.vaultHealthIntervalMs } : {}),
   });
 
-  const currentSession = () => sessionView(session.snapshot(), vault.address, initial.vault.namespace);
+  const currentSession = () =>
+    sessionView(
+      session.snapshot(),
+      vault.address,
+      initial.vault.namespace,
+      supervisor.waitingClients(),
+      initial.vault.holdClientsFor ?? DEFAULT_HOLD_MS,
+    );
   session.onChange(() => emit({ event: 'session.changed', payload: currentSession() }));
+  reportWaitingClients(supervisor, platform, () => emit({ event: 'session.changed', payload: currentSession() }));
   supervisor.onChange((status) =>
     emit({
       event: 'connection.changed',
@@ -161,7 +170,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
   );
   supervisor.onEvent((e) =>
     activity.add({
-      level: e.kind === 'credential-error' ? 'error' : 'info',
+      level: e.kind === 'credential-error' ? 'error' : e.kind === 'client-waiting' ? 'warn' : 'info',
       kind: e.kind,
       message: e.message,
       connection: e.connection,

@@ -41,17 +41,27 @@ export function autoAuthFor(auth: AuthConfig, baseDir: string): LoginRequest | u
   }
 }
 
+/** How long a client waits for a Vault login by default (vault.holdClientsFor). */
+export const DEFAULT_HOLD_MS = 120_000;
+
+/**
+ * The host's Vault session. `interactive`: the app has a window where someone can log in, so a
+ * logged-out session holds clients for a login too (the daemon holds only for its own login).
+ */
 export function createHostSession(
   vault: VaultClient,
   config: SesameConfig,
   baseDir: string,
   platform: Platform,
   log: Logger,
+  interactive: boolean,
 ): VaultSession {
   const autoAuth = autoAuthFor(config.vault.auth, baseDir);
   const sink = config.agent?.tokenSink;
   return createVaultSession(vault, log, {
     store: platform.secrets,
+    interactive,
+    loginWaitMs: config.vault.holdClientsFor ?? DEFAULT_HOLD_MS,
     openBrowser: (url) => platform.openExternal(url),
     ...(autoAuth ? { autoAuth } : {}),
     ...(sink ? { tokenSink: resolveConfigPath(sink, baseDir) } : {}),
@@ -94,8 +104,8 @@ export function reportSessionEvents(
         platform.notify('Vault session ended', event.reason);
         break;
       case 'login-required':
+        // The notification names the waiting client (waiting-clients.ts).
         say('warn', 'login-required', `a connection is waiting for a Vault login: ${event.reason}`);
-        platform.notify('Log in to Vault', 'A connection is waiting for you to log in to Vault in Sesame.');
         break;
       case 'renewal-failed':
         say('warn', 'renewal-failed', `renewing the Vault token failed: ${event.error}`);

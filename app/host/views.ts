@@ -1,11 +1,17 @@
 // Broker state → view models. Only names, paths, addresses and counters cross this line.
 import type { SessionSnapshot } from '../../broker/vault-session';
-import type { ConnectionStatus } from '../../broker/supervisor';
+import type { ConnectionStatus, WaitingClient } from '../../broker/supervisor';
 import type { ConnectionView, SessionView } from '../api';
 import type { ConnectionConfig } from '../config';
 import { credentialPathOf, targetOf } from './connection-specs';
 
-export function sessionView(snapshot: SessionSnapshot, vaultAddress: string, namespace?: string): SessionView {
+export function sessionView(
+  snapshot: SessionSnapshot,
+  vaultAddress: string,
+  namespace?: string,
+  waiting: readonly WaitingClient[] = [],
+  holdsClientsForMs?: number,
+): SessionView {
   return {
     state: snapshot.state,
     vaultAddress,
@@ -19,6 +25,12 @@ export function sessionView(snapshot: SessionSnapshot, vaultAddress: string, nam
     ...(snapshot.error ? { error: snapshot.error } : {}),
     ...(snapshot.loginUrl && snapshot.state === 'logging-in' ? { pendingAuthUrl: snapshot.loginUrl } : {}),
     ...(snapshot.accessor ? { revokesOnLogout: snapshot.minted === true } : {}),
+    ...(holdsClientsForMs !== undefined ? { holdsClientsForMs } : {}),
+    ...(waiting.length > 0
+      ? {
+          waiting: waiting.map((w) => ({ connection: w.connection, client: w.client, since: w.since.toISOString() })),
+        }
+      : {}),
   };
 }
 

@@ -8,8 +8,11 @@ import { BackendRefusedError, CredentialError, describeError, type ErrorCodes } 
 
 /** The credentials one client connection fetched, until `end()`. */
 export interface HeldCredentials {
-  /** Asks the source; what arrives is held (released at once if the connection has ended). */
-  fetch(refresh: boolean): Promise<Credential>;
+  /**
+   * Asks the source; what arrives is held (released at once if the connection has ended).
+   * `onHold` hears when the fetch waits for a Vault login.
+   */
+  fetch(refresh: boolean, onHold?: (held: boolean) => void): Promise<Credential>;
   /** Done with `credential` before the end (the backend refused it). */
   release(credential: Credential): void;
   /** The client connection is over: release everything held, and anything still to arrive. */
@@ -20,8 +23,8 @@ export function holdCredentials(ctx: ConnectorContext): HeldCredentials {
   const held = new Set<Credential>();
   let ended = false;
   return {
-    fetch(refresh) {
-      const pending = ctx.credentials.get(refresh ? { refresh: true } : undefined);
+    fetch(refresh, onHold) {
+      const pending = ctx.credentials.get({ ...(refresh ? { refresh: true } : {}), ...(onHold ? { onHold } : {}) });
       // Registered before the caller awaits, so a credential is held before anyone uses it.
       pending.then(
         (credential) => (ended ? releaseCredential(ctx, credential) : held.add(credential)),
@@ -53,6 +56,8 @@ export interface CredentialLogin<C> {
   readonly held: HeldCredentials;
   /** The handshake's deadline; absent for SSH, whose client login has one timer of its own. */
   readonly deadline?: PhaseDeadline<C>;
+  /** Told when the credential waits for a Vault login (SSH pauses its own timer). */
+  readonly onHold?: (held: boolean) => void;
 }
 
 /**
@@ -95,8 +100,14 @@ function pendingCredential<C>(
     }
     return fetching;
   };
+  // Held for a Vault login: the handshake's clock waits, and the app is told who is waiting.
+  const onHold = (on: boolean) => {
+    deadline?.hold(on);
+    options.onHold?.(on);
+    ctx.waitingForLogin?.(on);
+  };
   const fetchOnce = async () => {
-    const pending = held.fetch(refresh);
+    const pending = held.fetch(refresh, onHold);
     try {
       return await (deadline ? deadline.race(pending) : pending);
     } catch (err) {

@@ -11,6 +11,11 @@ export interface PhaseDeadline<C> {
    * says how the client is told (`{ clientMessage: null }`: not at all, for waits on the client).
    */
   phase(description: string, code: C, answer?: ClientAnswer): void;
+  /**
+   * While `held` the clock stops: the credential waits for a Vault login, which has its own
+   * limit (the session's). When the hold ends the handshake gets its whole time again.
+   */
+  hold(held: boolean): void;
   /** `promise`, or the abort reason if the deadline passes first. */
   race<T>(promise: Promise<T>): Promise<T>;
   /** Stops the clock (the handshake is over). */
@@ -24,7 +29,9 @@ export function createPhaseDeadline<C>(ms: number, parent: AbortSignal, codes: E
   let description = 'starting the session';
   let code = codes.backendUnreachable;
   let answer: ClientAnswer | undefined;
-  const timer = setTimeout(() => controller.abort(new PhaseTimeoutError(code, description, ms, answer)), ms);
+  const start = () => setTimeout(() => controller.abort(new PhaseTimeoutError(code, description, ms, answer)), ms);
+  let timer: NodeJS.Timeout | undefined = start();
+  let disposed = false;
   const onParentAbort = () => controller.abort(new AbortedError(codes));
   if (parent.aborted) onParentAbort();
   else parent.addEventListener('abort', onParentAbort, { once: true });
@@ -35,6 +42,11 @@ export function createPhaseDeadline<C>(ms: number, parent: AbortSignal, codes: E
       description = d;
       code = c;
       answer = a;
+    },
+    hold(held) {
+      if (disposed || controller.signal.aborted) return;
+      clearTimeout(timer);
+      timer = held ? undefined : start();
     },
     race(promise) {
       const signal = controller.signal;
@@ -55,6 +67,7 @@ export function createPhaseDeadline<C>(ms: number, parent: AbortSignal, codes: E
       });
     },
     dispose() {
+      disposed = true;
       clearTimeout(timer);
       parent.removeEventListener('abort', onParentAbort);
     },

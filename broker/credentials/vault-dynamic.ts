@@ -18,7 +18,7 @@ import type { Credential, CredentialFetcher } from '../connector';
 import type { Logger } from '../log';
 import { VaultError, type VaultClient } from '../vault';
 import { CredentialError } from './errors';
-import type { SessionTokenSource } from './vault-kv';
+import { createHoldFanout, withSessionToken, type HoldOptions, type SessionTokenSource } from './session-token';
 
 export type DynamicLeaseMode = 'shared' | 'per-connection';
 
@@ -116,6 +116,8 @@ export function createVaultDynamicFetcher(
   const held = new Map<string, HeldLease>();
   let current: HeldLease | undefined;
   let inflight: Promise<HeldLease> | undefined;
+  /** Clients waiting on the shared lease's read share its hold for a login. */
+  const sharedHolds = createHoldFanout();
   let closed = false;
   const log = source.log;
 
@@ -175,11 +177,13 @@ export function createVaultDynamicFetcher(
     return new CredentialError('vault', `${what} ${path} failed: ${(error as Error).message ?? String(error)}`);
   }
 
-  async function issue(): Promise<HeldLease> {
+  /** A new lease; `hold` hears when the read waits for a Vault login. */
+  async function issue(hold: HoldOptions): Promise<HeldLease> {
     let response;
     try {
-      const token = await session.token();
-      response = await vault.request<Record<string, unknown>>({ method: 'GET', path, token });
+      response = await withSessionToken(session, hold, (token) =>
+        vault.request<Record<string, unknown>>({ method: 'GET', path, token }),
+      );
     } catch (error) {
       throw vaultFailure(error, 'reading');
     }
@@ -272,7 +276,7 @@ export function createVaultDynamicFetcher(
 
   /** Fetches a fresh shared lease (one at a time); the old one is retired. */
   function obtainShared(): Promise<HeldLease> {
-    inflight ??= issue()
+    inflight ??= issue(sharedHolds)
       .then((fresh) => {
         const old = current;
         current = fresh;
@@ -346,13 +350,14 @@ export function createVaultDynamicFetcher(
     return { values: lease.values, path, leaseId: lease.leaseId, expiresAt: new Date(lease.expiresAt) };
   };
 
-  async function getShared(refresh: boolean): Promise<Credential> {
+  async function getShared(refresh: boolean, hold: HoldOptions): Promise<Credential> {
     if (refresh && current) retire(current, 'rotated');
     const cached = current;
     const now = Date.now();
     if (cached && now < cached.expiresAt - marginOf(cached)) return credentialOf(cached);
+    const leave = sharedHolds.join(hold.onHold);
     try {
-      return credentialOf(await obtainShared());
+      return credentialOf(await obtainShared().finally(leave));
     } catch (error) {
       // Vault is down or refusing: the cached user still works until its lease ends.
       if (cached && held.has(cached.leaseId) && Date.now() < cached.expiresAt && !cached.retired) {
@@ -371,8 +376,9 @@ export function createVaultDynamicFetcher(
     description: `vault-dynamic ${path}`,
     async get(options) {
       if (closed) throw new CredentialError('config', `vault-dynamic ${path}: the connection was closed`);
-      if (mode === 'shared') return getShared(options?.refresh === true);
-      return credentialOf(await issue());
+      const hold = options?.onHold ? { onHold: options.onHold } : {};
+      if (mode === 'shared') return getShared(options?.refresh === true, hold);
+      return credentialOf(await issue(hold));
     },
     async release(credential) {
       const lease = credential.leaseId === undefined ? undefined : held.get(credential.leaseId);

@@ -4,6 +4,7 @@
 import type { Credential, CredentialFetcher } from '../connector';
 import { VaultError, type VaultClient } from '../vault';
 import { CredentialError } from './errors';
+import { createHoldFanout, withSessionToken, type SessionTokenSource } from './session-token';
 
 export interface VaultKvSource {
   /** KV mount, e.g. `secret`. */
@@ -17,14 +18,6 @@ export interface VaultKvSource {
   required: string[];
   /** How long a fetched value may be reused for new connections. */
   maxAgeMs: number;
-}
-
-export interface SessionTokenSource {
-  /**
-   * The current Vault token; may wait for a login (up to `waitMs`, 0 = not at all), throws when
-   * there is none.
-   */
-  token(options?: { waitMs?: number }): Promise<string>;
 }
 
 /** Vault failures during which a KV value read earlier is still served. */
@@ -44,12 +37,14 @@ export function createVaultKvFetcher(
   const apiPath = vaultKvApiPath(source);
   let cached: { credential: Credential; at: number } | undefined;
   let inflight: Promise<Credential> | undefined;
+  const holds = createHoldFanout();
 
   async function fetchOnce(): Promise<Credential> {
     let raw: Record<string, unknown> | undefined;
     try {
-      const token = await session.token();
-      const response = await vault.request<Record<string, unknown>>({ method: 'GET', path: apiPath, token });
+      const response = await withSessionToken(session, holds, (token) =>
+        vault.request<Record<string, unknown>>({ method: 'GET', path: apiPath, token }),
+      );
       const data = response?.data ?? undefined;
       raw = source.version === 2 ? ((data?.data as Record<string, unknown> | null) ?? undefined) : data;
     } catch (error) {
@@ -81,10 +76,11 @@ export function createVaultKvFetcher(
     async get(options) {
       if (options?.refresh) cached = undefined;
       if (cached && Date.now() - cached.at < source.maxAgeMs) return cached.credential;
-      // Concurrent connections share one Vault read.
+      // Concurrent connections share one Vault read, and its wait for a login.
       inflight ??= fetchOnce().finally(() => (inflight = undefined));
+      const leave = holds.join(options?.onHold);
       try {
-        const credential = await inflight;
+        const credential = await inflight.finally(leave);
         cached = { credential, at: Date.now() };
         return credential;
       } catch (error) {

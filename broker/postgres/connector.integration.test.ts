@@ -237,6 +237,29 @@ describe('postgres connector with psql', () => {
     await expect.poll(() => released).toContain('lease-1');
   });
 
+  it('a credential held for a Vault login stops the handshake clock: psql is served after 4× the handshake time', async () => {
+    const connector = createPostgresConnector({
+      host: server.host,
+      port: server.port,
+      database: 'orders',
+      timeouts: { handshakeMs: 500 },
+    });
+    const listener = await listenForTests(connector, {
+      description: 'vault-kv secret/orders',
+      get: async (options) => {
+        // As a session that needs a login: held, then the login comes after 2 s.
+        options?.onHold?.(true);
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        options?.onHold?.(false);
+        return { path: 'secret/orders', values: good };
+      },
+    });
+    listeners.push(listener);
+    const result = await runPsql(listener.port, ['-At', '-c', 'select current_user']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe(APP_USER);
+  });
+
   it('times out a backend that accepts TCP but never answers (08006)', async () => {
     const silent = net.createServer((socket) => socket.on('error', () => {}));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));

@@ -3,7 +3,7 @@
 // is a Credential (private_key + certificate), so the SSH connector and the agent take it like
 // any other credential; the key lives only in memory.
 import type { Credential, CredentialFetcher } from '../connector';
-import { CredentialError } from '../credentials';
+import { CredentialError, type HoldOptions } from '../credentials';
 import { isValidAt, parseCertificateLine, samePublicKey, USER_CERT, type SshCertificate } from './certificate';
 import { generateEd25519Key, publicKeyLine, type SshPrivateKey } from './keys';
 
@@ -18,7 +18,7 @@ export interface IssuedCertificate {
 
 export interface SshCertificateSource extends CredentialFetcher {
   /** A new key pair and a certificate for it (no caching: one per connection). */
-  issue(): Promise<IssuedCertificate>;
+  issue(hold?: HoldOptions): Promise<IssuedCertificate>;
 }
 
 export interface CertificateSignerOptions {
@@ -27,13 +27,13 @@ export interface CertificateSignerOptions {
   /** Safe-to-show path of the signer, e.g. `ssh-client-signer/sign/dev`. */
   readonly path: string;
   /** Certifies `publicKey` (an OpenSSH public key line); resolves to the certificate line. */
-  sign(publicKey: string): Promise<string>;
+  sign(publicKey: string, hold: HoldOptions): Promise<string>;
 }
 
 export function createCertificateSource(options: CertificateSignerOptions): SshCertificateSource {
-  async function issue(): Promise<IssuedCertificate> {
+  async function issue(hold: HoldOptions = {}): Promise<IssuedCertificate> {
     const key = generateEd25519Key();
-    const certificateLine = (await options.sign(publicKeyLine(key.publicBlob, 'sesame-ephemeral'))).trim();
+    const certificateLine = (await options.sign(publicKeyLine(key.publicBlob, 'sesame-ephemeral'), hold)).trim();
     let certificate: SshCertificate;
     try {
       certificate = parseCertificateLine(certificateLine, `the certificate from ${options.path}`);
@@ -65,8 +65,8 @@ export function createCertificateSource(options: CertificateSignerOptions): SshC
   return {
     description: options.description,
     issue,
-    async get() {
-      return (await issue()).credential;
+    async get(request) {
+      return (await issue(request?.onHold ? { onHold: request.onHold } : {})).credential;
     },
   };
 }

@@ -128,10 +128,12 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
     ctx: ConnectorContext,
     clientUser: string,
     held: HeldCredentials,
+    onHold: (held: boolean) => void,
   ): Promise<{ client: Client; user: string; credential: Credential }> {
     const source = ctx.credentials.description;
-    // No deadline: the client's whole login has one timer (handshakeMs), the upstream login its own (connectMs).
-    return loginWithCredential(ctx, { codes: SSH_CODES, held }, async (pending) => {
+    // No deadline: the client's whole login has one timer (handshakeMs, paused while the
+    // credential waits for a Vault login), the upstream login its own (connectMs).
+    return loginWithCredential(ctx, { codes: SSH_CODES, held, onHold }, async (pending) => {
       const credential = await pending.get();
       const user = target.user ?? credential.values.username ?? clientUser;
       const client = await connectUpstream({
@@ -185,7 +187,7 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
       };
       // A signal that is already aborted fires no event: that case is handled below.
       const stopWatching = watchAbort(ctx.signal, onAbort);
-      const handshakeTimer = setTimeout(() => {
+      const onHandshakeTimeout = () => {
         if (authenticated) return;
         ctx.log.info('client did not complete the SSH login in time');
         if (connection)
@@ -198,7 +200,13 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
             false,
           );
         else socket.destroy();
-      }, target.timeouts.handshakeMs);
+      };
+      let handshakeTimer: NodeJS.Timeout | undefined = setTimeout(onHandshakeTimeout, target.timeouts.handshakeMs);
+      // While the credential waits for a Vault login the clock stops; then the login gets its whole time again.
+      const holdHandshake = (on: boolean) => {
+        clearTimeout(handshakeTimer);
+        handshakeTimer = on || authenticated ? undefined : setTimeout(onHandshakeTimeout, target.timeouts.handshakeMs);
+      };
       socket.once('close', () => {
         clearTimeout(handshakeTimer);
         stopWatching();
@@ -228,7 +236,7 @@ export function createSshConnector(options: SshConnectorOptions): SshConnector {
           if (setup) return auth.reject(); // one login per connection
           setup = (async () => {
             leave = clients.admit();
-            const opened = await openUpstream(ctx, auth.username, held);
+            const opened = await openUpstream(ctx, auth.username, held, holdHandshake);
             upstream = opened.client;
             if (socket.destroyed) return void upstream.end();
             upstream.on('error', (error: Error) => ctx.log.debug('upstream error', { error: error.message }));

@@ -1,7 +1,7 @@
 // `vault-ssh-sign`: an ephemeral ed25519 key per use, signed by Vault's SSH secrets engine in
 // CA mode (`POST <mount>/sign/<role>`). The private key never leaves this process; Vault sees
 // only the public key and returns `signed_key`, an OpenSSH user certificate.
-import { CredentialError } from '../credentials';
+import { CredentialError, withSessionToken } from '../credentials';
 import { VaultError, type VaultClient } from '../vault';
 import { createCertificateSource, type SshCertificateSource } from './certificate-source';
 
@@ -48,21 +48,22 @@ export function createVaultSshCertificateSource(
   return createCertificateSource({
     description: `vault-ssh-sign ${path}`,
     path,
-    async sign(publicKey) {
+    async sign(publicKey, hold) {
       try {
-        const token = await session.token();
-        const response = await vault.request<{ signed_key?: unknown }>({
-          method: 'POST',
-          path,
-          token,
-          body: {
-            public_key: publicKey,
-            valid_principals: options.principals.join(','),
-            cert_type: 'user',
-            ...(ttl !== undefined ? { ttl } : {}),
-            ...(options.extensions ? { extensions: { ...options.extensions } } : {}),
-          },
-        });
+        const response = await withSessionToken(session, hold, (token) =>
+          vault.request<{ signed_key?: unknown }>({
+            method: 'POST',
+            path,
+            token,
+            body: {
+              public_key: publicKey,
+              valid_principals: options.principals.join(','),
+              cert_type: 'user',
+              ...(ttl !== undefined ? { ttl } : {}),
+              ...(options.extensions ? { extensions: { ...options.extensions } } : {}),
+            },
+          }),
+        );
         const signed = response?.data?.signed_key;
         if (typeof signed !== 'string' || signed.trim() === '')
           throw new CredentialError('vault', `Vault answered ${path} without a signed_key`);

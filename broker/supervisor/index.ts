@@ -5,4 +5,5 @@ export type {
   ConnectionStatus,
   ConnectionState,
   ConnectionEvent,
+  WaitingClient,
 } from './supervisor';

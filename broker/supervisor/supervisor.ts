@@ -33,6 +33,8 @@ export interface ConnectionStatus {
   error?: string;
   stats: {
     activeClients: number;
+    /** Clients whose credential waits for a Vault login now. */
+    waitingForLogin: number;
     sessionsServed: number;
     bytesToTarget: number;
     bytesToClient: number;
@@ -40,9 +42,17 @@ export interface ConnectionStatus {
   };
 }
 
+/** A client held until someone logs in to Vault. */
+export interface WaitingClient {
+  connection: string;
+  /** The client as the user knows it: `127.0.0.1:53122`, or (when told) `psql (pid 4242)`. */
+  client: string;
+  since: Date;
+}
+
 export interface ConnectionEvent {
   connection: string;
-  kind: 'client-connected' | 'client-disconnected' | 'credential-error';
+  kind: 'client-connected' | 'client-disconnected' | 'credential-error' | 'client-waiting' | 'client-done-waiting';
   message: string;
   client?: string;
   bytesToTarget?: number;
@@ -71,6 +81,8 @@ export interface ConnectionSupervisor {
   list(): ConnectionStatus[];
   onChange(listener: (status: ConnectionStatus) => void): () => void;
   onEvent(listener: (event: ConnectionEvent) => void): () => void;
+  /** Clients of every connection that wait for a Vault login now, oldest first. */
+  waitingClients(): WaitingClient[];
   stopAll(): Promise<void>;
 }
 
@@ -84,6 +96,7 @@ export class UnknownConnectionError extends Error {
 export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
   const entries = new Map<string, Entry>();
   const emitter = new EventEmitter();
+  const waiting = new Set<WaitingClient>();
 
   const entry = (name: string) => {
     const found = entries.get(name);
@@ -147,11 +160,31 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
       message: `client ${client} connected`,
       client,
     } satisfies ConnectionEvent);
+    let wait: WaitingClient | undefined;
+    const waitingForLogin = (held: boolean) => {
+      if (held === Boolean(wait)) return;
+      if (held) waiting.add((wait = { connection: e.spec.name, client, since: new Date() }));
+      else if (wait) {
+        waiting.delete(wait);
+        wait = undefined;
+      }
+      e.stats.waitingForLogin += held ? 1 : -1;
+      changed(e);
+      emitter.emit('event', {
+        connection: e.spec.name,
+        kind: held ? 'client-waiting' : 'client-done-waiting',
+        message: held
+          ? `client ${client} is waiting for a Vault login`
+          : `client ${client} stopped waiting for a Vault login`,
+        client,
+      } satisfies ConnectionEvent);
+    };
     const context = {
       connectionName: e.spec.name,
       credentials: observed(e),
       log: log.child(e.spec.name),
       signal,
+      waitingForLogin,
       meter: {
         toTarget(bytes: number) {
           session.toTarget += bytes;
@@ -170,6 +203,7 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
         socket.destroy();
       })
       .finally(() => {
+        waitingForLogin(false);
         e.stats.activeClients--;
         e.stats.sessionsServed++;
         changed(e);
@@ -229,7 +263,7 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
       entries.set(spec.name, {
         spec,
         state: 'off',
-        stats: { activeClients: 0, sessionsServed: 0, bytesToTarget: 0, bytesToClient: 0 },
+        stats: { activeClients: 0, waitingForLogin: 0, sessionsServed: 0, bytesToTarget: 0, bytesToClient: 0 },
         queue: Promise.resolve(),
       });
     },
@@ -260,6 +294,7 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
       emitter.on('event', listener);
       return () => emitter.off('event', listener);
     },
+    waitingClients: () => [...waiting],
     async stopAll() {
       await Promise.all([...entries.values()].map((e) => enqueue(e, () => doStop(e))));
       // The end of the supervisor: sources release what they hold (shared leases are revoked).

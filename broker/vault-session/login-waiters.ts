@@ -12,7 +12,12 @@ interface Waiter {
 export interface LoginWaiters {
   readonly size: number;
   /** Wait up to `timeoutMs`; `describe` says why there is no token, for the timeout error. */
-  wait(timeoutMs: number, describe: () => string, signal?: AbortSignal): Promise<string>;
+  wait(
+    timeoutMs: number,
+    describe: () => string,
+    signal?: AbortSignal,
+    onHold?: (held: boolean) => void,
+  ): Promise<string>;
   resolveAll(token: string): void;
   rejectAll(error: Error): void;
 }
@@ -23,7 +28,7 @@ export function createLoginWaiters(): LoginWaiters {
     get size() {
       return waiters.size;
     },
-    wait(timeoutMs, describe, signal) {
+    wait(timeoutMs, describe, signal, onHold) {
       return new Promise<string>((resolve, reject) => {
         const onAbort = () => {
           waiter.cleanup();
@@ -43,13 +48,14 @@ export function createLoginWaiters(): LoginWaiters {
           }, timeoutMs),
           cleanup: () => {
             clearTimeout(waiter.timer);
-            waiters.delete(waiter);
+            if (waiters.delete(waiter)) onHold?.(false);
             signal?.removeEventListener('abort', onAbort);
           },
         };
         if (signal?.aborted) return onAbort();
         signal?.addEventListener('abort', onAbort, { once: true });
         waiters.add(waiter);
+        onHold?.(true);
       });
     },
     resolveAll(token) {

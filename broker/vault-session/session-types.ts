@@ -62,6 +62,11 @@ export interface SessionOptions {
   autoAuth?: LoginRequest;
   /** How long `token()` holds a caller while a login is needed (default 120 s). */
   loginWaitMs?: number;
+  /**
+   * Someone can log in (the app has a window): a logged-out session holds callers too, rather
+   * than failing them at once. Without it only a login under way or a configured one holds.
+   */
+  interactive?: boolean;
   /** Warn this long before an interactive session ends (default 5 min). */
   expiryWarningMs?: number;
   /** Backoff between failed renewals / re-authentications (default 1 s … 5 min). */
@@ -73,6 +78,8 @@ export interface TokenOptions {
   /** Hold up to this long for a login when the session needs one (default loginWaitMs; 0 = fail at once). */
   waitMs?: number;
   signal?: AbortSignal;
+  /** Told when the caller starts (true) and stops (false) being held for a login. */
+  onHold?(held: boolean): void;
 }
 
 export interface VaultSession {
@@ -95,6 +102,13 @@ export interface VaultSession {
    * login, raising 'login-required', up to `waitMs`; then a CredentialError('no-session').
    */
   token(options?: TokenOptions): Promise<string>;
+  /**
+   * A request made with `token` was refused (403). When Vault no longer accepts the token
+   * (revoked, or expired at Vault: lookup-self is refused too), the session ends as expired — a
+   * configured login runs again — and true is returned: ask `token()` again, which holds for the
+   * login. False: the token is good (a policy refusal) or could not be checked.
+   */
+  tokenRefused(token: string): Promise<boolean>;
   /** Renew now (the lease registry's "renew" action). */
   renewNow(): Promise<SessionSnapshot>;
   /** Adopt the token kept in the keychain if lookup-self proves it valid. */

@@ -89,6 +89,8 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
   let reauthFailures = 0;
   let loginRequested = false;
   let persistenceWarned = false;
+  /** One lookup-self at a time when requests report the token refused. */
+  let checkingRefusal: Promise<boolean> | undefined;
   const timers = new Set<NodeJS.Timeout>();
 
   const set = (next: SessionSnapshot) => {
@@ -508,14 +510,31 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
       if (valid(held)) return held.token;
       const waitMs = opts?.waitMs ?? loginWaitMs;
       const busy = snap.state === 'logging-in' || reauthRunning !== undefined;
-      if (waitMs <= 0 || (snap.state === 'logged-out' && !busy)) {
+      if (waitMs <= 0 || (snap.state === 'logged-out' && !busy && !options.interactive)) {
         throw new CredentialError('no-session', `${noSessionReason()}; log in to Vault in Sesame`);
       }
       if (!reauthRequest && !loginRequested) {
         loginRequested = true;
         emit({ type: 'login-required', reason: noSessionReason(), timeoutMs: waitMs });
       }
-      return waiters.wait(waitMs, noSessionReason, opts?.signal);
+      return waiters.wait(waitMs, noSessionReason, opts?.signal, opts?.onHold);
+    },
+
+    tokenRefused(token) {
+      // The token was replaced or dropped meanwhile: ask again (a new one, or a hold).
+      if (!held || held.token !== token) return Promise.resolve(true);
+      checkingRefusal ??= (async () => {
+        try {
+          await vault.request({ method: 'GET', path: 'auth/token/lookup-self', token, attempts: 1 });
+          return false; // still valid: the refusal was a policy's
+        } catch (error) {
+          if (!(error instanceof VaultError && error.kind === 'permission-denied')) return false;
+          if (held?.token === token)
+            await ended('Vault no longer accepts the session token (revoked, or expired at Vault)');
+          return true;
+        }
+      })().finally(() => (checkingRefusal = undefined));
+      return checkingRefusal;
     },
 
     async renewNow() {

@@ -4,6 +4,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { LoginInput, type ApiError, type SessionView } from '../../../app/api';
 import { useHostStore } from '../state/host';
+import { WaitingClients } from './WaitingClients';
 import { logIn } from '../state/session';
 import { RefusalNotice } from './form';
 import { useHostLink } from './host-context';
@@ -65,6 +66,17 @@ function check(input: unknown): { data?: LoginInput; problems: Partial<Record<Fi
   return { problems };
 }
 
+/** Clients held for this login, if any: they connect once it succeeds. */
+function waitingNotice(session: SessionView) {
+  if (!session.waiting?.length) return null;
+  return (
+    <WaitingClients
+      waiting={session.waiting}
+      {...(session.holdsClientsForMs ? { holdMs: session.holdsClientsForMs } : {})}
+    />
+  );
+}
+
 export function LoginPanel({ session }: { session: SessionView }) {
   const link = useHostLink();
   const [method, setMethod] = useState<Method>('oidc');
@@ -82,7 +94,7 @@ export function LoginPanel({ session }: { session: SessionView }) {
   useEffect(() => titleRef.current?.focus(), []);
 
   if (session.state === 'logging-in' && session.pendingAuthUrl) {
-    return <OidcWaiting url={session.pendingAuthUrl} />;
+    return <OidcWaiting url={session.pendingAuthUrl}>{waitingNotice(session)}</OidcWaiting>;
   }
 
   const update = (name: FieldName, value: string) => {
@@ -161,6 +173,7 @@ export function LoginPanel({ session }: { session: SessionView }) {
           </>
         )}
       </p>
+      {waitingNotice(session)}
       {sessionProblem && (
         <p className="notice notice-bad" role="alert">
           {session.state === 'expired' ? 'Your Vault login has expired. ' : ''}

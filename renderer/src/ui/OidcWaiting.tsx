@@ -1,6 +1,6 @@
 // While an OIDC login waits on the identity provider: where to continue, the URL to copy when
 // no browser opened by itself, and a way out.
-import { useId, useState } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import type { ApiError } from '../../../app/api';
 import { logOut } from '../state/session';
 import { CopyButton } from './CopyButton';
@@ -15,7 +15,7 @@ function isWebUrl(url: string): boolean {
   }
 }
 
-export function OidcWaiting({ url }: { url: string }) {
+export function OidcWaiting({ url, children }: { url: string; children?: ReactNode }) {
   const link = useHostLink();
   const id = useId();
   const [error, setError] = useState<ApiError | null>(null);
@@ -33,6 +33,7 @@ export function OidcWaiting({ url }: { url: string }) {
         />
         <CopyButton value={url} label="Copy sign-in address" />
       </div>
+      {children}
       {error && (
         <p className="notice notice-bad" role="alert">
           Could not cancel: {error.message}

@@ -6,6 +6,7 @@
 import type { ConnectionView } from '../../../../app/api';
 import { formatBytes, plural, PROTOCOL_LABELS } from '../../lib/format';
 import { isOn, setConnectionEnabled } from '../../state/connections';
+import { needsLogin, useSessionStore } from '../../state/session';
 import { CopyButton } from '../CopyButton';
 import { useHostLink } from '../host-context';
 import { ProtocolIcon } from '../icons';
@@ -26,6 +27,8 @@ export function ConnectionRow({ view, pending, refusal }: ConnectionRowProps) {
   const checked = pending ?? isOn(view.state);
   const reason = view.error ?? view.stats.lastError;
   const { stats } = view;
+  const loginNeeded = useSessionStore((s) => s.session !== null && needsLogin(s.session));
+  const holdMs = useSessionStore((s) => s.session?.holdsClientsForMs ?? 0);
 
   return (
     <li
@@ -64,6 +67,14 @@ export function ConnectionRow({ view, pending, refusal }: ConnectionRowProps) {
           <span className="muted">{pending ? 'turning on…' : 'turning off…'}</span>
         )}
       </div>
+      {/* Ready to accept, but no credential until someone logs in: said on the card, not only in the header. */}
+      {view.state === 'ready' && loginNeeded && (
+        <p className="connection-login-needed warn-text" data-testid="connection-login-needed">
+          {holdMs
+            ? 'Sesame is not logged in to Vault: new clients wait for you to log in.'
+            : 'Sesame is not logged in to Vault: new clients are refused until you log in.'}
+        </p>
+      )}
 
       <ListenEditor view={view} />
 
@@ -78,6 +89,9 @@ export function ConnectionRow({ view, pending, refusal }: ConnectionRowProps) {
 
       <p className="connection-stats" data-testid="connection-stats">
         <span>{plural(stats.activeClients, 'client')} now</span>
+        {stats.waitingForLogin ? (
+          <span className="warn-text">{stats.waitingForLogin.toLocaleString()} waiting for a login</span>
+        ) : null}
         <span>{plural(stats.sessionsServed, 'session')} served</span>
         <span>{formatBytes(stats.bytesToTarget)} sent</span>
         <span>{formatBytes(stats.bytesToClient)} received</span>
