@@ -23,6 +23,8 @@ export interface CredentialRequest {
    * handshake deadline waits meanwhile, and the app says who is waiting.
    */
   onHold?(held: boolean): void;
+  /** Do not wait for a Vault login (a check, not a client): fail at once when there is no session. */
+  noWait?: boolean;
 }
 
 export interface CredentialFetcher {

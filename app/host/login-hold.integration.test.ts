@@ -6,7 +6,8 @@
 //   token appears in the file;
 // - the app with a window: logged out, a psql waits, the session view names it (what the login
 //   panel, the tray and the notification show), and a login lets it finish;
-// - vault.holdClientsFor: 0s refuses at once, saying Sesame is not logged in.
+// - vault.holdClientsFor: 0s refuses at once, saying Sesame is not logged in;
+// - turning a connection on while logged out is not held and is not an error.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -141,6 +142,22 @@ describe('holding a client for a Vault login', () => {
     });
     const result = await held;
     expect(result.stdout).toMatch(/^v-/);
+  });
+
+  it('turning a connection on while logged out neither waits for a login nor calls it an error', async () => {
+    const tokenFile = path.join(sandbox.dir, 'preflight-token');
+    await writeFile(tokenFile, `${await createPeriodicToken(sandbox.vaultAddr, sandbox.rootToken)}\n`, { mode: 0o600 });
+    const { configPath } = await writeConfig('hold-preflight', tokenFile);
+    host = await createAppHost({ configPath, platform: recordingPlatform(), mode: 'browser', log: silentLogger });
+    await host.call('session.logout', {});
+    await host.call('connections.setEnabled', { name: 'orders', enabled: false });
+    const started = Date.now();
+    const on = await host.call('connections.setEnabled', { name: 'orders', enabled: true });
+    // The check before "Ready" does not hold for a login (it used to, up to holdClientsFor).
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(on.state).toBe('ready');
+    expect(on.error).toBeUndefined();
+    expect((await host.call('session.get', {})).waiting).toBeUndefined();
   });
 
   it('vault.holdClientsFor: 0s refuses at once, saying Sesame is not logged in', async () => {

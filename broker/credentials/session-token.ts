@@ -15,9 +15,11 @@ export interface SessionTokenSource {
   tokenRefused?(token: string): Promise<boolean>;
 }
 
-/** What a caller of a credential source is told about being held for a Vault login. */
+/** What a caller of a credential source is told about being held for a Vault login, or that it must not be. */
 export interface HoldOptions {
   onHold?: (held: boolean) => void;
+  /** Fail at once rather than wait for a login (a preflight check, not a client). */
+  noWait?: boolean;
 }
 
 export async function withSessionToken<T>(
@@ -25,7 +27,8 @@ export async function withSessionToken<T>(
   options: HoldOptions,
   request: (token: string) => Promise<T>,
 ): Promise<T> {
-  const ask = () => session.token(options.onHold ? { onHold: options.onHold } : undefined);
+  const ask = () =>
+    session.token(options.noWait ? { waitMs: 0 } : options.onHold ? { onHold: options.onHold } : undefined);
   const token = await ask();
   try {
     return await request(token);
@@ -43,6 +46,8 @@ export async function withSessionToken<T>(
 export function createHoldFanout(): {
   join(listener?: (held: boolean) => void): () => void;
   onHold(held: boolean): void;
+  /** True while the shared read waits for a login. */
+  readonly holding: boolean;
 } {
   const listeners = new Set<(held: boolean) => void>();
   let holding = false;
@@ -58,6 +63,9 @@ export function createHoldFanout(): {
     onHold(held) {
       holding = held;
       for (const listener of [...listeners]) listener(held);
+    },
+    get holding() {
+      return holding;
     },
   };
 }

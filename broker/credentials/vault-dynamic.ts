@@ -275,8 +275,8 @@ export function createVaultDynamicFetcher(
   }
 
   /** Fetches a fresh shared lease (one at a time); the old one is retired. */
-  function obtainShared(): Promise<HeldLease> {
-    inflight ??= issue(sharedHolds)
+  function obtainShared(hold: HoldOptions = sharedHolds): Promise<HeldLease> {
+    inflight ??= issue(hold)
       .then((fresh) => {
         const old = current;
         current = fresh;
@@ -355,9 +355,12 @@ export function createVaultDynamicFetcher(
     const cached = current;
     const now = Date.now();
     if (cached && now < cached.expiresAt - marginOf(cached)) return credentialOf(cached);
+    // A check does not wait behind a read that waits for a login, nor mint a second lease.
+    if (hold.noWait && sharedHolds.holding)
+      throw new CredentialError('no-session', `vault-dynamic ${path}: waiting for a Vault login`);
     const leave = sharedHolds.join(hold.onHold);
     try {
-      return credentialOf(await obtainShared().finally(leave));
+      return credentialOf(await obtainShared(hold.noWait ? hold : sharedHolds).finally(leave));
     } catch (error) {
       // Vault is down or refusing: the cached user still works until its lease ends.
       if (cached && held.has(cached.leaseId) && Date.now() < cached.expiresAt && !cached.retired) {
@@ -376,7 +379,7 @@ export function createVaultDynamicFetcher(
     description: `vault-dynamic ${path}`,
     async get(options) {
       if (closed) throw new CredentialError('config', `vault-dynamic ${path}: the connection was closed`);
-      const hold = options?.onHold ? { onHold: options.onHold } : {};
+      const hold: HoldOptions = options?.noWait ? { noWait: true } : options?.onHold ? { onHold: options.onHold } : {};
       if (mode === 'shared') return getShared(options?.refresh === true, hold);
       return credentialOf(await issue(hold));
     },

@@ -4,7 +4,7 @@
 import type { Credential, CredentialFetcher } from '../connector';
 import { VaultError, type VaultClient } from '../vault';
 import { CredentialError } from './errors';
-import { createHoldFanout, withSessionToken, type SessionTokenSource } from './session-token';
+import { createHoldFanout, withSessionToken, type HoldOptions, type SessionTokenSource } from './session-token';
 
 export interface VaultKvSource {
   /** KV mount, e.g. `secret`. */
@@ -39,10 +39,10 @@ export function createVaultKvFetcher(
   let inflight: Promise<Credential> | undefined;
   const holds = createHoldFanout();
 
-  async function fetchOnce(): Promise<Credential> {
+  async function fetchOnce(hold: HoldOptions): Promise<Credential> {
     let raw: Record<string, unknown> | undefined;
     try {
-      const response = await withSessionToken(session, holds, (token) =>
+      const response = await withSessionToken(session, hold, (token) =>
         vault.request<Record<string, unknown>>({ method: 'GET', path: apiPath, token }),
       );
       const data = response?.data ?? undefined;
@@ -76,11 +76,15 @@ export function createVaultKvFetcher(
     async get(options) {
       if (options?.refresh) cached = undefined;
       if (cached && Date.now() - cached.at < source.maxAgeMs) return cached.credential;
-      // Concurrent connections share one Vault read, and its wait for a login.
-      inflight ??= fetchOnce().finally(() => (inflight = undefined));
+      // Concurrent connections share one Vault read, and its wait for a login; a check
+      // (noWait) reads on its own rather than join a read that waits for one.
+      const read =
+        options?.noWait && (!inflight || holds.holding)
+          ? fetchOnce({ noWait: true })
+          : (inflight ??= fetchOnce(holds).finally(() => (inflight = undefined)));
       const leave = holds.join(options?.onHold);
       try {
-        const credential = await inflight.finally(leave);
+        const credential = await read.finally(leave);
         cached = { credential, at: Date.now() };
         return credential;
       } catch (error) {

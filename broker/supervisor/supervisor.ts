@@ -135,7 +135,8 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
           if (e.state === 'error' && e.listener) setState(e, 'ready');
           return credential;
         } catch (error) {
-          if (error instanceof CredentialError && e.listener) {
+          // No session is not the connection's fault: it stays ready, and the app says a login is needed.
+          if (error instanceof CredentialError && error.kind !== 'no-session' && e.listener) {
             setState(e, 'error', error.message);
             emitter.emit('event', {
               connection: e.spec.name,
@@ -235,7 +236,7 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
     // stays up so that clients get the reason in their own protocol.
     // A per-connection source issues a lease for this probe too: hand it straight back.
     await observed(e)
-      .get()
+      .get({ noWait: true })
       .then((credential) => e.spec.credentials.release?.(credential))
       .catch(() => {});
     return statusOf(e);

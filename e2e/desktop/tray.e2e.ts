@@ -93,10 +93,12 @@ test('tray: connections and their states, on from the tray, icon at a glance, cl
     const result = psql(host, port, 'sandbox', 'select current_user');
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('sandbox_app');
-    const submenu = (await state()).tray!.menu.find((item) => item.label === 'sandbox-postgres — Ready')!.submenu!;
-    expect(labels(submenu)).toEqual(
-      expect.arrayContaining(['Ready', `Local address: ${listen}`, 'Turn off', 'Open in GUI']),
-    );
+    // psql has exited; the broker notices its close a moment later ("Ready · 1 client" until then).
+    const submenu = async () =>
+      labels((await state()).tray!.menu.find((item) => item.label === 'sandbox-postgres — Ready')!.submenu!);
+    await expect
+      .poll(submenu)
+      .toEqual(expect.arrayContaining(['Ready', `Local address: ${listen}`, 'Turn off', 'Open in GUI']));
   });
 
   await test.step('a failed connection turns the icon red and says why', async () => {
