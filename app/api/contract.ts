@@ -15,6 +15,7 @@ import {
   VaultHealthView,
 } from './views';
 import { LeaseIdInput, LeaseRemoved, LeasesCleared, LeaseView } from './leases';
+import { KeyAnswerInput, KeyApprovalRequest } from './key-approvals';
 import {
   ConfigFileStatus,
   SettingsUpdateInput,
@@ -107,6 +108,10 @@ export const commands = {
   'terminal.resize': { input: TerminalResizeInput, output: none },
   /** End the shell and its SSH session; closing one already gone is not an error. */
   'terminal.close': { input: z.object({ id: TerminalId }).strict(), output: none },
+  /** The open "may this process use the key?" questions (ssh-agent connections with key.confirm). */
+  'keys.requests': { input: none, output: z.array(KeyApprovalRequest) },
+  /** Answer one; an answered or timed-out question is not-found (it was denied, or answered elsewhere). */
+  'keys.answer': { input: KeyAnswerInput, output: none },
 } as const;
 
 /** Events: name → payload schema. The UI mirrors host state from these; it never polls. */
@@ -128,6 +133,8 @@ export const events = {
   'vault.health': VaultHealthView,
   /** The config file became invalid, or valid again (a hand edit applied, or fixed). */
   'config.file': ConfigFileStatus,
+  /** The open key-use questions changed (one asked, answered or timed out): all of them. */
+  'keys.requests': z.array(KeyApprovalRequest),
   /** The host started again; everything the UI mirrors must be read again. */
   'app.reset': AppReset,
 } as const;

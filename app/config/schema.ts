@@ -397,7 +397,12 @@ export const SshAgentConnectionConfig = z
       .object({
         comment: z.string().max(256).optional().describe('The comment `ssh-add -l` shows.'),
         lifetime: duration.optional().describe("How long a signed key lives before it is signed again (ssh-add's -t)."),
-        confirm: z.boolean().default(false).describe("Ask before each new client uses the key (ssh-add's -c)."),
+        confirm: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Ask in the Sesame window before a new client process signs with the key (ssh-add's -c): Allow once, Allow for this session (until it exits or you log out) or Deny; no answer within 60 s is a deny. Listing keys is not asked about. Not available in `sesame daemon`, which has no one to ask.",
+          ),
       })
       .strict()
       .default({ confirm: false })

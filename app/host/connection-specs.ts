@@ -19,7 +19,7 @@ import type { VaultClient } from '../../broker/vault';
 import type { ConnectionConfig, CredentialsConfig } from '../config';
 import { createFileFetcher, resolveConfigPath, withFixedValues } from './credential-sources';
 import { sshConnectorFor, type SshHostKeys } from './ssh';
-import { sshAgentPartsFor } from './ssh-agent';
+import { sshAgentPartsFor, type KeyApprover } from './ssh-agent';
 import { createVaultSshCertificateSource } from '../../broker/ssh';
 
 export interface ConnectionDeps {
@@ -35,6 +35,8 @@ export interface ConnectionDeps {
   onLease?(connection: string, event: DynamicLeaseEvent): void;
   /** The database brokers' TLS identity for clients that ask for TLS (app/host/local-tls.ts). */
   localTls?: LocalTlsIdentity;
+  /** Asks the user before a key is used (key.confirm); absent where nobody can answer (the daemon). */
+  approveKeyUse?: KeyApprover;
 }
 
 /** The config names a protocol whose connector this build does not have yet. */
@@ -171,6 +173,7 @@ export function connectionSpecFor(config: ConnectionConfig, deps: ConnectionDeps
           config,
           (source) => credentialFetcherFor(source, REQUIRED_FIELDS['ssh-agent'], deps, config.name),
           deps.log?.child(config.name),
+          deps.approveKeyUse,
         ),
       };
   }

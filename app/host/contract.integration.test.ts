@@ -71,12 +71,12 @@ describe('the AppApi contract over the real host', () => {
         connections: [
           postgresConnection('orders', await freePort(), pg, 'sandbox/postgres'),
           postgresConnection('nopass', await freePort(), pg, 'sandbox/no-password'),
-          // key.confirm needs the desktop approval prompt: this build refuses it with the reason.
+          // A key offered for 5 s would have Vault asked every few seconds: refused with the reason.
           {
             name: 'agent',
             protocol: 'ssh-agent',
             listen: `unix:${sandbox.dir}/agent.sock`,
-            key: { confirm: true },
+            key: { lifetime: '5s' },
             credentials: { from: 'vault-kv', path: 'secret/sandbox/agent-key' },
           },
         ],
@@ -145,7 +145,7 @@ describe('the AppApi contract over the real host', () => {
       const list = (await ok('connections.list')) as unknown as { name: string; state: string; error?: string }[];
       expect(list.find((c) => c.name === 'agent')).toMatchObject({
         state: 'error',
-        error: expect.stringMatching(/^key\.confirm needs the desktop app's approval prompt/),
+        error: expect.stringMatching(/^key\.lifetime must be at least 10s/),
       });
       await ok('connections.setEnabled', { name: 'orders', enabled: false });
     });

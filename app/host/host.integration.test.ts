@@ -1,6 +1,6 @@
 // The host over the real broker, the Vault dev server and PostgreSQL: the walking path and its
 // bad-input cases, with the real psql as the client; credential sources beside Vault KV;
-// settings this build cannot serve (ssh-agent key.confirm); and an imported secretless.yml.
+// settings the host cannot serve (an ssh-agent key.lifetime under 10 s); and an imported secretless.yml.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
@@ -81,8 +81,8 @@ describe('app host over the real broker', () => {
         protocol: 'ssh-agent',
         listen: `unix:${sandbox.dir}/agent/agent.sock`,
         credentials: { from: 'vault-kv', path: 'secret/agent-key' },
-        // key.confirm needs the desktop approval prompt, which this build does not have.
-        key: { confirm: true },
+        // Too short a key lifetime: a setting the host refuses to serve, with the reason.
+        key: { lifetime: '5s' },
         autoStart: true,
       },
     ]);
@@ -151,15 +151,15 @@ describe('app host over the real broker', () => {
     const list = await host.call('connections.list', {});
     expect(list.map((c) => c.name)).toEqual(['orders', 'wrong', 'nopass', 'from-file', 'shop', 'agent']);
     const agent = list.find((c) => c.name === 'agent')!;
-    const reason = expect.stringMatching(
-      /^key\.confirm needs the desktop app's approval prompt, which this build does not have yet/,
-    );
+    const reason = expect.stringMatching(/^key\.lifetime must be at least 10s/);
     expect(agent).toMatchObject({ protocol: 'ssh-agent', state: 'error', error: reason, target: 'ssh-agent' });
     const again = await host.call('connections.setEnabled', { name: 'agent', enabled: true });
     expect(again).toMatchObject({ state: 'error', error: reason });
     const activity = await host.call('activity.list', {});
     expect(
-      activity.some((a) => a.connection === 'agent' && a.level === 'error' && /key\.confirm: false/.test(a.message)),
+      activity.some(
+        (a) => a.connection === 'agent' && a.level === 'error' && /key\.lifetime must be at least 10s/.test(a.message),
+      ),
     ).toBe(true);
   });
 

@@ -37,6 +37,7 @@ import { terminalCommands } from './commands/terminal';
 import { createConfigState } from './config-state';
 import { createConnectionSet } from './connection-set';
 import { reportWaitingClients } from './waiting-clients';
+import { createKeyApprovals } from './key-approvals';
 import { connectionSpecFor } from './connection-specs';
 import type { Handlers, HostContext, RestartRequest } from './context';
 import { toApiError } from './errors';
@@ -107,6 +108,13 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
     const fingerprint = view.protocol === 'ssh' ? sshHostKeys.get(view.name)?.fingerprint : undefined;
     return fingerprint ? { ...view, hostKeyFingerprint: fingerprint } : view;
   };
+  const keyApprovals = createKeyApprovals({
+    activity,
+    platform,
+    changed: (open) => emit({ event: 'keys.requests', payload: open }),
+  });
+  // "Allow for this session" ends with the Vault session.
+  session.onChange((snapshot) => void (snapshot.state === 'logged-out' && keyApprovals.forgetGrants()));
   const keys = createKeyStore(platform.secrets, keyFolder(options.configPath));
   const sshHostKeys = createSshHostKeys(keys, log.child('ssh'));
   const localTls = await prepareLocalTls({ secrets: keys, dir: baseDir, log: log.child('tls'), activity });
@@ -121,6 +129,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
         sshHostKeys,
         log: log.child('connection'),
         localTls: localTls.identity,
+        ...(options.mode === 'daemon' ? {} : { approveKeyUse: keyApprovals.ask }),
       }),
     ...(localTls.caFile ? { tlsCaFile: localTls.caFile } : {}),
     prepare: (configs) => sshHostKeys.prepare(configs),
@@ -208,6 +217,8 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
     ...leaseHandlers(ctx),
     ...settingsHandlers(ctx),
     ...terminals.handlers,
+    'keys.requests': async () => keyApprovals.open(),
+    'keys.answer': async ({ id, decision }) => (keyApprovals.answer(id, decision), {}),
     'vault.health': async () => health.current(),
     'vault.check': async ({ address, caCert }) => checkVaultFrom(baseDir, address, caCert),
   };
@@ -254,6 +265,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
     currentConfig: state.config,
     readiness: () => readinessOf(state.config(), currentSession(), connections.list()),
     async close() {
+      keyApprovals.close();
       await terminals.close();
       await connections.close();
       await agent.close();

@@ -1,7 +1,8 @@
 // ssh-agent connections through the host, with the real OpenSSH tools and the sandbox: `ssh`
 // logs straight into the sandbox sshd (no broker in between) with the certificate Vault signed
 // for the agent; `ssh-add` lists the identities and cannot add or remove any; a Vault KV key is
-// offered too; key.confirm, which needs the desktop prompt, is refused with a clear reason.
+// offered too; key.confirm asks the user before a new client's first signature (answered
+// through the AppApi as the app's prompt does).
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -83,7 +84,12 @@ describe('ssh-agent connections in the host', () => {
         name: 'agent-confirm',
         protocol: 'ssh-agent',
         listen: `unix:${socketOf('agent-confirm')}`,
-        credentials: { from: 'vault-kv', path: 'secret/agent-key' },
+        credentials: {
+          from: 'vault-ssh-sign',
+          mount: 'ssh-client-signer',
+          role: 'dev',
+          principals: [sandbox.sshd.user],
+        },
         key: { confirm: true },
       },
     ]);
@@ -158,19 +164,130 @@ describe('ssh-agent connections in the host', () => {
     ).toBe(true);
   });
 
-  it('refuses key.confirm, which needs the desktop prompt, with the reason in the activity', async () => {
-    const view = await host.call('connections.setEnabled', { name: 'agent-confirm', enabled: true });
-    expect(view).toMatchObject({
-      state: 'error',
-      error: expect.stringMatching(/^key\.confirm needs the desktop app's approval prompt/),
+  const sshTo = (socket: string, command: string) =>
+    withAgent(socket, 'ssh', [
+      '-F',
+      '/dev/null',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-p',
+      String(sandbox.sshd.port),
+      `${sandbox.sshd.user}@127.0.0.1`,
+      command,
+    ]);
+  const openQuestion = () =>
+    expect.poll(() => host.call('keys.requests', {}).then((open) => open[0]), { timeout: 15_000 }).toBeDefined();
+
+  it('key.confirm: listing is free; a login waits for the answer — allowed once, it runs', async () => {
+    const socket = socketOf('agent-confirm');
+    expect((await host.call('connections.setEnabled', { name: 'agent-confirm', enabled: true })).state).toBe('ready');
+    expect((await withAgent(socket, 'ssh-add', ['-l'])).status).toBe(0);
+    expect(await host.call('keys.requests', {})).toEqual([]);
+
+    const login = sshTo(socket, 'echo confirmed');
+    await openQuestion();
+    const [question] = await host.call('keys.requests', {});
+    expect(question).toMatchObject({
+      connection: 'agent-confirm',
+      process: { name: 'ssh', pid: expect.any(Number), executable: expect.stringMatching(/\/ssh$/) },
+      destination: `${sandbox.sshd.user}@127.0.0.1 port ${sandbox.sshd.port}`,
     });
-    await expect(stat(socketOf('agent-confirm'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(Date.parse(question!.expiresAt) - Date.parse(question!.askedAt)).toBe(60_000);
+    expect(platform.calls.filter((call) => call.kind === 'notify').at(-1)?.args).toEqual([
+      'Allow use of your SSH key?',
+      expect.stringContaining(`ssh (pid ${question!.process.pid}) wants to use the key of agent-confirm`),
+    ]);
+    await host.call('keys.answer', { id: question!.id, decision: 'once' });
+    expect((await login).stdout).toBe('confirmed');
+    expect(await host.call('keys.requests', {})).toEqual([]);
+    // Once is once: the next ssh is asked again.
+    const again = sshTo(socket, 'echo again');
+    await openQuestion();
+    const [second] = await host.call('keys.requests', {});
+    expect(second!.id).not.toBe(question!.id);
+    await host.call('keys.answer', { id: second!.id, decision: 'session' });
+    expect((await again).stdout).toBe('again');
+  });
+
+  it('key.confirm: denied, ssh says the agent refused; an answered question cannot be answered again', async () => {
+    await host.call('connections.setEnabled', { name: 'agent-confirm', enabled: true });
+    const login = sshTo(socketOf('agent-confirm'), 'echo must-not-run');
+    await openQuestion();
+    const [question] = await host.call('keys.requests', {});
+    await host.call('keys.answer', { id: question!.id, decision: 'deny' });
+    const result = await login;
+    expect(result.status).not.toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/agent refused operation/);
+    await expect(host.call('keys.answer', { id: question!.id, decision: 'once' })).rejects.toMatchObject({
+      code: 'not-found',
+      message: expect.stringMatching(/no longer open/),
+    });
+    const activity = (await host.call('activity.list', {})).filter((a) => a.kind === 'key-approval');
+    expect(activity.map((a) => a.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ssh \(pid \d+\) asks to use the key of agent-confirm to log in to /),
+        expect.stringMatching(/^ssh \(pid \d+\) on agent-confirm: denied$/),
+      ]),
+    );
+  });
+
+  it('key.confirm: a client that goes away withdraws its question', async () => {
+    await host.call('connections.setEnabled', { name: 'agent-confirm', enabled: true });
+    const child = execFile(
+      'ssh',
+      [
+        '-F',
+        '/dev/null',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        `UserKnownHostsFile=${knownHosts}`,
+        '-p',
+        String(sandbox.sshd.port),
+        `${sandbox.sshd.user}@127.0.0.1`,
+        'true',
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir(), SSH_AUTH_SOCK: socketOf('agent-confirm') },
+      },
+    );
+    await openQuestion();
+    child.kill('SIGTERM');
+    await expect.poll(() => host.call('keys.requests', {}), { timeout: 10_000 }).toEqual([]);
     const activity = await host.call('activity.list', {});
-    expect(
-      activity.some(
-        (a) => a.connection === 'agent-confirm' && a.level === 'error' && /key\.confirm: false/.test(a.message),
-      ),
-    ).toBe(true);
+    expect(activity.some((a) => /went away before an answer/.test(a.message))).toBe(true);
+  });
+
+  it('key.confirm in the daemon, where nobody can answer: refused with the reason, no socket', async () => {
+    const configPath = path.join(sandbox.dir, 'agent-daemon.yaml');
+    await writeTestConfig(configPath, sandbox, [
+      {
+        name: 'agent-confirm',
+        protocol: 'ssh-agent',
+        listen: `unix:${socketOf('daemon-confirm')}`,
+        credentials: { from: 'vault-kv', path: 'secret/agent-key' },
+        key: { confirm: true },
+        autoStart: true,
+      },
+    ]);
+    const daemon = await createAppHost({ configPath, platform, mode: 'daemon', log: silentLogger });
+    try {
+      const [view] = await daemon.call('connections.list', {});
+      expect(view).toMatchObject({
+        state: 'error',
+        error: expect.stringMatching(
+          /^key\.confirm needs someone to answer in the Sesame app, and `sesame daemon` has no window/,
+        ),
+      });
+      await expect(stat(socketOf('daemon-confirm'))).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await daemon.close();
+    }
   });
 
   it('removes the socket when the connection is turned off', async () => {

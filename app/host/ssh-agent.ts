@@ -5,21 +5,30 @@
 // (the supervisor's start-up preflight then shows the connection in error, with an activity
 // entry), and its close() stops the agent's re-signing timers when the connection goes away.
 //
-// key.confirm (ssh-add -c) needs the desktop shell's approval prompt, which this build does not
-// have: such a connection is refused with that reason instead of offering keys without asking.
+// key.confirm (ssh-add -c) asks the user (app/host/key-approvals.ts) before a new client's first
+// signature; where nobody can answer (the daemon) such a connection is refused with that reason
+// instead of offering keys without asking.
 // key.lifetime (ssh-add -t) is how long one key is offered: a Vault-signed certificate is
 // requested with that TTL, a key from another source is re-read when it runs out; either way
 // the agent replaces it at two thirds of its life.
 import type { Credential, CredentialFetcher } from '../../broker/connector';
 import type { Logger } from '../../broker/log';
 import { CredentialError } from '../../broker/credentials';
-import { createSshAgentConnector, type SshAgentConnector } from '../../broker/ssh-agent';
+import {
+  createSshAgentConnector,
+  type AgentApproval,
+  type AgentPeer,
+  type SshAgentConnector,
+} from '../../broker/ssh-agent';
 import type { ConnectionConfig, CredentialsConfig } from '../config';
 
 type SshAgentConfig = Extract<ConnectionConfig, { protocol: 'ssh-agent' }>;
 
 /** A key offered for less than this would have Vault asked every few seconds. */
 const MIN_LIFETIME_MS = 10_000;
+
+/** Asks the user whether a process may use a connection's key (see key-approvals.ts). */
+export type KeyApprover = (connection: string, peer: AgentPeer, signal: AbortSignal) => Promise<AgentApproval>;
 
 export interface SshAgentParts {
   connector: SshAgentConnector;
@@ -29,16 +38,18 @@ export interface SshAgentParts {
 /**
  * The connector and watched fetcher of an ssh-agent connection. `fetcherFor` builds the
  * credential source of a (possibly adjusted) credentials config. Throws an Error with the
- * reason when the settings cannot be served (key.confirm, a lifetime too short or set twice).
+ * reason when the settings cannot be served (key.confirm with nobody to ask, a lifetime too short
+ * or set twice).
  */
 export function sshAgentPartsFor(
   config: SshAgentConfig,
   fetcherFor: (source: CredentialsConfig) => CredentialFetcher,
   log?: Logger,
+  approveKeyUse?: KeyApprover,
 ): SshAgentParts {
-  if (config.key.confirm) {
+  if (config.key.confirm && !approveKeyUse) {
     throw new Error(
-      "key.confirm needs the desktop app's approval prompt, which this build does not have yet, so no key is offered; set key.confirm: false to use the agent without asking",
+      'key.confirm needs someone to answer in the Sesame app, and `sesame daemon` has no window, so no key is offered; run `sesame start` (or the desktop app), or set key.confirm: false',
     );
   }
   const lifetime = config.key.lifetime;
@@ -53,6 +64,9 @@ export function sshAgentPartsFor(
   const connector = createSshAgentConnector({
     identities: [{ credentials: inner, comment: config.key.comment ?? config.name }],
     ...(log ? { log } : {}),
+    ...(config.key.confirm && approveKeyUse
+      ? { approve: (peer: AgentPeer, signal: AbortSignal) => approveKeyUse(config.name, peer, signal) }
+      : {}),
   });
   const credentials = agentHealth(connector, inner, source.from.startsWith('vault') ? 'vault' : 'config');
   return {

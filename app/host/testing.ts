@@ -51,7 +51,7 @@ export function run(command: string, args: string[]): Promise<{ status: number; 
 }
 
 export interface RecordedCall {
-  kind: 'openExternal' | 'openTerminal' | 'launch';
+  kind: 'openExternal' | 'openTerminal' | 'launch' | 'notify';
   args: unknown[];
 }
 
@@ -66,7 +66,7 @@ export function recordingPlatform(launch?: (argv: string[]) => Promise<void>): P
       calls.push({ kind: 'launch', args: [argv] });
       await launch?.(argv);
     },
-    notify: () => {},
+    notify: (title, body) => void calls.push({ kind: 'notify', args: [title, body] }),
     secrets: createMemorySecretStore('tests keep nothing'),
   };
 }

@@ -1,6 +1,6 @@
 // The agent end to end: OpenSSH's ssh and ssh-add talk to it over SSH_AUTH_SOCK; its keys are
 // a Vault-signed certificate (re-signed before expiry) and an RSA key from Vault KV; the real
-// sshd accepts both. It refuses to take or give up keys, and asks before serving a process.
+// sshd accepts both. It refuses to take or give up keys, and asks before a client's first signature.
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -79,7 +79,7 @@ beforeAll(async () => {
     log: createLogger('ssh-agent', (record) => logs.push(record), 'debug'),
     approve: async (peer) => {
       peers.push(peer);
-      return true;
+      return 'session';
     },
   });
 });
@@ -148,13 +148,35 @@ describe('ssh-agent with Vault identities', () => {
     expect(fs.readFileSync(sshdKey.logFile, 'utf8')).toMatch(/Accepted publickey for root .* RSA SHA256:/);
   });
 
-  it('asks the approval hook once per process, with its pid and name', async () => {
+  it('asks the approval hook before signing, not before listing: the ssh process, its path, where it goes', async () => {
     const before = peers.length;
+    expect((await runTool('ssh-add', ['-l'], withAgent())).code).toBe(0);
+    expect(peers.length).toBe(before); // listing keys is free, as with ssh-add -c
     let pid: number | undefined;
-    const result = await runTool('ssh-add', ['-l'], { ...withAgent(), onSpawn: (child) => (pid = child.pid) });
-    expect(result.code).toBe(0);
+    const result = await runTool(
+      'ssh',
+      [
+        '-F',
+        '/dev/null',
+        '-o',
+        `UserKnownHostsFile=${knownHosts}`,
+        '-o',
+        'BatchMode=yes',
+        '-p',
+        String(sshdCa.port),
+        'root@127.0.0.1',
+        'echo asked',
+      ],
+      { ...withAgent(), onSpawn: (child) => (pid = child.pid) },
+    );
+    expect(result.stdout).toBe('asked\n');
     expect(peers.length).toBe(before + 1);
-    expect(peers.at(-1)).toMatchObject({ pid, processName: 'ssh-add' });
+    expect(peers.at(-1)).toMatchObject({
+      pid,
+      processName: 'ssh',
+      executable: expect.stringMatching(/\/ssh$/),
+      destination: `root@127.0.0.1 port ${sshdCa.port}`,
+    });
   });
 
   it('refuses to add, remove or lock keys, and keeps its own', async () => {
@@ -202,12 +224,23 @@ describe('ssh-agent with Vault identities', () => {
     expect(logs.some((r) => r.message === 'agent client sent garbage; closing')).toBe(true);
   });
 
-  it('refuses a process the approval hook turns down', async () => {
-    const denied = await startSshAgent({ identities: identities(), approve: async () => false });
+  it('refuses to sign for a process the approval hook turns down; ssh says the agent refused', async () => {
+    const denied = await startSshAgent({ identities: identities(), approve: async () => 'deny' });
     try {
-      const result = await runTool('ssh-add', ['-L'], withAgent(denied.socketPath));
-      expect(result.code).not.toBe(0);
-      expect(result.stdout).toBe('');
+      expect((await runTool('ssh-add', ['-l'], withAgent(denied.socketPath))).code).toBe(0);
+      const login = await runTool(
+        'ssh',
+        ['-F', '/dev/null', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'BatchMode=yes'].concat([
+          '-p',
+          String(sshdCa.port),
+          'root@127.0.0.1',
+          'echo should-not-run',
+        ]),
+        withAgent(denied.socketPath),
+      );
+      expect(login.code).not.toBe(0);
+      expect(login.stdout).toBe('');
+      expect(login.stderr).toMatch(/agent refused operation/);
     } finally {
       await denied.close();
     }

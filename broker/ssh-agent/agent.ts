@@ -1,7 +1,8 @@
 // An ssh-agent (SSH_AUTH_SOCK) whose keys are Vault-signed certificates and Vault KV keys held
 // in memory. It lists and signs; it refuses to add, remove, lock or export keys. An optional
-// approval hook is asked the first time a process uses the agent.
+// approval hook is asked before a client connection's first signature (ssh-add -c).
 import { setMaxListeners } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,10 +25,20 @@ import {
 } from './protocol';
 import { outputBelow } from '../connector-kit/output-guard';
 
+/**
+ * An answer to "may this process use the key?": `once` signs for this client connection (one
+ * `ssh` login), `session` does too and tells the caller to remember the process, `deny` refuses
+ * this connection's signatures. The agent itself remembers nothing beyond the connection.
+ */
+export type AgentApproval = 'once' | 'session' | 'deny';
+
 export interface SshAgentOptions {
   readonly identities: readonly AgentIdentitySource[];
-  /** Asked the first time a process uses the agent; the answer holds until forgetApprovals(). */
-  readonly approve?: (peer: AgentPeer) => Promise<boolean>;
+  /**
+   * Asked before a client connection's first signature; listing keys is not asked about.
+   * `signal` aborts when the client goes away before the answer (withdraw the question).
+   */
+  readonly approve?: (peer: AgentPeer, signal: AbortSignal) => Promise<AgentApproval>;
   readonly log?: Logger;
 }
 
@@ -36,8 +47,6 @@ export interface SshAgentConnector extends Connector {
   load(): Promise<void>;
   /** What the app may show: sources, fingerprints, expiry; never a key. */
   identities(): AgentIdentityView[];
-  /** Forget every approval (on logout). */
-  forgetApprovals(): void;
   /** Stops re-signing timers. */
   close(): void;
 }
@@ -49,27 +58,15 @@ export function createSshAgentConnector(options: SshAgentOptions): SshAgentConne
   const log = options.log ?? createLogger('ssh-agent', () => {});
   const store = createIdentityStore(options.identities, log);
   let loaded: Promise<void> | undefined;
-  // pid:starttime → the (pending) decision, so one process is asked once.
-  const approvals = new Map<string, Promise<boolean>>();
 
-  function approval(peer: AgentPeer): Promise<boolean> {
-    const ask = () =>
-      options.approve!(peer).then(
-        (answer) => answer === true,
-        (error: unknown) => {
-          log.warn('the approval hook failed; refusing', { error: (error as Error).message });
-          return false;
-        },
-      );
-    // An unknown process cannot be remembered: ask for each connection.
-    if (peer.pid === undefined) return ask();
-    const key = `${peer.pid}:${peer.startTime ?? ''}`;
-    let decision = approvals.get(key);
-    if (!decision) {
-      decision = ask();
-      approvals.set(key, decision);
-    }
-    return decision;
+  function approval(peer: AgentPeer, signal: AbortSignal): Promise<boolean> {
+    return options.approve!(peer, signal).then(
+      (answer) => answer === 'once' || answer === 'session',
+      (error: unknown) => {
+        log.warn('the approval hook failed; refusing', { error: (error as Error).message });
+        return false;
+      },
+    );
   }
 
   function sign(body: Buffer): Buffer {
@@ -97,15 +94,28 @@ export function createSshAgentConnector(options: SshAgentOptions): SshAgentConne
     // A one-shot client may half-close right after its request: it still gets the answer.
     socket.allowHalfOpen = true;
     let allowed: Promise<boolean> | undefined;
+    // The client went away: its pending question is withdrawn. A half-close ('end') alone is
+    // not that (a one-shot client may still read the answer) unless its process has exited.
+    const gone = new AbortController();
+    let peerPid: number | undefined;
+    socket.once('close', () => gone.abort());
+    socket.once('end', () => {
+      // The exit that caused the EOF may not be visible in /proc yet: look again shortly.
+      for (const delay of [0, 250, 1_000]) {
+        setTimeout(() => void (peerPid !== undefined && !processAlive(peerPid) && gone.abort()), delay).unref();
+      }
+    });
     let chain = Promise.resolve();
     let pending = 0;
 
     const answer = async (type: number, body: Buffer): Promise<Buffer> => {
       await loaded;
-      if (options.approve) {
+      // Like ssh-add -c: listing is free, a signature is asked about once per client connection.
+      if (options.approve && type === AGENT.SIGN_REQUEST) {
         allowed ??= findPeer(socket).then((peer) => {
-          ctx.log.info('agent client', { pid: peer.pid, process: peer.processName });
-          return approval(peer);
+          peerPid = peer.pid;
+          ctx.log.info('agent client asks to sign', { pid: peer.pid, process: peer.processName });
+          return approval(peer, gone.signal);
         });
         if (!(await allowed)) return failure();
       }
@@ -163,9 +173,23 @@ export function createSshAgentConnector(options: SshAgentOptions): SshAgentConne
     serve,
     load: () => (loaded ??= store.load()),
     identities: () => store.views(),
-    forgetApprovals: () => approvals.clear(),
     close: () => store.close(),
   };
+}
+
+/** False once `pid` has exited (a zombie waiting for its parent has exited too). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return process.platform !== 'linux';
+  }
 }
 
 export interface RunningSshAgent {

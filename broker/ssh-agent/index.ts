@@ -3,9 +3,10 @@
 export {
   createSshAgentConnector,
   startSshAgent,
+  type AgentApproval,
   type SshAgentConnector,
   type SshAgentOptions,
   type RunningSshAgent,
 } from './agent';
 export type { AgentIdentitySource, AgentIdentityView } from './identities';
-export { findPeer, UNKNOWN_PEER, type AgentPeer } from './peer';
+export { findPeer, sshDestination, UNKNOWN_PEER, type AgentPeer } from './peer';

@@ -14,6 +14,10 @@ export interface AgentPeer {
   readonly processName: string;
   /** The command line, shortened, for the approval prompt. */
   readonly command?: string;
+  /** The program's path (/proc/PID/exe); absent when the kernel does not say (another user's process). */
+  readonly executable?: string;
+  /** Where an `ssh` (or scp/sftp's ssh) is going, from its arguments: `user@host`, `host`. */
+  readonly destination?: string;
   /** Process start time (clock ticks since boot): with pid, it names one process for good. */
   readonly startTime?: string;
 }
@@ -47,20 +51,61 @@ function parseSs(output: string): SsRow[] {
 }
 
 async function describeProcess(pid: number): Promise<AgentPeer> {
-  const [comm, cmdline, stat] = await Promise.all([
+  const [comm, cmdline, stat, executable] = await Promise.all([
     readFile(`/proc/${pid}/comm`, 'utf8').catch(() => ''),
     readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''),
     readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''),
+    readlink(`/proc/${pid}/exe`).catch(() => ''),
   ]);
   // Field 22 (starttime) comes after the parenthesised command name, which may hold spaces.
   const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  const command = cmdline.split('\0').filter(Boolean).join(' ').slice(0, 200);
+  const argv = cmdline.split('\0').filter(Boolean);
+  const command = argv.join(' ').slice(0, 200);
+  const processName = comm.trim() || 'unknown';
+  const destination = processName === 'ssh' ? sshDestination(argv.slice(1)) : undefined;
   return {
     pid,
-    processName: comm.trim() || 'unknown',
+    processName,
     ...(command ? { command } : {}),
+    ...(executable ? { executable } : {}),
+    ...(destination ? { destination } : {}),
     ...(startTime ? { startTime } : {}),
   };
+}
+
+/** ssh(1)'s options that take an argument (OpenSSH 9): `-p 22`, `-p22`, `-oX=y`. */
+const SSH_OPTIONS_WITH_ARGUMENT = new Set('BbcDEeFIiJLlmOoPpQRSWw');
+
+/**
+ * The destination of an ssh command line (its arguments, without `ssh`): the first operand,
+ * with `-l user` and `-p port` folded in when given. undefined when there is none.
+ */
+export function sshDestination(args: readonly string[]): string | undefined {
+  let user: string | undefined;
+  let port: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return withParts(args[i + 1], user, port);
+    if (!arg.startsWith('-') || arg === '-') return withParts(arg, user, port);
+    // A cluster of flags, the last of which may take an argument (attached or next).
+    for (let j = 1; j < arg.length; j++) {
+      const flag = arg[j]!;
+      if (!SSH_OPTIONS_WITH_ARGUMENT.has(flag)) continue;
+      const value = j + 1 < arg.length ? arg.slice(j + 1) : args[++i];
+      if (flag === 'l') user = value;
+      if (flag === 'p') port = value;
+      break;
+    }
+  }
+  return undefined;
+}
+
+function withParts(operand: string | undefined, user?: string, port?: string): string | undefined {
+  if (!operand) return undefined;
+  let destination = operand;
+  if (user && !destination.includes('@') && !destination.startsWith('ssh://')) destination = `${user}@${destination}`;
+  if (port && !destination.startsWith('ssh://')) destination = `${destination} port ${port}`;
+  return destination;
 }
 
 /** The process connected to `socket` (an accepted unix socket), or UNKNOWN_PEER. */

@@ -10,6 +10,7 @@ import { ActivityTab } from './ui/activity/ActivityTab';
 import { ConfigBanner } from './ui/ConfigBanner';
 import { ConnectionsTab } from './ui/connections/ConnectionsTab';
 import { Header } from './ui/Header';
+import { KeyApprovals } from './ui/KeyApprovals';
 import { LeasesTab } from './ui/leases/LeasesTab';
 import { LinkBanner } from './ui/LinkBanner';
 import { LoginPanel } from './ui/LoginPanel';
@@ -65,6 +66,7 @@ export function App() {
           />
         </nav>
       )}
+      <KeyApprovals />
       <main className={stale ? 'app-main stale' : 'app-main'}>
         {session === null ? (
           <p className="empty" aria-busy="true">

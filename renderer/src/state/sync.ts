@@ -9,6 +9,7 @@ import { addActivity, replaceActivity } from './activity';
 import { applyConnection, removeConnection, replaceConnections } from './connections';
 import { setLinkState, useHostStore } from './host';
 import { queueLeaseChange, queueLeaseRemoval, replaceLeases, setLeasesUnavailable } from './leases';
+import { applyKeyRequests, loadKeyRequests } from './key-approvals';
 import { applySession } from './session';
 import { loadSettings } from './settings';
 import { attachedTerminalIds, routeTerminalEvent } from './terminals';
@@ -34,6 +35,8 @@ export function connectStores(link: HostLink): () => void {
         return routeTerminalEvent(event);
       case 'vault.health':
         return applyVaultHealth(event.payload);
+      case 'keys.requests':
+        return applyKeyRequests(event.payload);
       case 'config.file':
         // The file was read again: what it set (agent, "Open in …") and its problem, if any.
         return void loadSettings(link);
@@ -46,6 +49,7 @@ export function connectStores(link: HostLink): () => void {
     void loadLeases(link);
     void loadSettings(link);
     void loadVaultHealth(link);
+    void loadKeyRequests(link);
     try {
       const [info, session, connections, activity] = await Promise.all([
         link.call('app.info', {}),
