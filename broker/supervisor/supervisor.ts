@@ -52,7 +52,13 @@ export interface WaitingClient {
 
 export interface ConnectionEvent {
   connection: string;
-  kind: 'client-connected' | 'client-disconnected' | 'credential-error' | 'client-waiting' | 'client-done-waiting';
+  kind:
+    | 'client-connected'
+    | 'client-disconnected'
+    | 'credential-error'
+    | 'credential-refreshed'
+    | 'client-waiting'
+    | 'client-done-waiting';
   message: string;
   client?: string;
   bytesToTarget?: number;
@@ -133,6 +139,13 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
         try {
           const credential = await inner.get(options);
           if (e.state === 'error' && e.listener) setState(e, 'ready');
+          // A refresh is asked for when the target refused the credential in use: it was rotated.
+          if (options?.refresh)
+            emitter.emit('event', {
+              connection: e.spec.name,
+              kind: 'credential-refreshed',
+              message: `credential refreshed: the target refused the one in use (rotated or revoked), so ${inner.description} was read again`,
+            } satisfies ConnectionEvent);
           return credential;
         } catch (error) {
           // No session is not the connection's fault: it stays ready, and the app says a login is needed.
