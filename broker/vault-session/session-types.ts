@@ -67,6 +67,8 @@ export interface SessionOptions {
    * than failing them at once. Without it only a login under way or a configured one holds.
    */
   interactive?: boolean;
+  /** How often the session looks for a wall-clock jump (sleep, a paused process), and how big one must be. */
+  wakeCheck?: { intervalMs?: number; toleranceMs?: number };
   /** Warn this long before an interactive session ends (default 5 min). */
   expiryWarningMs?: number;
   /** Backoff between failed renewals / re-authentications (default 1 s … 5 min). */

@@ -12,7 +12,7 @@ import { VaultError, type VaultAuth, type VaultClient } from '../vault';
 import { performLogin } from './login';
 import { canReauthenticate, parseLoginRequest, type LoginMethod, type LoginRequest } from './login-request';
 import { createLoginWaiters } from './login-waiters';
-import { backoffDelayMs, renewDelayMs, unrefTimer } from './timing';
+import { backoffDelayMs, renewDelayMs, unrefTimer, watchForWake } from './timing';
 import type { SessionEvent, SessionOptions, SessionSnapshot, SessionState, VaultSession } from './session-types';
 import { createTokenStore, tokenAccount, type TokenStore } from './token-store';
 import { createTokenSink } from './token-sink';
@@ -196,6 +196,23 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
     waiters.resolveAll(token);
   }
 
+  /**
+   * After the computer slept (or the process was paused), timers ran late or not yet: look at
+   * the token by the wall clock now — expired: end it (a configured login runs, or the user is
+   * asked); past its renewal time: renew now; otherwise re-arm the timers from the wall clock.
+   */
+  function resync(lateMs: number): void {
+    log.info('timers ran late (the computer slept or Sesame was paused); checking the session', {
+      lateMs,
+    });
+    const h = held;
+    if (!h || h.expiresAt === undefined || snap.state === 'renewing') return;
+    if (h.expiresAt <= Date.now()) return void ended('the Vault token expired while the computer slept');
+    if (h.renewable && !h.atMax) return void renew();
+    plan();
+  }
+  const wake = watchForWake(resync, options.wakeCheck);
+
   /** Arm the timers for the held token: renew, log in again, warn, expire. */
   function plan() {
     clearTimers();
@@ -253,6 +270,7 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
         lastRenewedAt: new Date(now),
       });
       emit({ type: 'renewed', expiresAt: new Date(h.expiresAt), atMaxTtl: h.atMax });
+      log.info('renewed the Vault token', { ttl: auth.lease_duration });
       await persist(h);
       plan();
     } catch (error) {
@@ -508,6 +526,9 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
 
     async token(opts) {
       if (valid(held)) return held.token;
+      // Past its expiry by the wall clock while its timer has not fired (the computer slept):
+      // end it now, so a configured login runs or the user is asked, instead of a silent wait.
+      if (held) await ended('the Vault token expired while Sesame was not running (the computer slept?)');
       const waitMs = opts?.waitMs ?? loginWaitMs;
       const busy = snap.state === 'logging-in' || reauthRunning !== undefined;
       if (waitMs <= 0 || (snap.state === 'logged-out' && !busy && !options.interactive)) {
@@ -564,6 +585,7 @@ export function createVaultSession(vault: VaultClient, log: Logger, options: Ses
       return () => emitter.off('event', listener);
     },
     close() {
+      wake.stop();
       stopWatchingTokenFile();
       loginAbort?.abort();
       epoch++;

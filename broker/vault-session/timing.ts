@@ -20,3 +20,24 @@ export function unrefTimer(fn: () => void, ms: number): NodeJS.Timeout {
   timer.unref();
   return timer;
 }
+
+/**
+ * Notices that timers ran late: the computer slept (Node's timers follow a clock that stops
+ * during suspend, while tokens expire by the wall clock) or the process was paused. Every
+ * `intervalMs` it compares the wall clock with when it last looked; a gap longer than
+ * `intervalMs + toleranceMs` calls `onWake(lateMs)`. Unref'd; stop() ends it.
+ */
+export function watchForWake(
+  onWake: (lateMs: number) => void,
+  { intervalMs = 2_000, toleranceMs = 3_000 }: { intervalMs?: number; toleranceMs?: number } = {},
+): { stop(): void } {
+  let last = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const late = now - last - intervalMs;
+    last = now;
+    if (late > toleranceMs) onWake(late);
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
