@@ -47,6 +47,18 @@ export interface SessionMeter {
   toClient(bytes: number): void;
 }
 
+/** How a client session ended, in the audit log's words. Never carries a credential value. */
+export interface SessionEnd {
+  /**
+   * `client`: the client closed; `server`: the target closed; `broker`: Sesame ended it (the
+   * connection turned off, a limit); `refused`: refused before the data phase (the credential,
+   * too many clients, the target's refusal); `error`: it failed (a protocol or network error).
+   */
+  by: 'client' | 'server' | 'broker' | 'refused' | 'error';
+  /** What happened, in words (an error's message). */
+  message?: string;
+}
+
 export interface ConnectorContext {
   /** The configured connection's name: every client-facing error names it. */
   readonly connectionName: string;
@@ -57,6 +69,8 @@ export interface ConnectorContext {
   readonly signal: AbortSignal;
   /** This client starts (true) or stops (false) waiting for a Vault login (its credential is held). */
   waitingForLogin?(held: boolean): void;
+  /** How the session ended, told once by a connector that knows (the supervisor guesses otherwise). */
+  sessionEnded?(end: SessionEnd): void;
 }
 
 export interface Connector {

@@ -103,6 +103,12 @@ export const ActivityEvent = z.object({
   kind: z.string(),
   message: z.string(),
   connection: z.string().optional(),
+  /** A client session's address, `127.0.0.1:53122` (`local` for a unix socket). */
+  client: z.string().max(200).optional(),
+  /** The client's local process, when Sesame could tell (Linux): `psql`, pid 4242. */
+  process: z
+    .object({ pid: z.number().int().nonnegative(), name: z.string().max(200), exe: z.string().max(4096).optional() })
+    .optional(),
 });
 export type ActivityEvent = z.infer<typeof ActivityEvent>;
 

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Logger } from '../../broker/log';
+import { createAuditLog } from '../../broker/audit';
 import { createConnectionSupervisor } from '../../broker/supervisor';
 import { createVaultClient } from '../../broker/vault';
 import type {
@@ -100,7 +101,14 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
     ...(initial.vault.caCert ? { caCertFile: resolveConfigPath(initial.vault.caCert, baseDir) } : {}),
   });
   const session = createHostSession(vault, initial, baseDir, platform, log.child('session'), options.mode !== 'daemon');
-  const supervisor = createConnectionSupervisor(log.child('broker'));
+  // Every client session ends as one line of <config dir>/audit/audit.jsonl (broker/audit).
+  const audit = createAuditLog({
+    dir: path.join(baseDir, 'audit'),
+    onError: (error) => log.warn('a session was not written to the audit file', { error }),
+  });
+  const supervisor = createConnectionSupervisor(log.child('broker'), {
+    onSessionEnded: (record) => audit.write(record),
+  });
   const activity = createActivityLog(1000, (payload) => emit({ event: 'activity', payload }), hooks.activityHistory);
   const agent = await startTokenAgent(session, initial, baseDir, emit, log);
   const onLease = mirrorDynamicLeases(agent.registry, vault, () => session.token({ waitMs: 0 }));
@@ -183,6 +191,10 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
       kind: e.kind,
       message: e.message,
       connection: e.connection,
+      ...(e.address ? { client: e.address } : {}),
+      ...(e.process
+        ? { process: { pid: e.process.pid, name: e.process.name, ...(e.process.exe ? { exe: e.process.exe } : {}) } }
+        : {}),
     }),
   );
 
@@ -270,6 +282,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
       await connections.close();
       await agent.close();
       await health.close();
+      await audit.close();
       session.close();
       events.removeAllListeners();
     },

@@ -4,7 +4,7 @@
 // credential (afresh once when the backend refuses it), answers any failure in the protocol's
 // own words, logs, and cleans up. A protocol supplies only its steps (`ClientSteps`).
 import type { Socket } from 'node:net';
-import type { ConnectorContext } from '../connector';
+import type { ConnectorContext, SessionEnd } from '../connector';
 import { holdCredentials, loginWithCredential, type HeldCredentials, type PendingCredential } from './credentials';
 import { createPhaseDeadline, type PhaseDeadline } from './deadline';
 import {
@@ -87,6 +87,16 @@ export interface ClientRunner {
   readonly activeClients: number;
 }
 
+/** A failure before or during the data phase as the audit log says it. */
+function howItFailed(err: unknown, aborted: boolean): SessionEnd {
+  const message = err instanceof Error ? err.message : String(err);
+  if (aborted) return { by: 'broker', message: 'the connection was turned off' };
+  if (err instanceof PeerClosedError) return { by: err.peer === 'client' ? 'client' : 'server', message };
+  if (err instanceof CredentialError || err instanceof TooManyClientsError || err instanceof BackendRefusedError)
+    return { by: 'refused', message };
+  return { by: 'error', message };
+}
+
 /** How every client-facing message starts: the client sees which connection speaks. */
 export function clientMessage(ctx: ConnectorContext, text: string): string {
   return `sesame: connection '${ctx.connectionName}': ${text}`;
@@ -144,10 +154,19 @@ export function createClientRunner<C, H>(protocol: ClientProtocol<C, H>): Client
       const loggedIn = await logIn(steps, hello, ctx, deadline, held);
       deadline.dispose();
       ctx.log.info('session started', loggedIn.logFields);
+      const closedFirst = whoClosesFirst(client);
       const endedBy = await loggedIn.relay();
       if (endedBy) ctx.log.warn(endedBy);
       else ctx.log.debug('session ended');
+      ctx.sessionEnded?.(
+        endedBy
+          ? { by: 'broker', message: endedBy }
+          : ctx.signal.aborted
+            ? { by: 'broker', message: 'the connection was turned off' }
+            : closedFirst(),
+      );
     } catch (err) {
+      ctx.sessionEnded?.(howItFailed(err, ctx.signal.aborted));
       destroyBackends();
       if (!isAnswerable<C>(err)) {
         ctx.log.error(`internal error in the ${protocol.name} connector`, { error: describeError(err) });
@@ -166,6 +185,14 @@ export function createClientRunner<C, H>(protocol: ClientProtocol<C, H>): Client
       destroyBackends();
       held.end();
     }
+  }
+
+  /** Who ended the data phase: the client's FIN before we ended our side, or after (the server's end). */
+  function whoClosesFirst(client: Socket): () => SessionEnd {
+    let end: SessionEnd | undefined;
+    client.once('end', () => (end ??= { by: client.writableEnded ? 'server' : 'client' }));
+    client.once('error', (error) => (end ??= { by: 'error', message: error.message }));
+    return () => end ?? { by: client.writableEnded ? 'server' : 'error', message: 'the client connection was reset' };
   }
 
   /** The login with the credential; a refusal even of a fresh credential is a credential error. */

@@ -6,4 +6,6 @@ export type {
   ConnectionState,
   ConnectionEvent,
   WaitingClient,
+  SessionRecord,
+  SupervisorOptions,
 } from './supervisor';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Connector, CredentialFetcher } from '../connector';
 import { CredentialError } from '../credentials';
 import { silentLogger } from '../log';
-import { createConnectionSupervisor, type ConnectionStatus } from '.';
+import { createConnectionSupervisor, type ConnectionEvent, type ConnectionStatus, type SessionRecord } from '.';
 
 const greeter: Connector = {
   async serve(client, ctx) {
@@ -143,5 +143,116 @@ describe('connection supervisor', () => {
 
   it('refuses an unknown connection by name', async () => {
     await expect(supervisor.start('nope')).rejects.toThrow("there is no connection named 'nope'");
+  });
+
+  it('records each session once it ends: the process, times, bytes, credential path and lease, who closed', async () => {
+    const records: SessionRecord[] = [];
+    const events: ConnectionEvent[] = [];
+    const recording = createConnectionSupervisor(silentLogger, { onSessionEnded: (r) => records.push(r) });
+    recording.onEvent((e) => events.push(e));
+    const waitsForClient: Connector = {
+      async serve(client, ctx) {
+        await ctx.credentials.get();
+        client.on('data', (d: Buffer) => ctx.meter.toTarget(d.length));
+        client.resume();
+        await new Promise((resolve) => client.once('close', resolve));
+      },
+    };
+    recording.define({
+      name: 'e',
+      protocol: 'test',
+      listen: '127.0.0.1:0',
+      target: 'x:1',
+      credentialPath: 'secret/data/configured',
+      connector: waitsForClient,
+      credentials: {
+        description: 'test',
+        get: async () => ({
+          values: { password: 'hunter2' },
+          path: 'database/creds/e',
+          leaseId: 'database/creds/e/L1',
+        }),
+      },
+    });
+    recording.define({
+      name: 'f',
+      protocol: 'test',
+      listen: '127.0.0.1:0',
+      target: 'x:1',
+      connector: greeter,
+      credentials: fixed({ username: 'f' }),
+    });
+    try {
+      const [host, port] = (await recording.start('e')).listen.split(':');
+      // The client is this very process: the peer lookup must name it.
+      const socket = net.connect(Number(port), host);
+      await new Promise((r) => socket.once('connect', r));
+      const clientPort = socket.localPort;
+      // (a client that leaves before the lookup answers stays 'unknown': wait for it)
+      await expect.poll(() => events.some((e) => e.kind === 'client-connected')).toBe(true);
+      socket.end('four');
+      await expect.poll(() => records.length).toBe(1);
+      expect(records[0]).toMatchObject({
+        connection: 'e',
+        protocol: 'test',
+        client: `127.0.0.1:${clientPort}`,
+        process: { pid: process.pid },
+        bytesToTarget: 4,
+        bytesToClient: 0,
+        credentialPath: 'database/creds/e',
+        leaseId: 'database/creds/e/L1',
+        ended: { by: 'client' },
+      });
+      expect(Date.parse(records[0]!.end)).toBeGreaterThanOrEqual(Date.parse(records[0]!.start));
+      expect(JSON.stringify(records)).not.toContain('hunter2');
+      const connected = events.find((e) => e.kind === 'client-connected');
+      expect(connected).toMatchObject({ client: `${connected?.process?.name} (pid ${process.pid})` });
+      expect(connected?.message).toMatch(/^\S+ \(pid \d+\) connected from 127\.0\.0\.1:\d+$/);
+
+      // The server side ends first: "by server".
+      expect(await talk((await recording.start('f')).listen)).toBe('hello f\n');
+      await expect.poll(() => records.length).toBe(2);
+      expect(records[1]).toMatchObject({ connection: 'f', credentialPath: 'test', ended: { by: 'server' } });
+      expect(records[1]!.leaseId).toBeUndefined();
+    } finally {
+      await recording.stopAll();
+    }
+  });
+
+  it('names a client it cannot look up by its address, and a turned-off session as ended by the broker', async () => {
+    const records: SessionRecord[] = [];
+    const events: ConnectionEvent[] = [];
+    const recording = createConnectionSupervisor(silentLogger, {
+      findPeer: async () => undefined,
+      onSessionEnded: (r) => records.push(r),
+    });
+    recording.onEvent((e) => events.push(e));
+    recording.define({
+      name: 'g',
+      protocol: 'test',
+      listen: '127.0.0.1:0',
+      target: 'x:1',
+      connector: {
+        serve: (client, ctx) =>
+          new Promise<void>((resolve) =>
+            ctx.signal.addEventListener('abort', () => {
+              client.destroy();
+              resolve();
+            }),
+          ),
+      },
+      credentials: fixed({}),
+    });
+    const [host, port] = (await recording.start('g')).listen.split(':');
+    const socket = net.connect(Number(port), host);
+    socket.on('error', () => {});
+    await expect.poll(() => recording.status('g').stats.activeClients).toBe(1);
+    await recording.stopAll();
+    await expect.poll(() => records.length).toBe(1);
+    expect(records[0]).toMatchObject({
+      process: 'unknown',
+      ended: { by: 'broker', message: 'the connection was turned off' },
+    });
+    expect(events.find((e) => e.kind === 'client-connected')?.message).toMatch(/^client 127\.0\.0\.1:\d+ connected$/);
   });
 });

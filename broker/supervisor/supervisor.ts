@@ -3,10 +3,11 @@
 // mirrors it from `change` events; nothing else keeps a copy of this truth.
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import type { Connector, CredentialFetcher } from '../connector';
+import type { Connector, Credential, CredentialFetcher, SessionEnd } from '../connector';
 import { CredentialError } from '../credentials';
 import { formatListenAddress, startListener, type Listener } from '../listener';
 import type { Logger } from '../log';
+import { describePeer, findPeerProcess, type PeerProcess, type PeerProcessFinder } from '../peer-process';
 
 export type ConnectionState = 'off' | 'starting' | 'ready' | 'error';
 
@@ -60,9 +61,39 @@ export interface ConnectionEvent {
     | 'client-waiting'
     | 'client-done-waiting';
   message: string;
+  /** The client as the user knows it: `psql (pid 4242)` when its process is known, else its address. */
   client?: string;
+  /** The client's address, `127.0.0.1:53122` (or `local` for a unix socket). */
+  address?: string;
+  /** The client's local process, when it could be told. */
+  process?: PeerProcess;
   bytesToTarget?: number;
   bytesToClient?: number;
+}
+
+/** One brokered client session, as the audit log keeps it: names and numbers, never a credential value. */
+export interface SessionRecord {
+  connection: string;
+  protocol: string;
+  /** The client's address: `127.0.0.1:53122`, or `local` for a unix socket. */
+  client: string;
+  process: PeerProcess | 'unknown';
+  /** ISO times. */
+  start: string;
+  end: string;
+  bytesToTarget: number;
+  bytesToClient: number;
+  /** The Vault path of the credential the session used (or the configured one when none was fetched). */
+  credentialPath?: string;
+  leaseId?: string;
+  ended: SessionEnd;
+}
+
+export interface SupervisorOptions {
+  /** Who is on the other end of an accepted socket; default broker/peer-process's `findPeerProcess`. */
+  findPeer?: PeerProcessFinder;
+  /** Told once per client session when it has ended (the audit log). */
+  onSessionEnded?(record: SessionRecord): void;
 }
 
 interface Entry {
@@ -99,7 +130,8 @@ export class UnknownConnectionError extends Error {
   }
 }
 
-export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
+export function createConnectionSupervisor(log: Logger, options: SupervisorOptions = {}): ConnectionSupervisor {
+  const findPeer = options.findPeer ?? findPeerProcess;
   const entries = new Map<string, Entry>();
   const emitter = new EventEmitter();
   const waiting = new Set<WaitingClient>();
@@ -130,7 +162,7 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
   };
 
   /** Watches credential fetches: a failure puts the connection in error, a success clears it. */
-  function observed(e: Entry): CredentialFetcher {
+  function observed(e: Entry, used?: (credential: Credential) => void): CredentialFetcher {
     const inner = e.spec.credentials;
     return {
       description: inner.description,
@@ -138,6 +170,7 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
       async get(options) {
         try {
           const credential = await inner.get(options);
+          used?.(credential);
           if (e.state === 'error' && e.listener) setState(e, 'ready');
           // A refresh is asked for when the target refused the credential in use: it was rotated.
           if (options?.refresh)
@@ -164,17 +197,34 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
   }
 
   function serve(e: Entry, socket: Socket, signal: AbortSignal) {
-    const client = `${socket.remoteAddress ?? 'local'}:${socket.remotePort ?? ''}`.replace(/:$/, '');
+    const address = `${socket.remoteAddress ?? 'local'}:${socket.remotePort ?? ''}`.replace(/:$/, '');
+    const startedAt = new Date();
     const session = { toTarget: 0, toClient: 0 };
+    let client = address;
+    let peer: PeerProcess | undefined;
+    let used: { path: string; leaseId?: string } | undefined;
+    let told: SessionEnd | undefined;
+    let wait: WaitingClient | undefined;
+    let seen: SessionEnd | undefined;
+    // Who closed first, seen on the accepted socket (a connector that knows better says so).
+    socket.once('end', () => (seen ??= { by: socket.writableEnded ? 'server' : 'client' }));
     e.stats.activeClients++;
     changed(e);
-    emitter.emit('event', {
-      connection: e.spec.name,
-      kind: 'client-connected',
-      message: `client ${client} connected`,
-      client,
-    } satisfies ConnectionEvent);
-    let wait: WaitingClient | undefined;
+    const about = () => ({ client, address, ...(peer ? { process: peer } : {}) });
+    // The lookup runs beside the handshake and never holds it; the event waits for its answer.
+    const lookedUp = findPeer(socket)
+      .catch(() => undefined)
+      .then((found) => {
+        peer = found;
+        client = describePeer(found) ?? address;
+        if (wait) wait.client = client;
+        emitter.emit('event', {
+          connection: e.spec.name,
+          kind: 'client-connected',
+          message: peer ? `${client} connected from ${address}` : `client ${client} connected`,
+          ...about(),
+        } satisfies ConnectionEvent);
+      });
     const waitingForLogin = (held: boolean) => {
       if (held === Boolean(wait)) return;
       if (held) waiting.add((wait = { connection: e.spec.name, client, since: new Date() }));
@@ -190,15 +240,18 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
         message: held
           ? `client ${client} is waiting for a Vault login`
           : `client ${client} stopped waiting for a Vault login`,
-        client,
+        ...about(),
       } satisfies ConnectionEvent);
     };
     const context = {
       connectionName: e.spec.name,
-      credentials: observed(e),
+      credentials: observed(e, (credential) => {
+        used = { path: credential.path, ...(credential.leaseId ? { leaseId: credential.leaseId } : {}) };
+      }),
       log: log.child(e.spec.name),
       signal,
       waitingForLogin,
+      sessionEnded: (end: SessionEnd) => void (told ??= end),
       meter: {
         toTarget(bytes: number) {
           session.toTarget += bytes;
@@ -214,21 +267,45 @@ export function createConnectionSupervisor(log: Logger): ConnectionSupervisor {
       .serve(socket, context)
       .catch((error: unknown) => {
         log.error('session failed', { connection: e.spec.name, error });
+        told ??= { by: 'error', message: error instanceof Error ? error.message : String(error) };
         socket.destroy();
       })
-      .finally(() => {
+      .finally(async () => {
+        const endedAt = new Date();
         waitingForLogin(false);
         e.stats.activeClients--;
         e.stats.sessionsServed++;
         changed(e);
+        await lookedUp;
         emitter.emit('event', {
           connection: e.spec.name,
           kind: 'client-disconnected',
           message: `client ${client} disconnected (${session.toTarget} bytes sent, ${session.toClient} bytes received)`,
-          client,
+          ...about(),
           bytesToTarget: session.toTarget,
           bytesToClient: session.toClient,
         } satisfies ConnectionEvent);
+        const ended: SessionEnd = told ??
+          (signal.aborted ? { by: 'broker', message: 'the connection was turned off' } : undefined) ??
+          seen ?? { by: 'error', message: 'the client connection was reset' };
+        const credentialPath = used?.path ?? e.spec.credentialPath;
+        try {
+          options.onSessionEnded?.({
+            connection: e.spec.name,
+            protocol: e.spec.protocol,
+            client: address,
+            process: peer ?? 'unknown',
+            start: startedAt.toISOString(),
+            end: endedAt.toISOString(),
+            bytesToTarget: session.toTarget,
+            bytesToClient: session.toClient,
+            ...(credentialPath ? { credentialPath } : {}),
+            ...(used?.leaseId ? { leaseId: used.leaseId } : {}),
+            ended,
+          });
+        } catch (error) {
+          log.warn('the session record was not kept', { connection: e.spec.name, error });
+        }
       });
   }
 

@@ -9,6 +9,8 @@ export interface ActivityFilter {
   level: ActivityEvent['level'] | 'all';
   /** A connection's name, 'none' for events about no connection, or 'all'. */
   connection: string;
+  /** A client process's name (`psql`), or 'all'. */
+  process: string;
   text: string;
 }
 
@@ -19,7 +21,7 @@ interface ActivityState {
 
 export const useActivityStore = create<ActivityState>(() => ({
   items: [],
-  filter: { level: 'all', connection: 'all', text: '' },
+  filter: { level: 'all', connection: 'all', process: 'all', text: '' },
 }));
 
 /** Merge the host's list (after a (re)connect) with what events already brought. */
@@ -42,11 +44,21 @@ export function filterActivity(items: readonly ActivityEvent[], filter: Activity
       (filter.level === 'all' || e.level === filter.level) &&
       (filter.connection === 'all' ||
         (filter.connection === 'none' ? !e.connection : e.connection === filter.connection)) &&
+      (filter.process === 'all' || e.process?.name === filter.process) &&
       (!text ||
         e.message.toLowerCase().includes(text) ||
         e.kind.toLowerCase().includes(text) ||
-        (e.connection ?? '').toLowerCase().includes(text)),
+        (e.connection ?? '').toLowerCase().includes(text) ||
+        (e.client ?? '').toLowerCase().includes(text) ||
+        (e.process?.name ?? '').toLowerCase().includes(text)),
   );
+}
+
+/** The names of the client processes the events name, sorted (for the process filter). */
+export function processNames(items: readonly ActivityEvent[]): string[] {
+  const names = new Set<string>();
+  for (const event of items) if (event.process) names.add(event.process.name);
+  return [...names].sort((a, b) => a.localeCompare(b));
 }
 
 function merge(events: readonly ActivityEvent[]): ActivityEvent[] {

@@ -256,6 +256,60 @@ describe('the activity tab', () => {
     expect(exported[0]).toEqual(events[4]);
     expect(ui.errors).toEqual([]);
   });
+
+  it('names client processes, filters by process and connection, and exports the process', async () => {
+    const psqlEvent: ActivityEvent = {
+      ...activity('6', 'info', 'client psql (pid 4242) disconnected (120 bytes sent, 900 bytes received)', 'orders-db'),
+      kind: 'client-disconnected',
+      client: '127.0.0.1:50412',
+      process: { pid: 4242, name: 'psql', exe: '/usr/bin/psql' },
+    };
+    const dbeaver: ActivityEvent = {
+      ...activity('7', 'info', 'DBeaver (pid 77) connected from 127.0.0.1:50413', 'orders-db'),
+      kind: 'client-connected',
+      client: '127.0.0.1:50413',
+      process: { pid: 77, name: 'DBeaver' },
+    };
+    const unknown: ActivityEvent = {
+      ...activity('8', 'info', 'client 127.0.0.1:50414 connected', 'bastion'),
+      kind: 'client-connected',
+      client: '127.0.0.1:50414',
+    };
+    for (const event of [psqlEvent, dbeaver, unknown]) ui.host.emit({ event: 'activity', payload: event });
+    await page.getByRole('tab', { name: 'Activity' }).click();
+    await page.getByRole('combobox', { name: 'Connection' }).selectOption('all');
+    // The process names the client; the address is the secondary detail.
+    const item = page.getByTestId('activity-item').filter({ hasText: 'psql (pid 4242)' });
+    await item.getByText('127.0.0.1:50412').waitFor();
+
+    const processes = page.getByRole('combobox', { name: 'Client process' });
+    expect(await processes.locator('option').allTextContents()).toEqual(['All client processes', 'DBeaver', 'psql']);
+    await processes.focus();
+    await page.keyboard.press('ArrowDown'); // keyboard alone picks a process
+    await page
+      .getByTestId('activity-count')
+      .getByText(/^1 of \d+ events$/)
+      .waitFor();
+    expect(await processes.inputValue()).toBe('DBeaver');
+    await processes.selectOption('psql');
+    await page
+      .getByTestId('activity-count')
+      .getByText(/^1 of \d+ events$/)
+      .waitFor();
+    await page.getByRole('combobox', { name: 'Connection' }).selectOption('bastion');
+    await page.getByText('No event matches this filter.').waitFor();
+    await page.getByRole('combobox', { name: 'Connection' }).selectOption('orders-db');
+    await shot(page, 'activity-process');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: /^Export 1 event/ }).click(),
+    ]);
+    const exported = JSON.parse(await readFile(await download.path(), 'utf8')) as ActivityEvent[];
+    expect(exported).toEqual([psqlEvent]);
+    await processes.selectOption('all');
+    expect(ui.errors).toEqual([]);
+  });
 });
 
 describe('the settings tab', () => {

@@ -1,4 +1,5 @@
-// One event of the activity log: time, level (shape + hidden words), connection, message.
+// One event of the activity log: time, level (shape + hidden words), connection, message, and
+// for a client session the client's address beside the process the message names.
 import type { ActivityEvent } from '../../../../app/api';
 import { formatClock } from '../../lib/format';
 import { StatusGlyph, type Glyph } from '../icons';
@@ -23,6 +24,12 @@ export function ActivityItem({ event }: { event: ActivityEvent }) {
           <span className="activity-connection">{event.connection}</span>
         )}
         {event.message}
+        {event.client && !event.message.includes(event.client) && (
+          <span className="activity-client" title={event.process?.exe}>
+            <span className="visually-hidden">from </span>
+            {event.client}
+          </span>
+        )}
       </span>
     </li>
   );

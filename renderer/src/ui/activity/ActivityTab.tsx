@@ -1,9 +1,16 @@
-// Everything that happened, newest first: filter by level, connection and text; export what
-// the filter shows as a JSON file (events carry no secrets, so the file is safe to share).
+// Everything that happened, newest first: filter by level, connection, client process and text;
+// export what the filter shows as a JSON file, each client event with its process and address
+// (events carry no secrets, so the file is safe to share).
 import { useDeferredValue, useId, useMemo } from 'react';
 import type { ActivityEvent } from '../../../../app/api';
 import { plural } from '../../lib/format';
-import { filterActivity, setActivityFilter, useActivityStore, type ActivityFilter } from '../../state/activity';
+import {
+  filterActivity,
+  processNames,
+  setActivityFilter,
+  useActivityStore,
+  type ActivityFilter,
+} from '../../state/activity';
 import { useConnectionsStore } from '../../state/connections';
 import { ActivityItem } from './ActivityItem';
 
@@ -45,6 +52,7 @@ export function ActivityTab() {
     for (const event of items) if (event.connection) names.add(event.connection);
     return [...names].sort();
   }, [items, order]);
+  const processes = useMemo(() => processNames(items), [items]);
 
   return (
     <div className="tab-content">
@@ -98,6 +106,27 @@ export function ActivityTab() {
               <option value="all">All connections</option>
               <option value="none">Not about a connection</option>
               {connections.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field field-inline">
+            <label htmlFor={`${id}-process`} className="visually-hidden">
+              Client process
+            </label>
+            <select
+              id={`${id}-process`}
+              value={filter.process}
+              onChange={(e) => setActivityFilter({ process: e.target.value })}
+            >
+              <option value="all">All client processes</option>
+              {/* A filter kept from before whose events have gone stays selectable, so the select tells the truth. */}
+              {filter.process !== 'all' && !processes.includes(filter.process) && (
+                <option value={filter.process}>{filter.process}</option>
+              )}
+              {processes.map((name) => (
                 <option key={name} value={name}>
                   {name}
                 </option>

@@ -1,0 +1,2 @@
+export { createPeerProcessFinder, describePeer, findPeerProcess } from './finder';
+export type { PeerProcess, PeerProcessFinder, PeerProcessFinderOptions } from './finder';
