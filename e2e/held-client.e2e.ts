@@ -98,7 +98,7 @@ function startPsql(listen: string, sql: string) {
   const done = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
     child.once('close', (status) => resolve({ status, stdout: stdout.trim(), stderr: stderr.trim() })),
   );
-  return { done, kill: () => child.kill() };
+  return { pid: child.pid!, done, kill: () => child.kill() };
 }
 
 test('a revoked login holds psql until the developer logs in again, then psql prints its result', async ({
@@ -118,14 +118,15 @@ test('a revoked login holds psql until the developer logs in again, then psql pr
     // Not refused: held, and named where the developer looks.
     const waiting = page.getByTestId('waiting-clients');
     await expect(waiting).toContainText(/A client is waiting for you to log in/);
-    await expect(waiting).toContainText(new RegExp(`127\\.0\\.0\\.1:\\d+ on ${name}`));
+    // Named as the developer knows it: the program and its pid (the kernel's socket table says).
+    await expect(waiting).toContainText(`psql (pid ${psql.pid}) on ${name}`);
     await expect(row.getByTestId('connection-login-needed')).toContainText('new clients wait for you to log in');
     await expect(row.getByTestId('connection-stats')).toContainText('1 waiting for a login');
     if (world.desktop) {
       const state = await world.desktop.control.state();
       expect(state.tray!.tooltip).toContain('1 client is waiting for you to log in');
       expect(state.notifications.map((n) => `${n.title}: ${n.body}`)).toContainEqual(
-        expect.stringMatching(new RegExp(`^Log in to Vault: 127\\.0\\.0\\.1:\\d+ on ${name} is waiting`)),
+        `Log in to Vault: psql (pid ${psql.pid}) on ${name} is waiting for you to log in to Vault in Sesame.`,
       );
     }
     await shootSchemes(page, testInfo, 'held-client');

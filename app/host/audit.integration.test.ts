@@ -47,7 +47,9 @@ describe('the audit file and the Activity of client sessions', () => {
 
   it('records a psql session: its process, credential path, bytes, who closed — and no secret', async () => {
     const view = await host.call('connections.setEnabled', { name: 'orders', enabled: true });
-    const result = await psql(view.listen, 'select current_user');
+    // A client that is gone within the lookup's few ms is 'unknown' by design; a real session
+    // lasts longer than that, and so does this one.
+    const result = await psql(view.listen, 'select current_user from pg_sleep(0.3)');
     expect(result.stdout).toBe(sandbox.postgresAppUser);
     await expect.poll(async () => (await records()).length, { timeout: 10_000 }).toBe(1);
     const [record] = await records();
@@ -80,8 +82,9 @@ describe('the audit file and the Activity of client sessions', () => {
       .poll(async () => (await records()).some((r) => r.connection === 'wrong'), { timeout: 10_000 })
       .toBe(true);
     const refused = (await records()).find((r) => r.connection === 'wrong');
+    // psql leaves at once when refused, often before its process could be looked up.
+    expect(refused!.process === 'unknown' || (refused!.process as { name: string }).name === 'psql').toBe(true);
     expect(refused).toMatchObject({
-      process: { name: 'psql' },
       credentialPath: 'secret/data/audit-wrong',
       ended: { by: 'refused', message: expect.stringMatching(/password|authentication/i) },
     });

@@ -88,7 +88,7 @@ describe('holding a client for a Vault login', () => {
     // token), and holds the client while it waits for the file to change.
     const view = await until(
       () => host!.call('session.get', {}),
-      (s) => (s.waiting?.length ?? 0) === 1 && s.state === 'error',
+      (s) => (s.waiting?.length ?? 0) === 1 && s.state === 'error' && /^psql/.test(s.waiting![0]!.client),
       'the client to be held, and the token file refused',
     );
     expect(view.error).toMatch(
@@ -128,13 +128,14 @@ describe('holding a client for a Vault login', () => {
     const held = psql(listen, 'select current_user');
     const view = await until(
       () => host!.call('session.get', {}),
-      (s) => (s.waiting?.length ?? 0) === 1,
-      'the client to be held',
+      (s) => (s.waiting?.length ?? 0) === 1 && notes.length > 0,
+      'the client to be held, and the notification',
     );
     expect(view.state).toBe('logged-out');
+    // One notification, naming the program (the process lookup answers before it is raised).
     expect(notes).toEqual([
       expect.stringMatching(
-        /^Log in to Vault: 127\.0\.0\.1:\d+ on orders is waiting for you to log in to Vault in Sesame\.$/,
+        /^Log in to Vault: psql \(pid \d+\) on orders is waiting for you to log in to Vault in Sesame\.$/,
       ),
     ]);
 

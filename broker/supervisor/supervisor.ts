@@ -234,14 +234,18 @@ export function createConnectionSupervisor(log: Logger, options: SupervisorOptio
       }
       e.stats.waitingForLogin += held ? 1 : -1;
       changed(e);
-      emitter.emit('event', {
-        connection: e.spec.name,
-        kind: held ? 'client-waiting' : 'client-done-waiting',
-        message: held
-          ? `client ${client} is waiting for a Vault login`
-          : `client ${client} stopped waiting for a Vault login`,
-        ...about(),
-      } satisfies ConnectionEvent);
+      // Told once the process lookup has answered (≤ 1 s; the wait is longer), so the
+      // notification names "psql (pid N)" rather than a port; in order, as they happened.
+      void lookedUp.then(() =>
+        emitter.emit('event', {
+          connection: e.spec.name,
+          kind: held ? 'client-waiting' : 'client-done-waiting',
+          message: held
+            ? `client ${client} is waiting for a Vault login`
+            : `client ${client} stopped waiting for a Vault login`,
+          ...about(),
+        } satisfies ConnectionEvent),
+      );
     };
     const context = {
       connectionName: e.spec.name,
