@@ -142,7 +142,10 @@ it('an SSH card shows the host key ssh is asked to trust; without a keychain, Se
       configPath: '/home/dev/.config/sesame/config.yaml',
       configFile: { watched: true },
       vault: { address: 'http://127.0.0.1:8200', authMethod: 'oidc' },
-      agent: {},
+      agent: {
+        requireRequestHeader: true,
+        cache: { staticSecrets: true, staticSecretRefreshSeconds: 30, persist: false },
+      },
       secrets: {
         store: 'memory',
         reason: 'the OS keychain is not available (no D-Bus session); the Vault session lasts until Sesame quits',
