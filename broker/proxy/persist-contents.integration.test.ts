@@ -101,4 +101,39 @@ describe('the persistent cache file', () => {
     expect(plain).not.toContain('kv-canary-Zq81');
     expect(plain).not.toContain('secret/data/team/db');
   });
+
+  it('is kept, not discarded, when the proxy starts before there is a session; the next start with it restores', async () => {
+    const file = path.join(dir, 'no-session', 'agent-cache');
+    const store = keychainStandIn();
+    const token = (
+      await raw(vault.address, 'POST', '/v1/auth/token/create', {
+        token: vault.rootToken,
+        body: { policies: ['root'], ttl: '1h' },
+      })
+    ).json.auth.client_token as string;
+    const run = async (loggedIn: boolean) => {
+      const session = createVaultSession(createVaultClient({ address: vault.address }), log);
+      if (loggedIn) await session.login({ method: 'token', token });
+      const proxy = await startAgentProxy({
+        vaultAddress: vault.address,
+        listen: '127.0.0.1:0',
+        session,
+        log,
+        persist: { file, store, writeDelayMs: 10 },
+      });
+      const restored = proxy.restoredEntries;
+      const answer = loggedIn
+        ? await raw(proxy.address, 'POST', '/v1/auth/token/create', { body: { policies: ['default'], ttl: '1h' } })
+        : undefined;
+      await proxy.close();
+      session.close();
+      return { restored, cache: answer?.headers['x-cache'], accessor: answer?.json.auth.accessor as string };
+    };
+    const first = await run(true);
+    expect(first).toMatchObject({ restored: 0, cache: 'MISS' });
+    const written = await readFile(file, 'utf8');
+    expect(await run(false)).toMatchObject({ restored: 0 });
+    expect(await readFile(file, 'utf8')).toBe(written);
+    expect(await run(true)).toEqual({ restored: 1, cache: 'HIT', accessor: first.accessor });
+  });
 });
