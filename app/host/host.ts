@@ -246,8 +246,11 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
   noticeRestore();
   // The caching proxy after the login: its persistent cache belongs to the session token.
   await agent.start().catch(async (error: unknown) => {
-    await health.close();
+    keyApprovals.close();
+    await terminals.close();
     await agent.close();
+    await health.close();
+    await audit.close();
     session.close();
     throw error;
   });
