@@ -102,6 +102,12 @@ export interface SandboxApp<Info> {
   newBrowserPage(page: Page): Promise<Page>;
   /** Electron mode only. */
   desktop?: Desktop;
+  /**
+   * Quit the app (SIGTERM, as a user quitting) and start it again on the same config with the
+   * same environment; the sandbox keeps running. Open pages of the old app are gone: call
+   * `openWindow` again.
+   */
+  restartApp(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -109,6 +115,8 @@ export interface StartOptions<Info> {
   mode?: AppMode;
   /** Writes the config to start with, from what the sandbox printed (default: the sandbox's own). */
   configFor?: (info: Info) => Promise<string>;
+  /** More environment for `sesame start` (e.g. a private keychain's D-Bus address). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -119,7 +127,11 @@ export interface StartOptions<Info> {
 export async function startSandboxApp<Info extends { configPath: string }>(
   options: StartOptions<Info> | ((info: Info) => Promise<string>) = {},
 ): Promise<SandboxApp<Info>> {
-  const { mode = 'browser', configFor } = typeof options === 'function' ? { configFor: options } : options;
+  const {
+    mode = 'browser',
+    configFor,
+    env = {},
+  } = typeof options === 'function' ? { configFor: options, env: undefined } : options;
   const sandbox = runCli(['sandbox', '--json']);
   let app: CliProcess | undefined;
   let standin: StandinDir | undefined;
@@ -127,14 +139,22 @@ export async function startSandboxApp<Info extends { configPath: string }>(
     const info = JSON.parse((await sandbox.waitFor(/^\{.*\}$/m, 90_000))[0]) as Info;
     const configPath = configFor ? await configFor(info) : info.configPath;
     if (mode === 'browser') {
-      app = runCli(['start', '--browser', '--config', configPath]);
-      await app.waitFor(APP_URL, 90_000);
-      return world(info, sandbox, app);
+      const launch = async (): Promise<Launched> => {
+        const started = runCli(['start', '--browser', '--config', configPath], env);
+        app = started;
+        await started.waitFor(APP_URL, 90_000);
+        return { app: started };
+      };
+      return world(info, sandbox, await launch(), launch);
     }
-    standin = await prepareStandin();
-    app = runCli(['start', '--config', configPath], standin.env);
-    const desktop = await attachDesktop(app, standin);
-    return world(info, sandbox, app, desktop);
+    const dir = await prepareStandin();
+    standin = dir;
+    const launch = async (): Promise<Launched> => {
+      const started = runCli(['start', '--config', configPath], { ...dir.env, ...env });
+      app = started;
+      return { app: started, desktop: await attachDesktop(started, dir) };
+    };
+    return world(info, sandbox, await launch(), launch);
   } catch (error) {
     await app?.stop();
     await sandbox.stop();
@@ -159,13 +179,37 @@ export async function attachDesktop(app: CliProcess, standin: StandinDir): Promi
   return { control, chromium, standin, pid: Number(pid) };
 }
 
-function world<Info>(info: Info, sandbox: CliProcess, app: CliProcess, desktop?: Desktop): SandboxApp<Info> {
+interface Launched {
+  app: CliProcess;
+  desktop?: Desktop;
+}
+
+function world<Info>(
+  info: Info,
+  sandbox: CliProcess,
+  launched: Launched,
+  launch: () => Promise<Launched>,
+): SandboxApp<Info> {
+  let { app, desktop } = launched;
+  const quitApp = async () => {
+    await desktop?.chromium.close().catch(() => {});
+    desktop?.control.close();
+    await app.stop();
+  };
   return {
     mode: desktop ? 'electron' : 'browser',
     sandbox,
-    app,
+    get app() {
+      return app;
+    },
     info,
-    ...(desktop ? { desktop } : {}),
+    get desktop() {
+      return desktop;
+    },
+    async restartApp() {
+      await quitApp();
+      ({ app, desktop } = await launch());
+    },
     url() {
       const links = app.output().match(APP_URL);
       if (!links) throw new Error('no one-time link: this is not a browser-mode run');
@@ -190,9 +234,7 @@ function world<Info>(info: Info, sandbox: CliProcess, app: CliProcess, desktop?:
       return desktop ? desktop.chromium.contexts()[0]!.newPage() : page.context().newPage();
     },
     async stop() {
-      await desktop?.chromium.close().catch(() => {});
-      desktop?.control.close();
-      await app.stop();
+      await quitApp();
       await sandbox.stop();
       await desktop?.standin.remove();
     },

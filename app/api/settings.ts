@@ -32,6 +32,30 @@ export const SettingsView = z.object({
     suggestedListen: z.string().optional(),
     /** Where the token is written for other tools (mode 0600), when configured. */
     tokenSink: z.string().optional(),
+    /** Requests without `X-Vault-Request: true` are refused (agent.requireRequestHeader). */
+    requireRequestHeader: z.boolean(),
+    cache: z.object({
+      /** KV secrets read through the proxy are cached in memory (agent.cache.staticSecrets). */
+      staticSecrets: z.boolean(),
+      /** How often a cached KV secret's readers and version are re-checked, in seconds. */
+      staticSecretRefreshSeconds: z.number(),
+      /** The config asks for the persistent cache (agent.cache.persist). */
+      persist: z.boolean(),
+      /**
+       * What the persistent cache does now, when `persist` is on: `active` (the file is kept;
+       * `restored` entries came back when the proxy started), `unavailable` (no OS keychain:
+       * nothing is written; `reason` says why) or `idle` (the proxy is off).
+       */
+      persistence: z
+        .object({
+          state: z.enum(['active', 'unavailable', 'idle']),
+          /** The encrypted cache file (chosen by Sesame: beside the config file). */
+          file: z.string(),
+          reason: z.string().optional(),
+          restored: z.number().optional(),
+        })
+        .optional(),
+    }),
   }),
   /** Where Sesame keeps what must survive a restart (the Vault session, SSH host keys). */
   secrets: z.object({
@@ -106,6 +130,8 @@ export const SettingsUpdateInput = z
           .nullable()
           .optional(),
         tokenSink: path.nullable().optional(),
+        requireRequestHeader: z.boolean().optional(),
+        cache: z.object({ persist: z.boolean().optional(), staticSecrets: z.boolean().optional() }).strict().optional(),
       })
       .strict()
       .optional(),

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, setConnectionListen } from '.';
+import { ConfigError, loadConfig, setAgentSettings, setConnectionListen } from '.';
 
 const original = `# My Sesame config — hand written.
 vault:
@@ -58,5 +58,26 @@ describe('editing the config file in place', () => {
     const error = await setConnectionListen(broken, 'orders-db', '127.0.0.1:1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/connections\[0\]\.protocol/);
+  });
+
+  it("sets one token agent cache setting at a time: the others and the user's comments stay", async () => {
+    const agentFile = path.join(dir, 'agent.yaml');
+    const withAgent = `${original}agent:\n  listen: 127.0.0.1:8100 # for the vault CLI\n  cache:\n    staticSecrets: false # KV stays uncached\n`;
+    await writeFile(agentFile, withAgent);
+    const persisted = await setAgentSettings(agentFile, { cache: { persist: true } });
+    expect(persisted.agent).toMatchObject({
+      listen: '127.0.0.1:8100',
+      requireRequestHeader: true,
+      cache: { persist: true, staticSecrets: false },
+    });
+    expect(await readFile(agentFile, 'utf8')).toBe(`${withAgent}    persist: true\n`);
+
+    const relaxed = await setAgentSettings(agentFile, { requireRequestHeader: false });
+    expect(relaxed.agent).toMatchObject({
+      requireRequestHeader: false,
+      cache: { persist: true, staticSecrets: false },
+    });
+    expect(await readFile(agentFile, 'utf8')).toContain('# KV stays uncached');
+    expect((await loadConfig(agentFile)).agent?.cache).toEqual({ persist: true, staticSecrets: false });
   });
 });

@@ -66,13 +66,21 @@ export function setVaultSettings(file: string, edit: VaultSettingsEdit): Promise
 }
 
 /** Set or remove (null) the caching proxy's listener and the token sink. */
-export function setAgentSettings(
-  file: string,
-  edit: { listen?: string | null; tokenSink?: string | null },
-): Promise<SesameConfig> {
+export interface AgentSettingsEdit {
+  listen?: string | null;
+  tokenSink?: string | null;
+  requireRequestHeader?: boolean;
+  cache?: { persist?: boolean; staticSecrets?: boolean };
+}
+
+/** Set the token agent's settings named in `edit`; the others stay as written. */
+export function setAgentSettings(file: string, edit: AgentSettingsEdit): Promise<SesameConfig> {
   return editConfigFile(file, (doc) => {
     setOrDelete(doc, ['agent'], 'listen', edit.listen);
     setOrDelete(doc, ['agent'], 'tokenSink', edit.tokenSink);
+    setOrDelete(doc, ['agent'], 'requireRequestHeader', edit.requireRequestHeader);
+    setOrDelete(doc, ['agent', 'cache'], 'persist', edit.cache?.persist);
+    setOrDelete(doc, ['agent', 'cache'], 'staticSecrets', edit.cache?.staticSecrets);
   });
 }
 

@@ -11,7 +11,7 @@ export {
 } from './load';
 export type { ConfigProblem } from './load';
 export { editConfigFile, setAgentSettings, setConnectionGui, setConnectionListen, setVaultSettings } from './edit';
-export type { VaultSettingsEdit } from './edit';
+export type { AgentSettingsEdit, VaultSettingsEdit } from './edit';
 export { starterConfigText, writeStarterConfig } from './starter';
 export type { StarterSettings } from './starter';
 export { importSecretless } from './secretless';

@@ -116,6 +116,29 @@ export const VaultConfig = z
   .strict()
   .describe('Where Vault is and how to log in.');
 
+export const AgentCacheConfig = z
+  .object({
+    persist: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Keep cached tokens and leases across restarts (Vault Agent's cache persist): they are written to `agent-cache` beside this file, encrypted with AES-256-GCM under a key kept in the OS keychain, and restored at the next start while the session token is the same. KV secrets are never written. Without an OS keychain nothing is written (Settings and the log say why).",
+      ),
+    staticSecrets: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Cache KV secrets read through the proxy (Vault Proxy's cache_static_secrets), in memory only, served only to tokens Vault has allowed to read them. Vault Proxy's default is false; Sesame's is true.",
+      ),
+    staticSecretRefresh: duration
+      .refine((ms) => ms >= 1000, { message: 'expected at least 1s' })
+      .optional()
+      .describe(
+        "How often each cached KV secret's readers are re-checked with sys/capabilities-self and the secret re-read (Vault Proxy's static_secret_token_capability_refresh_interval; default 30s).",
+      ),
+  })
+  .strict();
+
 export const AgentConfig = z
   .object({
     listen: hostPort
@@ -135,6 +158,9 @@ export const AgentConfig = z
       .describe(
         "Refuse requests without `X-Vault-Request: true` (Vault Agent's require_request_header). The vault CLI and the Vault SDKs send it; a web page cannot, so it cannot spend your session. Set false only for a tool that cannot send it.",
       ),
+    cache: AgentCacheConfig.optional().describe(
+      "What the caching proxy keeps (Vault Agent's cache stanza). Tokens and leases created through the proxy are always cached in memory.",
+    ),
   })
   .strict()
   .describe('The token agent: the caching proxy and the token sink.');

@@ -42,7 +42,12 @@ const list = (names: string[]) => (names.length > 0 ? ` (${names.join(', ')})` :
 
 function agentSummary(agent: SesameConfig['agent']): string {
   const proxy = agent?.listen ? `the token agent's proxy listens on ${agent.listen}` : "the token agent's proxy is off";
-  return `${proxy}; ${agent?.tokenSink ? `the token sink is ${agent.tokenSink}` : 'no token sink'}`;
+  const parts = [proxy, agent?.tokenSink ? `the token sink is ${agent.tokenSink}` : 'no token sink'];
+  // The opt-in (or opt-out) cache settings, only when they differ from the defaults.
+  if (agent?.cache?.persist) parts.push('its cache is kept across restarts');
+  if (agent?.cache?.staticSecrets === false) parts.push('KV secrets are not cached');
+  if (agent?.requireRequestHeader === false) parts.push('requests without X-Vault-Request are accepted');
+  return parts.join('; ');
 }
 
 export function createConfigState(options: ConfigStateOptions): ConfigState {

@@ -110,7 +110,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
     onSessionEnded: (record) => audit.write(record),
   });
   const activity = createActivityLog(1000, (payload) => emit({ event: 'activity', payload }), hooks.activityHistory);
-  const agent = await startTokenAgent(session, initial, baseDir, emit, log);
+  const agent = await startTokenAgent(session, initial, baseDir, emit, log, platform.secrets, activity);
   const onLease = mirrorDynamicLeases(agent.registry, vault, () => session.token({ waitMs: 0 }));
   const decorate = (view: ConnectionView): ConnectionView => {
     const fingerprint = view.protocol === 'ssh' ? sshHostKeys.get(view.name)?.fingerprint : undefined;
@@ -244,6 +244,16 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
   });
   starting = false;
   noticeRestore();
+  // The caching proxy after the login: its persistent cache belongs to the session token.
+  await agent.start().catch(async (error: unknown) => {
+    keyApprovals.close();
+    await terminals.close();
+    await agent.close();
+    await health.close();
+    await audit.close();
+    session.close();
+    throw error;
+  });
   // A session restored from the keychain has said so already.
   if (started?.state === 'authenticated' && !restored) {
     activity.add({

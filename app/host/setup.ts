@@ -60,7 +60,10 @@ export function createSetupHost(options: AppHostOptions, hooks: CoreHooks): AppH
           configPath: options.configPath,
           configFile: { watched: options.watchConfig ?? false },
           vault: { address, authMethod: 'oidc', ...(namespace ? { namespace } : {}), ...(caCert ? { caCert } : {}) },
-          agent: {},
+          agent: {
+            requireRequestHeader: true,
+            cache: { staticSecrets: true, staticSecretRefreshSeconds: 30, persist: false },
+          },
           secrets: secretsView(options.platform.secrets, options.configPath),
           guis: [],
         },

@@ -1,6 +1,7 @@
 // The token agent inside the host: the session's options from the config (keychain, browser,
 // token sink, non-interactive re-login), its events as activity and notifications, the lease
 // registry as LeaseViews, and the caching proxy when the config asks for one.
+import path from 'node:path';
 import {
   createVaultSession,
   type LoginRequest,
@@ -13,7 +14,7 @@ import { startAgentProxy, type AgentProxy } from '../../broker/proxy';
 import type { VaultClient } from '../../broker/vault';
 import type { AppEvent, LeaseView } from '../api';
 import type { AuthConfig, SesameConfig } from '../config';
-import type { Platform } from '../platform';
+import type { Platform, SecretStore } from '../platform';
 import type { ActivityLog } from './activity';
 import { resolveConfigPath } from './credential-sources';
 
@@ -160,10 +161,25 @@ export function leaseView(record: LeaseRecord, now = Date.now()): LeaseView {
   };
 }
 
+/** What the persistent cache does now (SettingsView's `agent.cache.persistence`). */
+export interface PersistenceStatus {
+  state: 'active' | 'unavailable' | 'idle';
+  file: string;
+  reason?: string;
+  restored?: number;
+}
+
 export interface TokenAgent {
   registry: LeaseRegistry;
-  /** The caching proxy while `agent.listen` is set. */
+  /** The caching proxy while `agent.listen` is set (and `start()` has run). */
   readonly proxy: AgentProxy | undefined;
+  /**
+   * Start the caching proxy when `agent.listen` is set. The host calls it after the start-up
+   * login: the persistent cache is restored only for the session token it was written with.
+   */
+  start(): Promise<void>;
+  /** The persistent cache's state while `agent.cache.persist` is on; undefined when it is off. */
+  persistence(): PersistenceStatus | undefined;
   /**
    * Apply new `agent` settings in place: the proxy moves to the new listener (the lease
    * registry, the session and every connection stay), the token sink moves. Throws — with the
@@ -173,8 +189,24 @@ export interface TokenAgent {
   close(): Promise<void>;
 }
 
+/** The persistent cache's file: Sesame's choice, beside the config file (like agent.sock and local-ca.pem). */
+export const agentCacheFile = (baseDir: string) => path.join(baseDir, 'agent-cache');
+
+/** Everything the proxy is started with: a change of any of them restarts the listener (only). */
 const proxySettings = (agent: SesameConfig['agent']) =>
-  JSON.stringify([agent?.listen ?? null, agent?.requireRequestHeader ?? true]);
+  JSON.stringify([
+    agent?.listen ?? null,
+    agent?.requireRequestHeader ?? true,
+    agent?.cache?.persist ?? false,
+    agent?.cache?.staticSecrets ?? true,
+    agent?.cache?.staticSecretRefresh ?? null,
+  ]);
+
+/** Why the persistent cache cannot work with this secret store, or undefined when it can. */
+export function persistUnavailable(secrets: SecretStore): string | undefined {
+  if (secrets.kind !== 'memory') return undefined;
+  return `there is no OS keychain to keep its key in${secrets.unavailableReason ? ` (${secrets.unavailableReason})` : ''}, so nothing is written`;
+}
 
 /** The lease registry mirrored to the UI, and the caching proxy when `agent.listen` is set. */
 export async function startTokenAgent(
@@ -183,6 +215,8 @@ export async function startTokenAgent(
   baseDir: string,
   emit: (event: AppEvent) => void,
   log: Logger,
+  secrets: SecretStore,
+  activity: ActivityLog,
 ): Promise<TokenAgent> {
   const registry = createLeaseRegistry({ log: log.child('leases') });
   const untrack = trackSessionToken(registry, session);
@@ -190,8 +224,20 @@ export async function startTokenAgent(
     if (change.type === 'removed') emit({ event: 'lease.removed', payload: { id: change.lease.id } });
     else emit({ event: 'lease.changed', payload: leaseView(change.lease) });
   });
+  const file = agentCacheFile(baseDir);
   const startProxy = async (agent: SesameConfig['agent']) => {
     if (!agent?.listen) return undefined;
+    const persist = agent.cache?.persist ?? false;
+    const unavailable = persist ? persistUnavailable(secrets) : undefined;
+    if (unavailable) {
+      // persist.ts logs it too; the Activity view is where the user looks.
+      activity.add({
+        level: 'warn',
+        kind: 'agent-cache',
+        message: `the token agent's persistent cache is off: ${unavailable}`,
+      });
+    }
+    const refreshMs = agent.cache?.staticSecretRefresh;
     const started = await startAgentProxy({
       vaultAddress: config.vault.address,
       ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
@@ -200,18 +246,39 @@ export async function startTokenAgent(
       session,
       registry,
       requireRequestHeader: agent.requireRequestHeader ?? true,
-      requestHeaderHint: 'to accept requests without it, set agent.requireRequestHeader: false in the Sesame config',
+      requestHeaderHint:
+        'to accept requests without it, turn off "Require X-Vault-Request" in Sesame\'s Settings (agent.requireRequestHeader: false in the config)',
+      cacheStaticSecrets: agent.cache?.staticSecrets ?? true,
+      ...(refreshMs ? { staticSecretRefreshMs: refreshMs } : {}),
+      ...(persist ? { persist: { file, store: secrets } } : {}),
       log: log.child('proxy'),
     });
     log.info('Vault Agent-compatible proxy listening', { address: started.address });
+    if (persist && !unavailable && started.restoredEntries > 0) {
+      activity.add({
+        level: 'info',
+        kind: 'agent-cache',
+        message: `the token agent restored ${started.restoredEntries} cached ${started.restoredEntries === 1 ? 'entry' : 'entries'} from ${file}`,
+      });
+    }
     return started;
   };
-  let proxy = await startProxy(config.agent);
+  let proxy: AgentProxy | undefined;
   let running = config.agent;
   return {
     registry,
     get proxy() {
       return proxy;
+    },
+    async start() {
+      proxy = await startProxy(running);
+    },
+    persistence() {
+      if (!running?.cache?.persist) return undefined;
+      const unavailable = persistUnavailable(secrets);
+      if (unavailable) return { state: 'unavailable', file, reason: unavailable };
+      if (!proxy) return { state: 'idle', file };
+      return { state: 'active', file, restored: proxy.restoredEntries };
     },
     async reconfigure(agent) {
       if (proxySettings(agent) !== proxySettings(running)) {

@@ -141,7 +141,15 @@ export async function createCachePersistence(options: PersistOptions, deps: Deps
       return 0;
     }
     const session = await autoAuth!.current();
-    if (!session || hashToken(session) !== saved.sessionToken) {
+    if (!session) {
+      // Not logged in (yet), e.g. Vault was unreachable at start: whose the file is cannot be
+      // told, so it is kept for a start with the session, not thrown away.
+      log.info('the persistent cache was not restored: there is no Vault session yet; the file is kept', {
+        file: options.file,
+      });
+      return 0;
+    }
+    if (hashToken(session) !== saved.sessionToken) {
       log.info('the persistent cache belongs to a session that has ended; discarding it', { file: options.file });
       await rm(options.file, { force: true });
       return 0;

@@ -338,6 +338,12 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
             agent: {
               ...(agent.listen ? { listen: agent.listen } : {}),
               ...(agent.tokenSink ? { tokenSink: agent.tokenSink } : {}),
+              requireRequestHeader: agent.requireRequestHeader ?? settings.agent.requireRequestHeader,
+              cache: {
+                ...settings.agent.cache,
+                ...(agent.cache?.staticSecrets !== undefined ? { staticSecrets: agent.cache.staticSecrets } : {}),
+                ...(agent.cache?.persist !== undefined ? { persist: agent.cache.persist } : {}),
+              },
             },
           }
         : {}),
@@ -357,7 +363,12 @@ export function createMemoryHost(options: MemoryHostOptions): MemoryHost {
       configPath: CONFIG_PATH,
       configFile: { watched: true },
       vault: { address: anonymous.vaultAddress, authMethod: 'oidc', authMount: 'oidc', authRole: 'developer' },
-      agent: { listen: '127.0.0.1:8100', tokenSink: '~/.vault-token' },
+      agent: {
+        listen: '127.0.0.1:8100',
+        tokenSink: '~/.vault-token',
+        requireRequestHeader: true,
+        cache: { staticSecrets: true, staticSecretRefreshSeconds: 30, persist: false },
+      },
       secrets: { store: 'keychain' },
       guis: [...connections.values()]
         .filter((c) => c.protocol === 'postgres' || c.protocol === 'mysql')

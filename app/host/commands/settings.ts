@@ -26,6 +26,7 @@ import { requireConnection, type Handlers, type HostContext } from '../context';
 import { resolveConfigPath } from '../credential-sources';
 import type { SecretStore } from '../../platform';
 import { keyFolder } from '../key-store';
+import { persistUnavailable } from '../token-agent';
 import { checkLocalAddress, ensureFree } from './connections';
 
 /** Check a Vault address (and CA file, a path relative to the config's folder) as the forms do. */
@@ -61,6 +62,7 @@ function settingsView(ctx: HostContext): SettingsView {
   const config = ctx.config();
   const auth = config.vault.auth;
   const startAtLogin = ctx.platform.startAtLogin;
+  const persistence = ctx.agent.persistence();
   return {
     configPath: ctx.configPath,
     configFile: ctx.configFile(),
@@ -76,6 +78,13 @@ function settingsView(ctx: HostContext): SettingsView {
       ...(ctx.agent.proxy ? { listen: proxyListen(ctx) } : {}),
       suggestedListen: privateAgentListen(ctx.configPath),
       ...(config.agent?.tokenSink ? { tokenSink: config.agent.tokenSink } : {}),
+      requireRequestHeader: config.agent?.requireRequestHeader ?? true,
+      cache: {
+        staticSecrets: config.agent?.cache?.staticSecrets ?? true,
+        staticSecretRefreshSeconds: Math.round((config.agent?.cache?.staticSecretRefresh ?? 30_000) / 1000),
+        persist: config.agent?.cache?.persist ?? false,
+        ...(persistence ? { persistence } : {}),
+      },
     },
     secrets: secretsView(ctx.platform.secrets, ctx.configPath),
     ...(startAtLogin?.available ? { startAtLogin: startAtLogin.isEnabled() } : {}),
@@ -100,10 +109,43 @@ export function secretsView(secrets: SecretStore, configPath: string): SettingsV
 const opensInGui = (c: { protocol: string }) => c.protocol === 'postgres' || c.protocol === 'mysql';
 
 /** The caching proxy's listen address as the config writes it (`unix:/path` or HOST:PORT). */
-/** What an agent change did, in plain words. */
-function agentSaid(agent: SesameConfig['agent']): string {
-  const proxy = agent?.listen ? `the token agent now listens on ${agent.listen}` : "the token agent's proxy is off";
-  return agent?.tokenSink ? `${proxy}; the token sink is ${agent.tokenSink}` : proxy;
+/** What an agent change did, in plain words: only what the change named. */
+function agentSaid(input: AgentInput, agent: SesameConfig['agent']): string {
+  const said: string[] = [];
+  if (input.listen !== undefined || input.tokenSink !== undefined) {
+    const proxy = agent?.listen ? `the token agent now listens on ${agent.listen}` : "the token agent's proxy is off";
+    said.push(agent?.tokenSink ? `${proxy}; the token sink is ${agent.tokenSink}` : proxy);
+  }
+  if (input.requireRequestHeader !== undefined)
+    said.push(
+      input.requireRequestHeader
+        ? 'the token agent refuses requests without X-Vault-Request: true'
+        : 'the token agent accepts requests without X-Vault-Request',
+    );
+  if (input.cache?.staticSecrets !== undefined)
+    said.push(
+      input.cache.staticSecrets
+        ? 'the token agent caches KV secrets (in memory)'
+        : 'the token agent no longer caches KV secrets',
+    );
+  if (input.cache?.persist !== undefined)
+    said.push(
+      input.cache.persist
+        ? 'the token agent keeps its cached tokens and leases across restarts (encrypted, key in the OS keychain)'
+        : 'the token agent no longer keeps its cache across restarts',
+    );
+  return said.join('; ');
+}
+
+type AgentInput = NonNullable<SettingsUpdateInput['agent']>;
+
+/** The config field an agent change is refused on: the first one it names. */
+function agentField(input: AgentInput): string {
+  if (input.listen !== undefined) return 'agent.listen';
+  if (input.tokenSink !== undefined) return 'agent.tokenSink';
+  if (input.requireRequestHeader !== undefined) return 'agent.requireRequestHeader';
+  if (input.cache?.persist !== undefined) return 'agent.cache.persist';
+  return 'agent.cache.staticSecrets';
 }
 
 /** The proxy's private socket: beside the config file, in Sesame's own 0700 folder. */
@@ -168,6 +210,15 @@ async function checkUpdate(
       );
     }
   }
+  if (input.agent?.cache?.persist === true && !ctx.config().agent?.cache?.persist) {
+    const unavailable = persistUnavailable(ctx.platform.secrets);
+    if (unavailable)
+      throw new ApiError(
+        'conflict',
+        `The persistent cache is not available: ${unavailable}. Sesame never writes cached tokens or leases unencrypted.`,
+        'agent.cache.persist',
+      );
+  }
   if (input.startAtLogin !== undefined && !ctx.platform.startAtLogin?.available) {
     throw new ApiError('conflict', `Start at login is not available in ${ctx.mode} mode.`, 'startAtLogin');
   }
@@ -215,7 +266,13 @@ export function settingsHandlers(ctx: HostContext): Pick<Handlers, 'settings.get
       const agentChanged =
         input.agent !== undefined &&
         ((input.agent.listen !== undefined && !same(input.agent.listen, running.agent?.listen)) ||
-          (input.agent.tokenSink !== undefined && !same(input.agent.tokenSink, running.agent?.tokenSink)));
+          (input.agent.tokenSink !== undefined && !same(input.agent.tokenSink, running.agent?.tokenSink)) ||
+          (input.agent.requireRequestHeader !== undefined &&
+            input.agent.requireRequestHeader !== (running.agent?.requireRequestHeader ?? true)) ||
+          (input.agent.cache?.persist !== undefined &&
+            input.agent.cache.persist !== (running.agent?.cache?.persist ?? false)) ||
+          (input.agent.cache?.staticSecrets !== undefined &&
+            input.agent.cache.staticSecrets !== (running.agent?.cache?.staticSecrets ?? true)));
 
       const before = await readFile(ctx.configPath, 'utf8');
       const said: string[] = [];
@@ -226,7 +283,7 @@ export function settingsHandlers(ctx: HostContext): Pick<Handlers, 'settings.get
         said.push(`Vault is now ${input.vault!.address}${health ? ` (${health.message})` : ''}`);
       }
       if (agentChanged) {
-        const field = input.agent!.listen !== undefined ? 'agent.listen' : 'agent.tokenSink';
+        const field = agentField(input.agent!);
         const written = await setAgentSettings(ctx.configPath, input.agent!).catch((error: unknown) =>
           asFieldError(error, field),
         );
@@ -239,7 +296,7 @@ export function settingsHandlers(ctx: HostContext): Pick<Handlers, 'settings.get
               throw new ApiError('conflict', `${(error as Error).message}; nothing was changed`, field);
             });
         }
-        said.push(agentSaid(written.agent));
+        said.push(agentSaid(input.agent!, written.agent));
       }
       if (input.gui) {
         const { connection, gui } = input.gui;

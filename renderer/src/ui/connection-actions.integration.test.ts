@@ -114,7 +114,7 @@ it('a GUI that did not open says so and offers the connection string and the Set
   expect(ui!.errors).toEqual([]);
 });
 
-it('an SSH card shows the host key ssh is asked to trust; without a keychain, Settings says where host keys are kept', async () => {
+it('an SSH card shows the host key ssh is asked to trust; without a keychain, Settings says where host keys are kept and that the agent cache cannot persist', async () => {
   const page = await open();
   const fingerprint = 'SHA256:3pX0a4Zb0Z8mWcQ2x5JtqKfS8mH1nL0oV7yR9uE6dC4';
   ui!.host.emit({
@@ -142,7 +142,10 @@ it('an SSH card shows the host key ssh is asked to trust; without a keychain, Se
       configPath: '/home/dev/.config/sesame/config.yaml',
       configFile: { watched: true },
       vault: { address: 'http://127.0.0.1:8200', authMethod: 'oidc' },
-      agent: {},
+      agent: {
+        requireRequestHeader: true,
+        cache: { staticSecrets: true, staticSecretRefreshSeconds: 30, persist: false },
+      },
       secrets: {
         store: 'memory',
         reason: 'the OS keychain is not available (no D-Bus session); the Vault session lasts until Sesame quits',
@@ -158,4 +161,10 @@ it('an SSH card shows the host key ssh is asked to trust; without a keychain, Se
     'No OS keychain: the OS keychain is not available (no D-Bus session); the Vault session lasts until Sesame quits. ' +
       "Sesame's own keys (SSH host keys, the local TLS CA) are kept in /home/dev/.config/sesame/keys (readable by you only), so ssh and TLS clients keep trusting Sesame across restarts.",
   );
+  // The agent's persistent cache cannot be turned on: no switch, and why nothing would be written.
+  expect(await ui.page.getByTestId('agent-persist-unavailable').textContent()).toBe('Not available: no OS keychain');
+  expect(await ui.page.getByRole('switch', { name: 'Keep the agent cache across restarts' }).count()).toBe(0);
+  const status = ui.page.getByTestId('agent-persist-status');
+  expect(await status.getAttribute('data-state')).toBe('unavailable');
+  expect(await status.textContent()).toContain('nothing would be written');
 });

@@ -20,6 +20,7 @@ import { ConfirmDialog } from '../ConfirmDialog';
 import { CopyButton } from '../CopyButton';
 import { useHostLink } from '../host-context';
 import { Switch } from '../Switch';
+import { AgentCacheSettings } from './AgentCacheSettings';
 import { AgentForm } from './AgentForm';
 import { GuiChoices } from './GuiChoices';
 import { VaultForm } from './VaultForm';
@@ -263,7 +264,16 @@ function SettingsForms({
             />
           </p>
         )}
-        <AgentForm key={JSON.stringify(agent)} agent={agent} save={(next) => send('agent', { agent: next }, false)} />
+        <AgentForm
+          key={JSON.stringify([agent.listen, agent.tokenSink])}
+          agent={agent}
+          save={(next) => send('agent', { agent: next }, false)}
+        />
+        <AgentCacheSettings
+          agent={agent}
+          secrets={settings.secrets}
+          save={(change) => send('agent', { agent: change }, false)}
+        />
         <OutcomeLine outcome={outcome.agent} />
       </section>
 
