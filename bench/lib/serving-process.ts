@@ -7,6 +7,8 @@ import { onCleanup } from '../../sandbox/servers';
 
 export interface ServingProcess {
   readonly port: number;
+  /** Its process id, for /proc readings (memory) and profilers (strace -p, perf -p). */
+  readonly pid: number;
   /** CPU time the process has used so far (user + system), in µs. */
   cpuMicros(): Promise<number>;
   /** Ends the process (SIGTERM) and waits for it. */
@@ -35,6 +37,7 @@ export async function startServingProcess(what: string, args: string[], stdin = 
   const port = started.port;
   return {
     port,
+    pid: child.pid!,
     async cpuMicros() {
       const answer = nextLine();
       child.kill('SIGUSR2');
