@@ -88,7 +88,8 @@ export function renderChart(reports: readonly BenchReport[], heading: { title: s
       const met = meetsTarget(row);
       const goal =
         row.target === undefined ? '' : ` (goal ${row.higherIsBetter ? '≥' : '≤'} ${row.target} ${row.unit})`;
-      const value = Math.abs(row.broker) >= 100 ? row.broker.toFixed(0) : row.broker.toFixed(2);
+      const value =
+        Number.isInteger(row.broker) || Math.abs(row.broker) >= 100 ? row.broker.toFixed(0) : row.broker.toFixed(2);
       body.push(
         `<text x="${LABEL_W}" y="${y + 15}" class="l" text-anchor="end">${escape(row.metric)}</text>`,
         `<text x="${PLOT_X}" y="${y + 15}" class="s">${escape(`${value} ${row.unit}${goal}`)}<tspan fill="${markColor(met)}">${mark(met)}</tspan></text>`,

@@ -24,12 +24,12 @@ export interface ComparedPaths {
 export async function startComparedPaths(
   targetPort: number,
   spec: BrokerSpec,
-  options: Pick<BrokerProcessOptions, 'cpuProfDir'> = {},
+  options: Pick<BrokerProcessOptions, 'cpuProfDir'> & { nodeRelay?: boolean } = {},
 ): Promise<ComparedPaths> {
-  const relays = await startRelays(targetPort);
+  const relays = await startRelays(targetPort, options.nodeRelay);
   const brokers: BrokerProcess[] = [];
   try {
-    brokers.push(await startBrokerProcess(spec, options));
+    brokers.push(await startBrokerProcess(spec, { cpuProfDir: options.cpuProfDir }));
     const checkout = process.env.BENCH_BASELINE;
     if (checkout) brokers.push(await startBrokerProcess(spec, { checkout }));
   } catch (err) {

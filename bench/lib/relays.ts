@@ -25,9 +25,9 @@ export interface Relay {
 
 const self = fileURLToPath(import.meta.url);
 
-/** The floors for `targetPort`: socat when it is installed, and the Node relay unless BENCH_RELAY=0. */
-export async function startRelays(targetPort: number): Promise<Relay[]> {
-  const relays = flag('RELAY', false) ? [await startNodeRelay(targetPort)] : [];
+/** The floors for `targetPort`: socat when it is installed, and the Node relay unless BENCH_RELAY=0 or `nodeRelay` is false. */
+export async function startRelays(targetPort: number, nodeRelay = flag('RELAY', false)): Promise<Relay[]> {
+  const relays = nodeRelay ? [await startNodeRelay(targetPort)] : [];
   if (spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0) relays.push(await startSocat(targetPort));
   return relays;
 }

@@ -25,7 +25,13 @@ export {
 export const resultsDir = path.resolve(process.env.BENCH_RESULTS ?? path.join(import.meta.dirname, '..', 'results'));
 
 const fmt = (n: number) =>
-  !Number.isFinite(n) ? String(n) : Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toFixed(3);
+  !Number.isFinite(n) || Number.isInteger(n)
+    ? String(n)
+    : Math.abs(n) >= 100
+      ? n.toFixed(0)
+      : Math.abs(n) >= 1
+        ? n.toFixed(2)
+        : n.toFixed(3);
 const spreadText = (s: Spread | undefined) =>
   !s ? '' : s.min === s.max ? s.median.toFixed(3) : `${s.median.toFixed(3)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
 const goal = (higherIsBetter: boolean, value: number | undefined) =>
