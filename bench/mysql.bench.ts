@@ -23,7 +23,7 @@ const PROFILE_DIR = process.env.BENCH_PROFILE;
 const CONNECT_ITERATIONS = knob('CONNECTS', 500, 20);
 const QUERY_ITERATIONS = knob('QUERIES', 10_000, 200);
 const SLAP_QUERIES = knob('SLAP_QUERIES', 40_000, 200);
-const CLIENTS = knobList('CLIENTS', [1, 8, 32], [1, 4]);
+const CLIENTS = knobList('CLIENTS', [1, 8, 32], [2]);
 
 /** Every row for one set of paths; `label` (e.g. ", TLS") marks the set's metrics. */
 async function measureSet(

@@ -37,7 +37,7 @@ import { newConnectionRows, selectOneRows } from './lib/sql-latency';
 const SECONDS = knob('SECONDS', 10, 1);
 /** pgbench transactions per client instead of SECONDS (the tiny mode's way to be quick). */
 const TRANSACTIONS = knob('TRANSACTIONS', 0, 30);
-const CLIENTS = knobList('CLIENTS', [1, 8, 32], [1, 4]);
+const CLIENTS = knobList('CLIENTS', [1, 8, 32], [2]);
 const WITH_TLS = flag('TLS');
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 const CONNECT_ITERATIONS = knob('CONNECTS', 500, 20);

@@ -11,7 +11,13 @@
 import os from 'node:os';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { randomPassword, startMariaDb, startPostgres } from '../sandbox/servers';
+import {
+  randomPassword,
+  startMariaDb,
+  startPostgres,
+  type MariaDbServer,
+  type PostgresServer,
+} from '../sandbox/servers';
 import { knob, ROUNDS } from './lib/config';
 import { startLatencyInjector, type LatencyInjector } from './lib/latency-injector';
 import { mysqlEndpoints, openMysqlConnection, slap, USER as MY_USER } from './lib/mysql-tools';
@@ -22,13 +28,13 @@ import { newConnectionRows, selectOneRows } from './lib/sql-latency';
 
 const DELAY_MS = knob('DELAY_MS', 1, 1);
 const SECONDS = knob('SECONDS', 10, 1);
-const TRANSACTIONS = knob('TRANSACTIONS', 0, 20);
+const TRANSACTIONS = knob('TRANSACTIONS', 0, 10);
 /** pgbench's scale: at least the client count, so TPC-B's branch rows are not what is measured. */
 const SCALE = knob('SCALE', 10, 1);
-const CLIENTS = knob('REMOTE_CLIENTS', 8, 4);
-const QUERIES = knob('REMOTE_QUERIES', 2_000, 60);
-const CONNECTS = knob('REMOTE_CONNECTS', 200, 10);
-const SLAP_QUERIES = knob('REMOTE_SLAP_QUERIES', 10_000, 100);
+const CLIENTS = knob('REMOTE_CLIENTS', 8, 2);
+const QUERIES = knob('REMOTE_QUERIES', 2_000, 20);
+const CONNECTS = knob('REMOTE_CONNECTS', 200, 4);
+const SLAP_QUERIES = knob('REMOTE_SLAP_QUERIES', 10_000, 40);
 const label = `, ${DELAY_MS} ms away`;
 
 interface Measured {
@@ -59,112 +65,110 @@ async function throughInjector(
   }
 }
 
-async function postgres(): Promise<Measured> {
+async function postgres(server: PostgresServer): Promise<Measured> {
   const password = randomPassword();
   const secrets = [password];
-  const server = await startPostgres({ authMethod: 'scram-sha-256' });
-  try {
-    const admin = new pg.Client({
-      host: server.host,
-      port: server.port,
-      user: server.adminUser,
-      password: server.adminPassword,
-      database: 'postgres',
-    });
-    await admin.connect();
-    await admin.query(`create role ${PG_USER} login password '${password}'`);
-    await admin.query(`create database ${DATABASE} owner ${PG_USER}`);
-    await admin.end();
-    const direct = pgEndpoints(new Map([['direct', server.port]]), password, false)[0]!;
-    await runTool('pgbench', [...pgArgs(direct), '-i', '-q', '-s', String(SCALE), DATABASE], direct.env, secrets);
-    const spec = (port: number) => ({
-      protocol: 'postgres' as const,
-      target: { host: '127.0.0.1', port, database: DATABASE, sslmode: 'disable' as const },
-      values: { username: PG_USER, password },
-    });
-    return await throughInjector(server.port, spec, async (paths) => {
-      const list = pgEndpoints(paths.ports, password, false);
-      const hopCpu: string[] = [];
-      const shape = {
-        metric: `PostgreSQL pgbench TPC-B -c ${CLIENTS}${label} (TPS)`,
-        unit: 'tps',
-        higherIsBetter: true,
-        target: 0.97,
-        unitOfWork: 'transaction',
-      };
-      const rows = [
-        await throughputRow(list, paths, shape, hopCpu, async (e) => {
-          const run = { clients: CLIENTS, selectOnly: false, seconds: SECONDS, transactions: TRANSACTIONS };
-          const { tps, transactions } = await pgbench(e, run, secrets);
-          return { value: tps, units: transactions };
-        }),
-      ];
-      const [p50, p99] = await selectOneRows(list, QUERIES, openPgClient, { label, targetP50: 1.03 });
-      rows.push(
-        { ...p50!, metric: `PostgreSQL ${p50!.metric}`, floorTarget: undefined },
-        { ...p99!, metric: `PostgreSQL ${p99!.metric}`, floorTarget: undefined },
-      );
-      for (const row of await newConnectionRows(list, CONNECTS, openPgClient, { label }))
-        rows.push({ ...row, metric: `PostgreSQL ${row.metric}` });
-      return { rows, notes: [`hop CPU: ${hopCpu.join('; ')}.`] };
-    });
-  } finally {
-    await server.stop();
-  }
+  const admin = new pg.Client({
+    host: server.host,
+    port: server.port,
+    user: server.adminUser,
+    password: server.adminPassword,
+    database: 'postgres',
+  });
+  await admin.connect();
+  await admin.query(`create role ${PG_USER} login password '${password}'`);
+  await admin.query(`create database ${DATABASE} owner ${PG_USER}`);
+  await admin.end();
+  const direct = pgEndpoints(new Map([['direct', server.port]]), password, false)[0]!;
+  await runTool('pgbench', [...pgArgs(direct), '-i', '-q', '-s', String(SCALE), DATABASE], direct.env, secrets);
+  const spec = (port: number) => ({
+    protocol: 'postgres' as const,
+    target: { host: '127.0.0.1', port, database: DATABASE, sslmode: 'disable' as const },
+    values: { username: PG_USER, password },
+  });
+  return await throughInjector(server.port, spec, async (paths) => {
+    const list = pgEndpoints(paths.ports, password, false);
+    const hopCpu: string[] = [];
+    const shape = {
+      metric: `PostgreSQL pgbench TPC-B -c ${CLIENTS}${label} (TPS)`,
+      unit: 'tps',
+      higherIsBetter: true,
+      target: 0.97,
+      unitOfWork: 'transaction',
+    };
+    const rows = [
+      await throughputRow(list, paths, shape, hopCpu, async (e) => {
+        const run = { clients: CLIENTS, selectOnly: false, seconds: SECONDS, transactions: TRANSACTIONS };
+        const { tps, transactions } = await pgbench(e, run, secrets);
+        return { value: tps, units: transactions };
+      }),
+    ];
+    const [p50, p99] = await selectOneRows(list, QUERIES, openPgClient, { label, targetP50: 1.03 });
+    rows.push(
+      { ...p50!, metric: `PostgreSQL ${p50!.metric}`, floorTarget: undefined },
+      { ...p99!, metric: `PostgreSQL ${p99!.metric}`, floorTarget: undefined },
+    );
+    for (const row of await newConnectionRows(list, CONNECTS, openPgClient, { label }))
+      rows.push({ ...row, metric: `PostgreSQL ${row.metric}` });
+    return { rows, notes: [`hop CPU: ${hopCpu.join('; ')}.`] };
+  });
 }
 
-async function mariadb(): Promise<Measured> {
+async function mariadb(server: MariaDbServer): Promise<Measured> {
   const password = randomPassword();
   const secrets = [password];
-  const server = await startMariaDb();
-  try {
-    const admin = await mysql.createConnection({
-      host: server.host,
-      port: server.port,
-      user: server.adminUser,
-      password: server.adminPassword,
-    });
-    await admin.query(`CREATE USER '${MY_USER}'@'%' IDENTIFIED BY '${password}'`);
-    await admin.query(`GRANT ALL ON *.* TO '${MY_USER}'@'%'`);
-    await admin.end();
-    const spec = (port: number) => ({
-      protocol: 'mysql' as const,
-      target: { host: '127.0.0.1', port, sslmode: 'disable' as const },
-      values: { username: MY_USER, password },
-    });
-    return await throughInjector(server.port, spec, async (paths) => {
-      const list = mysqlEndpoints(paths.ports, password, false);
-      const hopCpu: string[] = [];
-      const shape = {
-        metric: `MariaDB mariadb-slap mixed -c ${CLIENTS}${label} (queries/s)`,
-        unit: 'q/s',
-        higherIsBetter: true,
-        target: 0.97,
-        unitOfWork: 'query',
-      };
-      const rows = [
-        await throughputRow(list, paths, shape, hopCpu, async (e) => ({
-          value: await slap(e, { clients: CLIENTS, queries: SLAP_QUERIES, load: 'mixed' }, secrets),
-          units: 2 * SLAP_QUERIES,
-        })),
-      ];
-      const [p50, p99] = await selectOneRows(list, QUERIES, openMysqlConnection, { label, targetP50: 1.03 });
-      rows.push(
-        { ...p50!, metric: `MariaDB ${p50!.metric}`, floorTarget: undefined },
-        { ...p99!, metric: `MariaDB ${p99!.metric}`, floorTarget: undefined },
-      );
-      for (const row of await newConnectionRows(list, CONNECTS, openMysqlConnection, { label }))
-        rows.push({ ...row, metric: `MariaDB ${row.metric}` });
-      return { rows, notes: [`hop CPU: ${hopCpu.join('; ')}.`] };
-    });
-  } finally {
-    await server.stop();
-  }
+  const admin = await mysql.createConnection({
+    host: server.host,
+    port: server.port,
+    user: server.adminUser,
+    password: server.adminPassword,
+  });
+  await admin.query(`CREATE USER '${MY_USER}'@'%' IDENTIFIED BY '${password}'`);
+  await admin.query(`GRANT ALL ON *.* TO '${MY_USER}'@'%'`);
+  await admin.end();
+  const spec = (port: number) => ({
+    protocol: 'mysql' as const,
+    target: { host: '127.0.0.1', port, sslmode: 'disable' as const },
+    values: { username: MY_USER, password },
+  });
+  return await throughInjector(server.port, spec, async (paths) => {
+    const list = mysqlEndpoints(paths.ports, password, false);
+    const hopCpu: string[] = [];
+    const shape = {
+      metric: `MariaDB mariadb-slap mixed -c ${CLIENTS}${label} (queries/s)`,
+      unit: 'q/s',
+      higherIsBetter: true,
+      target: 0.97,
+      unitOfWork: 'query',
+    };
+    const rows = [
+      await throughputRow(list, paths, shape, hopCpu, async (e) => ({
+        value: await slap(e, { clients: CLIENTS, queries: SLAP_QUERIES, load: 'mixed' }, secrets),
+        units: 2 * SLAP_QUERIES,
+      })),
+    ];
+    const [p50, p99] = await selectOneRows(list, QUERIES, openMysqlConnection, { label, targetP50: 1.03 });
+    rows.push(
+      { ...p50!, metric: `MariaDB ${p50!.metric}`, floorTarget: undefined },
+      { ...p99!, metric: `MariaDB ${p99!.metric}`, floorTarget: undefined },
+    );
+    for (const row of await newConnectionRows(list, CONNECTS, openMysqlConnection, { label }))
+      rows.push({ ...row, metric: `MariaDB ${row.metric}` });
+    return { rows, notes: [`hop CPU: ${hopCpu.join('; ')}.`] };
+  });
 }
 
 const loadAtStart = os.loadavg()[0]!;
-const pgPart = await postgres();
-const myPart = await mariadb();
+// Both servers start (and stop) together: each takes seconds, and they are idle in between.
+const [pgServer, myServer] = await Promise.all([startPostgres({ authMethod: 'scram-sha-256' }), startMariaDb()]);
+let pgPart: Measured;
+let myPart: Measured;
+try {
+  pgPart = await postgres(pgServer);
+  myPart = await mariadb(myServer);
+} finally {
+  await Promise.all([pgServer.stop(), myServer.stop()]);
+}
 writeReport({
   name: 'Remote database',
   rows: [...pgPart.rows, ...myPart.rows],

@@ -45,7 +45,8 @@ export async function sampleRounds<E extends { readonly name: string }>(
   const perRound = Math.max(1, Math.ceil(options.iterations / options.rounds));
   const rounds = new Map(endpoints.map((e) => [e.name, [] as number[][]]));
   for (let round = 0; round < options.rounds; round++) {
-    const samples = await sampleAlternating(rotated(endpoints, round), perRound, options.block, once);
+    const block = Math.min(options.block, perRound);
+    const samples = await sampleAlternating(rotated(endpoints, round), perRound, block, once);
     for (const [name, xs] of samples) rounds.get(name)!.push(xs);
   }
   return rounds;
