@@ -114,11 +114,10 @@ async function configureDynamic(vault: Host, server: PostgresServer): Promise<Dy
   });
   await write('database/roles/bench', {
     db_name: 'pg',
-    creation_statements: [
-      `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'`,
-      `GRANT CONNECT ON DATABASE ${DATABASE} TO "{{name}}"`,
-    ],
-    revocation_statements: [`REVOKE ALL ON DATABASE ${DATABASE} FROM "{{name}}"`, `DROP ROLE IF EXISTS "{{name}}"`],
+    // No GRANT: PUBLIC may connect, and concurrent GRANTs on one database fail in PostgreSQL
+    // ("tuple concurrently updated"), which would measure the statements, not the broker.
+    creation_statements: [`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'`],
+    revocation_statements: [`DROP ROLE IF EXISTS "{{name}}"`],
     default_ttl: '1h',
   });
   return { address, token: rootToken!, path: 'database/creds/bench' };
