@@ -11,7 +11,9 @@ import { machineLine, markdownTable, resultsDir } from './lib/report';
 import type { BenchReport } from './lib/rows';
 
 const dir = import.meta.dirname;
-const wanted = process.argv.slice(2);
+/** `--summary`: run nothing, summarize every report in the results folder (e.g. after re-running one bench). */
+const summaryOnly = process.argv.includes('--summary');
+const wanted = summaryOnly ? [] : process.argv.slice(2);
 const benches = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)));
@@ -19,10 +21,10 @@ if (benches.length === 0) {
   console.error(`no benchmark matches ${wanted.join(', ') || '*'} in bench/`);
   process.exit(1);
 }
-const started = new Date();
+const started = summaryOnly ? new Date(0) : new Date();
 const loadBefore = os.loadavg();
 let failed = 0;
-for (const file of benches) {
+for (const file of summaryOnly ? [] : benches) {
   console.log(`\n▶ ${file}`);
   const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(dir, file)], { stdio: 'inherit' });
   if (result.status !== 0) {
@@ -39,8 +41,12 @@ const reports = readdirSync(resultsDir)
   .sort((a, b) => a.time.localeCompare(b.time));
 if (reports.length > 0) {
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(', ');
-  const machine = `${machineLine()}; load average (1, 5, 15 min) ${load(loadBefore)} before, ${load(os.loadavg())} after`;
-  const title = `Sesame brokers at the limit, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const loads = summaryOnly
+    ? `load average (1 min) when each report was written: ${reports.map((r) => `${r.name} ${(r as { load?: number[] }).load?.[0]?.toFixed(1) ?? '?'}`).join(', ')}`
+    : `load average (1, 5, 15 min) ${load(loadBefore)} before, ${load(os.loadavg())} after`;
+  const machine = `${machineLine()}; ${loads}`;
+  const first = new Date(reports[0]!.time);
+  const title = `Sesame brokers at the limit, ${first.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   writeFileSync(path.join(resultsDir, 'summary.svg'), renderChart(reports, { title, subtitle: machine }));
   const tables = reports.map((r) => markdownTable(r)).join('\n\n');
   writeFileSync(path.join(resultsDir, 'summary.md'), `# ${title}\n\n${machine}\n\n${tables}\n`);

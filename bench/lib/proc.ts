@@ -33,10 +33,11 @@ export function availableMemoryBytes(): number {
   return Number(match?.[1] ?? NaN) * 1024;
 }
 
-/** The soft limit on open files of `pid` (default: this process). */
-export function openFileLimit(pid: number | 'self' = 'self'): number {
-  const line = /^Max open files\s+(\S+)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
-  return line?.[1] === 'unlimited' ? Infinity : Number(line?.[1] ?? NaN);
+/** The soft (or hard) limit on open files of `pid` (default: this process). */
+export function openFileLimit(pid: number | 'self' = 'self', which: 'soft' | 'hard' = 'soft'): number {
+  const line = /^Max open files\s+(\S+)\s+(\S+)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
+  const value = which === 'soft' ? line?.[1] : line?.[2];
+  return value === 'unlimited' ? Infinity : Number(value ?? NaN);
 }
 
 /** How many files `pid` has open. */
