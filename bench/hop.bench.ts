@@ -77,11 +77,15 @@ function bulk(port: number, mb: number): Promise<number> {
 const echo = await startEcho();
 const relays = await startRelays(echo.port, true);
 const dataPhase = await startDataPhase(echo.port);
+// BENCH_BASELINE=DIR: also the data phase of another checkout (its relay.ts), for a before/after.
+const checkout = process.env.BENCH_BASELINE;
+const baseline = checkout ? await startDataPhase(echo.port, `${checkout}/broker/connector-kit/relay.ts`) : undefined;
 try {
   const hops: Hop[] = [
     { name: 'direct', port: echo.port },
     ...relays.map((r) => ({ name: r.name, port: r.port, cpuMicros: () => r.cpuMicros() })),
     { name: 'broker', port: dataPhase.port, cpuMicros: () => dataPhase.cpuMicros() },
+    ...(baseline ? [{ name: 'baseline', port: baseline.port, cpuMicros: () => baseline.cpuMicros() }] : []),
   ];
   await Promise.all(hops.map((h) => pingPong(h.port, 200))); // warm up
   const p50 = new Map(hops.map((h) => [h.name, [] as number[]]));
@@ -121,7 +125,7 @@ try {
       floorTarget: floorTarget(true),
     }),
     ...[...cpu].map(([name, xs]) => ({
-      metric: `${name === 'broker' ? "the broker's data phase" : name}: CPU per round trip`,
+      metric: `${name === 'broker' ? "the broker's data phase" : name === 'baseline' ? `the data phase of ${checkout}` : name}: CPU per round trip`,
       broker: median(xs),
       unit: 'µs',
       higherIsBetter: false,
@@ -140,5 +144,6 @@ try {
 } finally {
   await stopRelays(relays);
   await dataPhase.stop();
+  await baseline?.stop();
   await echo.stop();
 }
