@@ -1,107 +1,63 @@
-// MariaDB: direct vs the floors (a raw Node relay, socat) vs the broker, in the same run,
-// rotating which goes first: mariadb-slap read throughput at -c 1/8/32, new-connection latency
-// (mysql2 connect + SELECT 1 + end) and one-connection SELECT 1 latency. Then the same with TLS
-// to the server (end to end through the relays, broker→server for the broker). The broker runs
-// in its own process with cached (literal) credentials and logs in with mysql_native_password,
-// as the direct clients do.
+// MariaDB: direct vs the floors (socat, a raw Node relay) vs the broker, in the same run, in
+// ROUNDS rounds rotating which path goes first: mariadb-slap read throughput at -c 1/8/32,
+// new-connection latency (mysql2 connect + SELECT 1 + end) and one-connection SELECT 1 latency
+// (p50, p99). Then the same with TLS to the server (end to end through the floors,
+// broker→server for the broker). The broker runs in its own process with cached (literal)
+// credentials and logs in with mysql_native_password, as the direct clients do. Every
+// data-phase row carries the hop floor: broker/socat ≥ 0.95.
 //
 //   npx tsx bench/mysql.bench.ts
 //   BENCH_TLS=0 BENCH_BASELINE=/tmp/base npx tsx bench/mysql.bench.ts
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import mysql from 'mysql2/promise';
-import { randomPassword, runCommand, startMariaDb } from '../sandbox/servers';
-import { startComparedPaths, throughputRow, usesPassword, type ComparedPaths, type PathName } from './lib/paths';
-import { runNotes, writeReport, type BenchRow } from './lib/report';
-import { newConnectionRows, selectOneRow } from './lib/sql-latency';
+import { randomPassword, startMariaDb } from '../sandbox/servers';
+import { flag, knob, knobList, ROUNDS } from './lib/config';
+import { mysqlEndpoints, openMysqlConnection, slap, USER, type MysqlEndpoint } from './lib/mysql-tools';
+import { startComparedPaths, throughputRow, type ComparedPaths } from './lib/paths';
+import { floorTarget, runNotes, writeReport, type BenchRow } from './lib/report';
+import { newConnectionRows, selectOneRows } from './lib/sql-latency';
 
-const WITH_TLS = process.env.BENCH_TLS !== '0';
+const WITH_TLS = flag('TLS');
 const PROFILE_DIR = process.env.BENCH_PROFILE;
-const CONNECT_ITERATIONS = Number(process.env.BENCH_CONNECTS ?? 500);
-const QUERY_ITERATIONS = Number(process.env.BENCH_QUERIES ?? 10_000);
-const SLAP_QUERIES = Number(process.env.BENCH_SLAP_QUERIES ?? 40_000);
-const USER = 'bench_app';
-
-interface Endpoint {
-  name: PathName;
-  port: number;
-  /** Environment for the mariadb tools: the password (MYSQL_PWD) only on the paths that log in themselves. */
-  env: NodeJS.ProcessEnv;
-  /** TLS from the client (direct and the relays in the TLS set; the broker's client leg is plain). */
-  clientTls: boolean;
-  options: mysql.ConnectionOptions;
-}
-
-function endpoints(paths: ComparedPaths, password: string, tls: boolean): Endpoint[] {
-  const base = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', HOME: '/nonexistent' };
-  return [...paths.ports].map(([name, port]) => {
-    const clientTls = tls && usesPassword(name);
-    const login = usesPassword(name) ? { user: USER, password } : { user: 'anyone' };
-    return {
-      name,
-      port,
-      env: { ...base, ...(usesPassword(name) && { MYSQL_PWD: password }) },
-      clientTls,
-      options: { host: '127.0.0.1', port, ...login, ...(clientTls && { ssl: { rejectUnauthorized: false } }) },
-    };
-  });
-}
-
-/** mariadb-slap's auto-generated read load; queries per second over its average run time. */
-async function slap(e: Endpoint, clients: number, secrets: string[]): Promise<number> {
-  const args = [
-    '--no-defaults',
-    '--protocol=tcp',
-    '-h',
-    '127.0.0.1',
-    '-P',
-    String(e.port),
-    '-u',
-    String(e.options.user),
-    e.clientTls ? '--ssl' : '--skip-ssl',
-    `--concurrency=${clients}`,
-    '--iterations=2',
-    `--number-of-queries=${SLAP_QUERIES}`,
-    '--auto-generate-sql',
-    '--auto-generate-sql-load-type=read',
-    '--create-schema=slap',
-  ];
-  const { stdout } = await runCommand('mariadb-slap', args, { env: e.env, secrets, timeoutMs: 600_000 });
-  const seconds = /Average number of seconds to run all queries: ([\d.]+) seconds/.exec(stdout)?.[1];
-  if (!seconds) throw new Error(`mariadb-slap printed no average: ${stdout}`);
-  return SLAP_QUERIES / Number(seconds);
-}
-
-const openConnection = (e: Endpoint) => mysql.createConnection(e.options);
+const CONNECT_ITERATIONS = knob('CONNECTS', 500, 20);
+const QUERY_ITERATIONS = knob('QUERIES', 10_000, 200);
+const SLAP_QUERIES = knob('SLAP_QUERIES', 40_000, 200);
+const CLIENTS = knobList('CLIENTS', [1, 8, 32], [2]);
 
 /** Every row for one set of paths; `label` (e.g. ", TLS") marks the set's metrics. */
 async function measureSet(
-  list: Endpoint[],
+  list: MysqlEndpoint[],
   paths: ComparedPaths,
   label: string,
   secrets: string[],
   hopCpu: string[],
 ): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  let round = 0;
-  for (const clients of [1, 8, 32]) {
+  for (const clients of CLIENTS) {
     const metric = `mariadb-slap read -c ${clients}${label} (queries/s)`;
-    const shape = { metric, unit: 'q/s', higherIsBetter: true, target: 0.95, unitOfWork: 'query' };
+    const shape = {
+      metric,
+      unit: 'q/s',
+      higherIsBetter: true,
+      target: 0.95,
+      floorTarget: floorTarget(true),
+      unitOfWork: 'query',
+    };
     // Two iterations of SLAP_QUERIES each (the table's setup counted in).
     rows.push(
-      await throughputRow(list, paths, round++, shape, hopCpu, async (e) => ({
-        value: await slap(e, clients, secrets),
+      await throughputRow(list, paths, shape, hopCpu, async (e) => ({
+        value: await slap(e, { clients, queries: SLAP_QUERIES }, secrets),
         units: 2 * SLAP_QUERIES,
       })),
     );
   }
-
   if (!label) {
     console.log(`new connections × ${CONNECT_ITERATIONS} …`);
-    rows.push(...(await newConnectionRows(list, CONNECT_ITERATIONS, openConnection)));
+    rows.push(...(await newConnectionRows(list, CONNECT_ITERATIONS, openMysqlConnection)));
   }
   console.log(`SELECT 1 × ${QUERY_ITERATIONS} on one connection${label} …`);
-  rows.push(await selectOneRow(list, QUERY_ITERATIONS, openConnection, label));
+  rows.push(...(await selectOneRows(list, QUERY_ITERATIONS, openMysqlConnection, { label })));
   return rows;
 }
 
@@ -131,7 +87,7 @@ async function main() {
     );
     started.push(plain);
     const hopCpu: string[] = [];
-    const rows = await measureSet(endpoints(plain, password, false), plain, '', secrets, hopCpu);
+    const rows = await measureSet(mysqlEndpoints(plain.ports, password, false), plain, '', secrets, hopCpu);
     if (WITH_TLS) {
       const tls = await startComparedPaths(server.port, {
         protocol: 'mysql',
@@ -139,18 +95,18 @@ async function main() {
         values,
       });
       started.push(tls);
-      rows.push(...(await measureSet(endpoints(tls, password, true), tls, ', TLS', secrets, hopCpu)));
+      rows.push(...(await measureSet(mysqlEndpoints(tls.ports, password, true), tls, ', TLS', secrets, hopCpu)));
     }
 
     writeReport({
       name: 'MariaDB broker',
       rows,
       notes: [
-        'MariaDB 10.11 (mysql_native_password) on 127.0.0.1; the broker in its own Node process with cached credentials.',
-        'relay = a minimal Node TCP relay in its own process (stream.pipe both ways, TCP_NODELAY); socat = socat with fork and nodelay. Both relay the direct login (with the password); they are the floor of any userland hop.',
+        `MariaDB 10.11 (mysql_native_password) on 127.0.0.1; the broker in its own Node process with cached credentials; ${ROUNDS} rounds.`,
+        'socat = socat with fork and nodelay (the hop floor: broker/socat ≥ 0.95 on every data-phase row); relay = a minimal Node TCP relay in its own process (stream.pipe both ways, TCP_NODELAY). Both relay the direct login (with the password).',
         ...(WITH_TLS
           ? [
-              '", TLS" rows: direct and the relays carry TLS end to end (mariadb-slap --ssl), the broker takes a plain client and speaks TLS to the server (sslmode required).',
+              '", TLS" rows: direct and the floors carry TLS end to end (mariadb-slap --ssl), the broker takes a plain client and speaks TLS to the server (sslmode required).',
             ]
           : []),
         `mariadb-slap: --auto-generate-sql read load, 2 iterations, ${SLAP_QUERIES} queries; q/s = queries / average seconds.`,

@@ -3,7 +3,7 @@
 // the broker signs a fresh ephemeral key with the Vault dev server's SSH CA per connection
 // while the direct client already holds a certificate from the same CA.
 // Targets (issue 7): ≥ 0.5 × direct throughput; set-up overhead ≤ 150 ms.
-//   npm run bench -- ssh      or      npx tsx bench/ssh.bench.ts      (SSH_BENCH_MB=256 for a quicker run)
+//   npm run bench -- ssh      or      npx tsx bench/ssh.bench.ts      (BENCH_SSH_MB=256 for a quicker run)
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -17,11 +17,11 @@ import { defaultLocalCiphers } from '../broker/ssh/ssh2-internals';
 import { createVaultClient } from '../broker/vault';
 import { createSshKeyPair, createTempDir, removeTempDir, startSshd } from '../sandbox/servers';
 import { startVaultDev } from '../sandbox/vault';
-import { percentile, writeReport, type BenchRow } from './lib/report';
+import { knob, ROUNDS } from './lib/config';
+import { percentile, rowFromRounds, writeReport, type BenchRow } from './lib/report';
 
-const SIZE_MB = Number(process.env.SSH_BENCH_MB ?? 1024);
-const ROUNDS = 3;
-const SETUP_RUNS = 15;
+const SIZE_MB = knob('SSH_MB', Number(process.env.SSH_BENCH_MB ?? 1024), 2);
+const SETUP_RUNS = knob('SSH_SETUPS', 15, 2);
 const SETUP_OVERHEAD_TARGET_MS = 150;
 
 function run(command: string, args: string[]): Promise<number> {
@@ -173,23 +173,24 @@ async function main(): Promise<void> {
 
     const p50 = (xs: number[]) => percentile(xs, 0.5);
     const overhead = p50(setup.broker) - p50(setup.directSameKex);
+    const rounds = (way: 'up' | 'down') =>
+      new Map([
+        ['direct', throughput.direct[way]],
+        ['broker', throughput.broker[way]],
+      ]);
     const rows: BenchRow[] = [
-      {
-        metric: `scp upload ${SIZE_MB} MB (median of ${ROUNDS})`,
-        direct: p50(throughput.direct.up),
-        broker: p50(throughput.broker.up),
+      rowFromRounds(rounds('up'), {
+        metric: `scp upload ${SIZE_MB} MB`,
         unit: 'MB/s',
         higherIsBetter: true,
         target: 0.5,
-      },
-      {
-        metric: `scp download ${SIZE_MB} MB (median of ${ROUNDS})`,
-        direct: p50(throughput.direct.down),
-        broker: p50(throughput.broker.down),
+      }),
+      rowFromRounds(rounds('down'), {
+        metric: `scp download ${SIZE_MB} MB`,
         unit: 'MB/s',
         higherIsBetter: true,
         target: 0.5,
-      },
+      }),
       {
         metric: `set-up, ssh host true, like for like: curve25519, no UpdateHostKeys (p50 of ${SETUP_RUNS})`,
         direct: p50(setup.directSameKex),

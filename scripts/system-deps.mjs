@@ -19,6 +19,8 @@ export const PACKAGES = {
   xvfb: '/usr/bin/Xvfb',
   tmux: '/usr/bin/tmux',
   openssl: '/usr/bin/openssl',
+  // The benches' hop floor (bench/lib/relays.ts): broker/socat on every data-phase row.
+  socat: '/usr/bin/socat',
 };
 
 export function missingPackages() {

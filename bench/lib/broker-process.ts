@@ -2,20 +2,31 @@
 // the client elsewhere), so a Node client in the benchmark never shares an event loop with it.
 // Run directly, this file is that process: it reads `{ protocol, target, values }` on stdin
 // (credentials never go on a command line), serves the connector on 127.0.0.1 through the
-// broker's own listener with the values as cached credentials, and prints `{ "port": N }`.
+// broker's own listener with the values as cached credentials (or, with `vault`, a
+// vault-dynamic source that mints a database user per client connection and revokes it when
+// the client leaves), and prints `{ "port": N }`.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Connector, SessionMeter } from '../../broker/connector';
-import { createLiteralFetcher } from '../../broker/credentials';
+import { createLiteralFetcher, createVaultDynamicFetcher } from '../../broker/credentials';
 import { startListener } from '../../broker/listener';
 import { createLogger, jsonLineSink } from '../../broker/log';
 import { createMysqlConnector, type MysqlTarget } from '../../broker/mysql';
 import { createPostgresConnector, type PostgresTarget } from '../../broker/postgres';
+import { createVaultClient } from '../../broker/vault';
 import { answerCpuOnSignal, startServingProcess, type ServingProcess } from './serving-process';
 
-export type BrokerSpec =
-  | { protocol: 'postgres'; target: PostgresTarget; values: Record<string, string> }
-  | { protocol: 'mysql'; target: MysqlTarget; values: Record<string, string> };
+/** A vault-dynamic source, `lease: per-connection`: each client connection gets a fresh user. */
+export interface DynamicSource {
+  address: string;
+  token: string;
+  /** `database/creds/<role>`. */
+  path: string;
+}
+
+export type BrokerSpec = (
+  { protocol: 'postgres'; target: PostgresTarget } | { protocol: 'mysql'; target: MysqlTarget }
+) & { values: Record<string, string>; vault?: DynamicSource };
 
 /** Stopping it writes its CPU profile, when asked for. */
 export type BrokerProcess = ServingProcess;
@@ -44,7 +55,13 @@ async function serveFromStdin(): Promise<void> {
   const spec = JSON.parse(text) as BrokerSpec;
   const connector: Connector =
     spec.protocol === 'postgres' ? createPostgresConnector(spec.target) : createMysqlConnector(spec.target);
-  const credentials = createLiteralFetcher(spec.values);
+  const credentials = spec.vault
+    ? createVaultDynamicFetcher(
+        createVaultClient({ address: spec.vault.address }),
+        { token: async () => spec.vault!.token },
+        { path: spec.vault.path, lease: 'per-connection' },
+      )
+    : createLiteralFetcher(spec.values);
   const log = createLogger(`bench.${spec.protocol}`, jsonLineSink, 'warn');
   const bytes = { toTarget: 0, toClient: 0 };
   const meter: SessionMeter = { toTarget: (n) => (bytes.toTarget += n), toClient: (n) => (bytes.toClient += n) };
@@ -59,7 +76,8 @@ async function serveFromStdin(): Promise<void> {
   process.once('SIGTERM', () => {
     controller.abort();
     // process.exit lets --cpu-prof write its profile; a signal's default action would not.
-    void listener.close().finally(() => process.exit(0));
+    // A dynamic source revokes the users it minted.
+    void Promise.allSettled([listener.close(), credentials.close?.()]).finally(() => process.exit(0));
   });
   const { address } = listener;
   process.stdout.write(`${JSON.stringify({ port: address.kind === 'tcp' ? address.port : 0 })}\n`);

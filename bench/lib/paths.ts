@@ -1,9 +1,11 @@
 // The paths a database benchmark compares, all to the same server in the same run: direct, the
-// floors (lib/relays.ts), the broker, and optionally a baseline broker from another checkout
-// (BENCH_BASELINE=DIR), so a change to the data phase is measured before/after side by side.
+// floors (lib/relays.ts: socat and a raw Node relay), the broker, and optionally a baseline
+// broker from another checkout (BENCH_BASELINE=DIR), so a change to the data phase is measured
+// before/after side by side. Every figure is taken in ROUNDS rounds, paths alternating.
 import { startBrokerProcess, type BrokerProcess, type BrokerProcessOptions, type BrokerSpec } from './broker-process';
+import { ROUNDS } from './config';
 import { startRelays, stopRelays } from './relays';
-import type { BenchRow } from './report';
+import { rowFromRounds, type BenchRow } from './rows';
 import { rotated } from './sampler';
 
 export type PathName = 'direct' | 'relay' | 'socat' | 'broker' | 'baseline';
@@ -14,7 +16,7 @@ export const usesPassword = (name: PathName): boolean => name === 'direct' || na
 export interface ComparedPaths {
   /** Ports by path, in the order they are measured in round 0. */
   readonly ports: ReadonlyMap<PathName, number>;
-  /** Our processes on the paths, whose CPU time can be read: `relay`, `broker`, `baseline`. */
+  /** The hop processes on the paths, whose CPU time can be read: `relay`, `socat`, `broker`, `baseline`. */
   readonly processes: ReadonlyMap<PathName, { cpuMicros(): Promise<number> }>;
   stop(): Promise<void>;
 }
@@ -22,12 +24,12 @@ export interface ComparedPaths {
 export async function startComparedPaths(
   targetPort: number,
   spec: BrokerSpec,
-  options: Pick<BrokerProcessOptions, 'cpuProfDir'> = {},
+  options: Pick<BrokerProcessOptions, 'cpuProfDir'> & { nodeRelay?: boolean } = {},
 ): Promise<ComparedPaths> {
-  const relays = await startRelays(targetPort);
+  const relays = await startRelays(targetPort, options.nodeRelay);
   const brokers: BrokerProcess[] = [];
   try {
-    brokers.push(await startBrokerProcess(spec, options));
+    brokers.push(await startBrokerProcess(spec, { cpuProfDir: options.cpuProfDir }));
     const checkout = process.env.BENCH_BASELINE;
     if (checkout) brokers.push(await startBrokerProcess(spec, { checkout }));
   } catch (err) {
@@ -44,7 +46,7 @@ export async function startComparedPaths(
   return {
     ports,
     processes: new Map<PathName, { cpuMicros(): Promise<number> }>([
-      ...relays.flatMap((r) => (r.cpuMicros ? [[r.name, { cpuMicros: r.cpuMicros }] as const] : [])),
+      ...relays.map((r) => [r.name, r] as const),
       ['broker', broker!],
       ...(baseline ? [['baseline', baseline] as const] : []),
     ]),
@@ -54,41 +56,37 @@ export async function startComparedPaths(
   };
 }
 
-export type RowShape = Omit<BenchRow, 'direct' | 'broker' | 'references'>;
-
-/** A row from one number per path: direct and broker, the rest as references. */
-export function rowFromPaths(values: ReadonlyMap<string, number>, shape: RowShape): BenchRow {
-  const references = Object.fromEntries([...values].filter(([name]) => name !== 'direct' && name !== 'broker'));
-  return {
-    ...shape,
-    direct: values.get('direct')!,
-    broker: values.get('broker')!,
-    ...(Object.keys(references).length > 0 && { references }),
-  };
-}
+export type RowShape = Omit<BenchRow, 'direct' | 'broker' | 'references' | 'rounds'>;
 
 /**
- * A throughput row: each path once, in `round`'s rotated order. `run` returns the path's figure
- * and how many units of work (transactions, queries) it did; the hop processes' CPU per unit
- * goes to `cpuNotes` as `METRIC: relay 27.1, broker 27.5 µs/UNIT`.
+ * A throughput row: ROUNDS rounds, each path once per round in the round's rotated order. `run`
+ * returns the path's figure and how many units of work (transactions, queries, MB) it did; the
+ * hop processes' CPU per unit goes to `cpuNotes` as `METRIC: relay 27.1, broker 27.5 µs/UNIT`.
  */
 export async function throughputRow<E extends { readonly name: string }>(
   endpoints: readonly E[],
   paths: ComparedPaths,
-  round: number,
   shape: RowShape & { readonly unitOfWork: string },
   cpuNotes: string[],
   run: (endpoint: E) => Promise<{ value: number; units: number }>,
 ): Promise<BenchRow> {
   const { unitOfWork, ...rowShape } = shape;
-  const cpu: string[] = [];
-  const values = await measureEach(endpoints, round, shape.metric, async (e) => {
-    const { result, cpuMicros } = await withHopCpu(paths, e.name, () => run(e));
-    if (cpuMicros !== undefined) cpu.push(`${e.name} ${(cpuMicros / result.units).toFixed(1)}`);
-    return result.value;
-  });
-  cpuNotes.push(`${shape.metric}: ${cpu.sort().join(', ')} µs/${unitOfWork}`);
-  return rowFromPaths(values, rowShape);
+  const cpu = new Map<string, { micros: number; units: number }>();
+  const rounds = new Map(endpoints.map((e) => [e.name, [] as number[]]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const values = await measureEach(endpoints, round, shape.metric, async (e) => {
+      const { result, cpuMicros } = await withHopCpu(paths, e.name, () => run(e));
+      if (cpuMicros !== undefined) {
+        const sum = cpu.get(e.name) ?? { micros: 0, units: 0 };
+        cpu.set(e.name, { micros: sum.micros + cpuMicros, units: sum.units + result.units });
+      }
+      return result.value;
+    });
+    for (const [name, value] of values) rounds.get(name)!.push(value);
+  }
+  const perUnit = [...cpu].sort().map(([name, c]) => `${name} ${(c.micros / c.units).toFixed(1)}`);
+  cpuNotes.push(`${shape.metric}: ${perUnit.join(', ')} µs/${unitOfWork}`);
+  return rowFromRounds(rounds, rowShape);
 }
 
 /** Measures each path once, in `round`'s rotated order; prints the values under `label`. */
@@ -106,8 +104,8 @@ export async function measureEach<E extends { readonly name: string }>(
 
 /**
  * Runs `work` through `path` and returns its result with the CPU time (user + system, µs) the
- * path's process (relay, broker, baseline) spent meanwhile: steadier than throughput on a busy
- * machine, and what a data-phase change should lower.
+ * path's hop process spent meanwhile: steadier than throughput on a busy machine, and what a
+ * data-phase change should lower.
  */
 export async function withHopCpu<T>(
   paths: ComparedPaths,

@@ -1,8 +1,9 @@
 // Floors for a brokered path: the cheapest userland hops between the same client and server, in
-// the same run. `relay` is a minimal Node TCP relay in its own process (no protocol parsing: two
-// sockets piped both ways with TCP_NODELAY); `socat` (when installed) is an independent one in C.
-// broker/relay then says how much of the broker's cost over direct is our code, and relay/direct
-// what any userland hop costs on this machine.
+// the same run. `socat` (the issue's hop floor) is an independent one in C, a process per
+// connection; `relay` is a minimal Node TCP relay in its own process (no protocol parsing: two
+// sockets piped both ways with TCP_NODELAY). broker/socat says how much of the broker's cost over
+// direct is ours, broker/relay how much is our code rather than Node's, and socat/direct what any
+// userland hop costs on this machine.
 //
 // Run directly, this file is the Node relay: `node --import tsx relays.ts PORT` relays
 // 127.0.0.1:<new port> to 127.0.0.1:PORT and prints `{ "port": N }`.
@@ -10,21 +11,23 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { freePort, isPortOpen, onCleanup } from '../../sandbox/servers';
+import { flag } from './config';
+import { childrenOf, cpuMicrosOf } from './proc';
 import { answerCpuOnSignal, startServingProcess } from './serving-process';
 
 export interface Relay {
   readonly name: 'relay' | 'socat';
   readonly port: number;
-  /** The Node relay's CPU time so far (µs); socat's per-connection processes are not counted. */
-  cpuMicros?(): Promise<number>;
+  /** CPU time so far (µs): the Node relay's; socat's and its per-connection processes' once they have ended. */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
 const self = fileURLToPath(import.meta.url);
 
-/** The floors for `targetPort`: the Node relay, and socat when it is installed. */
-export async function startRelays(targetPort: number): Promise<Relay[]> {
-  const relays = [await startNodeRelay(targetPort)];
+/** The floors for `targetPort`: socat when it is installed, and the Node relay unless BENCH_RELAY=0 or `nodeRelay` is false. */
+export async function startRelays(targetPort: number, nodeRelay = flag('RELAY', false)): Promise<Relay[]> {
+  const relays = nodeRelay ? [await startNodeRelay(targetPort)] : [];
   if (spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0) relays.push(await startSocat(targetPort));
   return relays;
 }
@@ -54,7 +57,16 @@ async function startSocat(targetPort: number): Promise<Relay> {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { name: 'socat', port, stop };
+  return { name: 'socat', port, stop, cpuMicros: () => socatCpuMicros(child.pid!) };
+}
+
+/**
+ * socat's CPU time with its finished connections': a child's time joins its parent's (cutime,
+ * cstime) once reaped, so wait (up to 2 s) until the connections of the last run have ended.
+ */
+async function socatCpuMicros(pid: number): Promise<number> {
+  for (let i = 0; i < 40 && childrenOf(pid).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  return cpuMicrosOf(pid, true);
 }
 
 /** SIGTERM, then wait for the exit. */

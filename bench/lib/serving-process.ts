@@ -1,14 +1,19 @@
-// A bench's helper process (the broker, the Node relay): once it listens it prints
-// `{ "port": N }` (or `{ "error": … }`) on stdout, answers SIGUSR2 with `{ "cpu": µs }` (its user
-// + system time so far), and ends on SIGTERM.
+// A bench's helper process (the broker, the Node relay, the latency injector): once it listens
+// it prints `{ "port": N }` (or `{ "error": … }`) on stdout, answers SIGUSR2 with
+// `{ "cpu": µs, … }` (its user + system time so far, and whatever else it reports), and ends on
+// SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { onCleanup } from '../../sandbox/servers';
 
 export interface ServingProcess {
   readonly port: number;
+  /** Its process id, for /proc readings (memory) and profilers (strace -p, perf -p). */
+  readonly pid: number;
   /** CPU time the process has used so far (user + system), in µs. */
   cpuMicros(): Promise<number>;
+  /** Its whole answer to SIGUSR2: `cpu` and what else it reports. */
+  ask(): Promise<Record<string, unknown>>;
   /** Ends the process (SIGTERM) and waits for it. */
   stop(): Promise<void>;
 }
@@ -33,13 +38,16 @@ export async function startServingProcess(what: string, args: string[], stdin = 
   const started = await nextLine();
   if (typeof started.port !== 'number') throw new Error(`the ${what} failed to start: ${String(started.error)}`);
   const port = started.port;
+  const ask = () => {
+    const answer = nextLine();
+    child.kill('SIGUSR2');
+    return answer;
+  };
   return {
     port,
-    async cpuMicros() {
-      const answer = nextLine();
-      child.kill('SIGUSR2');
-      return Number((await answer).cpu);
-    },
+    pid: child.pid!,
+    ask,
+    cpuMicros: async () => Number((await ask()).cpu),
     async stop() {
       child.kill('SIGTERM');
       await exited;
@@ -48,10 +56,13 @@ export async function startServingProcess(what: string, args: string[], stdin = 
   };
 }
 
-/** In the helper process: answer SIGUSR2 with the CPU time used so far. Install before printing the port. */
-export function answerCpuOnSignal(): void {
+/**
+ * In the helper process: answer SIGUSR2 with the CPU time used so far and `more()`'s fields.
+ * Install before printing the port.
+ */
+export function answerCpuOnSignal(more: () => Record<string, unknown> = () => ({})): void {
   process.on('SIGUSR2', () => {
     const { user, system } = process.cpuUsage();
-    process.stdout.write(`${JSON.stringify({ cpu: user + system })}\n`);
+    process.stdout.write(`${JSON.stringify({ cpu: user + system, ...more() })}\n`);
   });
 }

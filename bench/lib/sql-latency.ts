@@ -1,8 +1,9 @@
 // The latency rows every database bench reports, for any SQL client library: a new connection
-// (connect + SELECT 1 + end) and SELECT 1 on one open connection, sampled alternately per path.
-import { rowFromPaths } from './paths';
-import { percentile, type BenchRow } from './report';
-import { sampleAlternating } from './sampler';
+// (connect + SELECT 1 + end) and SELECT 1 on one open connection, sampled alternately per path
+// in ROUNDS rounds (each round's percentile is one point of the row's spread).
+import { ROUNDS } from './config';
+import { floorTarget, median, rowFromRounds, type BenchRow } from './rows';
+import { percentilesOf, sampleRounds } from './sampler';
 
 export interface SqlConnection {
   query(sql: string): Promise<unknown>;
@@ -13,53 +14,76 @@ interface Path {
   readonly name: string;
 }
 
-const at = (samples: Map<string, number[]>, p: number) =>
-  new Map([...samples].map(([name, xs]) => [name, percentile(xs, p)]));
+/** The ratio that "at most `ms` more than direct" allows, given direct's figure. */
+export const overheadTarget = (direct: number, ms: number): number => Number(((direct + ms) / direct).toFixed(3));
 
-/** `iterations` × connect + SELECT 1 + end per path, in blocks of 10: the p50 row (target ≤ direct + 1 ms) and the p99 row. */
+/**
+ * `iterations` × connect + SELECT 1 + end per path, in blocks of 10: the p50 row (target: at
+ * most `overheadMs` more than direct) and the p99 row. `label` marks the set (", 1 ms away").
+ */
 export async function newConnectionRows<P extends Path>(
   paths: readonly P[],
   iterations: number,
   open: (path: P) => Promise<SqlConnection>,
+  options: { label?: string; overheadMs?: number } = {},
 ): Promise<BenchRow[]> {
-  const samples = await sampleAlternating(paths, iterations, 10, async (p) => {
+  const { label = '', overheadMs = 1 } = options;
+  const rounds = await sampleRounds(paths, { rounds: ROUNDS, iterations, block: 10 }, async (p) => {
     const connection = await open(p);
     await connection.query('select 1');
     await connection.end();
   });
-  const p50 = at(samples, 0.5);
-  const d50 = p50.get('direct')!;
+  const p50 = percentilesOf(rounds, 0.5);
   return [
-    // The target is "≤ 1 ms more than direct at p50", written as the ratio it allows.
-    rowFromPaths(p50, {
-      metric: 'new connection p50 (connect + SELECT 1 + end)',
+    rowFromRounds(p50, {
+      metric: `new connection p50 (connect + SELECT 1 + end)${label}`,
       unit: 'ms',
       higherIsBetter: false,
-      target: Number(((d50 + 1) / d50).toFixed(3)),
+      target: overheadTarget(median(p50.get('direct')!), overheadMs),
     }),
-    rowFromPaths(at(samples, 0.99), { metric: 'new connection p99', unit: 'ms', higherIsBetter: false }),
+    rowFromRounds(percentilesOf(rounds, 0.99), {
+      metric: `new connection p99${label}`,
+      unit: 'ms',
+      higherIsBetter: false,
+    }),
   ];
 }
 
-/** `iterations` SELECT 1 round trips on one open connection per path, in blocks of 500: the p50 row (target ≤ 1.15 × direct). */
-export async function selectOneRow<P extends Path>(
+/**
+ * `iterations` SELECT 1 round trips on one open connection per path, in blocks of 500: the p50
+ * and p99 rows, data-phase rows with the hop floor. `targetP50` bounds broker/direct at p50.
+ */
+export async function selectOneRows<P extends Path>(
   paths: readonly P[],
   iterations: number,
   open: (path: P) => Promise<SqlConnection>,
-  label = '',
-): Promise<BenchRow> {
+  options: { label?: string; targetP50?: number } = {},
+): Promise<BenchRow[]> {
+  const { label = '', targetP50 = 1.15 } = options;
   const connections = new Map<string, SqlConnection>();
   for (const p of paths) {
     const connection = await open(p);
     await connection.query('select 1'); // warm up
     connections.set(p.name, connection);
   }
-  const samples = await sampleAlternating(paths, iterations, 500, (p) => connections.get(p.name)!.query('select 1'));
+  const rounds = await sampleRounds(paths, { rounds: ROUNDS, iterations, block: 500 }, (p) =>
+    connections.get(p.name)!.query('select 1'),
+  );
   await Promise.all([...connections.values()].map((c) => c.end()));
-  return rowFromPaths(at(samples, 0.5), {
-    metric: `one-connection SELECT 1 p50${label}`,
-    unit: 'ms',
-    higherIsBetter: false,
-    target: 1.15,
-  });
+  const floor = floorTarget(false);
+  return [
+    rowFromRounds(percentilesOf(rounds, 0.5), {
+      metric: `one-connection SELECT 1 p50${label}`,
+      unit: 'ms',
+      higherIsBetter: false,
+      target: targetP50,
+      floorTarget: floor,
+    }),
+    rowFromRounds(percentilesOf(rounds, 0.99), {
+      metric: `one-connection SELECT 1 p99${label}`,
+      unit: 'ms',
+      higherIsBetter: false,
+      floorTarget: floor,
+    }),
+  ];
 }
