@@ -39,6 +39,17 @@ export interface CredentialFetcher {
   readonly description: string;
   /** The connection is gone (removed, changed, app quitting): end what the source holds (leases). */
   close?(): Promise<void>;
+  /** What new clients get while Vault cannot answer (absent: the source does not use Vault). */
+  offlineOutlook?(): OfflineOutlook;
+}
+
+/** Whether a Vault-backed source keeps serving new clients without Vault, until when, and why. */
+export interface OfflineOutlook {
+  keepsWorking: boolean;
+  /** The end of what it serves from (a lease's or a certificate's); absent: as long as Sesame runs. */
+  until?: Date;
+  /** In words, for the UI: "serving the value read at 14:02", "each client needs a new user". */
+  detail: string;
 }
 
 /** Live counters for one connection; the supervisor turns them into the UI's stats. */

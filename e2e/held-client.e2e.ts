@@ -2,7 +2,6 @@
 // started then is not refused: it waits, the window (and in the desktop app the tray and a
 // notification) names it, the developer logs in again through the identity provider's page,
 // and the waiting psql prints its result. Browser and Electron-shaped modes.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import type { Page } from '@playwright/test';
 import { parse, stringify } from 'yaml';
 import { freePort } from '../sandbox/servers/ports';
 import { startSandboxApp, type SandboxApp } from './cli-process';
+import { startClient } from './client-process';
 import { shootSchemes } from './screens';
 import { expect, test } from './testing';
 
@@ -84,21 +84,14 @@ async function revokeOidcTokens(): Promise<number> {
   return revoked;
 }
 
-/** psql as a child process that runs while the test goes on. */
+/** psql as a child process that runs while the test goes on, with no password in reach. */
 function startPsql(listen: string, sql: string) {
   const [host, port] = listen.split(':') as [string, string];
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
-  const child = spawn('psql', ['-h', host, '-p', port, '-d', 'sandbox', '-U', 'developer', '-w', '-At', '-c', sql], {
-    env: { ...env, PGPASSFILE: '/nonexistent/pgpass' },
+  return startClient('psql', ['-h', host, '-p', port, '-d', 'sandbox', '-U', 'developer', '-w', '-At', '-c', sql], {
+    ...env,
+    PGPASSFILE: '/nonexistent/pgpass',
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const done = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.once('close', (status) => resolve({ status, stdout: stdout.trim(), stderr: stderr.trim() })),
-  );
-  return { pid: child.pid!, done, kill: () => child.kill() };
 }
 
 test('a revoked login holds psql until the developer logs in again, then psql prints its result', async ({

@@ -3,12 +3,12 @@
 // its program and where it is going — (and in the desktop app a notification does); Allow once
 // lets the login run; the next ssh is asked again, and Deny makes ssh report that the agent
 // refused. Browser and Electron-shaped modes.
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { startSandboxApp, type SandboxApp } from './cli-process';
+import { startClient } from './client-process';
 import { shootSchemes } from './screens';
 import { expect, test } from './testing';
 
@@ -54,32 +54,19 @@ test.afterAll(async () => {
 
 /** ssh with only this agent in reach (no user config or key files), running while the test goes on. */
 function startSsh(command: string) {
-  const child = spawn(
+  const { port, user } = world.info.sshd;
+  return startClient(
     'ssh',
-    [
-      '-F',
-      '/dev/null',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      `UserKnownHostsFile=${knownHosts}`,
+    ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`].concat([
       '-o',
       'StrictHostKeyChecking=yes',
       '-p',
-      String(world.info.sshd.port),
-      `${world.info.sshd.user}@127.0.0.1`,
+      String(port),
+      `${user}@127.0.0.1`,
       command,
-    ],
-    { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, SSH_AUTH_SOCK: socket } },
+    ]),
+    { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, SSH_AUTH_SOCK: socket },
   );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const done = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.once('close', (status) => resolve({ status, stdout: stdout.trim(), stderr: stderr.trim() })),
-  );
-  return { pid: child.pid!, done, kill: () => child.kill() };
 }
 
 test('key.confirm: ssh waits for the answer in the window; Allow once lets it in, Deny refuses', async ({

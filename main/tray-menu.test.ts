@@ -236,3 +236,60 @@ describe('session line and tooltip', () => {
     expect(tip).toBe('Sesame — Not logged in to Vault\n1 of 3 connections on, 1 failed');
   });
 });
+
+describe('offline: Vault is not answering', () => {
+  const cached = connection({
+    name: 'orders',
+    state: 'ready',
+    offline: { keepsWorking: true, detail: 'the last value read from Vault keeps serving' },
+  });
+  const shared = connection({
+    name: 'reports',
+    state: 'ready',
+    offline: {
+      keepsWorking: true,
+      until: '2030-01-01T12:40:00Z',
+      detail: 'the shared database user keeps working until its lease ends',
+    },
+  });
+  const perClient = connection({
+    name: 'adhoc',
+    state: 'ready',
+    offline: { keepsWorking: false, detail: 'each client gets its own database user from Vault' },
+  });
+
+  it('says in the tooltip and atop the menu how many keep working from cache, and the first end', () => {
+    const all = [cached, shared, perClient];
+    expect(trayTooltip(session(), all, NOW)).toContain(
+      'Vault is not answering — working from cache: 2 of 3 connections keep working (the first stops in 40m)',
+    );
+    const template = buildTrayMenuTemplate(session(), all, recordingActions().actions, { now: NOW });
+    expect(template[1]?.label).toBe(
+      'Vault is not answering — working from cache: 2 of 3 connections keep working (the first stops in 40m)',
+    );
+    expect(trayStateFor(session(), all)).toBe('attention');
+  });
+
+  it("says in each connection's submenu whether it works from cache or fails", () => {
+    const template = buildTrayMenuTemplate(session(), [shared, perClient], recordingActions().actions, { now: NOW });
+    const submenu = (name: string) =>
+      (template.find((item) => item.label === `${name} — Ready`)!.submenu as MenuItemConstructorOptions[]).map(
+        (item) => item.label,
+      );
+    expect(submenu('reports')).toContainEqual(expect.stringMatching(/^Working from cache until /));
+    expect(submenu('adhoc')).toContain('New clients fail while Vault is not answering');
+  });
+
+  it('says nothing while Vault answers (no connection carries offline)', () => {
+    const template = buildTrayMenuTemplate(
+      session(),
+      [connection({ name: 'orders', state: 'ready' })],
+      recordingActions().actions,
+      {
+        now: NOW,
+      },
+    );
+    expect(template.map((item) => item.label).join('\n')).not.toMatch(/not answering/);
+    expect(trayStateFor(session(), [connection({ name: 'orders', state: 'ready' })])).toBe('ok');
+  });
+});

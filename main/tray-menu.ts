@@ -15,8 +15,24 @@ export function trayStateFor(session: SessionView, connections: readonly Connect
   if (session.state === 'error' || connections.some((c) => c.state === 'error')) return 'error';
   if (session.state === 'logged-out' || session.state === 'logging-in' || session.state === 'expired')
     return 'logged-out';
-  if (session.state === 'expiring') return 'attention';
+  if (session.state === 'expiring' || connections.some((c) => c.offline)) return 'attention';
   return 'ok';
+}
+
+/**
+ * "Vault is not answering — working from cache: 2 of 3 connections keep working (until 14:05)":
+ * the tray's offline indicator; undefined while Vault answers (no connection carries `offline`).
+ */
+export function offlineLine(connections: readonly ConnectionView[], now: Date): string | undefined {
+  const affected = connections.filter((c) => c.offline);
+  if (affected.length === 0) return undefined;
+  const working = affected.filter((c) => c.offline!.keepsWorking);
+  const ends = working.map((c) => c.offline!.until).filter((until): until is string => until !== undefined);
+  const soonest = ends.sort()[0];
+  const left = soonest ? timeUntil(soonest, now) : undefined;
+  return `Vault is not answering — working from cache: ${working.length} of ${affected.length} connection${
+    affected.length === 1 ? '' : 's'
+  } keep working${left ? ` (the first stops in ${left})` : ''}`;
 }
 
 /** "1h 20m", "4m", "45s": how long until `iso`, from `now`. */
@@ -78,6 +94,8 @@ export function trayTooltip(session: SessionView, connections: readonly Connecti
   const parts = [`Sesame — ${sessionLine(session, now)}`];
   const waiting = session.waiting?.length ?? 0;
   if (waiting > 0) parts.push(`${waiting === 1 ? '1 client is' : `${waiting} clients are`} waiting for you to log in`);
+  const offline = offlineLine(connections, now);
+  if (offline) parts.push(offline);
   if (connections.length > 0)
     parts.push(`${ready} of ${connections.length} connections on${failed ? `, ${failed} failed` : ''}`);
   return parts.join('\n');
@@ -111,6 +129,18 @@ function connectionMenu(connection: ConnectionView, actions: TrayActions): MenuI
   const items: MenuItemConstructorOptions[] = [
     { label: literal(connectionStateLine(connection)), enabled: false },
     { label: literal(`Local address: ${connection.listen}`), enabled: false },
+    ...(connection.offline
+      ? [
+          {
+            label: literal(
+              connection.offline.keepsWorking
+                ? `Working from cache${connection.offline.until ? ` until ${new Date(connection.offline.until).toLocaleTimeString()}` : ''}`
+                : 'New clients fail while Vault is not answering',
+            ),
+            enabled: false,
+          },
+        ]
+      : []),
     { label: 'Copy address', enabled: connection.listen !== '', click: () => actions.copyAddress(connection) },
     { type: 'separator' },
   ];
@@ -145,6 +175,9 @@ export function buildTrayMenuTemplate(
   const loggedIn = session.state === 'authenticated' || session.state === 'renewing' || session.state === 'expiring';
   const template: MenuItemConstructorOptions[] = [
     { label: literal(sessionLine(session, options.now)), enabled: false },
+    ...(offlineLine(connections, options.now)
+      ? [{ label: literal(offlineLine(connections, options.now)!), enabled: false }]
+      : []),
     // Who is held until the login: the client and its connection, so the user knows why to log in now.
     ...(session.waiting ?? []).map((w): MenuItemConstructorOptions => ({
       label: literal(`${w.client} on ${w.connection} is waiting`),

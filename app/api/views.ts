@@ -66,6 +66,8 @@ export const ConnectionStats = z.object({
   sessionsServed: z.number().int().nonnegative(),
   bytesToTarget: z.number().nonnegative(),
   bytesToClient: z.number().nonnegative(),
+  /** Median time the last clients waited for their credential, in ms (a per-connection lease's cost). */
+  credentialWaitMs: z.number().nonnegative().optional(),
   lastError: z.string().optional(),
 });
 export type ConnectionStats = z.infer<typeof ConnectionStats>;
@@ -90,6 +92,11 @@ export const ConnectionView = z.object({
   tlsCaFile: z.string().optional(),
   error: z.string().optional(),
   stats: ConnectionStats,
+  /**
+   * Set while Vault cannot answer (down, sealed): whether new clients keep working from what
+   * Sesame holds (a KV value, a shared lease, a loaded key), until when, and why.
+   */
+  offline: z.object({ keepsWorking: z.boolean(), until: z.string().optional(), detail: z.string() }).optional(),
   /** SSH: the local endpoint's host key (`SHA256:…`), what `ssh` asks the user to trust. */
   hostKeyFingerprint: z.string().optional(),
 });

@@ -57,6 +57,7 @@ export function withFixedValues(
       return result;
     },
     ...(inner.close ? { close: () => inner.close!() } : {}),
+    ...(inner.offlineOutlook ? { offlineOutlook: () => inner.offlineOutlook!() } : {}),
     ...(inner.release
       ? {
           release: (credential: Credential) => inner.release!(merged.get(credential) ?? credential),

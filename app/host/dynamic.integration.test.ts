@@ -50,6 +50,9 @@ describe('vault-dynamic connections in the host', () => {
     expect(result.stderr).toBe('');
     const user = result.stdout;
     expect(user).not.toBe(sandbox.postgresAppUser);
+    // What minting a user costs each connect is measured and shown on the connection.
+    const stats = (await host.call('connections.list', {})).find((c) => c.name === 'per-client')!.stats;
+    expect(stats.credentialWaitMs).toBeGreaterThan(0);
     const leases = await host.call('leases.list', {});
     const lease = leases.find((l) => l.origin === 'connection:per-client');
     expect(lease).toMatchObject({ kind: 'lease', path: 'database/creds/sandbox-postgres' });

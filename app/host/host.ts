@@ -112,9 +112,16 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
   const activity = createActivityLog(1000, (payload) => emit({ event: 'activity', payload }), hooks.activityHistory);
   const agent = await startTokenAgent(session, initial, baseDir, emit, log, platform.secrets, activity);
   const onLease = mirrorDynamicLeases(agent.registry, vault, () => session.token({ waitMs: 0 }));
+  // While Vault answers, what a connection would do without it is not news: shown only when it cannot.
+  let vaultDown = false;
   const decorate = (view: ConnectionView): ConnectionView => {
     const fingerprint = view.protocol === 'ssh' ? sshHostKeys.get(view.name)?.fingerprint : undefined;
-    return fingerprint ? { ...view, hostKeyFingerprint: fingerprint } : view;
+    const { offline, ...rest } = view;
+    return {
+      ...rest,
+      ...(fingerprint ? { hostKeyFingerprint: fingerprint } : {}),
+      ...(offline && vaultDown && view.state !== 'off' ? { offline } : {}),
+    };
   };
   const keyApprovals = createKeyApprovals({
     activity,
@@ -164,7 +171,14 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
   const noticeRestore = session.onEvent((event) => void (event.type === 'restored' && (restored = true)));
   const health = watchVaultHealth(vault, {
     activity,
-    onChange: (payload) => emit({ event: 'vault.health', payload }),
+    onChange: (payload) => {
+      emit({ event: 'vault.health', payload });
+      const down = !['ok', 'standby', 'unconfigured'].includes(payload.status);
+      if (down === vaultDown) return;
+      vaultDown = down;
+      // Each connection says whether it keeps working from cache (or stops saying so).
+      for (const view of connections.list()) emit({ event: 'connection.changed', payload: view });
+    },
     notify: (title, body) => platform.notify(title, body),
     ...(options.vaultHealthIntervalMs ? { intervalMs: options.vaultHealthIntervalMs } : {}),
   });

@@ -41,6 +41,11 @@ describe('ssh-agent connections in the host', () => {
   let kvKeyFingerprint: string;
   const platform = recordingPlatform();
   const socketOf = (name: string) => path.join(sandbox.dir, name, 'agent.sock');
+  /** ssh to the sandbox's sshd with only the agent's keys (no config, no key files), host key pinned. */
+  const sshArgs = (command: string) =>
+    ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=no', '-o', 'IdentityFile=/nonexistent']
+      .concat(['-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes'])
+      .concat(['-p', String(sandbox.sshd.port), `${sandbox.sshd.user}@127.0.0.1`, command]);
 
   beforeAll(async () => {
     sandbox = await startSandbox();
@@ -113,24 +118,7 @@ describe('ssh-agent connections in the host', () => {
     expect(listed.stdout).toMatch(/ sesame-vault-cert \([A-Z0-9-]+-CERT\)$/);
     expect(listed.stdout.split('\n')).toHaveLength(1);
 
-    const login = await withAgent(socketOf('agent'), 'ssh', [
-      '-F',
-      '/dev/null',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'IdentitiesOnly=no',
-      '-o',
-      'IdentityFile=/nonexistent',
-      '-o',
-      `UserKnownHostsFile=${knownHosts}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-p',
-      String(sandbox.sshd.port),
-      `${sandbox.sshd.user}@127.0.0.1`,
-      'echo agent-ok',
-    ]);
+    const login = await withAgent(socketOf('agent'), 'ssh', sshArgs('echo agent-ok'));
     expect(login.stdout).toBe('agent-ok');
   });
 
@@ -164,21 +152,7 @@ describe('ssh-agent connections in the host', () => {
     ).toBe(true);
   });
 
-  const sshTo = (socket: string, command: string) =>
-    withAgent(socket, 'ssh', [
-      '-F',
-      '/dev/null',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      `UserKnownHostsFile=${knownHosts}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-p',
-      String(sandbox.sshd.port),
-      `${sandbox.sshd.user}@127.0.0.1`,
-      command,
-    ]);
+  const sshTo = (socket: string, command: string) => withAgent(socket, 'ssh', sshArgs(command));
   const openQuestion = () =>
     expect.poll(() => host.call('keys.requests', {}).then((open) => open[0]), { timeout: 15_000 }).toBeDefined();
 
@@ -238,24 +212,9 @@ describe('ssh-agent connections in the host', () => {
 
   it('key.confirm: a client that goes away withdraws its question', async () => {
     await host.call('connections.setEnabled', { name: 'agent-confirm', enabled: true });
-    const child = execFile(
-      'ssh',
-      [
-        '-F',
-        '/dev/null',
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        `UserKnownHostsFile=${knownHosts}`,
-        '-p',
-        String(sandbox.sshd.port),
-        `${sandbox.sshd.user}@127.0.0.1`,
-        'true',
-      ],
-      {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir(), SSH_AUTH_SOCK: socketOf('agent-confirm') },
-      },
-    );
+    const child = execFile('ssh', sshArgs('true'), {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir(), SSH_AUTH_SOCK: socketOf('agent-confirm') },
+    });
     await openQuestion();
     child.kill('SIGTERM');
     await expect.poll(() => host.call('keys.requests', {}), { timeout: 10_000 }).toEqual([]);

@@ -129,5 +129,25 @@ function agentHealth(
       connector.close();
       await inner.close?.();
     },
+    // The agent holds its keys in memory: it keeps signing while Vault is down, until they expire.
+    ...(kind === 'vault'
+      ? {
+          offlineOutlook() {
+            const usable = connector.identities().filter((identity) => identity.error === undefined);
+            if (usable.length === 0)
+              return {
+                keepsWorking: false,
+                detail: 'no key is loaded, so it has nothing to offer until Vault answers',
+              };
+            const ends = usable.map((identity) => identity.expiresAt?.getTime());
+            const until = ends.includes(undefined) ? undefined : Math.max(...(ends as number[]));
+            return {
+              keepsWorking: true,
+              ...(until !== undefined ? { until: new Date(until) } : {}),
+              detail: 'the key it holds keeps signing until it expires',
+            };
+          },
+        }
+      : {}),
   };
 }

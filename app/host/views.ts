@@ -81,6 +81,15 @@ export function connectionView(
     ...(conn ? { connectionString: conn } : {}),
     ...(servesTls && tlsCaFile ? { tlsCaFile } : {}),
     ...(status.error ? { error: status.error } : {}),
+    ...(status.offline
+      ? {
+          offline: {
+            keepsWorking: status.offline.keepsWorking,
+            ...(status.offline.until ? { until: status.offline.until.toISOString() } : {}),
+            detail: status.offline.detail,
+          },
+        }
+      : {}),
     stats: status.stats,
   };
 }

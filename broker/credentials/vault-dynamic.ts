@@ -377,6 +377,21 @@ export function createVaultDynamicFetcher(
   return {
     mode,
     description: `vault-dynamic ${path}`,
+    offlineOutlook() {
+      if (mode !== 'shared')
+        return {
+          keepsWorking: false,
+          detail: 'each client gets its own database user from Vault, so new clients fail; open sessions keep running',
+        };
+      const lease = current;
+      if (lease && !lease.retired && held.has(lease.leaseId) && lease.expiresAt > Date.now())
+        return {
+          keepsWorking: true,
+          until: new Date(lease.expiresAt),
+          detail: 'the shared database user keeps working until its lease ends',
+        };
+      return { keepsWorking: false, detail: 'no database user is held, so new clients fail until Vault answers' };
+    },
     async get(options) {
       if (closed) throw new CredentialError('config', `vault-dynamic ${path}: the connection was closed`);
       const hold: HoldOptions = options?.noWait ? { noWait: true } : options?.onHold ? { onHold: options.onHold } : {};

@@ -73,6 +73,11 @@ export function createVaultKvFetcher(
 
   return {
     description: `vault-kv ${apiPath}`,
+    // Like Vault Agent: the last value read keeps serving while Vault is down or sealed.
+    offlineOutlook: () =>
+      cached
+        ? { keepsWorking: true, detail: 'the last value read from Vault keeps serving' }
+        : { keepsWorking: false, detail: 'no value has been read yet, so new clients fail until Vault answers' },
     async get(options) {
       if (options?.refresh) cached = undefined;
       if (cached && Date.now() - cached.at < source.maxAgeMs) return cached.credential;

@@ -65,6 +65,10 @@ export function createCertificateSource(options: CertificateSignerOptions): SshC
   return {
     description: options.description,
     issue,
+    offlineOutlook: () => ({
+      keepsWorking: false,
+      detail: 'each SSH session gets a certificate signed by Vault, so new sessions fail; open ones keep running',
+    }),
     async get(request) {
       return (await issue(request?.onHold ? { onHold: request.onHold } : {})).credential;
     },

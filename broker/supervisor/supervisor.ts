@@ -3,7 +3,7 @@
 // mirrors it from `change` events; nothing else keeps a copy of this truth.
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import type { Connector, Credential, CredentialFetcher, SessionEnd } from '../connector';
+import type { Connector, Credential, CredentialFetcher, OfflineOutlook, SessionEnd } from '../connector';
 import { CredentialError } from '../credentials';
 import { formatListenAddress, startListener, type Listener } from '../listener';
 import type { Logger } from '../log';
@@ -32,6 +32,8 @@ export interface ConnectionStatus {
   target: string;
   credentialPath?: string;
   error?: string;
+  /** What new clients would get while Vault cannot answer; absent for sources without Vault. */
+  offline?: OfflineOutlook;
   stats: {
     activeClients: number;
     /** Clients whose credential waits for a Vault login now. */
@@ -39,6 +41,8 @@ export interface ConnectionStatus {
     sessionsServed: number;
     bytesToTarget: number;
     bytesToClient: number;
+    /** Median wait of the last 20 clients for their credential (ms; a wait for a login excluded). */
+    credentialWaitMs?: number;
     lastError?: string;
   };
 }
@@ -102,7 +106,9 @@ interface Entry {
   error?: string;
   listener?: Listener;
   abort?: AbortController;
-  stats: ConnectionStatus['stats'];
+  stats: Omit<ConnectionStatus['stats'], 'credentialWaitMs'>;
+  /** The last 20 clients' waits for their credential, in ms. */
+  credentialWaits: number[];
   /** Serialises start/stop so a fast double toggle cannot interleave. */
   queue: Promise<unknown>;
 }
@@ -130,6 +136,13 @@ export class UnknownConnectionError extends Error {
   }
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const value = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return Math.round(value * 10) / 10;
+}
+
 export function createConnectionSupervisor(log: Logger, options: SupervisorOptions = {}): ConnectionSupervisor {
   const findPeer = options.findPeer ?? findPeerProcess;
   const entries = new Map<string, Entry>();
@@ -150,7 +163,11 @@ export function createConnectionSupervisor(log: Logger, options: SupervisorOptio
     target: e.spec.target,
     ...(e.spec.credentialPath ? { credentialPath: e.spec.credentialPath } : {}),
     ...(e.error ? { error: e.error } : {}),
-    stats: { ...e.stats },
+    ...(e.spec.credentials.offlineOutlook ? { offline: e.spec.credentials.offlineOutlook() } : {}),
+    stats: {
+      ...e.stats,
+      ...(e.credentialWaits.length > 0 ? { credentialWaitMs: median(e.credentialWaits) } : {}),
+    },
   });
 
   const changed = (e: Entry) => emitter.emit('change', statusOf(e));
@@ -162,14 +179,34 @@ export function createConnectionSupervisor(log: Logger, options: SupervisorOptio
   };
 
   /** Watches credential fetches: a failure puts the connection in error, a success clears it. */
+  function recordWait(e: Entry, ms: number): void {
+    e.credentialWaits.push(ms);
+    if (e.credentialWaits.length > 20) e.credentialWaits.shift();
+  }
+
   function observed(e: Entry, used?: (credential: Credential) => void): CredentialFetcher {
     const inner = e.spec.credentials;
     return {
       description: inner.description,
       release: inner.release?.bind(inner),
       async get(options) {
+        // How long a client waits for its credential (not counting a wait for a Vault login):
+        // what a per-connection lease costs each connect, shown on the connection.
+        const started = performance.now();
+        let held = false;
+        const request =
+          used && options?.onHold
+            ? {
+                ...options,
+                onHold: (on: boolean) => {
+                  held ||= on;
+                  options.onHold!(on);
+                },
+              }
+            : options;
         try {
-          const credential = await inner.get(options);
+          const credential = await inner.get(request);
+          if (used && !held) recordWait(e, performance.now() - started);
           used?.(credential);
           if (e.state === 'error' && e.listener) setState(e, 'ready');
           // A refresh is asked for when the target refused the credential in use: it was rotated.
@@ -359,6 +396,7 @@ export function createConnectionSupervisor(log: Logger, options: SupervisorOptio
         spec,
         state: 'off',
         stats: { activeClients: 0, waitingForLogin: 0, sessionsServed: 0, bytesToTarget: 0, bytesToClient: 0 },
+        credentialWaits: [],
         queue: Promise.resolve(),
       });
     },

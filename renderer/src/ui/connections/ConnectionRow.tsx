@@ -75,6 +75,7 @@ export function ConnectionRow({ view, pending, refusal }: ConnectionRowProps) {
             : 'Sesame is not logged in to Vault: new clients are refused until you log in.'}
         </p>
       )}
+      {view.offline && <OfflineLine offline={view.offline} />}
 
       <ListenEditor view={view} />
 
@@ -95,6 +96,16 @@ export function ConnectionRow({ view, pending, refusal }: ConnectionRowProps) {
         <span>{plural(stats.sessionsServed, 'session')} served</span>
         <span>{formatBytes(stats.bytesToTarget)} sent</span>
         <span>{formatBytes(stats.bytesToClient)} received</span>
+        {/* What a per-client credential (a new database user each connect) costs, measured here. */}
+        {stats.credentialWaitMs !== undefined && stats.credentialWaitMs >= 5 ? (
+          <span
+            className={stats.credentialWaitMs >= 1000 ? 'warn-text' : undefined}
+            title="Median of the last clients' waits for their credential from Vault (a wait for a login not counted)"
+            data-testid="credential-wait"
+          >
+            each connect waits {formatWait(stats.credentialWaitMs)} for its credential
+          </span>
+        ) : null}
       </p>
 
       <ConnectionActions view={view} switching={pending !== undefined} />
@@ -119,4 +130,27 @@ export function ConnectionRow({ view, pending, refusal }: ConnectionRowProps) {
       )}
     </li>
   );
+}
+
+/** While Vault cannot answer: does this connection keep working from what Sesame holds, until when. */
+function OfflineLine({ offline }: { offline: NonNullable<ConnectionView['offline']> }) {
+  const until = offline.until ? new Date(offline.until) : undefined;
+  return (
+    <p
+      className={offline.keepsWorking ? 'connection-offline muted' : 'connection-offline warn-text'}
+      data-testid="connection-offline"
+      data-keeps-working={offline.keepsWorking}
+    >
+      {offline.keepsWorking
+        ? `Vault is not answering: keeps working from cache${
+            until ? ` until ${until.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' })}` : ''
+          } — ${offline.detail}.`
+        : `Vault is not answering: ${offline.detail}.`}
+    </p>
+  );
+}
+
+/** "15 ms", "1.8 s": a credential wait, as a developer reads it. */
+function formatWait(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
