@@ -24,6 +24,26 @@ describe('SCRAM-SHA-256 client', () => {
     expect(client.verified).toBe(true);
   });
 
+  it('reuses the derived key only for the same password, salt and iteration count', async () => {
+    // The RFC exchange again (now from the kept key) is still exact.
+    for (let i = 0; i < 2; i++) {
+      const again = rfcClient();
+      again.clientFirstMessage();
+      expect(await again.clientFinalMessage(RFC7677.serverFirst)).toBe(RFC7677.clientFinal);
+      again.verifyServerFinal(RFC7677.serverFinal);
+    }
+    // A rotated password, another salt or another count with the same nonces: another proof.
+    const proofOf = async (password: string, serverFirst: string) => {
+      const client = createScramClient({ username: 'user', password, nonce: 'rOprNGfwEbeRWgbNEkqO' });
+      client.clientFirstMessage();
+      return (await client.clientFinalMessage(serverFirst)).split(',p=')[1];
+    };
+    const rfcProof = RFC7677.clientFinal.split(',p=')[1];
+    expect(await proofOf('pencil2', RFC7677.serverFirst)).not.toBe(rfcProof);
+    expect(await proofOf('pencil', RFC7677.serverFirst.replace('s=W22Z', 's=X22Z'))).not.toBe(rfcProof);
+    expect(await proofOf('pencil', RFC7677.serverFirst.replace('i=4096', 'i=4097'))).not.toBe(rfcProof);
+  });
+
   it('refuses a server that does not know the password (wrong signature)', async () => {
     const client = rfcClient();
     await client.clientFinalMessage(RFC7677.serverFirst);
