@@ -1,6 +1,7 @@
 // A connector serves one client connection of one protocol, given a way to fetch the
 // credential. It owns the authentication phase toward the target and then pipes the data
 // phase. It never hands the credential to the client, a log or an error message.
+import type { PeerProcess } from './peer-process';
 import type { Socket } from 'node:net';
 import type { Logger } from './log';
 
@@ -82,6 +83,8 @@ export interface ConnectorContext {
   waitingForLogin?(held: boolean): void;
   /** How the session ended, told once by a connector that knows (the supervisor guesses otherwise). */
   sessionEnded?(end: SessionEnd): void;
+  /** The local process on the other end, as the supervisor looked it up once (undefined: unknown). */
+  readonly peer?: Promise<PeerProcess | undefined>;
 }
 
 export interface Connector {

@@ -112,7 +112,7 @@ export function createSshAgentConnector(options: SshAgentOptions): SshAgentConne
       await loaded;
       // Like ssh-add -c: listing is free, a signature is asked about once per client connection.
       if (options.approve && type === AGENT.SIGN_REQUEST) {
-        allowed ??= findPeer(socket).then((peer) => {
+        allowed ??= findPeer(socket, ctx.peer).then((peer) => {
           peerPid = peer.pid;
           ctx.log.info('agent client asks to sign', { pid: peer.pid, process: peer.processName });
           return approval(peer, gone.signal);

@@ -293,6 +293,7 @@ export function createConnectionSupervisor(log: Logger, options: SupervisorOptio
       signal,
       waitingForLogin,
       sessionEnded: (end: SessionEnd) => void (told ??= end),
+      peer: lookedUp.then(() => peer),
       meter: {
         toTarget(bytes: number) {
           session.toTarget += bytes;
