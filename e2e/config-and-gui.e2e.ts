@@ -1,13 +1,13 @@
 // Journeys (c) and (g): "Open in GUI" runs the connection's configured command template — here
 // the real psql, writing what it got to a file — and a bad edit of a connection's local port is
 // refused in place, naming what is wrong, with the config file left as it was.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
 import { expect, test } from './testing';
-import { parse, stringify } from 'yaml';
 import { startSandboxApp, type SandboxApp } from './cli-process';
+import { editedSandboxConfig } from './sandbox-config';
 
 type Info = { configPath: string; connections: Array<{ name: string; listen: string }>; postgres: { port: number } };
 let world: SandboxApp<Info>;
@@ -17,16 +17,13 @@ const outFile = () => path.join(dir, 'gui-output.txt');
 
 test.beforeAll(async ({ appMode }) => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'sesame-e2e-gui-'));
+  configPath = path.join(dir, 'sesame.yaml'); // where editedSandboxConfig writes it
   world = await startSandboxApp<Info>({
     mode: appMode,
-    configFor: async (info) => {
-      const config = parse(await readFile(info.configPath, 'utf8'));
+    configFor: editedSandboxConfig<Info>(dir, (config) => {
       // A "GUI" that is really psql: it proves the command ran against the broker's address.
       config.connections[0].gui = `psql {url} -w -At -c "select current_user" -o ${outFile()}`;
-      configPath = path.join(dir, 'sesame.yaml');
-      await writeFile(configPath, stringify(config));
-      return configPath;
-    },
+    }),
   });
 });
 

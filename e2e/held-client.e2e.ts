@@ -2,13 +2,12 @@
 // started then is not refused: it waits, the window (and in the desktop app the tray and a
 // notification) names it, the developer logs in again through the identity provider's page,
 // and the waiting psql prints its result. Browser and Electron-shaped modes.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { parse, stringify } from 'yaml';
-import { freePort } from '../sandbox/servers/ports';
 import { startSandboxApp, type SandboxApp } from './cli-process';
+import { oidcSandboxConfig } from './sandbox-config';
 import { startClient } from './client-process';
 import { shootSchemes } from './screens';
 import { expect, test } from './testing';
@@ -26,14 +25,7 @@ test.beforeAll(async ({ appMode }) => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'sesame-e2e-held-'));
   world = await startSandboxApp<Info>({
     mode: appMode,
-    configFor: async (sandboxInfo) => {
-      const config = parse(await readFile(sandboxInfo.configPath, 'utf8'));
-      config.vault.auth = { method: 'oidc', role: sandboxInfo.oidc.role, callbackPort: await freePort() };
-      delete config.agent;
-      const configPath = path.join(dir, 'sesame.yaml');
-      await writeFile(configPath, stringify(config));
-      return configPath;
-    },
+    configFor: oidcSandboxConfig<Info>(dir),
   });
 });
 

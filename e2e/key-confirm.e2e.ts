@@ -3,11 +3,11 @@
 // its program and where it is going — (and in the desktop app a notification does); Allow once
 // lets the login run; the next ssh is asked again, and Deny makes ssh report that the agent
 // refused. Browser and Electron-shaped modes.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
 import { startSandboxApp, type SandboxApp } from './cli-process';
+import { editedSandboxConfig } from './sandbox-config';
 import { startClient } from './client-process';
 import { shootSchemes } from './screens';
 import { expect, test } from './testing';
@@ -24,8 +24,7 @@ test.beforeAll(async ({ appMode }) => {
   await mkdir(path.dirname(socket), { mode: 0o700 });
   world = await startSandboxApp<Info>({
     mode: appMode,
-    configFor: async (sandboxInfo) => {
-      const config = parse(await readFile(sandboxInfo.configPath, 'utf8'));
+    configFor: editedSandboxConfig<Info>(dir, (config, info) => {
       config.connections.push({
         name: 'deploy-key',
         protocol: 'ssh-agent',
@@ -34,14 +33,11 @@ test.beforeAll(async ({ appMode }) => {
           from: 'vault-ssh-sign',
           mount: 'ssh-client-signer',
           role: 'dev',
-          principals: [sandboxInfo.sshd.user],
+          principals: [info.sshd.user],
         },
         key: { confirm: true },
       });
-      const configPath = path.join(dir, 'sesame.yaml');
-      await writeFile(configPath, stringify(config));
-      return configPath;
-    },
+    }),
   });
   knownHosts = path.join(dir, 'known_hosts');
   await writeFile(knownHosts, `${world.info.sshd.knownHostsLine}\n`);

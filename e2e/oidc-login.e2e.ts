@@ -1,12 +1,11 @@
 // Journey (a): a developer logs into Vault with OIDC through the identity provider's own page,
 // then uses a connection with the policies that login gave them.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from './testing';
-import { parse, stringify } from 'yaml';
 import { startSandboxApp, type SandboxApp } from './cli-process';
+import { oidcSandboxConfig } from './sandbox-config';
 import { psql } from './psql';
 
 type Info = {
@@ -19,28 +18,12 @@ let world: SandboxApp<Info>;
 let info: Info;
 let dir: string;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 test.beforeAll(async ({ appMode }) => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'sesame-e2e-oidc-'));
   // The sandbox's config, but logging in with OIDC instead of the root token file.
   world = await startSandboxApp<Info>({
     mode: appMode,
-    configFor: async (sandboxInfo) => {
-      const config = parse(await readFile(sandboxInfo.configPath, 'utf8'));
-      config.vault.auth = { method: 'oidc', role: sandboxInfo.oidc.role, callbackPort: await freePort() };
-      delete config.agent;
-      const configPath = path.join(dir, 'sesame.yaml');
-      await writeFile(configPath, stringify(config));
-      return configPath;
-    },
+    configFor: oidcSandboxConfig<Info>(dir),
   });
   info = world.info;
 });

@@ -173,11 +173,10 @@ export function buildTrayMenuTemplate(
   options: TrayMenuOptions,
 ): MenuItemConstructorOptions[] {
   const loggedIn = session.state === 'authenticated' || session.state === 'renewing' || session.state === 'expiring';
+  const offline = offlineLine(connections, options.now);
   const template: MenuItemConstructorOptions[] = [
     { label: literal(sessionLine(session, options.now)), enabled: false },
-    ...(offlineLine(connections, options.now)
-      ? [{ label: literal(offlineLine(connections, options.now)!), enabled: false }]
-      : []),
+    ...(offline ? [{ label: literal(offline), enabled: false }] : []),
     // Who is held until the login: the client and its connection, so the user knows why to log in now.
     ...(session.waiting ?? []).map((w): MenuItemConstructorOptions => ({
       label: literal(`${w.client} on ${w.connection} is waiting`),

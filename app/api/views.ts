@@ -191,6 +191,11 @@ export const VaultHealthStatus = z.enum([
 ]);
 export type VaultHealthStatus = z.infer<typeof VaultHealthStatus>;
 
+/** Vault answers requests: an active or a standby node (or no Vault is configured yet). */
+export function vaultAnswers(status: VaultHealthStatus): boolean {
+  return status === 'ok' || status === 'standby' || status === 'unconfigured';
+}
+
 export const VaultHealthView = z.object({
   address: z.string(),
   status: VaultHealthStatus,

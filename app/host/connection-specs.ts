@@ -132,14 +132,7 @@ export function connectionSpecFor(config: ConnectionConfig, deps: ConnectionDeps
         ...base,
         credentials: credentialFetcherFor(config.credentials, REQUIRED_FIELDS.postgres, deps, config.name),
         connector: createPostgresConnector(
-          {
-            host: config.target.host,
-            port: config.target.port,
-            ...(config.target.database ? { database: config.target.database } : {}),
-            ...(config.target.sslmode ? { sslmode: config.target.sslmode } : {}),
-            ...(config.target.caCert ? { caFile: resolveConfigPath(config.target.caCert, deps.baseDir) } : {}),
-            insecureAllowPasswordWithoutVerifiedTls: config.target.insecureAllowPasswordWithoutVerifiedTls === true,
-          },
+          databaseTarget(config.target, deps.baseDir),
           deps.localTls ? { localTls: deps.localTls } : {},
         ),
       };
@@ -148,14 +141,7 @@ export function connectionSpecFor(config: ConnectionConfig, deps: ConnectionDeps
         ...base,
         credentials: credentialFetcherFor(config.credentials, REQUIRED_FIELDS.mysql, deps, config.name),
         connector: createMysqlConnector(
-          {
-            host: config.target.host,
-            port: config.target.port,
-            ...(config.target.database ? { database: config.target.database } : {}),
-            ...(config.target.sslmode ? { sslmode: config.target.sslmode } : {}),
-            ...(config.target.caCert ? { caFile: resolveConfigPath(config.target.caCert, deps.baseDir) } : {}),
-            insecureAllowPasswordWithoutVerifiedTls: config.target.insecureAllowPasswordWithoutVerifiedTls === true,
-          },
+          databaseTarget(config.target, deps.baseDir),
           deps.localTls ? { localTls: deps.localTls } : {},
         ),
       };
@@ -177,4 +163,26 @@ export function connectionSpecFor(config: ConnectionConfig, deps: ConnectionDeps
         ),
       };
   }
+}
+
+/** A database connection's target as its connector takes it: the CA file resolved beside the config. */
+function databaseTarget<S extends string>(
+  target: {
+    host: string;
+    port: number;
+    database?: string | undefined;
+    sslmode?: S | undefined;
+    caCert?: string | undefined;
+    insecureAllowPasswordWithoutVerifiedTls?: boolean | undefined;
+  },
+  baseDir: string,
+) {
+  return {
+    host: target.host,
+    port: target.port,
+    ...(target.database ? { database: target.database } : {}),
+    ...(target.sslmode ? { sslmode: target.sslmode } : {}),
+    ...(target.caCert ? { caFile: resolveConfigPath(target.caCert, baseDir) } : {}),
+    insecureAllowPasswordWithoutVerifiedTls: target.insecureAllowPasswordWithoutVerifiedTls === true,
+  };
 }

@@ -19,6 +19,7 @@ import type {
   CommandOutput,
   ReloadResult,
 } from '../api';
+import { vaultAnswers } from '../api';
 import { loadConfig, type SesameConfig } from '../config';
 import type { Platform } from '../platform';
 import { createActivityLog } from './activity';
@@ -173,7 +174,7 @@ export async function createHostCore(options: AppHostOptions, hooks: CoreHooks):
     activity,
     onChange: (payload) => {
       emit({ event: 'vault.health', payload });
-      const down = !['ok', 'standby', 'unconfigured'].includes(payload.status);
+      const down = !vaultAnswers(payload.status);
       if (down === vaultDown) return;
       vaultDown = down;
       // Each connection says whether it keeps working from cache (or stops saying so).

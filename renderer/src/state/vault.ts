@@ -1,7 +1,7 @@
 // Vault's health as the host's watcher reports it (the `vault.health` event; read once after
 // each connect). It lets the header say "sealed" before any request fails.
 import { create } from 'zustand';
-import type { AppApi, VaultHealthView } from '../../../app/api';
+import { vaultAnswers, type AppApi, type VaultHealthView } from '../../../app/api';
 
 interface VaultState {
   health: VaultHealthView | null;
@@ -24,5 +24,5 @@ export async function loadVaultHealth(api: AppApi): Promise<void> {
 
 /** True when Vault answers requests (an active or a standby node). */
 export function vaultIsUp(health: VaultHealthView | null): boolean {
-  return health === null || health.status === 'ok' || health.status === 'standby' || health.status === 'unconfigured';
+  return health === null || vaultAnswers(health.status);
 }
