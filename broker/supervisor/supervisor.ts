@@ -4,8 +4,8 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Connector, Credential, CredentialFetcher, OfflineOutlook, SessionEnd } from '../connector';
-import { CredentialError } from '../credentials';
 import { formatListenAddress, startListener, type Listener } from '../listener';
+import { createWaitTimes, observeCredentials, type WaitTimes } from './observed-credentials';
 import type { Logger } from '../log';
 import { describePeer, findPeerProcess, type PeerProcess, type PeerProcessFinder } from '../peer-process';
 
@@ -107,8 +107,8 @@ interface Entry {
   listener?: Listener;
   abort?: AbortController;
   stats: Omit<ConnectionStatus['stats'], 'credentialWaitMs'>;
-  /** The last 20 clients' waits for their credential, in ms. */
-  credentialWaits: number[];
+  /** The last 20 clients' waits for their credential. */
+  credentialWaits: WaitTimes;
   /** Serialises start/stop so a fast double toggle cannot interleave. */
   queue: Promise<unknown>;
 }
@@ -136,13 +136,6 @@ export class UnknownConnectionError extends Error {
   }
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const value = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return Math.round(value * 10) / 10;
-}
-
 export function createConnectionSupervisor(log: Logger, options: SupervisorOptions = {}): ConnectionSupervisor {
   const findPeer = options.findPeer ?? findPeerProcess;
   const entries = new Map<string, Entry>();
@@ -155,20 +148,23 @@ export function createConnectionSupervisor(log: Logger, options: SupervisorOptio
     return found;
   };
 
-  const statusOf = (e: Entry): ConnectionStatus => ({
-    name: e.spec.name,
-    protocol: e.spec.protocol,
-    state: e.state,
-    listen: e.listener ? formatListenAddress(e.listener.address) : e.spec.listen,
-    target: e.spec.target,
-    ...(e.spec.credentialPath ? { credentialPath: e.spec.credentialPath } : {}),
-    ...(e.error ? { error: e.error } : {}),
-    ...(e.spec.credentials.offlineOutlook ? { offline: e.spec.credentials.offlineOutlook() } : {}),
-    stats: {
-      ...e.stats,
-      ...(e.credentialWaits.length > 0 ? { credentialWaitMs: median(e.credentialWaits) } : {}),
-    },
-  });
+  const statusOf = (e: Entry): ConnectionStatus => {
+    const credentialWaitMs = e.credentialWaits.median();
+    return {
+      name: e.spec.name,
+      protocol: e.spec.protocol,
+      state: e.state,
+      listen: e.listener ? formatListenAddress(e.listener.address) : e.spec.listen,
+      target: e.spec.target,
+      ...(e.spec.credentialPath ? { credentialPath: e.spec.credentialPath } : {}),
+      ...(e.error ? { error: e.error } : {}),
+      ...(e.spec.credentials.offlineOutlook ? { offline: e.spec.credentials.offlineOutlook() } : {}),
+      stats: {
+        ...e.stats,
+        ...(credentialWaitMs !== undefined ? { credentialWaitMs } : {}),
+      },
+    };
+  };
 
   const changed = (e: Entry) => emitter.emit('change', statusOf(e));
   const setState = (e: Entry, state: ConnectionState, error?: string) => {
@@ -178,59 +174,34 @@ export function createConnectionSupervisor(log: Logger, options: SupervisorOptio
     changed(e);
   };
 
-  /** Watches credential fetches: a failure puts the connection in error, a success clears it. */
-  function recordWait(e: Entry, ms: number): void {
-    e.credentialWaits.push(ms);
-    if (e.credentialWaits.length > 20) e.credentialWaits.shift();
-  }
-
+  /** The connection's source, watched: a failure puts it in error, a success clears it. */
   function observed(e: Entry, used?: (credential: Credential) => void): CredentialFetcher {
-    const inner = e.spec.credentials;
-    return {
-      description: inner.description,
-      release: inner.release?.bind(inner),
-      async get(options) {
-        // How long a client waits for its credential (not counting a wait for a Vault login):
-        // what a per-connection lease costs each connect, shown on the connection.
-        const started = performance.now();
-        let held = false;
-        const request =
-          used && options?.onHold
-            ? {
-                ...options,
-                onHold: (on: boolean) => {
-                  held ||= on;
-                  options.onHold!(on);
-                },
-              }
-            : options;
-        try {
-          const credential = await inner.get(request);
-          if (used && !held) recordWait(e, performance.now() - started);
-          used?.(credential);
+    return observeCredentials(
+      e.spec.credentials,
+      {
+        failed(message) {
+          if (!e.listener) return;
+          setState(e, 'error', message);
+          emitter.emit('event', {
+            connection: e.spec.name,
+            kind: 'credential-error',
+            message,
+          } satisfies ConnectionEvent);
+        },
+        succeeded() {
           if (e.state === 'error' && e.listener) setState(e, 'ready');
-          // A refresh is asked for when the target refused the credential in use: it was rotated.
-          if (options?.refresh)
-            emitter.emit('event', {
-              connection: e.spec.name,
-              kind: 'credential-refreshed',
-              message: `credential refreshed: the target refused the one in use (rotated or revoked), so ${inner.description} was read again`,
-            } satisfies ConnectionEvent);
-          return credential;
-        } catch (error) {
-          // No session is not the connection's fault: it stays ready, and the app says a login is needed.
-          if (error instanceof CredentialError && error.kind !== 'no-session' && e.listener) {
-            setState(e, 'error', error.message);
-            emitter.emit('event', {
-              connection: e.spec.name,
-              kind: 'credential-error',
-              message: error.message,
-            } satisfies ConnectionEvent);
-          }
-          throw error;
-        }
+        },
+        refreshed() {
+          emitter.emit('event', {
+            connection: e.spec.name,
+            kind: 'credential-refreshed',
+            message: `credential refreshed: the target refused the one in use (rotated or revoked), so ${e.spec.credentials.description} was read again`,
+          } satisfies ConnectionEvent);
+        },
       },
-    };
+      e.credentialWaits,
+      used,
+    );
   }
 
   function serve(e: Entry, socket: Socket, signal: AbortSignal) {
@@ -397,7 +368,7 @@ export function createConnectionSupervisor(log: Logger, options: SupervisorOptio
         spec,
         state: 'off',
         stats: { activeClients: 0, waitingForLogin: 0, sessionsServed: 0, bytesToTarget: 0, bytesToClient: 0 },
-        credentialWaits: [],
+        credentialWaits: createWaitTimes(),
         queue: Promise.resolve(),
       });
     },
